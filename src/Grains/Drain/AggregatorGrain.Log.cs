@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace ClickOrleans.Drain;
+
+public sealed partial class AggregatorGrain
+{
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
+        Message = "Drained {StagingKey}: {Lists} private lists, {Elements} elements, {Written} written, {Duplicates} duplicates, {Dead} dead, {Chunks} chunks in {DurationMs:F0} ms")]
+    private static partial void LogDrained(ILogger logger, string stagingKey, int lists, long elements, long written,
+        long duplicates, long dead, int chunks, double durationMs);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Error,
+        Message = "Drain of {StagingKey} failed; committed chunks stay committed and the next drain finishes the rest")]
+    private static partial void LogDrainFailed(ILogger logger, string stagingKey, Exception exception);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
+        Message = "Drain of {StagingKey} stopped: {Reason}")]
+    private static partial void LogConflict(ILogger logger, string stagingKey, string reason);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information,
+        Message = "Drain of {StagingKey} stopped between chunks because the activation is deactivating")]
+    private static partial void LogStoppedByDeactivation(ILogger logger, string stagingKey);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information,
+        Message = "Reminder ticked while a drain of {StagingKey} runs; one more drain follows it")]
+    private static partial void LogTickWhileRunning(ILogger logger, string stagingKey);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information,
+        Message = "Drain of {StagingKey} scheduled every {Period}")]
+    private static partial void LogScheduled(ILogger logger, string stagingKey, TimeSpan period);
+}

@@ -1,0 +1,52 @@
+using ClickOrleans.Drain;
+using ClickOrleans.Sinks;
+using ClickOrleans.Staging;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace ClickOrleans.Hosting;
+
+public static class ClickPipelineSiloBuilderExtensions
+{
+    /// <summary>Orleans' own minimum reminder period, kept for every period of a minute or more.</summary>
+    internal static readonly TimeSpan ProductionMinimumPeriod = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Adds the click pipeline to a silo: Redis clustering and reminders on <c>ConnectionStrings:Redis</c>, the
+    /// aggregator and its schedule, and the sink chosen by configuration (see <see cref="ClickSinkServiceCollectionExtensions.AddClickSink"/>).
+    /// </summary>
+    public static ISiloBuilder AddClickPipeline(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var redis = configuration.GetRequiredConnectionString("Redis");
+        silo.UseRedisClustering(options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+        silo.UseRedisReminderService(options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+        silo.AddStartupTask<DrainScheduleStartupTask>();
+
+        var services = silo.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddStagingRedis(redis);
+        services.AddOptions<StagingOptions>()
+            .BindConfiguration(StagingOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<DrainOptions>()
+            .BindConfiguration(DrainOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<ReminderOptions>()
+            .Configure<IOptions<DrainOptions>>((reminders, drain) =>
+            {
+                if (drain.Value.DrainPeriod < reminders.MinimumReminderPeriod)
+                {
+                    reminders.MinimumReminderPeriod = drain.Value.DrainPeriod;
+                }
+            });
+        services.AddClickSink(configuration);
+        return silo;
+    }
+}

@@ -1,0 +1,31 @@
+using ClickOrleans.Drain;
+using ClickOrleans.Sinks;
+using ClickOrleans.Staging;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ClickOrleans.Hosting;
+
+/// <summary>On every silo start: create the sink's tables if missing, and make sure the drain reminder is registered.</summary>
+internal sealed partial class DrainScheduleStartupTask(
+    IGrainFactory grains,
+    IClickSink sink,
+    IOptions<StagingOptions> staging,
+    IOptions<DrainOptions> drain,
+    ILogger<DrainScheduleStartupTask> logger) : IStartupTask
+{
+    public async Task Execute(CancellationToken cancellationToken)
+    {
+        await sink.EnsureSchemaAsync(cancellationToken);
+        if (drain.Value.DrainPeriod < ClickPipelineSiloBuilderExtensions.ProductionMinimumPeriod)
+        {
+            LogShortPeriod(logger, drain.Value.DrainPeriod);
+        }
+
+        await grains.GetGrain<IAggregatorGrain>(staging.Value.StagingKey).EnsureScheduled();
+    }
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning,
+        Message = "Clicks:DrainPeriod is {Period}, below one minute: the reminder minimum was lowered to match. Use this for tests and demos only")]
+    private static partial void LogShortPeriod(ILogger logger, TimeSpan period);
+}

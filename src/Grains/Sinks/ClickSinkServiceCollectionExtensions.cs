@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace ClickOrleans.Sinks;
+
+public static class ClickSinkServiceCollectionExtensions
+{
+    /// <summary>PostgreSQL when <c>ConnectionStrings:Postgres</c> is set, the embedded SQLite file otherwise.</summary>
+    public static IServiceCollection AddClickSink(this IServiceCollection services, IConfiguration configuration) =>
+        configuration.GetConnectionString("Postgres") is { Length: > 0 } postgres
+            ? services.AddPostgresClickSink(postgres)
+            : services.AddSqliteClickSink();
+
+    public static IServiceCollection AddPostgresClickSink(this IServiceCollection services, string connectionString)
+    {
+        services.AddOptions<PostgresSinkOptions>()
+            .BindConfiguration(PostgresSinkOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton<IClickSink, PostgresClickSink>();
+        return services;
+    }
+
+    public static IServiceCollection AddSqliteClickSink(this IServiceCollection services)
+    {
+        services.AddOptions<SqliteSinkOptions>()
+            .BindConfiguration(SqliteSinkOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IClickSink, SqliteClickSink>();
+        return services;
+    }
+}

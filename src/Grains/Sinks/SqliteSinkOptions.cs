@@ -1,0 +1,13 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ClickOrleans.Sinks;
+
+/// <summary>The embedded SQLite sink, used when no PostgreSQL connection string is configured.</summary>
+public sealed class SqliteSinkOptions
+{
+    public const string Section = "Clicks:Sqlite";
+
+    /// <summary>The database file; its folder is created if missing.</summary>
+    [Required]
+    public string Path { get; set; } = "data/clicks.db";
+}
