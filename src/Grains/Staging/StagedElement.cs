@@ -74,9 +74,9 @@ public static class StagedElement
             {
                 reader.Read();
                 id = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                if (id is null || !EventId.IsValid(id))
+                if (id is null || !ClickId.IsValid(id))
                 {
-                    error = $"id must be a string of 1 to {EventId.MaxLength} characters without control characters";
+                    error = $"id must be a string of 1 to {ClickId.MaxLength} characters without control characters";
                     return false;
                 }
             }
@@ -126,7 +126,7 @@ public static class StagedElement
             return false;
         }
 
-        click = new Click(id ?? EventId.FromPosition(privateList, position), uid.Value, pid.Value, ts ?? drainTimeMs);
+        click = new Click(id ?? ClickId.FromPosition(privateList, position), uid.Value, pid.Value, ts ?? drainTimeMs);
         error = null;
         return true;
     }

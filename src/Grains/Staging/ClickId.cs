@@ -1,7 +1,7 @@
 namespace ClickOrleans.Staging;
 
-/// <summary>The rules an event id obeys, wherever it comes from.</summary>
-public static class EventId
+/// <summary>The rules a click's event id obeys, wherever it comes from.</summary>
+public static class ClickId
 {
     public const int MaxLength = 64;
 

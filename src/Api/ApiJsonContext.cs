@@ -1,0 +1,13 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ClickOrleans.Api.Ingest;
+
+namespace ClickOrleans.Api;
+
+/// <summary>Source-generated JSON for every request and response body of the Api.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(ClickRequest))]
+[JsonSerializable(typeof(ClickAccepted))]
+[JsonSerializable(typeof(BatchAccepted))]
+[JsonSerializable(typeof(DrainResult))]
+internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,0 +1,2 @@
+global using System.ComponentModel.DataAnnotations;
+global using Microsoft.Extensions.DependencyInjection.Extensions;

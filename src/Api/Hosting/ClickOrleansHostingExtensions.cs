@@ -1,0 +1,55 @@
+using ClickOrleans.Hosting;
+using ClickOrleans.Staging;
+using Microsoft.Extensions.Options;
+using Orleans.Dashboard;
+
+namespace ClickOrleans.Api.Hosting;
+
+public static class ClickOrleansHostingExtensions
+{
+    /// <summary>
+    /// Cluster mode when <c>ConnectionStrings:Redis</c> is set: the Api is an Orleans client of the silos.
+    /// Embedded mode otherwise: Garnet and a silo run in this process, with the SQLite sink unless
+    /// <c>ConnectionStrings:Postgres</c> is set. Same grains and code paths; only the hosting differs.
+    /// </summary>
+    /// <returns>The embedded Redis, or null in cluster mode.</returns>
+    public static EmbeddedRedis? AddClickOrleans(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        if (configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
+        {
+            builder.Services.AddStagingRedis(redis);
+            builder.UseOrleansClient(client => client.UseRedisClustering(redis));
+            return null;
+        }
+
+        var options = configuration.GetSection(EmbeddedRedisOptions.Section).Get<EmbeddedRedisOptions>() ?? new();
+        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
+        var embedded = EmbeddedRedis.Start(options);
+        configuration["ConnectionStrings:Redis"] = embedded.ConnectionString;
+        // Registered before the silo, so it stops after the silo left the cluster.
+        builder.Services.AddHostedService(_ => new EmbeddedRedisLifetime(embedded));
+        builder.UseOrleans(silo => silo.AddClickPipeline(configuration).AddDashboard());
+        return embedded;
+    }
+
+    public static IServiceCollection AddIngest(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<StagingOptions>().BindConfiguration(StagingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Ingest.IngestOptions>().BindConfiguration(Ingest.IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Ingest.ClickStager>();
+        return services;
+    }
+
+    private sealed class EmbeddedRedisLifetime(EmbeddedRedis embedded) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken)
+        {
+            embedded.Dispose();
+            return Task.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Sockets;
+using Garnet;
+
+namespace ClickOrleans.Api.Hosting;
+
+/// <summary>
+/// Garnet, a Redis-compatible server, inside the Api process: clustering, reminders and the staging list of the
+/// zero-setup mode. Its append-only log is recovered at start, so a click staged before a crash is drained after it.
+/// </summary>
+public sealed class EmbeddedRedis : IDisposable
+{
+    private readonly GarnetServer _server;
+
+    private EmbeddedRedis(GarnetServer server, int port, string dataDirectory)
+    {
+        _server = server;
+        ConnectionString = $"127.0.0.1:{port}";
+        DataDirectory = dataDirectory;
+    }
+
+    public string ConnectionString { get; }
+
+    public string DataDirectory { get; }
+
+    /// <exception cref="EmbeddedRedisException">The port is taken: another Redis, or another ClickOrleans.</exception>
+    public static EmbeddedRedis Start(EmbeddedRedisOptions options)
+    {
+        var port = options.RedisPort;
+        EnsurePortIsFree(port);
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        var logDirectory = Path.Combine(dataDirectory, "garnet", "aof");
+        var checkpointDirectory = Path.Combine(dataDirectory, "garnet", "checkpoints");
+        Directory.CreateDirectory(logDirectory);
+        Directory.CreateDirectory(checkpointDirectory);
+
+        // The options-object constructor of Garnet 2.2.8 throws; the command-line one is the supported entry.
+        var server = new GarnetServer(
+        [
+            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--bind", "127.0.0.1",
+            "--lua", "true",
+            "--aof",
+            "--recover",
+            "--logdir", logDirectory,
+            "--checkpointdir", checkpointDirectory,
+        ]);
+        server.Start();
+        return new EmbeddedRedis(server, port, dataDirectory);
+    }
+
+    public void Dispose() => _server.Dispose();
+
+    private static void EnsurePortIsFree(int port)
+    {
+        var probe = new TcpListener(IPAddress.Loopback, port);
+        try
+        {
+            probe.Start();
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new EmbeddedRedisException(
+                $"Port {port} is already in use, so the embedded Redis cannot start. Stop what holds it, " +
+                $"set Clicks:Embedded:RedisPort to a free port, or point ConnectionStrings:Redis at a running Redis.");
+        }
+        finally
+        {
+            probe.Stop();
+        }
+    }
+}
+
+/// <summary>The embedded Redis could not start.</summary>
+public sealed class EmbeddedRedisException(string message) : Exception(message);

@@ -1,0 +1,39 @@
+using Microsoft.AspNetCore.Diagnostics;
+using StackExchange.Redis;
+
+namespace ClickOrleans.Api.Hosting;
+
+/// <summary>
+/// Redis or the Orleans cluster out of reach → 503 problem details with Retry-After, so clients retry;
+/// never a 2xx for a click that was not staged.
+/// </summary>
+internal sealed class UnavailableExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var what = exception switch
+        {
+            RedisConnectionException or RedisTimeoutException => "The staging store (Redis) cannot be reached",
+            SiloUnavailableException or OrleansMessageRejectionException or TimeoutException => "The Orleans cluster cannot be reached",
+            _ => null,
+        };
+        if (what is null)
+        {
+            return false;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = "1";
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Service unavailable",
+                Detail = what + ". Retry later; a click retried with the same id is kept once.",
+            },
+        });
+    }
+}

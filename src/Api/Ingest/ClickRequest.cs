@@ -1,0 +1,12 @@
+namespace ClickOrleans.Api.Ingest;
+
+/// <summary>A click as a client sends it; every field is checked by <see cref="ClickValidator"/>.</summary>
+/// <param name="Id">Optional event id: a client that sends one can retry safely, the sink keeps the click once.</param>
+/// <param name="Ts">Optional time of the click (RFC 3339); the time of receipt otherwise.</param>
+public sealed record ClickRequest(long? Uid, long? Pid, string? Id, DateTimeOffset? Ts);
+
+/// <summary>The answer to a staged click.</summary>
+public sealed record ClickAccepted(string Id);
+
+/// <summary>The answer to a staged batch.</summary>
+public sealed record BatchAccepted(int Accepted);

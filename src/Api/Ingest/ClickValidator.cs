@@ -1,0 +1,56 @@
+using ClickOrleans.Staging;
+
+namespace ClickOrleans.Api.Ingest;
+
+/// <summary>Turns a client's click into a <see cref="Click"/>, or says precisely what is wrong with it.</summary>
+internal static class ClickValidator
+{
+    /// <param name="field">Prefix for error keys: empty for a single click, <c>[i].</c> for element i of a batch.</param>
+    public static bool TryValidate(
+        ClickRequest? request, string field, DateTimeOffset now, IDictionary<string, string[]> errors, out Click click)
+    {
+        click = default;
+        if (request is null)
+        {
+            errors[field.Length == 0 ? "$" : field.TrimEnd('.')] = ["must be a JSON object"];
+            return false;
+        }
+
+        var valid = true;
+        valid &= CheckId(request.Uid, field + "uid", errors);
+        valid &= CheckId(request.Pid, field + "pid", errors);
+        if (request.Id is not null && !ClickId.IsValid(request.Id))
+        {
+            errors[field + "id"] = [$"must be 1 to {ClickId.MaxLength} characters without control characters"];
+            valid = false;
+        }
+
+        if (!valid)
+        {
+            return false;
+        }
+
+        click = new Click(
+            request.Id ?? ClickId.New(),
+            request.Uid!.Value,
+            request.Pid!.Value,
+            (request.Ts ?? now).ToUnixTimeMilliseconds());
+        return true;
+    }
+
+    private static bool CheckId(long? value, string field, IDictionary<string, string[]> errors)
+    {
+        var error = value switch
+        {
+            null => "is required",
+            < 0 => "must be 0 or greater",
+            _ => null,
+        };
+        if (error is not null)
+        {
+            errors[field] = [error];
+        }
+
+        return error is null;
+    }
+}

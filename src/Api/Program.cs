@@ -1,0 +1,27 @@
+using ClickOrleans.Api;
+using ClickOrleans.Api.Admin;
+using ClickOrleans.Api.Hosting;
+using ClickOrleans.Api.Ingest;
+using Orleans.Dashboard;
+
+var builder = WebApplication.CreateBuilder(args);
+var embedded = builder.AddClickOrleans();
+builder.Services.AddIngest();
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
+builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapClicksApi();
+app.MapAdminApi();
+if (embedded is not null)
+{
+    app.MapOrleansDashboard("/dashboard");
+}
+
+app.Run();
+
+/// <summary>The Api's entry point, visible to <c>WebApplicationFactory</c> in the tests.</summary>
+public partial class Program;
