@@ -1,0 +1,211 @@
+using System.Text.Json;
+using ClickOrleans.Drain;
+using ClickOrleans.Staging;
+using ClickOrleans.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace ClickOrleans.Tests.Drain;
+
+/// <summary>The drain's promises, against a real cluster, real Redis and a real sink; run once per sink.</summary>
+public abstract class PipelineTests(ClusterFixture cluster)
+{
+    private const int ChunkSize = ClusterFixture.ChunkSize;
+
+    [SkippableFact]
+    public async Task Drain_WritesEveryStagedClickOnce_WithMatchingRollups()
+    {
+        cluster.Require();
+        var data = new TestData();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(1000));
+
+        var result = await Aggregator(data).Drain();
+
+        Assert.Equal((1000, 1000, 0, 0), (result.Elements, result.Written, result.Duplicates, result.Dead));
+        Assert.Equal(1000 / ChunkSize, result.Chunks);
+        Assert.Single(result.Lists);
+        var ids = await cluster.Probe.ClickIdsAsync(data.Uid);
+        Assert.Equal(1000, ids.Distinct().Count());
+        Assert.Equal(1000, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
+        await AssertNothingLeftAsync(data);
+    }
+
+    [SkippableFact]
+    public async Task InterruptedDrain_ResumesAfterItsLastCommittedChunk_WithoutDuplicates()
+    {
+        cluster.Require();
+        var data = new TestData();
+        var poisonUid = data.Uid + 1;
+        var elements = data.SeedElements(1000);
+        elements[550] = $$"""{"uid":{{poisonUid}},"pid":{{data.Pid(550)}}}""";
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, elements);
+        await cluster.Probe.InjectFaultAsync(poisonUid);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => Aggregator(data).Drain());
+
+        // Chunks 0-4 committed, chunk 5 failed: its other partitions may have committed, the rest waits in Redis.
+        var pending = await Staging(data).PendingAsync();
+        var privateList = Assert.Single(pending);
+        Assert.Equal(500, privateList.Offset);
+        Assert.Equal(500, await cluster.Redis.ListLengthAsync(privateList.Name));
+        var committedBeforeResume = (await cluster.Probe.ClickIdsAsync(data.Uid)).Count;
+        Assert.InRange(committedBeforeResume, 500, 599);
+
+        await cluster.Probe.RemoveFaultAsync(poisonUid);
+        var resumed = await Aggregator(data).Drain();
+
+        Assert.Equal([privateList.Name], resumed.Lists);
+        Assert.Equal(500, resumed.Elements);
+        Assert.Equal(committedBeforeResume - 500, resumed.Duplicates);
+        Assert.Equal(999, (await cluster.Probe.ClickIdsAsync(data.Uid)).Distinct().Count());
+        Assert.Single(await cluster.Probe.ClickIdsAsync(poisonUid));
+        Assert.Equal(1000, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
+        await AssertNothingLeftAsync(data);
+    }
+
+    [SkippableFact]
+    public async Task OrphanPrivateList_OfACrashedDrain_IsFinishedByTheNextDrain()
+    {
+        cluster.Require();
+        var data = new TestData();
+        var elements = data.SeedElements(500);
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, elements[..300]);
+        // A drain that crashed right after its take-over leaves exactly this behind.
+        var orphan = await Staging(data).TakeOverAsync(DrainTick.Now(TimeProvider.System) - 60_000);
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, elements[300..]);
+
+        var result = await Aggregator(data).Drain();
+
+        Assert.NotNull(orphan);
+        Assert.Equal(2, result.Lists.Length);
+        Assert.Equal(orphan.Value.Name, result.Lists[0]);
+        Assert.Equal((500, 500), (result.Elements, result.Written));
+        Assert.Equal(500, (await cluster.Probe.ClickIdsAsync(data.Uid)).Distinct().Count());
+        await AssertNothingLeftAsync(data);
+    }
+
+    [SkippableFact]
+    public async Task ConcurrentDrainTriggers_RunOneDrain()
+    {
+        cluster.Require();
+        var data = new TestData();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(2000));
+        var aggregator = Aggregator(data);
+
+        var results = await Task.WhenAll(aggregator.Drain(), aggregator.Drain());
+
+        Assert.Equal(results[0].StartedAt, results[1].StartedAt);
+        Assert.Equal(results[0].Lists, results[1].Lists);
+        Assert.Equal(2000, results[0].Written);
+        Assert.Equal(2000, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
+        await AssertNothingLeftAsync(data);
+    }
+
+    [SkippableFact]
+    public async Task EmptyStagingList_DrainDoesNothing()
+    {
+        cluster.Require();
+        var data = new TestData();
+
+        var result = await Aggregator(data).Drain();
+
+        Assert.Empty(result.Lists);
+        Assert.Equal((0, 0, 0), (result.Elements, result.Chunks, result.Written));
+        Assert.False(await cluster.Redis.KeyExistsAsync(Staging(data).Keys.LastTick));
+    }
+
+    [SkippableFact]
+    public async Task SeedFormatElements_GetIdsFromTheirPlace_SoAReplayAddsNothing()
+    {
+        cluster.Require();
+        var data = new TestData();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(150));
+
+        var result = await Aggregator(data).Drain();
+
+        var privateList = Assert.Single(result.Lists);
+        var ids = (await cluster.Probe.ClickIdsAsync(data.Uid)).Order().ToArray();
+        Assert.Equal(Enumerable.Range(0, 150).Select(i => ClickId.FromPosition(privateList, i)).Order(), ids);
+    }
+
+    [SkippableFact]
+    public async Task MalformedElements_GoToTheDeadList_AndTheRestIsWritten()
+    {
+        cluster.Require();
+        var data = new TestData();
+        RedisValue[] poison = ["not json", """{"uid":-1,"pid":1}""", """{"pid":5}""", """{"uid":1,"pid":2"""];
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, [.. data.SeedElements(10), .. poison, .. data.SeedElements(10)]);
+
+        var result = await Aggregator(data).Drain();
+
+        Assert.Equal((24, 20, 4), (result.Elements, result.Written, result.Dead));
+        var dead = await cluster.Redis.ListRangeAsync(Staging(data).Keys.Dead);
+        Assert.Equal(4, dead.Length);
+        foreach (var letter in dead)
+        {
+            using var json = JsonDocument.Parse((string)letter!);
+            Assert.Equal(result.Lists[0], json.RootElement.GetProperty("source").GetString());
+            Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("reason").GetString()));
+            Assert.Contains((RedisValue)json.RootElement.GetProperty("element").GetString(), poison);
+        }
+
+        Assert.Equal(20, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
+    }
+
+    [SkippableFact]
+    public async Task Drain_ReadsOneChunkAtATime()
+    {
+        cluster.Require();
+        Skip.If(TestServers.RedisIsEmbedded, "counts LRANGE calls with INFO commandstats, which needs redis-server");
+        var data = new TestData();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(1000));
+        var server = cluster.Redis.Multiplexer.GetServers()[0];
+        var before = await LrangeCallsAsync(server);
+
+        var result = await Aggregator(data).Drain();
+
+        // Ten full chunks and the empty read that ends the list; other tests in this collection run one at a time.
+        Assert.Equal(1000 / ChunkSize, result.Chunks);
+        Assert.Equal(1000 / ChunkSize + 1, await LrangeCallsAsync(server) - before);
+    }
+
+    [SkippableFact]
+    public async Task Reminder_DrainsTheScheduledStagingList_WithoutATrigger()
+    {
+        cluster.Require();
+        var data = new TestData();
+        await cluster.Redis.ListLeftPushAsync(cluster.ScheduledStagingKey, data.SeedElements(50));
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var written = 0;
+        while (written < 50 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+            written = (await cluster.Probe.ClickIdsAsync(data.Uid)).Count;
+        }
+
+        Assert.Equal(50, written);
+    }
+
+    private IAggregatorGrain Aggregator(TestData data) => cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey);
+
+    private StagingList Staging(TestData data) => new(cluster.Redis, new StagingKeys(data.StagingKey));
+
+    private async Task AssertNothingLeftAsync(TestData data)
+    {
+        Assert.False(await cluster.Redis.KeyExistsAsync(data.StagingKey));
+        Assert.Empty(await Staging(data).PendingAsync());
+    }
+
+    private static async Task<long> LrangeCallsAsync(IServer server)
+    {
+        var stats = await server.InfoAsync("commandstats");
+        var lrange = stats.SelectMany(group => group).FirstOrDefault(pair => pair.Key == "cmdstat_lrange").Value;
+        return lrange is null ? 0 : long.Parse(lrange.Split(',')[0]["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
+
+[Collection(SqliteClusterCollection.Name)]
+public sealed class SqlitePipelineTests(SqliteClusterFixture cluster) : PipelineTests(cluster);
+
+[Collection(PostgresClusterCollection.Name)]
+public sealed class PostgresPipelineTests(PostgresClusterFixture cluster) : PipelineTests(cluster);

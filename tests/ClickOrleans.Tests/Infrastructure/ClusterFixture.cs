@@ -1,0 +1,169 @@
+using ClickOrleans.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Orleans.TestingHost;
+using StackExchange.Redis;
+
+namespace ClickOrleans.Tests.Infrastructure;
+
+/// <summary>
+/// An Orleans test cluster wired exactly as production (Redis clustering and reminders, the real pipeline and
+/// sink), with small chunks so that drains have many of them. Tests isolate themselves by staging key, uid and pid.
+/// </summary>
+public abstract class ClusterFixture : IAsyncLifetime
+{
+    public const int ChunkSize = 100;
+    public const int Partitions = 4;
+
+    private TestCluster? _cluster;
+    private ConnectionMultiplexer? _redis;
+
+    public string ClusterId { get; } = "test-" + Guid.NewGuid().ToString("N")[..10];
+
+    /// <summary>The staging key the silos schedule a reminder for (every two seconds); other keys drain only when asked.</summary>
+    public string ScheduledStagingKey => ClusterId + "-scheduled-staging";
+
+    public IGrainFactory Grains => (_cluster ?? throw Unavailable()).Client;
+
+    public IDatabase Redis => (_redis ?? throw Unavailable()).GetDatabase();
+
+    public abstract SinkProbe Probe { get; }
+
+    /// <summary>Settings an Api must have to be a client of this cluster.</summary>
+    public IReadOnlyDictionary<string, string?> ClientSettings => new Dictionary<string, string?>
+    {
+        ["ConnectionStrings:Redis"] = TestServers.Redis,
+        ["Orleans:ClusterId"] = ClusterId,
+        ["Orleans:ServiceId"] = ClusterId,
+    };
+
+    /// <summary>Skips (or, under CI, fails) the calling test when the sink's server is not available.</summary>
+    public virtual void Require()
+    {
+    }
+
+    public async Task InitializeAsync()
+    {
+        if (!IsAvailable)
+        {
+            return;
+        }
+
+        await PrepareSinkAsync();
+        var settings = new Dictionary<string, string?>(ClientSettings)
+        {
+            ["Clicks:StagingKey"] = ScheduledStagingKey,
+            ["Clicks:DrainPeriod"] = "00:00:02",
+            ["Clicks:ChunkSize"] = ChunkSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Clicks:Partitions"] = Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in SinkSettings)
+        {
+            settings[key] = value;
+        }
+
+        var builder = new TestClusterBuilder(1);
+        builder.Options.ClusterId = ClusterId;
+        builder.Options.ServiceId = ClusterId;
+        builder.Options.UseTestClusterMembership = false;
+        builder.ConfigureHostConfiguration(configuration => configuration.AddInMemoryCollection(settings));
+        builder.AddSiloBuilderConfigurator<PipelineSiloConfigurator>();
+        builder.AddClientBuilderConfigurator<RedisClusteringClientConfigurator>();
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+        _redis = await ConnectionMultiplexer.ConnectAsync(TestServers.Redis + ",allowAdmin=true");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+
+        _redis?.Dispose();
+        await CleanUpSinkAsync();
+    }
+
+    protected virtual bool IsAvailable => true;
+
+    protected abstract IEnumerable<KeyValuePair<string, string?>> SinkSettings { get; }
+
+    protected virtual Task PrepareSinkAsync() => Task.CompletedTask;
+
+    protected abstract Task CleanUpSinkAsync();
+
+    private sealed class PipelineSiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddClickPipeline(siloBuilder.Configuration);
+    }
+
+    private sealed class RedisClusteringClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
+            clientBuilder.UseRedisClustering(configuration.GetConnectionString("Redis")!);
+    }
+
+    private static InvalidOperationException Unavailable() => new("The test cluster did not start; see Require().");
+}
+
+public sealed class SqliteClusterFixture : ClusterFixture
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("clickorleans-test-").FullName;
+
+    private string DatabasePath => Path.Combine(_directory, "clicks.db");
+
+    public override SinkProbe Probe => new SqliteSinkProbe(DatabasePath);
+
+    protected override IEnumerable<KeyValuePair<string, string?>> SinkSettings =>
+        [new("Clicks:Sqlite:Path", DatabasePath)];
+
+    protected override Task CleanUpSinkAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class PostgresClusterFixture : ClusterFixture
+{
+    private readonly string _schema = "test_" + Guid.NewGuid().ToString("N")[..12];
+
+    public override SinkProbe Probe => new PostgresSinkProbe(TestServers.Postgres!, _schema);
+
+    public override void Require() => TestServers.RequirePostgres();
+
+    protected override bool IsAvailable => TestServers.Postgres is not null;
+
+    protected override IEnumerable<KeyValuePair<string, string?>> SinkSettings =>
+    [
+        new("ConnectionStrings:Postgres", TestServers.Postgres),
+        new("Clicks:Postgres:Schema", _schema),
+    ];
+
+    protected override async Task CleanUpSinkAsync()
+    {
+        if (TestServers.Postgres is not { } postgres)
+        {
+            return;
+        }
+
+        await using var connection = new Npgsql.NpgsqlConnection(postgres);
+        await connection.OpenAsync();
+        await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SqliteClusterCollection : ICollectionFixture<SqliteClusterFixture>
+{
+    public const string Name = "SQLite cluster";
+}
+
+[CollectionDefinition(Name)]
+public sealed class PostgresClusterCollection : ICollectionFixture<PostgresClusterFixture>
+{
+    public const string Name = "PostgreSQL cluster";
+}

@@ -1,0 +1,119 @@
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace ClickOrleans.Tests.Infrastructure;
+
+/// <summary>Reads the sink's tables from outside the cluster, and injects faults into them with real triggers.</summary>
+public abstract class SinkProbe
+{
+    public abstract Task<IReadOnlyList<string>> ClickIdsAsync(long uid);
+
+    public abstract Task<long> MinuteClicksAsync(long pidFrom, long pidTo);
+
+    /// <summary>From now on, a transaction that inserts a click of <paramref name="uid"/> fails.</summary>
+    public abstract Task InjectFaultAsync(long uid);
+
+    public abstract Task RemoveFaultAsync(long uid);
+}
+
+public sealed class PostgresSinkProbe(string connectionString, string schema) : SinkProbe
+{
+    public override async Task<IReadOnlyList<string>> ClickIdsAsync(long uid)
+    {
+        var ids = new List<string>();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT event_id FROM {schema}.clicks WHERE uid = $1", connection)
+        {
+            Parameters = { new() { Value = uid } },
+        };
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    public override async Task<long> MinuteClicksAsync(long pidFrom, long pidTo) =>
+        await ScalarAsync($"SELECT coalesce(sum(clicks), 0)::bigint FROM {schema}.product_clicks_minute WHERE pid BETWEEN {pidFrom} AND {pidTo}");
+
+    public override Task InjectFaultAsync(long uid) => ExecuteAsync($"""
+        CREATE FUNCTION {schema}.fault_{uid}() RETURNS trigger LANGUAGE plpgsql AS
+          $$ BEGIN RAISE EXCEPTION 'injected fault for uid {uid}'; END $$;
+        CREATE TRIGGER fault_{uid} BEFORE INSERT ON {schema}.clicks
+          FOR EACH ROW WHEN (NEW.uid = {uid}) EXECUTE FUNCTION {schema}.fault_{uid}();
+        """);
+
+    public override Task RemoveFaultAsync(long uid) => ExecuteAsync($"""
+        DROP TRIGGER fault_{uid} ON {schema}.clicks;
+        DROP FUNCTION {schema}.fault_{uid}();
+        """);
+
+    private async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
+
+public sealed class SqliteSinkProbe(string path) : SinkProbe
+{
+    public override async Task<IReadOnlyList<string>> ClickIdsAsync(long uid)
+    {
+        var ids = new List<string>();
+        await using var connection = await OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT event_id FROM clicks WHERE uid = $uid";
+        command.Parameters.AddWithValue("$uid", uid);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    public override async Task<long> MinuteClicksAsync(long pidFrom, long pidTo)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT coalesce(sum(clicks), 0) FROM product_clicks_minute WHERE pid BETWEEN {pidFrom} AND {pidTo}";
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public override Task InjectFaultAsync(long uid) => ExecuteAsync(
+        $"CREATE TRIGGER fault_{uid} BEFORE INSERT ON clicks WHEN NEW.uid = {uid} BEGIN SELECT RAISE(ABORT, 'injected fault for uid {uid}'); END;");
+
+    public override Task RemoveFaultAsync(long uid) => ExecuteAsync($"DROP TRIGGER fault_{uid};");
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<SqliteConnection> OpenAsync()
+    {
+        var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync();
+        await using var busy = connection.CreateCommand();
+        busy.CommandText = "PRAGMA busy_timeout=5000;";
+        await busy.ExecuteNonQueryAsync();
+        return connection;
+    }
+}

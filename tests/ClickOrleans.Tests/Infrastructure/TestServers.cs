@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Sockets;
+using Garnet;
+
+namespace ClickOrleans.Tests.Infrastructure;
+
+/// <summary>
+/// The servers the tests run against. Redis: <c>ConnectionStrings__Redis</c> when set, otherwise an embedded Garnet
+/// started once per test run. PostgreSQL: <c>ConnectionStrings__Postgres</c>; without it the PostgreSQL tests skip,
+/// except under <c>CI=true</c>, where a missing server is a failure.
+/// </summary>
+public static class TestServers
+{
+    private static readonly Lazy<string> s_redis = new(StartRedis);
+
+    public static string Redis => s_redis.Value;
+
+    public static bool RedisIsEmbedded => Environment.GetEnvironmentVariable("ConnectionStrings__Redis") is not { Length: > 0 };
+
+    public static string? Postgres => Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") is { Length: > 0 } value
+        ? value
+        : null;
+
+    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Skips the calling test when PostgreSQL is not configured (fails instead under CI).</summary>
+    public static string RequirePostgres()
+    {
+        if (Postgres is { } postgres)
+        {
+            return postgres;
+        }
+
+        const string reason = "PostgreSQL is not configured: set ConnectionStrings__Postgres (scripts/services.sh start prints it).";
+        if (IsCi)
+        {
+            throw new InvalidOperationException("CI=true: " + reason);
+        }
+
+        throw new SkipException(reason);
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string StartRedis()
+    {
+        if (!RedisIsEmbedded)
+        {
+            return Environment.GetEnvironmentVariable("ConnectionStrings__Redis")!;
+        }
+
+        var port = FreePort();
+        var garnet = new GarnetServer(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--lua", "true"]);
+        garnet.Start();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => garnet.Dispose();
+        return $"127.0.0.1:{port}";
+    }
+}
