@@ -5,7 +5,7 @@ using ClickOrleans.Api.Ingest;
 namespace ClickOrleans.Api;
 
 /// <summary>Source-generated JSON for every request and response body of the Api.</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(ClickRequest))]
 [JsonSerializable(typeof(ClickAccepted))]
 [JsonSerializable(typeof(BatchAccepted))]

@@ -2,9 +2,11 @@ using ClickOrleans.Api;
 using ClickOrleans.Api.Admin;
 using ClickOrleans.Api.Hosting;
 using ClickOrleans.Api.Ingest;
+using ClickOrleans.Hosting;
 using Orleans.Dashboard;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddClickOrleansDefaults();
 var embedded = builder.AddClickOrleans();
 builder.Services.AddIngest();
 builder.Services.AddProblemDetails();

@@ -2,6 +2,7 @@ using ClickOrleans.Hosting;
 using Orleans.Dashboard;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddClickOrleansDefaults();
 
 // Silos of a cluster share one sink, so cluster mode needs PostgreSQL; the embedded SQLite sink is the Api's single-process mode.
 builder.Configuration.GetRequiredConnectionString("Postgres");

@@ -66,6 +66,8 @@ public abstract class ClusterFixture : IAsyncLifetime
         builder.Options.ClusterId = ClusterId;
         builder.Options.ServiceId = ClusterId;
         builder.Options.UseTestClusterMembership = false;
+        // A real gateway socket, so that an Api started by the test can join as a client.
+        builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
         builder.ConfigureHostConfiguration(configuration => configuration.AddInMemoryCollection(settings));
         builder.AddSiloBuilderConfigurator<PipelineSiloConfigurator>();
         builder.AddClientBuilderConfigurator<RedisClusteringClientConfigurator>();

@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using ClickOrleans.Tests.Infrastructure;
+
+namespace ClickOrleans.Tests.Ingest;
+
+/// <summary>The Api as users see it: a client of the test cluster, staging on real Redis.</summary>
+[Collection(SqliteClusterCollection.Name)]
+public sealed class IngestApiTests(SqliteClusterFixture cluster)
+{
+    [Fact]
+    public async Task PostedClicks_ReachTheSinkOnce_EvenWhenAClientRetries()
+    {
+        var data = new TestData();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+
+        for (var i = 0; i < 5; i++)
+        {
+            var single = await http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = data.Pid(i) });
+            Assert.Equal(HttpStatusCode.Accepted, single.StatusCode);
+            Assert.False(string.IsNullOrEmpty((await single.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()));
+        }
+
+        var retried = new { uid = data.Uid, pid = data.Pid(7), id = "client-" + data.Uid, ts = "2026-11-27T10:15:30.5+01:00" };
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var response = await http.PostAsJsonAsync("/clicks", retried);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            Assert.Equal(retried.id, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
+        }
+
+        var batch = Enumerable.Range(0, 200).Select(i => new { uid = data.Uid, pid = data.Pid(i) }).ToArray();
+        var batchResponse = await http.PostAsJsonAsync("/clicks/batch", batch);
+        Assert.Equal(HttpStatusCode.Accepted, batchResponse.StatusCode);
+        Assert.Equal(200, (await batchResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accepted").GetInt32());
+
+        var drain = await http.PostAsync("/admin/drain", null);
+
+        Assert.Equal(HttpStatusCode.OK, drain.StatusCode);
+        var result = await drain.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(207, result.GetProperty("elements").GetInt64());
+        Assert.Equal(206, result.GetProperty("written").GetInt64());
+        Assert.Equal(1, result.GetProperty("duplicates").GetInt64());
+        var ids = await cluster.Probe.ClickIdsAsync(data.Uid);
+        Assert.Equal(206, ids.Distinct().Count());
+        Assert.Single(ids, id => id == retried.id);
+        Assert.Equal(206, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
+    }
+
+    [Theory]
+    [InlineData("""{"uid":-1,"pid":2}""", "uid")]
+    [InlineData("""{"uid":1}""", "pid")]
+    [InlineData("""{"pid":1}""", "uid")]
+    [InlineData("""{"uid":1,"pid":2,"id":""}""", "id")]
+    [InlineData("""{"uid":1,"pid":2,"id":"0123456789012345678901234567890123456789012345678901234567890123X"}""", "id")]
+    [InlineData("""{"uid":1,"pid":2,"id":"tab\there"}""", "id")]
+    public async Task InvalidClick_Is400WithTheField_AndNothingIsStaged(string body, string field)
+    {
+        var data = new TestData();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+
+        var response = await http.PostAsync("/clicks", Json(body));
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+    }
+
+    [Theory]
+    [InlineData("""{"uid":""")]
+    [InlineData("""{"uid":1.5,"pid":2}""")]
+    [InlineData("""{"uid":"7","pid":2}""")]
+    [InlineData("""{"uid":99999999999999999999,"pid":2}""")]
+    [InlineData("""{"uid":1,"pid":2,"ts":"yesterday"}""")]
+    [InlineData("")]
+    public async Task MalformedJson_Is400_AndNothingIsStaged(string body)
+    {
+        var data = new TestData();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+
+        var response = await http.PostAsync("/clicks", Json(body));
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal("Malformed JSON", problem.GetProperty("title").GetString());
+        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+    }
+
+    [Fact]
+    public async Task NonJsonContentType_Is415()
+    {
+        var data = new TestData();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+
+        var response = await http.PostAsync("/clicks", new StringContent("""{"uid":1,"pid":2}""", Encoding.UTF8, "text/plain"));
+
+        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+    }
+
+    [Fact]
+    public async Task BatchWithInvalidElements_Is400NamingTheirIndexes_AndNothingIsStaged()
+    {
+        var data = new TestData();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+
+        var response = await http.PostAsync("/clicks/batch", Json("""
+            [{"uid":1,"pid":2},{"uid":-1,"pid":2},{"uid":1,"pid":2},{"uid":1},null]
+            """));
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("1, 3, 4", problem.GetProperty("detail").GetString());
+        var errors = problem.GetProperty("errors");
+        Assert.True(errors.TryGetProperty("[1].uid", out _));
+        Assert.True(errors.TryGetProperty("[3].pid", out _));
+        Assert.True(errors.TryGetProperty("[4]", out _));
+        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+    }
+
+    [Theory]
+    [InlineData("[]", "Empty batch")]
+    [InlineData("""[{"uid":1,"pid":1},{"uid":1,"pid":2},{"uid":1,"pid":3},{"uid":1,"pid":4}]""", "Batch too large")]
+    [InlineData("""{"uid":1,"pid":2}""", "Malformed JSON")]
+    public async Task RejectedBatch_Is400_AndNothingIsStaged(string body, string title)
+    {
+        var data = new TestData();
+        await using var api = Api(data, ("Clicks:MaxBatch", "3"));
+        using var http = api.CreateClient();
+
+        var response = await http.PostAsync("/clicks/batch", Json(body));
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal(title, problem.GetProperty("title").GetString());
+        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+    }
+
+    [Fact]
+    public async Task RedisOutOfReach_Is503_NeverA202_AndIngestResumesAfterwards()
+    {
+        var data = new TestData();
+        await using var proxy = new TcpProxy(TestServers.Redis);
+        await using var api = Api(data, ("ConnectionStrings:Redis", proxy.Endpoint));
+        using var http = api.CreateClient();
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = 1 })).StatusCode);
+
+        proxy.Cut();
+        var during = await http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = 2 });
+        var duringBatch = await http.PostAsJsonAsync("/clicks/batch", new[] { new { uid = data.Uid, pid = 3 } });
+
+        await AssertProblemAsync(during, HttpStatusCode.ServiceUnavailable);
+        await AssertProblemAsync(duringBatch, HttpStatusCode.ServiceUnavailable);
+        Assert.NotNull(during.Headers.RetryAfter);
+        Assert.Equal(1, await cluster.Redis.ListLengthAsync(data.StagingKey));
+
+        proxy.Restore();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        HttpStatusCode status;
+        do
+        {
+            status = (await http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = 4 })).StatusCode;
+        }
+        while (status != HttpStatusCode.Accepted && DateTime.UtcNow < deadline && await Delay());
+
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.Equal(2, await cluster.Redis.ListLengthAsync(data.StagingKey));
+    }
+
+    private static async Task<bool> Delay()
+    {
+        await Task.Delay(100);
+        return true;
+    }
+
+    private ApiFactory Api(TestData data, params (string Key, string Value)[] overrides)
+    {
+        var settings = new Dictionary<string, string?>(cluster.ClientSettings) { ["Clicks:StagingKey"] = data.StagingKey };
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        return new ApiFactory(settings);
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        return problem;
+    }
+}
