@@ -114,11 +114,8 @@ public static class StagedElement
             }
         }
 
-        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
-        {
-            error = "trailing data after the JSON object";
-            return false;
-        }
+        // The loop ended on the object's end; reading past it makes the reader throw on any trailing data.
+        reader.Read();
 
         if (uid is null || pid is null)
         {
