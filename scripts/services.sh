@@ -43,7 +43,7 @@ start_redis() {
 
 start_postgres() {
   local bin; bin=$(pg_bin)
-  mkdir -p "$STATE_DIR"
+  mkdir -p "$STATE_DIR"; chmod 755 "$STATE_DIR"  # the postgres user must reach its data directory
   if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
     mkdir -p "$PG_DATA"; chown postgres:postgres "$PG_DATA"
     runuser -u postgres -- "$bin/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 >/dev/null
