@@ -29,9 +29,8 @@ public sealed class EmbeddedRedis : IDisposable
         var port = options.RedisPort;
         EnsurePortIsFree(port);
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
-        var logDirectory = Path.Combine(dataDirectory, "garnet", "aof");
-        var checkpointDirectory = Path.Combine(dataDirectory, "garnet", "checkpoints");
-        Directory.CreateDirectory(logDirectory);
+        // The append-only log lives under the checkpoint directory (Garnet's --logdir is for tiered storage).
+        var checkpointDirectory = Path.Combine(dataDirectory, "garnet");
         Directory.CreateDirectory(checkpointDirectory);
 
         // The options-object constructor of Garnet 2.2.8 throws; the command-line one is the supported entry.
@@ -42,8 +41,9 @@ public sealed class EmbeddedRedis : IDisposable
             "--lua", "true",
             "--aof",
             "--recover",
-            "--logdir", logDirectory,
             "--checkpointdir", checkpointDirectory,
+            // The managed file device: the native one needs libaio, which a machine with only the .NET SDK lacks.
+            "--device-type", "RandomAccess",
         ]);
         server.Start();
         return new EmbeddedRedis(server, port, dataDirectory);
