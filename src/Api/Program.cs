@@ -7,7 +7,17 @@ using Orleans.Dashboard;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddClickOrleansDefaults();
-var embedded = builder.AddClickOrleans();
+EmbeddedRedis? embedded;
+try
+{
+    embedded = builder.AddClickOrleans();
+}
+catch (EmbeddedRedisException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+
 builder.Services.AddIngest();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
@@ -24,6 +34,7 @@ if (embedded is not null)
 }
 
 app.Run();
+return 0;
 
 /// <summary>The Api's entry point, visible to <c>WebApplicationFactory</c> in the tests.</summary>
 public partial class Program;

@@ -28,6 +28,7 @@ public static class ClickOrleansHostingExtensions
         var embedded = EmbeddedRedis.Start(options);
         configuration["ConnectionStrings:Redis"] = embedded.ConnectionString;
         // Registered before the silo, so it stops after the silo left the cluster.
+        builder.Services.AddSingleton(embedded);
         builder.Services.AddHostedService(_ => new EmbeddedRedisLifetime(embedded));
         builder.UseOrleans(silo => silo.AddClickPipeline(configuration).AddDashboard());
         return embedded;
@@ -39,6 +40,7 @@ public static class ClickOrleansHostingExtensions
         services.AddOptions<StagingOptions>().BindConfiguration(StagingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Ingest.IngestOptions>().BindConfiguration(Ingest.IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Ingest.ClickStager>();
+        services.AddHostedService<StartupBanner>();
         return services;
     }
 

@@ -33,23 +33,35 @@ public sealed class EmbeddedRedis : IDisposable
         var checkpointDirectory = Path.Combine(dataDirectory, "garnet");
         Directory.CreateDirectory(checkpointDirectory);
 
-        // The options-object constructor of Garnet 2.2.8 throws; the command-line one is the supported entry.
-        var server = new GarnetServer(
-        [
-            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--bind", "127.0.0.1",
-            "--lua", "true",
-            "--aof",
-            "--recover",
-            "--checkpointdir", checkpointDirectory,
-            // The managed file device: the native one needs libaio, which a machine with only the .NET SDK lacks.
-            "--device-type", "RandomAccess",
-        ]);
-        server.Start();
-        return new EmbeddedRedis(server, port, dataDirectory);
+        // Garnet prints its logo on stdout; the Api prints one banner of its own once everything runs.
+        var stdout = Console.Out;
+        Console.SetOut(TextWriter.Null);
+        try
+        {
+            // The options-object constructor of Garnet 2.2.8 throws; the command-line one is the supported entry.
+            var server = new GarnetServer(Arguments(port, checkpointDirectory));
+            server.Start();
+            return new EmbeddedRedis(server, port, dataDirectory);
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+        }
     }
 
     public void Dispose() => _server.Dispose();
+
+    private static string[] Arguments(int port, string checkpointDirectory) =>
+    [
+        "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "--bind", "127.0.0.1",
+        "--lua", "true",
+        "--aof",
+        "--recover",
+        "--checkpointdir", checkpointDirectory,
+        // The managed file device: the native one needs libaio, which a machine with only the .NET SDK lacks.
+        "--device-type", "RandomAccess",
+    ];
 
     private static void EnsurePortIsFree(int port)
     {

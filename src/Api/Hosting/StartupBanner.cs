@@ -1,0 +1,50 @@
+using ClickOrleans.Sinks;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace ClickOrleans.Api.Hosting;
+
+/// <summary>Once everything runs: one short banner with where to reach the Api and dashboard, and where the data goes.</summary>
+internal sealed class StartupBanner(
+    IHostApplicationLifetime lifetime,
+    IServer server,
+    IServiceProvider services,
+    IConfiguration configuration,
+    EmbeddedRedis? embedded = null) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(Print);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private void Print()
+    {
+        var url = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "(no HTTP address)";
+        var banner = new System.Text.StringBuilder();
+        banner.AppendLine(embedded is null ? "ClickOrleans Api is running (cluster client)" : "ClickOrleans is running (embedded mode)");
+        banner.AppendLine($"  API        {url}   POST /clicks, POST /clicks/batch, POST /admin/drain");
+        if (embedded is not null)
+        {
+            banner.AppendLine($"  Dashboard  {url}/dashboard");
+            banner.AppendLine($"  Redis      {embedded.ConnectionString} (embedded Garnet, append-only log in {embedded.DataDirectory})");
+            banner.AppendLine($"  Sink       {SinkDescription()}");
+        }
+        else
+        {
+            banner.AppendLine($"  Redis      {configuration.GetConnectionString("Redis")}");
+        }
+
+        banner.Append("Press Ctrl+C to stop.");
+        Console.WriteLine(banner.ToString());
+    }
+
+    private string SinkDescription() => services.GetRequiredService<IClickSink>() switch
+    {
+        SqliteClickSink sqlite => $"SQLite {sqlite.Path}",
+        _ => $"PostgreSQL, schema {services.GetRequiredService<IOptions<PostgresSinkOptions>>().Value.Schema}",
+    };
+}
