@@ -3,11 +3,19 @@ using Orleans.Dashboard;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddClickOrleansDefaults();
-
-// Silos of a cluster share one sink, so cluster mode needs PostgreSQL; the embedded SQLite sink is the Api's single-process mode.
-builder.Configuration.GetRequiredConnectionString("Postgres");
-builder.UseOrleans(silo => silo.AddClickPipeline(builder.Configuration).AddDashboard());
+try
+{
+    // Silos of a cluster share one sink, so cluster mode needs PostgreSQL; SQLite is the Api's single-process mode.
+    builder.Configuration.GetRequiredConnectionString("Postgres");
+    builder.UseOrleans(silo => silo.AddClickPipeline(builder.Configuration).AddDashboard());
+}
+catch (MissingSettingException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
 
 var app = builder.Build();
 app.MapOrleansDashboard("/dashboard");
 app.Run();
+return 0;

@@ -14,7 +14,8 @@ internal sealed class UnavailableExceptionHandler(IProblemDetailsService problem
         var what = exception switch
         {
             RedisConnectionException or RedisTimeoutException => "The staging store (Redis) cannot be reached",
-            SiloUnavailableException or OrleansMessageRejectionException or TimeoutException => "The Orleans cluster cannot be reached",
+            SiloUnavailableException or OrleansMessageRejectionException => "The Orleans cluster cannot be reached",
+            TimeoutException => "The Orleans cluster did not answer in time",
             _ => null,
         };
         if (what is null)

@@ -39,7 +39,7 @@ public sealed class ApiProcess : IAsyncDisposable
 
     public static ApiProcess Start(EmbeddedPorts ports, string workingDirectory)
     {
-        var start = new ProcessStartInfo("dotnet", [ApiAssembly])
+        var start = new ProcessStartInfo("dotnet", [BuiltHost.PathOf("Api")])
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -109,23 +109,6 @@ public sealed class ApiProcess : IAsyncDisposable
         if (line.StartsWith("ClickOrleans is running", StringComparison.Ordinal))
         {
             _running.TrySetResult();
-        }
-    }
-
-    // The Api project's own build output, in the configuration the tests were built in.
-    private static string ApiAssembly
-    {
-        get
-        {
-            var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            var configuration = testOutput.Parent!.Name;
-            var root = testOutput;
-            while (!File.Exists(Path.Combine(root.FullName, "ClickOrleans.sln")))
-            {
-                root = root.Parent ?? throw new InvalidOperationException("ClickOrleans.sln not found above " + AppContext.BaseDirectory);
-            }
-
-            return Path.Combine(root.FullName, "src", "Api", "bin", configuration, testOutput.Name, "ClickOrleans.Api.dll");
         }
     }
 }
