@@ -10,4 +10,8 @@ namespace ClickOrleans.Api;
 [JsonSerializable(typeof(ClickAccepted))]
 [JsonSerializable(typeof(BatchAccepted))]
 [JsonSerializable(typeof(DrainResult))]
+[JsonSerializable(typeof(AggregatorStats))]
+[JsonSerializable(typeof(ProductClicks))]
+[JsonSerializable(typeof(TopProduct[]))]
+[JsonSerializable(typeof(UserClick[]))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

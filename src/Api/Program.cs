@@ -3,7 +3,9 @@ using ClickOrleans.Api.Admin;
 using ClickOrleans.Api.Hosting;
 using ClickOrleans.Api.Ingest;
 using ClickOrleans.Hosting;
+using ClickOrleans.Api.Queries;
 using Orleans.Dashboard;
+using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddClickOrleansDefaults();
@@ -18,7 +20,9 @@ catch (EmbeddedRedisException e)
     return 1;
 }
 
+builder.AddServiceDefaults();
 builder.Services.AddIngest();
+builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
@@ -26,8 +30,16 @@ builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInf
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.MapServiceDefaults();
 app.MapClicksApi();
+app.MapQueriesApi();
 app.MapAdminApi();
+app.MapOpenApi();
+if (embedded is not null || app.Environment.IsDevelopment())
+{
+    app.MapScalarApiReference("/scalar");
+}
+
 if (embedded is not null)
 {
     app.MapOrleansDashboard("/dashboard");

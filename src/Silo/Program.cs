@@ -15,7 +15,10 @@ catch (MissingSettingException e)
     return 1;
 }
 
+builder.AddServiceDefaults();
+
 var app = builder.Build();
+app.MapServiceDefaults();
 app.MapOrleansDashboard("/dashboard");
 app.Run();
 return 0;

@@ -10,9 +10,17 @@ public static class AdminApi
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/admin").WithTags("Admin");
-        admin.MapPost("/drain", Drain);
+        admin.MapPost("/drain", Drain)
+            .WithSummary("Drain the staging list now")
+            .WithDescription("Runs a drain, or joins the one running, and answers with what it did.");
+        app.MapGet("/stats", GetStats)
+            .WithTags("Admin")
+            .WithSummary("Backlog, pending private lists, dead letters, drain totals, the last drain and the lag");
         return app;
     }
+
+    private static async Task<Ok<AggregatorStats>> GetStats(IGrainFactory grains, IOptions<StagingOptions> staging) =>
+        TypedResults.Ok(await grains.GetGrain<IAggregatorGrain>(staging.Value.StagingKey).GetStats());
 
     /// <summary>Drains the staging list now (or joins the drain running) and says what it did.</summary>
     private static async Task<Ok<DrainResult>> Drain(IGrainFactory grains, IOptions<StagingOptions> staging) =>

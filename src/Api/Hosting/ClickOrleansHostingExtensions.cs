@@ -20,6 +20,7 @@ public static class ClickOrleansHostingExtensions
         {
             builder.Services.AddStagingRedis(redis);
             builder.UseOrleansClient(client => client.UseRedisClustering(redis));
+            builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis").AddCheck<ClusterHealthCheck>("cluster");
             return null;
         }
 
@@ -31,6 +32,7 @@ public static class ClickOrleansHostingExtensions
         builder.Services.AddSingleton(embedded);
         builder.Services.AddHostedService(_ => new EmbeddedRedisLifetime(embedded));
         builder.UseOrleans(silo => silo.AddClickPipeline(configuration).AddDashboard());
+        builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
         return embedded;
     }
 
@@ -40,6 +42,7 @@ public static class ClickOrleansHostingExtensions
         services.AddOptions<StagingOptions>().BindConfiguration(StagingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Ingest.IngestOptions>().BindConfiguration(Ingest.IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Ingest.ClickStager>();
+        services.AddSingleton<Ingest.IngestTelemetry>();
         services.AddHostedService<StartupBanner>();
         return services;
     }

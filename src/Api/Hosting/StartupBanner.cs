@@ -26,7 +26,9 @@ internal sealed class StartupBanner(
         var url = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "(no HTTP address)";
         var banner = new System.Text.StringBuilder();
         banner.AppendLine(embedded is null ? "ClickOrleans Api is running (cluster client)" : "ClickOrleans is running (embedded mode)");
-        banner.AppendLine($"  API        {url}   POST /clicks, POST /clicks/batch, POST /admin/drain");
+        banner.AppendLine($"  API        {url}   POST /clicks, POST /clicks/batch, GET /stats, POST /admin/drain");
+        banner.AppendLine($"  OpenAPI    {url}/openapi/v1.json" + (embedded is null ? "" : $", reference at {url}/scalar"));
+        banner.AppendLine($"  Operate    {url}/health, {url}/metrics");
         if (embedded is not null)
         {
             banner.AppendLine($"  Dashboard  {url}/dashboard");

@@ -10,13 +10,50 @@ public static class ClicksApi
 {
     public static IEndpointRouteBuilder MapClicksApi(this IEndpointRouteBuilder app)
     {
-        var clicks = app.MapGroup("/clicks").WithTags("Clicks");
-        clicks.MapPost("/", StageClick);
-        clicks.MapPost("/batch", StageBatch);
+        var clicks = app.MapGroup("/clicks")
+            .WithTags("Clicks")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        clicks.MapPost("/", StageClick)
+            .WithSummary("Stage one click")
+            .WithDescription("202 once Redis acknowledged the push. A client-given id makes a retry idempotent end to end.")
+            .Accepts<ClickRequest>("application/json");
+        clicks.MapPost("/batch", StageBatch)
+            .WithSummary("Stage a batch of clicks with one atomic LPUSH")
+            .WithDescription("Any invalid element rejects the whole batch with the bad indexes; nothing is staged.")
+            .Accepts<ClickRequest[]>("application/json");
         return app;
     }
 
     private static async Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageClick(
+        HttpRequest request, ClickStager stager, IngestTelemetry telemetry, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var result = await ParseAndStageClickAsync(request, stager, time, cancellationToken);
+        Count(result.Result, telemetry, accepted: 1);
+        return result;
+    }
+
+    private static async Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> StageBatch(
+        HttpRequest request, ClickStager stager, IngestTelemetry telemetry, TimeProvider time, IOptions<IngestOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var result = await ParseAndStageBatchAsync(request, stager, time, options.Value.MaxBatch, cancellationToken);
+        Count(result.Result, telemetry, accepted: (result.Result as Accepted<BatchAccepted>)?.Value?.Accepted ?? 0);
+        return result;
+    }
+
+    private static void Count(IResult result, IngestTelemetry telemetry, int accepted)
+    {
+        if (result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status202Accepted })
+        {
+            telemetry.Accepted(accepted);
+        }
+        else
+        {
+            telemetry.Rejected(result is IStatusCodeHttpResult { StatusCode: { } status } ? status.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown");
+        }
+    }
+
+    private static async Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> ParseAndStageClickAsync(
         HttpRequest request, ClickStager stager, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!request.HasJsonContentType())
@@ -44,16 +81,14 @@ public static class ClicksApi
         return TypedResults.Accepted((string?)null, new ClickAccepted(click.Id));
     }
 
-    private static async Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> StageBatch(
-        HttpRequest request, ClickStager stager, TimeProvider time, IOptions<IngestOptions> options,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> ParseAndStageBatchAsync(
+        HttpRequest request, ClickStager stager, TimeProvider time, int maxBatch, CancellationToken cancellationToken)
     {
         if (!request.HasJsonContentType())
         {
             return UnsupportedMediaType();
         }
 
-        var maxBatch = options.Value.MaxBatch;
         var now = time.GetUtcNow();
         var clicks = new List<Click>();
         var errors = new Dictionary<string, string[]>();

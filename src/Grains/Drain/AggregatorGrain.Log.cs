@@ -5,8 +5,8 @@ namespace ClickOrleans.Drain;
 public sealed partial class AggregatorGrain
 {
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
-        Message = "Drained {StagingKey}: {Lists} private lists, {Elements} elements, {Written} written, {Duplicates} duplicates, {Dead} dead, {Chunks} chunks in {DurationMs:F0} ms")]
-    private static partial void LogDrained(ILogger logger, string stagingKey, int lists, long elements, long written,
+        Message = "Drained {StagingKey} ({Trigger}): {Lists} private lists, {Elements} elements, {Written} written, {Duplicates} duplicates, {Dead} dead, {Chunks} chunks in {DurationMs:F0} ms")]
+    private static partial void LogDrained(ILogger logger, string stagingKey, DrainTrigger trigger, int lists, long elements, long written,
         long duplicates, long dead, int chunks, double durationMs);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Error,
@@ -21,9 +21,9 @@ public sealed partial class AggregatorGrain
         Message = "Drain of {StagingKey} stopped between chunks because the activation is deactivating")]
     private static partial void LogStoppedByDeactivation(ILogger logger, string stagingKey);
 
-    [LoggerMessage(EventId = 1005, Level = LogLevel.Information,
-        Message = "Reminder ticked while a drain of {StagingKey} runs; one more drain follows it")]
-    private static partial void LogTickWhileRunning(ILogger logger, string stagingKey);
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Debug,
+        Message = "{Trigger} asked for a drain of {StagingKey} while one runs; one more drain follows it")]
+    private static partial void LogTriggeredWhileRunning(ILogger logger, string stagingKey, DrainTrigger trigger);
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Information,
         Message = "Drain of {StagingKey} scheduled every {Period}")]

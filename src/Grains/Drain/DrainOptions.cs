@@ -15,6 +15,10 @@ public sealed class DrainOptions
     [Range(1, 1_000_000)]
     public int ChunkSize { get; set; } = 10_000;
 
+    /// <summary>How often the aggregator compares the staging list's length with <c>Clicks:FlushSize</c>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan SizeCheckPeriod { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Sink partitions a chunk is split into (by product id) and written by in parallel.</summary>
     [Range(1, 1024)]
     public int Partitions { get; set; } = 8;

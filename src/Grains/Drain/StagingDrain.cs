@@ -12,10 +12,17 @@ namespace ClickOrleans.Drain;
 /// between replays the chunk, and the sink skips the event ids it already has. Memory: one chunk at a time.
 /// </remarks>
 internal sealed partial class StagingDrain(
-    StagingList staging, DrainOptions options, IGrainFactory grains, TimeProvider time, ILogger logger)
+    StagingList staging,
+    DrainOptions options,
+    IGrainFactory grains,
+    DrainTelemetry telemetry,
+    TimeProvider time,
+    ILogger logger)
 {
     public async Task<DrainResult> RunAsync(long tickId, CancellationToken cancellationToken)
     {
+        using var activity = DrainTelemetry.Source.StartActivity("drain");
+        activity?.SetTag("clickorleans.staging_key", (string?)staging.Keys.Staging);
         var startedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
         var tally = new DrainTally();
@@ -46,8 +53,14 @@ internal sealed partial class StagingDrain(
                 break;
             }
 
+            using var activity = DrainTelemetry.Source.StartActivity("drain chunk");
+            activity?.SetTag("clickorleans.private_list", privateList.Name);
+            activity?.SetTag("clickorleans.offset", offset);
+            activity?.SetTag("clickorleans.elements", elements.Length);
             var chunk = DrainChunk.Parse(elements, privateList.Name, offset, drainTimeMs, options.Partitions);
+            var writeStarted = time.GetTimestamp();
             var written = await WriteAsync(chunk);
+            telemetry.RecordChunkWrite(time.GetElapsedTime(writeStarted));
             await staging.CommitAsync(privateList.Name, offset, elements.Length, chunk.DeadLetters);
             offset += elements.Length;
             tally.AddChunk(elements.Length, written, chunk.DeadLetters.Length);

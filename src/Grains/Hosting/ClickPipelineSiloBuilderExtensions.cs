@@ -29,6 +29,8 @@ public static class ClickPipelineSiloBuilderExtensions
 
         var services = silo.Services;
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<DrainTelemetry>();
         services.AddStagingRedis(redis);
         services.AddOptions<StagingOptions>()
             .BindConfiguration(StagingOptions.Section)
@@ -47,6 +49,9 @@ public static class ClickPipelineSiloBuilderExtensions
                 }
             });
         services.AddClickSink(configuration);
+        services.AddHealthChecks()
+            .AddCheck<RedisHealthCheck>("redis")
+            .AddCheck<SinkHealthCheck>("sink");
         return silo;
     }
 }

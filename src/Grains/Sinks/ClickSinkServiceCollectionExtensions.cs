@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using ClickOrleans.Queries;
 using Npgsql;
 
 namespace ClickOrleans.Sinks;
@@ -20,6 +21,7 @@ public static class ClickSinkServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<IClickSink, PostgresClickSink>();
+        services.AddSingleton<IClickQueries, PostgresClickQueries>();
         return services;
     }
 
@@ -30,6 +32,7 @@ public static class ClickSinkServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IClickSink, SqliteClickSink>();
+        services.AddSingleton<IClickQueries, SqliteClickQueries>();
         return services;
     }
 }

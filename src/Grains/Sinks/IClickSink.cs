@@ -10,5 +10,8 @@ public interface IClickSink
     /// <summary>Creates the tables if they are missing; safe to call from every silo at once.</summary>
     Task EnsureSchemaAsync(CancellationToken cancellationToken);
 
+    /// <summary>Returns when the store answers; throws a <see cref="System.Data.Common.DbException"/> when it does not.</summary>
+    Task PingAsync(CancellationToken cancellationToken);
+
     Task<SinkResult> WriteAsync(Click[] clicks, CancellationToken cancellationToken);
 }

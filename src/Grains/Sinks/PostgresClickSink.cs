@@ -56,6 +56,7 @@ public sealed class PostgresClickSink : IClickSink
                 uid bigint NOT NULL,
                 pid bigint NOT NULL,
                 ts timestamptz NOT NULL);
+            CREATE INDEX IF NOT EXISTS clicks_uid_ts ON {_schema}.clicks (uid, ts);
             CREATE TABLE IF NOT EXISTS {_schema}.product_clicks_minute (
                 pid bigint NOT NULL,
                 minute timestamptz NOT NULL,
@@ -64,6 +65,12 @@ public sealed class PostgresClickSink : IClickSink
             """, connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT 1");
+        await command.ExecuteScalarAsync(cancellationToken);
     }
 
     public async Task<SinkResult> WriteAsync(Click[] clicks, CancellationToken cancellationToken)

@@ -21,6 +21,7 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
             uid INTEGER NOT NULL,
             pid INTEGER NOT NULL,
             ts INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS clicks_uid_ts ON clicks (uid, ts);
         CREATE TABLE IF NOT EXISTS product_clicks_minute (
             pid INTEGER NOT NULL,
             minute INTEGER NOT NULL,
@@ -54,6 +55,19 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
     public string Path { get; }
 
     public Task EnsureSchemaAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            Execute("SELECT 1");
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
 
     public async Task<SinkResult> WriteAsync(Click[] clicks, CancellationToken cancellationToken)
     {

@@ -20,6 +20,7 @@ public sealed class StagingKeys
         Pending = staging + "-pending";
         LastTick = staging + "-last-tick";
         SchedulePeriod = staging + "-drain-period";
+        Stats = staging + "-stats";
         _privatePrefix = staging.EndsWith(StagingSuffix, StringComparison.Ordinal)
             ? staging[..^(StagingSuffix.Length - 1)]
             : staging + "-";
@@ -39,6 +40,9 @@ public sealed class StagingKeys
 
     /// <summary>The drain reminder period last registered, so silos re-register it only when the configuration changed.</summary>
     public RedisKey SchedulePeriod { get; }
+
+    /// <summary>Hash of drain totals and the last drain, so the figures outlive an activation.</summary>
+    public RedisKey Stats { get; }
 
     public RedisKey PrivateList(long tickId) => _privatePrefix + tickId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

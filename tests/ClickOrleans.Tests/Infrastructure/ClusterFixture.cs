@@ -14,6 +14,7 @@ public abstract class ClusterFixture : IAsyncLifetime
 {
     public const int ChunkSize = 100;
     public const int Partitions = 4;
+    public const int FlushSize = 2500;
 
     private TestCluster? _cluster;
     private ConnectionMultiplexer? _redis;
@@ -56,6 +57,9 @@ public abstract class ClusterFixture : IAsyncLifetime
             ["Clicks:DrainPeriod"] = "00:00:02",
             ["Clicks:ChunkSize"] = ChunkSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Clicks:Partitions"] = Partitions.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Above every other test's backlog, so only the flush tests see the size check drain on its own.
+            ["Clicks:FlushSize"] = FlushSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Clicks:SizeCheckPeriod"] = "00:00:00.500",
         };
         foreach (var (key, value) in SinkSettings)
         {

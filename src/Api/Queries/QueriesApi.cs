@@ -1,0 +1,83 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ClickOrleans.Api.Queries;
+
+/// <summary>What the data is for: per-product series, top products, a user's recent clicks.</summary>
+public static class QueriesApi
+{
+    private static readonly TimeSpan MaxMinuteRange = TimeSpan.FromDays(31);
+    private static readonly TimeSpan MaxUserRange = TimeSpan.FromDays(366);
+
+    public static IEndpointRouteBuilder MapQueriesApi(this IEndpointRouteBuilder app)
+    {
+        var queries = app.MapGroup("").WithTags("Queries");
+        queries.MapGet("/products/{pid:long}/clicks", GetProductClicks)
+            .WithSummary("A product's clicks per minute in [from, to)")
+            .WithDescription("from defaults to an hour before to; to defaults to now; the range spans at most 31 days.");
+        queries.MapGet("/products/top", GetTopProducts)
+            .WithSummary("The most clicked products")
+            .WithDescription("since: an ISO 8601 duration back from now (default PT1H) or an RFC 3339 time; until: an RFC 3339 time (default now); limit 1-1000 (default 10).");
+        queries.MapGet("/users/{uid:long}/clicks", GetUserClicks)
+            .WithSummary("A user's clicks in [from, to), newest first")
+            .WithDescription("limit 1-1000 (default 100). For the next page, pass the oldest ts returned as to.");
+        return app;
+    }
+
+    private static async Task<Results<Ok<ProductClicks>, ValidationProblem>> GetProductClicks(
+        long pid, string? from, string? to, IGrainFactory grains, TimeProvider time)
+    {
+        var parameters = new QueryParameters(time.GetUtcNow());
+        parameters.NonNegative("pid", pid);
+        var end = parameters.Time("to", to, time.GetUtcNow());
+        var start = parameters.Time("from", from, end.AddHours(-1));
+        parameters.Range(start, end, MaxMinuteRange);
+        if (!parameters.IsValid)
+        {
+            return Invalid(parameters);
+        }
+
+        return TypedResults.Ok(await Queries(grains).GetProductClicks(pid, start, end));
+    }
+
+    private static async Task<Results<Ok<TopProduct[]>, ValidationProblem>> GetTopProducts(
+        string? since, string? until, int? limit, IGrainFactory grains, TimeProvider time)
+    {
+        var parameters = new QueryParameters(time.GetUtcNow());
+        var start = parameters.Since("since", since, TimeSpan.FromHours(1));
+        var end = parameters.Time("until", until, time.GetUtcNow());
+        var top = parameters.Limit("limit", limit, 10, 1000);
+        if (start >= end)
+        {
+            parameters.Errors["since"] = ["must be before until"];
+        }
+
+        if (!parameters.IsValid)
+        {
+            return Invalid(parameters);
+        }
+
+        return TypedResults.Ok(await Queries(grains).GetTopProducts(start, end, top));
+    }
+
+    private static async Task<Results<Ok<UserClick[]>, ValidationProblem>> GetUserClicks(
+        long uid, string? from, string? to, int? limit, IGrainFactory grains, TimeProvider time)
+    {
+        var parameters = new QueryParameters(time.GetUtcNow());
+        parameters.NonNegative("uid", uid);
+        var end = parameters.Time("to", to, time.GetUtcNow());
+        var start = parameters.Time("from", from, end.AddDays(-30));
+        parameters.Range(start, end, MaxUserRange);
+        var page = parameters.Limit("limit", limit, 100, 1000);
+        if (!parameters.IsValid)
+        {
+            return Invalid(parameters);
+        }
+
+        return TypedResults.Ok(await Queries(grains).GetUserClicks(uid, start, end, page));
+    }
+
+    private static IQueryGrain Queries(IGrainFactory grains) => grains.GetGrain<IQueryGrain>(0);
+
+    private static ValidationProblem Invalid(QueryParameters parameters) =>
+        TypedResults.ValidationProblem(parameters.Errors, "The query parameters are invalid.");
+}
