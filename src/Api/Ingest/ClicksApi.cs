@@ -12,6 +12,7 @@ public static class ClicksApi
     {
         var clicks = app.MapGroup("/clicks")
             .WithTags("Clicks")
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         clicks.MapPost("/", StageClick)
             .WithSummary("Stage one click")

@@ -175,13 +175,8 @@ public abstract class PipelineTests(ClusterFixture cluster)
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(cluster.ScheduledStagingKey, data.SeedElements(50));
 
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        var written = 0;
-        while (written < 50 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-            written = (await cluster.Probe.ClickIdsAsync(data.Uid)).Count;
-        }
+        var written = await Poll.UntilAsync(
+            async () => (await cluster.Probe.ClickIdsAsync(data.Uid)).Count, count => count >= 50, TimeSpan.FromSeconds(60));
 
         Assert.Equal(50, written);
     }

@@ -159,22 +159,13 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
         Assert.Equal(1, await cluster.Redis.ListLengthAsync(data.StagingKey));
 
         proxy.Restore();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        HttpStatusCode status;
-        do
-        {
-            status = (await http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = 4 })).StatusCode;
-        }
-        while (status != HttpStatusCode.Accepted && DateTime.UtcNow < deadline && await Delay());
+        var status = await Poll.UntilAsync(
+            async () => (await http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = 4 })).StatusCode,
+            code => code == HttpStatusCode.Accepted,
+            TimeSpan.FromSeconds(30));
 
         Assert.Equal(HttpStatusCode.Accepted, status);
         Assert.Equal(2, await cluster.Redis.ListLengthAsync(data.StagingKey));
-    }
-
-    private static async Task<bool> Delay()
-    {
-        await Task.Delay(100);
-        return true;
     }
 
     private ApiFactory Api(TestData data, params (string Key, string Value)[] overrides)

@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ClickOrleans.Staging;
+using ClickOrleans.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace ClickOrleans.Tests.Operations;
+
+[Collection(SqliteClusterCollection.Name)]
+public sealed class OperatorEndpointsTests(SqliteClusterFixture cluster)
+{
+    [Fact]
+    public async Task Stats_ReportBacklogPendingDeadLettersTotalsAndLag()
+    {
+        var data = new TestData();
+        var now = DateTimeOffset.UtcNow;
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, [.. Elements(data, 3, now.AddMinutes(-2)), "garbage"]);
+        var first = await Aggregator(data).Drain();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, Elements(data, 100, now.AddMinutes(-5)));
+        var orphan = await new StagingList(cluster.Redis, new StagingKeys(data.StagingKey)).TakeOverAsync(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, Elements(data, 40, now.AddMinutes(-1)));
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+
+        var stats = await http.GetFromJsonAsync<JsonElement>("/stats");
+
+        Assert.Equal(40, stats.GetProperty("backlog").GetInt64());
+        var pending = Assert.Single(stats.GetProperty("pending").EnumerateArray());
+        Assert.Equal(orphan!.Value.Name, pending.GetProperty("name").GetString());
+        Assert.Equal((0, 100), (pending.GetProperty("committed").GetInt64(), pending.GetProperty("remaining").GetInt64()));
+        Assert.Equal(1, stats.GetProperty("deadLetters").GetInt64());
+        var totals = stats.GetProperty("totals");
+        Assert.Equal((1, 4, 3, 1), (totals.GetProperty("drains").GetInt64(), totals.GetProperty("elements").GetInt64(),
+            totals.GetProperty("written").GetInt64(), totals.GetProperty("dead").GetInt64()));
+        Assert.Equal(first.StartedAt, stats.GetProperty("lastDrain").GetProperty("startedAt").GetDateTimeOffset());
+        Assert.InRange(TimeSpan.Parse(stats.GetProperty("lag").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+            TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(6));
+        Assert.False(stats.GetProperty("draining").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Metrics_CountAcceptedClicksAndDrains_InPrometheusFormat()
+    {
+        var data = new TestData();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+        for (var i = 0; i < 10; i++)
+        {
+            await http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = data.Pid(i) });
+        }
+
+        await http.PostAsJsonAsync("/clicks", new { uid = -1, pid = 1 });
+        await http.PostAsync("/admin/drain", null);
+
+        var metrics = await http.GetStringAsync("/metrics");
+
+        Assert.True(CounterValue(metrics, "clickorleans_clicks_accepted_total") >= 10, metrics);
+        Assert.True(CounterValue(metrics, "clickorleans_clicks_rejected_total") >= 1, metrics);
+        Assert.True(CounterValue(metrics, "clickorleans_drains_total") >= 1, metrics);
+        Assert.Contains("clickorleans_drain_duration_seconds_bucket", metrics);
+        Assert.Contains("clickorleans_chunk_write_duration_seconds_bucket", metrics);
+    }
+
+    [Fact]
+    public async Task Health_IsHealthyWithRedisAndTheCluster_AndAliveNeedsNothing()
+    {
+        var data = new TestData();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+
+        var health = await http.GetAsync("/health");
+        var alive = await http.GetAsync("/alive");
+
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("Healthy", await health.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+    }
+
+    [Fact]
+    public async Task Health_IsUnhealthyWhenRedisIsOutOfReach_WhileAliveStaysUp()
+    {
+        var data = new TestData();
+        await using var proxy = new TcpProxy(TestServers.Redis);
+        await using var api = Api(data, ("ConnectionStrings:Redis", proxy.Endpoint));
+        using var http = api.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
+
+        proxy.Cut();
+        var health = await Poll.UntilAsync(() => http.GetAsync("/health"), r => r.StatusCode != HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/alive")).StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_DescribesEveryEndpoint()
+    {
+        await using var api = Api(new TestData());
+        using var http = api.CreateClient();
+
+        var document = await http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var paths = document.GetProperty("paths");
+        string[] expected = ["/clicks", "/clicks/batch", "/admin/drain", "/stats", "/products/{pid}/clicks", "/products/top", "/users/{uid}/clicks"];
+        Assert.All(expected, path => Assert.True(paths.TryGetProperty(path, out _), path));
+        var click = paths.GetProperty("/clicks").GetProperty("post");
+        Assert.True(click.TryGetProperty("requestBody", out _));
+        foreach (var status in new[] { "202", "400", "415", "503" })
+        {
+            Assert.True(click.GetProperty("responses").TryGetProperty(status, out _), status);
+        }
+    }
+
+    private static RedisValue[] Elements(TestData data, int count, DateTimeOffset ts) =>
+        Enumerable.Range(0, count)
+            .Select(i => (RedisValue)$$"""{"id":"{{data.Uid}}-{{ts.ToUnixTimeMilliseconds()}}-{{i}}","uid":{{data.Uid}},"pid":{{data.Pid(i)}},"ts":{{ts.ToUnixTimeMilliseconds()}}}""")
+            .ToArray();
+
+    private static double CounterValue(string metrics, string name) =>
+        metrics.Split('\n')
+            .Where(line => line.StartsWith(name, StringComparison.Ordinal) && !line.StartsWith('#'))
+            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+
+    private IAggregatorGrain Aggregator(TestData data) => cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey);
+
+    private ApiFactory Api(TestData data, params (string Key, string Value)[] overrides)
+    {
+        var settings = new Dictionary<string, string?>(cluster.ClientSettings) { ["Clicks:StagingKey"] = data.StagingKey };
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        return new ApiFactory(settings);
+    }
+}
