@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ClickOrleans.Tests.Infrastructure;
+
+namespace ClickOrleans.Tests.Queries;
+
+/// <summary>The query API answers the same from every sink; each test works in its own minute of the past.</summary>
+public abstract class QueryApiTests(ClusterFixture cluster)
+{
+    [SkippableFact]
+    public async Task ProductClicks_GivesTheTotalAndThePerMinuteSeries()
+    {
+        cluster.Require();
+        var (data, at) = Scenario();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+        await StageAndDrainAsync(http, data,
+            (0, at.AddSeconds(10)), (0, at.AddSeconds(50)), (0, at.AddSeconds(65)), (1, at.AddSeconds(70)));
+
+        var clicks = await http.GetFromJsonAsync<JsonElement>(
+            $"/products/{data.Pid(0)}/clicks?from={Iso(at)}&to={Iso(at.AddMinutes(5))}");
+
+        Assert.Equal(3, clicks.GetProperty("total").GetInt64());
+        var minutes = clicks.GetProperty("minutes").EnumerateArray()
+            .Select(m => (m.GetProperty("minute").GetDateTimeOffset(), m.GetProperty("clicks").GetInt64()))
+            .ToArray();
+        Assert.Equal([(at, 2L), (at.AddMinutes(1), 1L)], minutes);
+    }
+
+    [SkippableFact]
+    public async Task TopProducts_RanksByClicksInTheWindow()
+    {
+        cluster.Require();
+        var (data, at) = Scenario();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+        await StageAndDrainAsync(http, data,
+            (0, at), (1, at), (1, at.AddMinutes(1)), (2, at), (2, at), (2, at.AddMinutes(2)), (3, at.AddMinutes(10)));
+
+        var top = await http.GetFromJsonAsync<JsonElement>($"/products/top?since={Iso(at)}&until={Iso(at.AddMinutes(5))}&limit=2");
+
+        var ranking = top.EnumerateArray().Select(p => (p.GetProperty("pid").GetInt64(), p.GetProperty("clicks").GetInt64())).ToArray();
+        Assert.Equal([(data.Pid(2), 3L), (data.Pid(1), 2L)], ranking);
+    }
+
+    [SkippableFact]
+    public async Task UserClicks_AreNewestFirst_AndPageWithTo()
+    {
+        cluster.Require();
+        var (data, at) = Scenario();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+        await StageAndDrainAsync(http, data, Enumerable.Range(0, 5).Select(i => (i, at.AddSeconds(i))).ToArray());
+
+        var first = await http.GetFromJsonAsync<JsonElement>($"/users/{data.Uid}/clicks?from={Iso(at)}&to={Iso(at.AddMinutes(1))}&limit=3");
+        var oldest = first.EnumerateArray().Last().GetProperty("ts").GetDateTimeOffset();
+        var second = await http.GetFromJsonAsync<JsonElement>($"/users/{data.Uid}/clicks?from={Iso(at)}&to={Iso(oldest)}&limit=3");
+
+        Assert.Equal([4, 3, 2, 1, 0], first.EnumerateArray().Concat(second.EnumerateArray())
+            .Select(c => (int)(c.GetProperty("ts").GetDateTimeOffset() - at).TotalSeconds));
+        Assert.All(first.EnumerateArray(), c => Assert.False(string.IsNullOrEmpty(c.GetProperty("id").GetString())));
+    }
+
+    [SkippableTheory]
+    [InlineData("/products/1/clicks?from=yesterday", "from")]
+    [InlineData("/products/1/clicks?from=2026-11-27T10:00:00Z&to=2026-11-27T09:00:00Z", "from")]
+    [InlineData("/products/1/clicks?from=2026-01-01T00:00:00Z&to=2026-11-27T00:00:00Z", "to")]
+    [InlineData("/products/-1/clicks", "pid")]
+    [InlineData("/products/top?since=PXYZ", "since")]
+    [InlineData("/products/top?since=-PT1H", "since")]
+    [InlineData("/products/top?limit=0", "limit")]
+    [InlineData("/products/top?limit=1001", "limit")]
+    [InlineData("/users/1/clicks?limit=5000", "limit")]
+    [InlineData("/users/1/clicks?to=soon", "to")]
+    public async Task BadParameters_Are400NamingTheParameter(string url, string parameter)
+    {
+        cluster.Require();
+        await using var api = Api(new TestData());
+        using var http = api.CreateClient();
+
+        var response = await http.GetAsync(url);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty(parameter, out _), problem.ToString());
+    }
+
+    // A random minute of the past: no other test has clicks there.
+    private static (TestData Data, DateTimeOffset At) Scenario() =>
+        (new TestData(), new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(Random.Shared.Next(0, 10_000_000)));
+
+    private static string Iso(DateTimeOffset time) => Uri.EscapeDataString(time.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+
+    private static async Task StageAndDrainAsync(HttpClient http, TestData data, params (int Product, DateTimeOffset Ts)[] clicks)
+    {
+        var batch = clicks.Select(c => new { uid = data.Uid, pid = data.Pid(c.Product), ts = c.Ts });
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/clicks/batch", batch)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/admin/drain", null)).StatusCode);
+    }
+
+    private ApiFactory Api(TestData data) =>
+        new(new Dictionary<string, string?>(cluster.ClientSettings) { ["Clicks:StagingKey"] = data.StagingKey });
+}
+
+[Collection(SqliteClusterCollection.Name)]
+public sealed class SqliteQueryApiTests(SqliteClusterFixture cluster) : QueryApiTests(cluster);
+
+[Collection(PostgresClusterCollection.Name)]
+public sealed class PostgresQueryApiTests(PostgresClusterFixture cluster) : QueryApiTests(cluster);
