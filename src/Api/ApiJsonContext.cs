@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ClickOrleans.Api.Admin;
 using ClickOrleans.Api.Ingest;
 
 namespace ClickOrleans.Api;
@@ -14,4 +15,7 @@ namespace ClickOrleans.Api;
 [JsonSerializable(typeof(ProductClicks))]
 [JsonSerializable(typeof(TopProduct[]))]
 [JsonSerializable(typeof(UserClick[]))]
+[JsonSerializable(typeof(DeadLetterPage))]
+[JsonSerializable(typeof(DeadLettersReplayed))]
+[JsonSerializable(typeof(DeadLettersPurged))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

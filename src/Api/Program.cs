@@ -24,7 +24,10 @@ builder.AddServiceDefaults();
 builder.Services.AddIngest();
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
 builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
+builder.WebHost.ConfigureKestrel((context, kestrel) => kestrel.Limits.MaxRequestBodySize =
+    context.Configuration.GetSection(IngestOptions.Section).Get<IngestOptions>()?.MaxRequestBytes ?? new IngestOptions().MaxRequestBytes);
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
 
 var app = builder.Build();
@@ -34,6 +37,7 @@ app.MapServiceDefaults();
 app.MapClicksApi();
 app.MapQueriesApi();
 app.MapAdminApi();
+app.MapDeadLettersApi();
 app.MapOpenApi();
 if (embedded is not null || app.Environment.IsDevelopment())
 {

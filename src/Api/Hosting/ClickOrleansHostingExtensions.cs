@@ -41,6 +41,9 @@ public static class ClickOrleansHostingExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<StagingOptions>().BindConfiguration(StagingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Ingest.IngestOptions>().BindConfiguration(Ingest.IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(provider => new StagingList(
+            provider.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase(),
+            new StagingKeys(provider.GetRequiredService<IOptions<StagingOptions>>().Value.StagingKey)));
         services.AddSingleton<Ingest.ClickStager>();
         services.AddSingleton<Ingest.IngestTelemetry>();
         services.AddHostedService<StartupBanner>();

@@ -11,17 +11,15 @@ namespace ClickOrleans.Api.Ingest;
 /// the aggregator when the push made the list cross a multiple of <c>Clicks:FlushSize</c>.
 /// </summary>
 public sealed partial class ClickStager(
-    IConnectionMultiplexer redis,
+    StagingList staging,
     IGrainFactory grains,
     IOptions<StagingOptions> options,
     ILogger<ClickStager> logger)
 {
-    private readonly StagingList _staging = new(redis.GetDatabase(), new StagingKeys(options.Value.StagingKey));
-
     /// <summary>Returns once Redis acknowledged the push; throws when Redis cannot be reached.</summary>
     public async Task StageAsync(IReadOnlyList<Click> clicks)
     {
-        var length = await _staging.PushAsync(Serialize(clicks));
+        var length = await staging.PushAsync(Serialize(clicks));
         if (CrossedFlushSize(length, clicks.Count, options.Value.FlushSize))
         {
             Poke();

@@ -3,11 +3,10 @@ using ClickOrleans.Staging;
 namespace ClickOrleans.Api.Ingest;
 
 /// <summary>Turns a client's click into a <see cref="Click"/>, or says precisely what is wrong with it.</summary>
-internal static class ClickValidator
+internal sealed class ClickValidator(DateTimeOffset now, IngestOptions options)
 {
     /// <param name="field">Prefix for error keys: empty for a single click, <c>[i].</c> for element i of a batch.</param>
-    public static bool TryValidate(
-        ClickRequest? request, string field, DateTimeOffset now, IDictionary<string, string[]> errors, out Click click)
+    public bool TryValidate(ClickRequest? request, string field, IDictionary<string, string[]> errors, out Click click)
     {
         click = default;
         if (request is null)
@@ -16,12 +15,17 @@ internal static class ClickValidator
             return false;
         }
 
-        var valid = true;
-        valid &= CheckId(request.Uid, field + "uid", errors);
+        var valid = CheckId(request.Uid, field + "uid", errors);
         valid &= CheckId(request.Pid, field + "pid", errors);
         if (request.Id is not null && !ClickId.IsValid(request.Id))
         {
             errors[field + "id"] = [$"must be 1 to {ClickId.MaxLength} characters without control characters"];
+            valid = false;
+        }
+
+        if (request.Ts is { } ts && (ts > now + options.MaxClockSkew || ts < now - options.MaxClickAge))
+        {
+            errors[field + "ts"] = [$"must lie between {options.MaxClickAge} before and {options.MaxClockSkew} after the time of receipt (Clicks:MaxClickAge, Clicks:MaxClockSkew)"];
             valid = false;
         }
 
@@ -30,11 +34,7 @@ internal static class ClickValidator
             return false;
         }
 
-        click = new Click(
-            request.Id ?? ClickId.New(),
-            request.Uid!.Value,
-            request.Pid!.Value,
-            (request.Ts ?? now).ToUnixTimeMilliseconds());
+        click = new Click(request.Id ?? ClickId.New(), request.Uid!.Value, request.Pid!.Value, (request.Ts ?? now).ToUnixTimeMilliseconds());
         return true;
     }
 

@@ -1,17 +1,17 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace ClickOrleans.Api.Ingest;
 
 /// <summary>The ingest endpoints: validate, stage with one LPUSH, answer 202 only once Redis acknowledged.</summary>
-/// <remarks>The write path calls no grain, so ingest keeps working while silos restart.</remarks>
+/// <remarks>The write path calls no grain (but a one-way poke), so ingest keeps working while silos restart.</remarks>
 public static class ClicksApi
 {
-    public static IEndpointRouteBuilder MapClicksApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapClicksApi(this IEndpointRouteBuilder app)
     {
         var clicks = app.MapGroup("/clicks")
             .WithTags("Clicks")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         clicks.MapPost("/", StageClick)
@@ -22,126 +22,70 @@ public static class ClicksApi
             .WithSummary("Stage a batch of clicks with one atomic LPUSH")
             .WithDescription("Any invalid element rejects the whole batch with the bad indexes; nothing is staged.")
             .Accepts<ClickRequest[]>("application/json");
-        return app;
+        return clicks;
     }
 
     private static async Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageClick(
-        HttpRequest request, ClickStager stager, IngestTelemetry telemetry, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, ClickStager stager, IngestTelemetry telemetry, TimeProvider time, IOptions<IngestOptions> options,
+        CancellationToken cancellationToken)
     {
-        var result = await ParseAndStageClickAsync(request, stager, time, cancellationToken);
-        Count(result.Result, telemetry, accepted: 1);
-        return result;
+        if (!request.HasJsonContentType())
+        {
+            return Refuse(telemetry, UnsupportedMediaType());
+        }
+
+        var body = await ClickBody.ReadClickAsync(request.Body, new ClickValidator(time.GetUtcNow(), options.Value), cancellationToken);
+        if (!body.IsAccepted)
+        {
+            return Refuse<Accepted<ClickAccepted>>(telemetry, body);
+        }
+
+        await stager.StageAsync(body.Clicks);
+        telemetry.Accepted(1);
+        return TypedResults.Accepted((string?)null, new ClickAccepted(body.Clicks[0].Id));
     }
 
     private static async Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> StageBatch(
         HttpRequest request, ClickStager stager, IngestTelemetry telemetry, TimeProvider time, IOptions<IngestOptions> options,
         CancellationToken cancellationToken)
     {
-        var result = await ParseAndStageBatchAsync(request, stager, time, options.Value.MaxBatch, cancellationToken);
-        Count(result.Result, telemetry, accepted: (result.Result as Accepted<BatchAccepted>)?.Value?.Accepted ?? 0);
-        return result;
-    }
-
-    private static void Count(IResult result, IngestTelemetry telemetry, int accepted)
-    {
-        if (result is IStatusCodeHttpResult { StatusCode: StatusCodes.Status202Accepted })
-        {
-            telemetry.Accepted(accepted);
-        }
-        else
-        {
-            telemetry.Rejected(result is IStatusCodeHttpResult { StatusCode: { } status } ? status.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown");
-        }
-    }
-
-    private static async Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> ParseAndStageClickAsync(
-        HttpRequest request, ClickStager stager, TimeProvider time, CancellationToken cancellationToken)
-    {
         if (!request.HasJsonContentType())
         {
-            return UnsupportedMediaType();
+            return Refuse(telemetry, UnsupportedMediaType());
         }
 
-        ClickRequest? body;
-        try
+        var validator = new ClickValidator(time.GetUtcNow(), options.Value);
+        var body = await ClickBody.ReadBatchAsync(request.Body, validator, options.Value.MaxBatch, cancellationToken);
+        if (!body.IsAccepted)
         {
-            body = await JsonSerializer.DeserializeAsync(request.Body, ApiJsonContext.Default.ClickRequest, cancellationToken);
-        }
-        catch (JsonException e)
-        {
-            return MalformedJson(e);
+            return Refuse<Accepted<BatchAccepted>>(telemetry, body);
         }
 
-        var errors = new Dictionary<string, string[]>();
-        if (!ClickValidator.TryValidate(body, "", time.GetUtcNow(), errors, out var click))
-        {
-            return TypedResults.ValidationProblem(errors, "The click is invalid; nothing was staged.");
-        }
-
-        await stager.StageAsync([click]);
-        return TypedResults.Accepted((string?)null, new ClickAccepted(click.Id));
+        await stager.StageAsync(body.Clicks);
+        telemetry.Accepted(body.Clicks.Count);
+        return TypedResults.Accepted((string?)null, new BatchAccepted(body.Clicks.Count));
     }
 
-    private static async Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> ParseAndStageBatchAsync(
-        HttpRequest request, ClickStager stager, TimeProvider time, int maxBatch, CancellationToken cancellationToken)
+    private static ProblemHttpResult Refuse(IngestTelemetry telemetry, ProblemHttpResult problem)
     {
-        if (!request.HasJsonContentType())
+        telemetry.Rejected("unsupported-media-type");
+        return problem;
+    }
+
+    private static Results<TAccepted, ValidationProblem, ProblemHttpResult> Refuse<TAccepted>(IngestTelemetry telemetry, ParsedBody body)
+        where TAccepted : IResult
+    {
+        if (body.Errors is { } errors)
         {
-            return UnsupportedMediaType();
+            telemetry.Rejected("invalid");
+            return TypedResults.ValidationProblem(errors, body.Detail);
         }
 
-        var now = time.GetUtcNow();
-        var clicks = new List<Click>();
-        var errors = new Dictionary<string, string[]>();
-        var index = 0;
-        try
-        {
-            // Streamed, so an oversized batch is refused after MaxBatch + 1 elements, not after buffering it all.
-            await foreach (var element in JsonSerializer.DeserializeAsyncEnumerable(
-                request.Body, ApiJsonContext.Default.ClickRequest, cancellationToken))
-            {
-                if (index == maxBatch)
-                {
-                    return TypedResults.Problem(
-                        $"A batch carries at most {maxBatch} clicks (Clicks:MaxBatch); nothing was staged.",
-                        statusCode: StatusCodes.Status400BadRequest, title: "Batch too large");
-                }
-
-                if (ClickValidator.TryValidate(element, $"[{index}].", now, errors, out var click))
-                {
-                    clicks.Add(click);
-                }
-
-                index++;
-            }
-        }
-        catch (JsonException e)
-        {
-            return MalformedJson(e);
-        }
-
-        if (index == 0)
-        {
-            return TypedResults.Problem("The batch is empty; send a JSON array of 1 or more clicks.",
-                statusCode: StatusCodes.Status400BadRequest, title: "Empty batch");
-        }
-
-        if (errors.Count > 0)
-        {
-            var badIndexes = errors.Keys.Select(key => key[1..key.IndexOf(']')]).Distinct();
-            return TypedResults.ValidationProblem(errors,
-                $"Clicks at indexes {string.Join(", ", badIndexes)} are invalid; nothing was staged.");
-        }
-
-        await stager.StageAsync(clicks);
-        return TypedResults.Accepted((string?)null, new BatchAccepted(clicks.Count));
+        telemetry.Rejected(body.Title == "Malformed JSON" ? "malformed" : "refused");
+        return TypedResults.Problem(body.Detail, statusCode: StatusCodes.Status400BadRequest, title: body.Title);
     }
 
     private static ProblemHttpResult UnsupportedMediaType() =>
         TypedResults.Problem("Send the click as JSON with Content-Type: application/json.",
             statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type");
-
-    private static ProblemHttpResult MalformedJson(JsonException e) =>
-        TypedResults.Problem($"The body is not valid JSON for a click: {e.Message} Nothing was staged.",
-            statusCode: StatusCodes.Status400BadRequest, title: "Malformed JSON");
 }

@@ -10,4 +10,16 @@ public sealed class IngestOptions
     /// <summary>The most clicks one <c>POST /clicks/batch</c> may carry.</summary>
     [Range(1, 1_000_000)]
     public int MaxBatch { get; set; } = 10_000;
+
+    /// <summary>The largest request body Kestrel reads (413 beyond); one click needs about 100 bytes.</summary>
+    [Range(1024, 1L << 30)]
+    public long MaxRequestBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>How far in the future a click's <c>ts</c> may be: clocks drift, but not by hours.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How old a click's <c>ts</c> may be: late arrivals are fine, backfills of years are a mistake.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "36500.00:00:00")]
+    public TimeSpan MaxClickAge { get; set; } = TimeSpan.FromDays(7);
 }

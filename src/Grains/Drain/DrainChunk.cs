@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ClickOrleans.Staging;
 using StackExchange.Redis;
 
@@ -37,26 +36,10 @@ internal sealed class DrainChunk
             }
             else
             {
-                (deadLetters ??= []).Add(DeadLetter(newestFirst[i], error!, privateList, position));
+                (deadLetters ??= []).Add(new DeadLetter(error!, privateList, position, (string?)newestFirst[i] ?? "").ToRedisValue());
             }
         }
 
         return new DrainChunk(partitions, deadLetters?.ToArray() ?? []);
-    }
-
-    private static RedisValue DeadLetter(RedisValue element, string reason, string privateList, long position)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("reason", reason);
-            writer.WriteString("source", privateList);
-            writer.WriteNumber("position", position);
-            writer.WriteString("element", (string?)element);
-            writer.WriteEndObject();
-        }
-
-        return buffer.ToArray();
     }
 }

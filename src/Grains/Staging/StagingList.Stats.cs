@@ -75,5 +75,7 @@ public sealed partial class StagingList
     }
 }
 
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(DrainResult))]
+[JsonSerializable(typeof(DeadLetter))]
 internal sealed partial class StagingJsonContext : JsonSerializerContext;

@@ -24,7 +24,8 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
             Assert.False(string.IsNullOrEmpty((await single.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()));
         }
 
-        var retried = new { uid = data.Uid, pid = data.Pid(7), id = "client-" + data.Uid, ts = "2026-11-27T10:15:30.5+01:00" };
+        var clickedAt = DateTimeOffset.UtcNow.AddMinutes(-3).ToOffset(TimeSpan.FromHours(1)).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var retried = new { uid = data.Uid, pid = data.Pid(7), id = "client-" + data.Uid, ts = clickedAt };
         for (var attempt = 0; attempt < 2; attempt++)
         {
             var response = await http.PostAsJsonAsync("/clicks", retried);

@@ -100,8 +100,13 @@ public abstract class QueryApiTests(ClusterFixture cluster)
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/admin/drain", null)).StatusCode);
     }
 
+    // The scenarios live in the past, older than the default Clicks:MaxClickAge.
     private ApiFactory Api(TestData data) =>
-        new(new Dictionary<string, string?>(cluster.ClientSettings) { ["Clicks:StagingKey"] = data.StagingKey });
+        new(new Dictionary<string, string?>(cluster.ClientSettings)
+        {
+            ["Clicks:StagingKey"] = data.StagingKey,
+            ["Clicks:MaxClickAge"] = "36500.00:00:00",
+        });
 }
 
 [Collection(SqliteClusterCollection.Name)]
