@@ -92,6 +92,70 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
     }
 
     [Fact]
+    public async Task UnknownField_Is400NamingIt_AndNothingIsStaged()
+    {
+        var data = new TestData();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+
+        var response = await http.PostAsync("/clicks", Json("""{"uid":1,"pdi":2}"""));
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("pdi", problem.GetProperty("detail").GetString());
+        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+    }
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(-8 * 24 * 60)]
+    public async Task TimestampTooFarFromNow_Is400_AndNothingIsStaged(int minutesFromNow)
+    {
+        var data = new TestData();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+
+        var response = await http.PostAsJsonAsync("/clicks", new { uid = 1, pid = 2, ts = DateTimeOffset.UtcNow.AddMinutes(minutesFromNow) });
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("ts", out _), problem.ToString());
+        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+    }
+
+    [Fact]
+    public async Task DeeplyNestedJson_Is400_AndNothingIsStaged()
+    {
+        var data = new TestData();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+
+        var response = await http.PostAsync("/clicks/batch", Json(new string('[', 5000) + new string(']', 5000)));
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal("Malformed JSON", problem.GetProperty("title").GetString());
+        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task BodyOverTheSizeLimit_Is413FromKestrel_AndNothingIsStaged(bool withContentLength)
+    {
+        var data = new TestData();
+        await using var api = Api(data, ("Clicks:MaxRequestBytes", "4096"));
+        api.UseKestrel(0);
+        api.StartServer();
+        using var http = api.CreateClient();
+        var batch = Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Repeat("""{"uid":1,"pid":2}""", 1000)) + "]");
+        HttpContent content = withContentLength ? new ByteArrayContent(batch) : new StreamContent(new NonSeekableStream(batch));
+        content.Headers.ContentType = new("application/json");
+
+        var response = await http.PostAsync("/clicks/batch", content);
+
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+    }
+
+    [Fact]
     public async Task NonJsonContentType_Is415()
     {
         var data = new TestData();
@@ -178,6 +242,12 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
         }
 
         return new ApiFactory(settings);
+    }
+
+    // No length known up front: the client sends the body chunked, so Kestrel can only stop it while reading.
+    private sealed class NonSeekableStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
     }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");

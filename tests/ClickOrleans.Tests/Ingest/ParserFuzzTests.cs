@@ -1,0 +1,114 @@
+using System.Text;
+using ClickOrleans.Api.Ingest;
+using ClickOrleans.Staging;
+using CsCheck;
+
+namespace ClickOrleans.Tests.Ingest;
+
+/// <summary>
+/// Random bytes and random near-valid JSON thrown at the ingest body parser and at the staged-element parser:
+/// nothing escapes, every outcome is an accepted click that obeys the rules or a clean rejection with a reason.
+/// </summary>
+public sealed class ParserFuzzTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+    private static readonly ClickValidator Validator = new(Now, new IngestOptions());
+
+    private static readonly Gen<string> Number = Gen.OneOf(
+        Gen.Long.Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        Gen.Const("-0"), Gen.Const("1e3"), Gen.Const("1.5"), Gen.Const("99999999999999999999999"), Gen.Const("0x10"),
+        Gen.Const("NaN"), Gen.Const("-9223372036854775809"), Gen.Const("9223372036854775807"));
+
+    private static readonly Gen<string> Text = Gen.OneOf(
+        Gen.String[Gen.Char, 0, 80].Select(s => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\""),
+        Gen.Const("\"\\u0000\""), Gen.Const("\"\\ud800\""), Gen.Const("\"" + new string('x', 65) + "\""),
+        Gen.Const("\"2026-11-27T12:00:00Z\""), Gen.Const("\"2026-13-45T99:00:00Z\""), Gen.Const("\"7\""));
+
+    private static readonly Gen<string> Value = Gen.OneOf(Number, Text, Gen.Const("null"), Gen.Const("true"),
+        Gen.Const("[]"), Gen.Const("{}"), Gen.Const("[1,[2,[3]]]"), Gen.Const("{\"a\":{\"b\":1}}"));
+
+    private static readonly Gen<string> Property = Gen.OneOf(
+        Gen.Const("uid"), Gen.Const("pid"), Gen.Const("id"), Gen.Const("ts"), Gen.Const("UID"), Gen.Const("extra"), Gen.Const(""));
+
+    private static readonly Gen<string> NearValidObject =
+        Gen.Select(Property, Value).Array[0, 6]
+            .Select(pairs => "{" + string.Join(",", pairs.Select(p => $"\"{p.Item1}\":{p.Item2}")) + "}");
+
+    // Near-valid JSON, sometimes cut short or with a byte flipped.
+    private static readonly Gen<byte[]> NearValidJson =
+        Gen.Select(NearValidObject, Gen.Int[0, 3], Gen.Int[0, 1000], Gen.Byte)
+            .Select(t =>
+            {
+                var bytes = Encoding.UTF8.GetBytes(t.Item1);
+                return t.Item2 switch
+                {
+                    0 when bytes.Length > 0 => bytes[..(t.Item3 % bytes.Length)],
+                    1 when bytes.Length > 0 => bytes.Select((b, i) => i == t.Item3 % bytes.Length ? t.Item4 : b).ToArray(),
+                    _ => bytes,
+                };
+            });
+
+    private static readonly Gen<byte[]> AnyBody = Gen.OneOf(Gen.Byte.Array[0, 300], NearValidJson);
+
+    [Fact]
+    public void IngestClickParser_AcceptsOrRejectsCleanly()
+    {
+        AnyBody.Sample(body =>
+        {
+            var parsed = ClickBody.ReadClickAsync(new MemoryStream(body), Validator, CancellationToken.None).GetAwaiter().GetResult();
+            AssertClean(parsed);
+        }, iter: 20_000);
+    }
+
+    [Fact]
+    public void IngestBatchParser_AcceptsOrRejectsCleanly()
+    {
+        var batch = Gen.OneOf(
+            Gen.Byte.Array[0, 300],
+            NearValidObject.Array[0, 5].Select(objects => Encoding.UTF8.GetBytes("[" + string.Join(",", objects) + "]")),
+            NearValidJson.Select(json => (byte[])[(byte)'[', .. json, (byte)']']));
+        batch.Sample(body =>
+        {
+            var parsed = ClickBody.ReadBatchAsync(new MemoryStream(body), Validator, maxBatch: 3, CancellationToken.None).GetAwaiter().GetResult();
+            AssertClean(parsed);
+            Assert.True(parsed.Clicks.Count <= 3);
+        }, iter: 20_000);
+    }
+
+    [Fact]
+    public void StagedElementParser_AcceptsOrRejectsCleanly()
+    {
+        AnyBody.Sample(element =>
+        {
+            if (StagedElement.TryParse(element, "product-click-1", 7, Now.ToUnixTimeMilliseconds(), out var click, out var error))
+            {
+                Assert.Null(error);
+                AssertObeysTheRules(click);
+            }
+            else
+            {
+                Assert.False(string.IsNullOrWhiteSpace(error));
+            }
+        }, iter: 20_000);
+    }
+
+    private static void AssertClean(ParsedBody parsed)
+    {
+        if (parsed.IsAccepted)
+        {
+            Assert.NotEmpty(parsed.Clicks);
+            Assert.All(parsed.Clicks, AssertObeysTheRules);
+        }
+        else
+        {
+            Assert.Empty(parsed.Clicks);
+            Assert.False(string.IsNullOrWhiteSpace(parsed.Detail));
+        }
+    }
+
+    private static void AssertObeysTheRules(Click click)
+    {
+        Assert.True(click.Uid >= 0 && click.Pid >= 0);
+        Assert.True(ClickId.IsValid(click.Id));
+    }
+}
