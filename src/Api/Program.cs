@@ -4,6 +4,7 @@ using ClickOrleans.Api.Hosting;
 using ClickOrleans.Api.Ingest;
 using ClickOrleans.Hosting;
 using ClickOrleans.Api.Queries;
+using ClickOrleans.Api.Security;
 using Orleans.Dashboard;
 using Scalar.AspNetCore;
 
@@ -13,8 +14,9 @@ EmbeddedRedis? embedded;
 try
 {
     embedded = builder.AddClickOrleans();
+    builder.AddApiSecurity(embedded is not null);
 }
-catch (EmbeddedRedisException e)
+catch (Exception e) when (e is EmbeddedRedisException or MissingSettingException)
 {
     Console.Error.WriteLine(e.Message);
     return 1;
@@ -33,11 +35,15 @@ builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInf
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.MapServiceDefaults();
-app.MapClicksApi();
-app.MapQueriesApi();
-app.MapAdminApi();
-app.MapDeadLettersApi();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+app.MapHealthEndpoints();
+app.MapMetricsEndpoint().RequireAuthorization(Scopes.Admin);
+app.MapClicksApi().RequireAuthorization(Scopes.Ingest).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
+app.MapQueriesApi().RequireAuthorization(Scopes.Read).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
+app.MapAdminApi().RequireAuthorization(Scopes.Admin).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
+app.MapDeadLettersApi().RequireAuthorization(Scopes.Admin).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
 app.MapOpenApi();
 if (embedded is not null || app.Environment.IsDevelopment())
 {
@@ -46,7 +52,7 @@ if (embedded is not null || app.Environment.IsDevelopment())
 
 if (embedded is not null)
 {
-    app.MapOrleansDashboard("/dashboard");
+    app.MapOrleansDashboard("/dashboard").RequireAuthorization(Scopes.Admin);
 }
 
 app.Run();

@@ -18,7 +18,8 @@ catch (MissingSettingException e)
 builder.AddServiceDefaults();
 
 var app = builder.Build();
-app.MapServiceDefaults();
+app.MapHealthEndpoints();
+app.MapMetricsEndpoint();
 app.MapOrleansDashboard("/dashboard");
 app.Run();
 return 0;

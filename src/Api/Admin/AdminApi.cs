@@ -7,16 +7,15 @@ namespace ClickOrleans.Api.Admin;
 /// <summary>Operator endpoints.</summary>
 public static class AdminApi
 {
-    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/admin").WithTags("Admin");
-        admin.MapPost("/drain", Drain)
+        var admin = app.MapGroup("").WithTags("Admin");
+        admin.MapPost("/admin/drain", Drain)
             .WithSummary("Drain the staging list now")
             .WithDescription("Runs a drain, or joins the one running, and answers with what it did.");
-        app.MapGet("/stats", GetStats)
-            .WithTags("Admin")
+        admin.MapGet("/stats", GetStats)
             .WithSummary("Backlog, pending private lists, dead letters, drain totals, the last drain and the lag");
-        return app;
+        return admin;
     }
 
     private static async Task<Ok<AggregatorStats>> GetStats(IGrainFactory grains, IOptions<StagingOptions> staging) =>

@@ -37,7 +37,9 @@ internal sealed class StartupBanner(
         }
         else
         {
-            banner.AppendLine($"  Redis      {configuration.GetConnectionString("Redis")}");
+            // Never the password: the connection string may carry one.
+            var redis = StackExchange.Redis.ConfigurationOptions.Parse(configuration.GetConnectionString("Redis")!).ToString(includePassword: false);
+            banner.AppendLine($"  Redis      {redis}");
         }
 
         banner.Append("Press Ctrl+C to stop.");

@@ -8,7 +8,7 @@ public static class QueriesApi
     private static readonly TimeSpan MaxMinuteRange = TimeSpan.FromDays(31);
     private static readonly TimeSpan MaxUserRange = TimeSpan.FromDays(366);
 
-    public static IEndpointRouteBuilder MapQueriesApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapQueriesApi(this IEndpointRouteBuilder app)
     {
         var queries = app.MapGroup("").WithTags("Queries");
         queries.MapGet("/products/{pid:long}/clicks", GetProductClicks)
@@ -20,7 +20,7 @@ public static class QueriesApi
         queries.MapGet("/users/{uid:long}/clicks", GetUserClicks)
             .WithSummary("A user's clicks in [from, to), newest first")
             .WithDescription("limit 1-1000 (default 100). For the next page, pass the oldest ts returned as to.");
-        return app;
+        return queries;
     }
 
     private static async Task<Results<Ok<ProductClicks>, ValidationProblem>> GetProductClicks(

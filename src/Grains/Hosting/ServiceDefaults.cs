@@ -36,11 +36,15 @@ public static class ServiceDefaults
         return builder;
     }
 
-    public static IEndpointRouteBuilder MapServiceDefaults(this IEndpointRouteBuilder app)
+    /// <summary><c>/alive</c> and <c>/health</c>, open to probes.</summary>
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
         app.MapHealthChecks("/health");
         return app;
     }
+
+    /// <summary><c>/metrics</c> in Prometheus format.</summary>
+    public static IEndpointConventionBuilder MapMetricsEndpoint(this IEndpointRouteBuilder app) =>
+        app.MapPrometheusScrapingEndpoint("/metrics");
 }

@@ -36,6 +36,7 @@ public abstract class ClusterFixture : IAsyncLifetime
         ["ConnectionStrings:Redis"] = TestServers.Redis,
         ["Orleans:ClusterId"] = ClusterId,
         ["Orleans:ServiceId"] = ClusterId,
+        ["Api:AllowAnonymous"] = "true",
     };
 
     /// <summary>Skips (or, under CI, fails) the calling test when the sink's server is not available.</summary>

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Net;
+using System.Threading.RateLimiting;
+using ClickOrleans.Hosting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace ClickOrleans.Api.Security;
+
+public static class ApiSecurityExtensions
+{
+    /// <summary>The rate-limiting policy every Api endpoint but the probes carries.</summary>
+    public const string RateLimitPolicy = "per-key";
+
+    /// <summary>
+    /// API keys with scopes, and per-key rate limits. Without keys, the embedded Api binds to loopback only (with a
+    /// warning) and a cluster-mode Api refuses to start unless <c>Api:AllowAnonymous=true</c>.
+    /// </summary>
+    /// <exception cref="MissingSettingException">Cluster mode without keys and without <c>Api:AllowAnonymous</c>.</exception>
+    public static WebApplicationBuilder AddApiSecurity(this WebApplicationBuilder builder, bool embedded)
+    {
+        var services = builder.Services;
+        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>();
+
+        var options = builder.Configuration.GetSection(ApiKeyOptions.Section).Get<ApiKeyOptions>() ?? new();
+        if (options.Keys.Count == 0)
+        {
+            if (!embedded && !options.AllowAnonymous)
+            {
+                throw new MissingSettingException(
+                    "Api:Keys is empty. Configure API keys (e.g. Api__Keys__0__Name=shop, Api__Keys__0__KeyHash=<sha-256 hex>, " +
+                    "Api__Keys__0__Scopes__0=ingest), or set Api:AllowAnonymous=true to run without them behind something that authenticates.");
+            }
+
+            if (embedded)
+            {
+                builder.WebHost.UseUrls(LoopbackOnly(builder.Configuration[WebHostDefaults.ServerUrlsKey] ?? "http://localhost:5000"));
+                services.AddHostedService<AnonymousAccessWarning>();
+            }
+        }
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
+        var authorization = services.AddAuthorizationBuilder();
+        foreach (var scope in Scopes.All)
+        {
+            authorization.AddPolicy(scope, policy => policy.AddRequirements(new ScopeRequirement(scope)));
+        }
+
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = WriteTooManyRequestsAsync;
+            limiter.AddPolicy(RateLimitPolicy, PartitionByKey);
+        });
+        return builder;
+    }
+
+    // One token bucket per key (per client address when anonymous): a noisy client cannot starve the others.
+    private static RateLimitPartition<string> PartitionByKey(HttpContext http)
+    {
+        var options = http.RequestServices.GetRequiredService<IOptionsMonitor<ApiKeyOptions>>().CurrentValue;
+        if (options.RequestsPerSecond == 0)
+        {
+            return RateLimitPartition.GetNoLimiter("unlimited");
+        }
+
+        var partition = http.User.Identity?.Name ?? "address:" + http.Connection.RemoteIpAddress;
+        return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = options.Burst,
+            TokensPerPeriod = options.RequestsPerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
+    }
+
+    private static async ValueTask WriteTooManyRequestsAsync(OnRejectedContext context, CancellationToken cancellationToken)
+    {
+        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
+        context.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context.HttpContext,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Title = "Too many requests",
+                Detail = $"This key sent more than its rate allows (Api:RequestsPerSecond). Retry after {retryAfter} s; nothing was staged.",
+            },
+        });
+    }
+
+    private static string LoopbackOnly(string urls) =>
+        string.Join(';', urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(url =>
+        {
+            var address = BindingAddress.Parse(url);
+            var loopback = address.Host == "localhost" || (IPAddress.TryParse(address.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+            return loopback ? url : $"{address.Scheme}://127.0.0.1:{address.Port}{address.PathBase}";
+        }));
+}
