@@ -21,7 +21,7 @@ public sealed class EmbeddedModeTests : IDisposable
     [Fact]
     public async Task ReadmeCommand_StagesFromTheApiAndFromOtherProducers_AndDrainsIntoTheSqliteFile()
     {
-        await using var api = ApiProcess.Start(_ports, _directory);
+        await using var api = HostProcess.StartEmbeddedApi(_ports, _directory);
         await api.WaitUntilRunningAsync();
         var data = new TestData();
 
@@ -50,7 +50,7 @@ public sealed class EmbeddedModeTests : IDisposable
     public async Task ClicksAcceptedBeforeAKill9_AreDrainedAfterTheRestart()
     {
         var data = new TestData();
-        await using (var first = ApiProcess.Start(_ports, _directory))
+        await using (var first = HostProcess.StartEmbeddedApi(_ports, _directory))
         {
             await first.WaitUntilRunningAsync();
             for (var i = 0; i < 50; i++)
@@ -62,7 +62,7 @@ public sealed class EmbeddedModeTests : IDisposable
             await first.KillAsync();
         }
 
-        await using var second = ApiProcess.Start(_ports, _directory);
+        await using var second = HostProcess.StartEmbeddedApi(_ports, _directory);
         await second.WaitUntilRunningAsync();
         var drain = await second.Http.PostAsync("/admin/drain", null);
 
@@ -73,7 +73,7 @@ public sealed class EmbeddedModeTests : IDisposable
     [Fact]
     public async Task CtrlC_StopsEverythingCleanly()
     {
-        await using var api = ApiProcess.Start(_ports, _directory);
+        await using var api = HostProcess.StartEmbeddedApi(_ports, _directory);
         await api.WaitUntilRunningAsync();
 
         var exitCode = await api.InterruptAsync();
@@ -89,7 +89,7 @@ public sealed class EmbeddedModeTests : IDisposable
     {
         using var squatter = new TcpListener(IPAddress.Loopback, _ports.Redis);
         squatter.Start();
-        await using var api = ApiProcess.Start(_ports, _directory);
+        await using var api = HostProcess.StartEmbeddedApi(_ports, _directory);
 
         var exitCode = await api.WaitForExitAsync();
 
@@ -101,7 +101,7 @@ public sealed class EmbeddedModeTests : IDisposable
     [Fact]
     public async Task Dashboard_ServesItsPageAndClusterStats()
     {
-        await using var api = ApiProcess.Start(_ports, _directory);
+        await using var api = HostProcess.StartEmbeddedApi(_ports, _directory);
         await api.WaitUntilRunningAsync();
 
         var page = await api.Http.GetAsync("/dashboard/");

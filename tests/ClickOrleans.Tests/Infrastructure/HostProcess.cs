@@ -4,16 +4,16 @@ using System.Text;
 namespace ClickOrleans.Tests.Infrastructure;
 
 /// <summary>
-/// The Api started as the README starts it: its own process, embedded mode (no connection strings), in a working
-/// directory of its own so that <c>data/</c> lands there.
+/// A host (the Api or a Silo) run from its build output as its own process, in a working directory of its own.
+/// <see cref="StartEmbeddedApi"/> starts the Api as the README does: embedded mode, no connection strings.
 /// </summary>
-public sealed class ApiProcess : IAsyncDisposable
+public sealed class HostProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _running = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ApiProcess(Process process, int httpPort)
+    private HostProcess(Process process, int httpPort)
     {
         _process = process;
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
@@ -37,23 +37,57 @@ public sealed class ApiProcess : IAsyncDisposable
         }
     }
 
-    public static ApiProcess Start(EmbeddedPorts ports, string workingDirectory)
+    public static HostProcess StartEmbeddedApi(
+        EmbeddedPorts ports, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet", [BuiltHost.PathOf("Api")])
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Redis"] = null,
+            ["ConnectionStrings__Postgres"] = null,
+            ["Urls"] = $"http://127.0.0.1:{ports.Http}",
+            ["Clicks__Embedded__RedisPort"] = ports.Redis.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__Endpoints__SiloPort"] = ports.Silo.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__Endpoints__GatewayPort"] = ports.Gateway.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+
+        return Start("Api", workingDirectory, settings, ports.Http);
+    }
+
+    /// <param name="environment">Variables to set; a null value removes the variable.</param>
+    public static HostProcess Start(string project, string workingDirectory, IReadOnlyDictionary<string, string?> environment, int httpPort = 0)
+    {
+        var start = new ProcessStartInfo("dotnet", [BuiltHost.PathOf(project)])
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment.Remove("ConnectionStrings__Redis");
-        start.Environment.Remove("ConnectionStrings__Postgres");
-        start.Environment["Urls"] = $"http://127.0.0.1:{ports.Http}";
-        start.Environment["Clicks__Embedded__RedisPort"] = ports.Redis.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["Orleans__Endpoints__SiloPort"] = ports.Silo.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["Orleans__Endpoints__GatewayPort"] = ports.Gateway.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (key, value) in environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(key);
+            }
+            else
+            {
+                start.Environment[key] = value;
+            }
+        }
+
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         process.Start();
-        return new ApiProcess(process, ports.Http);
+        return new HostProcess(process, httpPort);
+    }
+
+    /// <summary>Waits until the host printed <paramref name="text"/>.</summary>
+    public async Task WaitForOutputAsync(string text)
+    {
+        var printed = await Poll.UntilAsync(() => Task.FromResult(Output.Contains(text, StringComparison.Ordinal)), found => found, TimeSpan.FromSeconds(90));
+        Assert.True(printed, $"The host did not print \"{text}\":\n{Output}");
     }
 
     /// <summary>Waits for the start-up banner: the Api serves, the silo runs, Garnet listens.</summary>

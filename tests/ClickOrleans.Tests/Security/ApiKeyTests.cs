@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ClickOrleans.Tests.Infrastructure;
+
+namespace ClickOrleans.Tests.Security;
+
+/// <summary>With keys configured, every endpoint but the probes needs a key that carries its scope.</summary>
+[Collection(SqliteClusterCollection.Name)]
+public sealed class ApiKeyTests(SqliteClusterFixture cluster)
+{
+    private const string IngestKey = "ingest-key-8f1c2e";
+    private const string ReadKey = "read-key-51be90";
+    private const string AdminKey = "admin-key-c03d77";
+
+    [Theory]
+    [InlineData("POST", "/clicks", null, HttpStatusCode.Unauthorized)]
+    [InlineData("POST", "/clicks", "not-a-key", HttpStatusCode.Unauthorized)]
+    [InlineData("POST", "/clicks", ReadKey, HttpStatusCode.Forbidden)]
+    [InlineData("POST", "/clicks", AdminKey, HttpStatusCode.Forbidden)]
+    [InlineData("POST", "/clicks", IngestKey, HttpStatusCode.Accepted)]
+    [InlineData("POST", "/clicks/batch", IngestKey, HttpStatusCode.Accepted)]
+    [InlineData("GET", "/products/top", null, HttpStatusCode.Unauthorized)]
+    [InlineData("GET", "/products/top", IngestKey, HttpStatusCode.Forbidden)]
+    [InlineData("GET", "/products/top", ReadKey, HttpStatusCode.OK)]
+    [InlineData("GET", "/users/1/clicks", ReadKey, HttpStatusCode.OK)]
+    [InlineData("POST", "/admin/drain", ReadKey, HttpStatusCode.Forbidden)]
+    [InlineData("POST", "/admin/drain", AdminKey, HttpStatusCode.OK)]
+    [InlineData("GET", "/stats", IngestKey, HttpStatusCode.Forbidden)]
+    [InlineData("GET", "/stats", AdminKey, HttpStatusCode.OK)]
+    [InlineData("GET", "/admin/dead-letters", ReadKey, HttpStatusCode.Forbidden)]
+    [InlineData("DELETE", "/admin/dead-letters", AdminKey, HttpStatusCode.OK)]
+    [InlineData("GET", "/metrics", null, HttpStatusCode.Unauthorized)]
+    [InlineData("GET", "/metrics", AdminKey, HttpStatusCode.OK)]
+    [InlineData("GET", "/health", null, HttpStatusCode.OK)]
+    [InlineData("GET", "/alive", null, HttpStatusCode.OK)]
+    public async Task EachEndpoint_NeedsAKeyWithItsScope(string method, string path, string? key, HttpStatusCode expected)
+    {
+        var data = new TestData();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+
+        var response = await http.SendAsync(Request(method, path, key));
+
+        Assert.Equal(expected, response.StatusCode);
+        if (expected is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+        }
+
+        if (expected is HttpStatusCode.Unauthorized)
+        {
+            Assert.Contains("X-Api-Key", response.Headers.WwwAuthenticate.ToString());
+        }
+    }
+
+    [Fact]
+    public async Task HashedKey_AndBearerHeader_Authenticate()
+    {
+        var data = new TestData();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+        var request = new HttpRequestMessage(HttpMethod.Get, "/products/top");
+        request.Headers.Authorization = new("Bearer", ReadKey);
+
+        var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AKeyOverItsRate_Gets429WithRetryAfter_AndThatClickIsNotStaged()
+    {
+        var data = new TestData();
+        await using var api = Api(data, ("Api:RequestsPerSecond", "1"), ("Api:Burst", "2"));
+        using var http = api.CreateClient();
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? limited = null;
+        for (var i = 0; i < 3; i++)
+        {
+            var response = await http.SendAsync(Request("POST", "/clicks", IngestKey));
+            statuses.Add(response.StatusCode);
+            limited = response;
+        }
+
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], statuses);
+        Assert.NotNull(limited!.Headers.RetryAfter);
+        var problem = await limited.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(429, problem.GetProperty("status").GetInt32());
+        Assert.Equal(2, await cluster.Redis.ListLengthAsync(data.StagingKey));
+    }
+
+    [Fact]
+    public async Task InvalidKeyConfiguration_StopsTheStart_NamingTheKey()
+    {
+        var data = new TestData();
+        await using var api = Api(data, ("Api:Keys:3:Name", "broken"), ("Api:Keys:3:KeyHash", "not-hex"), ("Api:Keys:3:Scopes:0", "ingest"));
+
+        var error = Assert.ThrowsAny<Exception>(() => api.CreateClient());
+
+        Assert.Contains("Api:Keys:3:KeyHash", error.ToString());
+    }
+
+    private static HttpRequestMessage Request(string method, string path, string? key)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST" && path.StartsWith("/clicks", StringComparison.Ordinal))
+        {
+            var click = """{"uid":1,"pid":2}""";
+            request.Content = new StringContent(path.EndsWith("batch", StringComparison.Ordinal) ? $"[{click}]" : click, Encoding.UTF8, "application/json");
+        }
+
+        if (key is not null)
+        {
+            request.Headers.Add("X-Api-Key", key);
+        }
+
+        return request;
+    }
+
+    private ApiFactory Api(TestData data, params (string Key, string Value)[] overrides)
+    {
+        var settings = new Dictionary<string, string?>(cluster.ClientSettings)
+        {
+            ["Clicks:StagingKey"] = data.StagingKey,
+            ["Api:AllowAnonymous"] = "false",
+            ["Api:Keys:0:Name"] = "shop",
+            ["Api:Keys:0:Key"] = IngestKey,
+            ["Api:Keys:0:Scopes:0"] = "ingest",
+            ["Api:Keys:1:Name"] = "analyst",
+            ["Api:Keys:1:KeyHash"] = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ReadKey))),
+            ["Api:Keys:1:Scopes:0"] = "read",
+            ["Api:Keys:2:Name"] = "operator",
+            ["Api:Keys:2:Key"] = AdminKey,
+            ["Api:Keys:2:Scopes:0"] = "admin",
+        };
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        return new ApiFactory(settings);
+    }
+}

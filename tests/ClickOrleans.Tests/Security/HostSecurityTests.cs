@@ -1,0 +1,121 @@
+using System.Net;
+using ClickOrleans.Tests.Infrastructure;
+
+namespace ClickOrleans.Tests.Security;
+
+/// <summary>The start-up rules of each mode, and what must never be printed, checked on real processes.</summary>
+public sealed class HostSecurityTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("clickorleans-security-").FullName;
+    private readonly EmbeddedPorts _ports = EmbeddedPorts.Free();
+
+    [Fact]
+    public async Task ClusterModeApi_WithoutKeys_RefusesToStart_UnlessAnonymousIsAllowed()
+    {
+        await using var api = HostProcess.Start("Api", _directory, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Redis"] = TestServers.Redis,
+            ["Api__AllowAnonymous"] = null,
+        });
+
+        var exitCode = await api.WaitForExitAsync();
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Api:Keys is empty", api.Output);
+        Assert.Contains("Api:AllowAnonymous=true", api.Output);
+    }
+
+    [Fact]
+    public async Task EmbeddedApi_WithoutKeys_ListensOnLoopbackOnly_AndWarns()
+    {
+        await using var api = HostProcess.StartEmbeddedApi(_ports, _directory, new Dictionary<string, string>
+        {
+            ["Urls"] = $"http://0.0.0.0:{_ports.Http}",
+        });
+        await api.WaitUntilRunningAsync();
+
+        Assert.Contains($"API        http://127.0.0.1:{_ports.Http}", api.Output);
+        Assert.Contains("No API keys are configured", api.Output);
+        Assert.Equal(HttpStatusCode.OK, (await api.Http.GetAsync("/alive")).StatusCode);
+    }
+
+    [Fact]
+    public async Task EmbeddedDashboard_WithKeys_NeedsTheAdminScope()
+    {
+        await using var api = HostProcess.StartEmbeddedApi(_ports, _directory, new Dictionary<string, string>
+        {
+            ["Api__Keys__0__Name"] = "operator",
+            ["Api__Keys__0__Key"] = "dashboard-admin-key",
+            ["Api__Keys__0__Scopes__0"] = "admin",
+            ["Api__Keys__1__Name"] = "analyst",
+            ["Api__Keys__1__Key"] = "dashboard-read-key",
+            ["Api__Keys__1__Scopes__0"] = "read",
+        });
+        await api.WaitUntilRunningAsync();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.Http.GetAsync("/dashboard/")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Get(api, "/dashboard/", "dashboard-read-key")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Get(api, "/dashboard/", "dashboard-admin-key")).StatusCode);
+        Assert.DoesNotContain("No API keys are configured", api.Output);
+    }
+
+    [Fact]
+    public async Task SecretsInConnectionStringsAndKeys_NeverReachTheOutput()
+    {
+        const string redisPassword = "redis-pw-7f3a9c";
+        const string postgresPassword = "pg-pw-2b8e41";
+        const string apiKey = "api-key-e5d0c6";
+        const string wrongKey = "wrong-key-a19f55";
+        var redis = TestServers.Redis;
+        await using var silo = HostProcess.Start("Silo", _directory, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Redis"] = $"{redis},password={redisPassword}",
+            ["ConnectionStrings__Postgres"] = $"Host=127.0.0.1;Port=1;Username=clicks;Password={postgresPassword}",
+            ["Logging__LogLevel__Default"] = "Debug",
+            ["Urls"] = $"http://127.0.0.1:{_ports.Http}",
+        });
+        await using var api = HostProcess.StartEmbeddedApi(EmbeddedPorts.Free(), Directory.CreateTempSubdirectory("clickorleans-security-").FullName, new Dictionary<string, string>
+        {
+            ["Api__Keys__0__Name"] = "shop",
+            ["Api__Keys__0__Key"] = apiKey,
+            ["Api__Keys__0__Scopes__0"] = "ingest",
+            ["Logging__LogLevel__Default"] = "Debug",
+        });
+        await api.WaitUntilRunningAsync();
+
+        await Post(api, apiKey);
+        await Post(api, wrongKey);
+        // The sink is unreachable, so the silo logs its way through failing to start, then exits.
+        await silo.WaitForExitAsync();
+        Assert.Contains("Failed to connect to 127.0.0.1:1", silo.Output);
+
+        foreach (var secret in new[] { redisPassword, postgresPassword })
+        {
+            Assert.DoesNotContain(secret, silo.Output);
+        }
+
+        foreach (var secret in new[] { apiKey, wrongKey })
+        {
+            Assert.DoesNotContain(secret, api.Output);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static Task<HttpResponseMessage> Get(HostProcess host, string path, string key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("X-Api-Key", key);
+        return host.Http.SendAsync(request);
+    }
+
+    private static Task<HttpResponseMessage> Post(HostProcess host, string key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/clicks")
+        {
+            Content = new StringContent("""{"uid":1,"pid":2}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Api-Key", key);
+        return host.Http.SendAsync(request);
+    }
+}
