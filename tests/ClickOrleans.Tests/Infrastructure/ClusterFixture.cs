@@ -39,6 +39,18 @@ public abstract class ClusterFixture : IAsyncLifetime
         ["Api:AllowAnonymous"] = "true",
     };
 
+    /// <summary>The real Api as a client of this cluster, staging on <paramref name="stagingKey"/>.</summary>
+    public ApiFactory Api(string stagingKey, params (string Key, string Value)[] overrides)
+    {
+        var settings = new Dictionary<string, string?>(ClientSettings) { ["Clicks:StagingKey"] = stagingKey };
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        return new ApiFactory(settings);
+    }
+
     /// <summary>Skips (or, under CI, fails) the calling test when the sink's server is not available.</summary>
     public virtual void Require()
     {

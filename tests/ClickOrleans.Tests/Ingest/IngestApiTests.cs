@@ -233,16 +233,7 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
         Assert.Equal(2, await cluster.Redis.ListLengthAsync(data.StagingKey));
     }
 
-    private ApiFactory Api(TestData data, params (string Key, string Value)[] overrides)
-    {
-        var settings = new Dictionary<string, string?>(cluster.ClientSettings) { ["Clicks:StagingKey"] = data.StagingKey };
-        foreach (var (key, value) in overrides)
-        {
-            settings[key] = value;
-        }
-
-        return new ApiFactory(settings);
-    }
+    private ApiFactory Api(TestData data, params (string Key, string Value)[] overrides) => cluster.Api(data.StagingKey, overrides);
 
     // No length known up front: the client sends the body chunked, so Kestrel can only stop it while reading.
     private sealed class NonSeekableStream(byte[] bytes) : MemoryStream(bytes)

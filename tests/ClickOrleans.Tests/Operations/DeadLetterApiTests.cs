@@ -83,6 +83,5 @@ public sealed class DeadLetterApiTests(SqliteClusterFixture cluster)
 
     private IAggregatorGrain Aggregator(TestData data) => cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey);
 
-    private ApiFactory Api(TestData data) =>
-        new(new Dictionary<string, string?>(cluster.ClientSettings) { ["Clicks:StagingKey"] = data.StagingKey });
+    private ApiFactory Api(TestData data) => cluster.Api(data.StagingKey);
 }

@@ -85,9 +85,5 @@ public sealed class FlushBySizeTests(SqliteClusterFixture cluster)
     private async Task<int> WrittenAsync(TestData data) => (await cluster.Probe.ClickIdsAsync(data.Uid)).Count;
 
     private ApiFactory Api(TestData data, int flushSize) =>
-        new(new Dictionary<string, string?>(cluster.ClientSettings)
-        {
-            ["Clicks:StagingKey"] = data.StagingKey,
-            ["Clicks:FlushSize"] = flushSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
+        cluster.Api(data.StagingKey, ("Clicks:FlushSize", flushSize.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 }

@@ -124,14 +124,5 @@ public sealed class OperatorEndpointsTests(SqliteClusterFixture cluster)
 
     private IAggregatorGrain Aggregator(TestData data) => cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey);
 
-    private ApiFactory Api(TestData data, params (string Key, string Value)[] overrides)
-    {
-        var settings = new Dictionary<string, string?>(cluster.ClientSettings) { ["Clicks:StagingKey"] = data.StagingKey };
-        foreach (var (key, value) in overrides)
-        {
-            settings[key] = value;
-        }
-
-        return new ApiFactory(settings);
-    }
+    private ApiFactory Api(TestData data, params (string Key, string Value)[] overrides) => cluster.Api(data.StagingKey, overrides);
 }

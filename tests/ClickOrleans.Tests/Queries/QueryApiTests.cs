@@ -101,12 +101,7 @@ public abstract class QueryApiTests(ClusterFixture cluster)
     }
 
     // The scenarios live in the past, older than the default Clicks:MaxClickAge.
-    private ApiFactory Api(TestData data) =>
-        new(new Dictionary<string, string?>(cluster.ClientSettings)
-        {
-            ["Clicks:StagingKey"] = data.StagingKey,
-            ["Clicks:MaxClickAge"] = "36500.00:00:00",
-        });
+    private ApiFactory Api(TestData data) => cluster.Api(data.StagingKey, ("Clicks:MaxClickAge", "36500.00:00:00"));
 }
 
 [Collection(SqliteClusterCollection.Name)]

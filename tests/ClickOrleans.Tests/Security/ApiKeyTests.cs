@@ -122,27 +122,19 @@ public sealed class ApiKeyTests(SqliteClusterFixture cluster)
         return request;
     }
 
-    private ApiFactory Api(TestData data, params (string Key, string Value)[] overrides)
-    {
-        var settings = new Dictionary<string, string?>(cluster.ClientSettings)
-        {
-            ["Clicks:StagingKey"] = data.StagingKey,
-            ["Api:AllowAnonymous"] = "false",
-            ["Api:Keys:0:Name"] = "shop",
-            ["Api:Keys:0:Key"] = IngestKey,
-            ["Api:Keys:0:Scopes:0"] = "ingest",
-            ["Api:Keys:1:Name"] = "analyst",
-            ["Api:Keys:1:KeyHash"] = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ReadKey))),
-            ["Api:Keys:1:Scopes:0"] = "read",
-            ["Api:Keys:2:Name"] = "operator",
-            ["Api:Keys:2:Key"] = AdminKey,
-            ["Api:Keys:2:Scopes:0"] = "admin",
-        };
-        foreach (var (key, value) in overrides)
-        {
-            settings[key] = value;
-        }
-
-        return new ApiFactory(settings);
-    }
+    private ApiFactory Api(TestData data, params (string Key, string Value)[] overrides) =>
+        cluster.Api(data.StagingKey,
+        [
+            ("Api:AllowAnonymous", "false"),
+            ("Api:Keys:0:Name", "shop"),
+            ("Api:Keys:0:Key", IngestKey),
+            ("Api:Keys:0:Scopes:0", "ingest"),
+            ("Api:Keys:1:Name", "analyst"),
+            ("Api:Keys:1:KeyHash", Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ReadKey)))),
+            ("Api:Keys:1:Scopes:0", "read"),
+            ("Api:Keys:2:Name", "operator"),
+            ("Api:Keys:2:Key", AdminKey),
+            ("Api:Keys:2:Scopes:0", "admin"),
+            .. overrides,
+        ]);
 }
