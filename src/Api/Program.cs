@@ -8,6 +8,11 @@ using ClickOrleans.Api.Security;
 using Orleans.Dashboard;
 using Scalar.AspNetCore;
 
+if (HealthProbe.IsRequested(args))
+{
+    return await HealthProbe.RunAsync(args);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddClickOrleansDefaults();
 EmbeddedRedis? embedded;
@@ -50,11 +55,7 @@ if (embedded is not null || app.Environment.IsDevelopment())
     app.MapScalarApiReference("/scalar");
 }
 
-if (embedded is not null)
-{
-    app.MapOrleansDashboard("/dashboard").RequireAuthorization(Scopes.Admin);
-}
-
+app.MapOrleansDashboard("/dashboard").RequireAuthorization(Scopes.Admin);
 app.Run();
 return 0;
 

@@ -1,7 +1,14 @@
 using ClickOrleans.Hosting;
 using Orleans.Dashboard;
 
+if (HealthProbe.IsRequested(args))
+{
+    return await HealthProbe.RunAsync(args);
+}
+
 var builder = WebApplication.CreateBuilder(args);
+// Below docker-compose's stop_grace_period (30 s): the silo leaves the cluster before it is killed.
+builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(25));
 builder.Configuration.AddClickOrleansDefaults();
 try
 {

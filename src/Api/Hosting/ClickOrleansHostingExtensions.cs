@@ -19,7 +19,7 @@ public static class ClickOrleansHostingExtensions
         if (configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
         {
             builder.Services.AddStagingRedis(redis);
-            builder.UseOrleansClient(client => client.UseRedisClustering(redis));
+            builder.UseOrleansClient(client => client.UseRedisClustering(redis).AddDashboard().UseConnectionRetryFilter<ClusterConnectionRetry>());
             builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis").AddCheck<ClusterHealthCheck>("cluster");
             return null;
         }

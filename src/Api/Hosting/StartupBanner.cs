@@ -29,9 +29,9 @@ internal sealed class StartupBanner(
         banner.AppendLine($"  API        {url}   POST /clicks, POST /clicks/batch, GET /stats, POST /admin/drain");
         banner.AppendLine($"  OpenAPI    {url}/openapi/v1.json" + (embedded is null ? "" : $", reference at {url}/scalar"));
         banner.AppendLine($"  Operate    {url}/health, {url}/metrics");
+        banner.AppendLine($"  Dashboard  {url}/dashboard");
         if (embedded is not null)
         {
-            banner.AppendLine($"  Dashboard  {url}/dashboard");
             banner.AppendLine($"  Redis      {embedded.ConnectionString} (embedded Garnet, append-only log in {embedded.DataDirectory})");
             banner.AppendLine($"  Sink       {SinkDescription()}");
         }

@@ -28,6 +28,10 @@ public static class ClickPipelineSiloBuilderExtensions
         silo.AddStartupTask<DrainScheduleStartupTask>();
 
         var services = silo.Services;
+        // Orleans' own defaults (a dead silo is declared in ~15 s) unless Orleans:Membership:* says otherwise.
+        services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Orleans:Membership");
+        services.AddOptions<SiloOptions>().Configure(options =>
+            options.SiloName = configuration["Orleans:SiloName"] ?? $"silo-{Environment.MachineName}-{Environment.ProcessId}");
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<DrainTelemetry>();
