@@ -25,6 +25,10 @@ public sealed partial class AggregatorGrain
         Message = "{Trigger} asked for a drain of {StagingKey} while one runs; one more drain follows it")]
     private static partial void LogTriggeredWhileRunning(ILogger logger, string stagingKey, DrainTrigger trigger);
 
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information,
+        Message = "Draining {StagingKey} ({Trigger}, tick {TickId})")]
+    private static partial void LogDrainStarted(ILogger logger, string stagingKey, DrainTrigger trigger, long tickId);
+
     [LoggerMessage(EventId = 1006, Level = LogLevel.Information,
         Message = "Drain of {StagingKey} scheduled every {Period}")]
     private static partial void LogScheduled(ILogger logger, string stagingKey, TimeSpan period);

@@ -119,6 +119,7 @@ public sealed partial class AggregatorGrain(
     {
         // Yield first so that _running is set before the drain can finish and clear it.
         await Task.Yield();
+        LogDrainStarted(logger, StagingKey, trigger, tickId);
         try
         {
             var result = await _drain!.RunAsync(tickId, _deactivating.Token);

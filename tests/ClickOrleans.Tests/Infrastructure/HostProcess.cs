@@ -140,7 +140,7 @@ public sealed class HostProcess : IAsyncDisposable
             _output.AppendLine(line);
         }
 
-        if (line.StartsWith("ClickOrleans is running", StringComparison.Ordinal))
+        if (line == "Press Ctrl+C to stop.")
         {
             _running.TrySetResult();
         }

@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ClickOrleans.Tests.Infrastructure;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace ClickOrleans.Tests.Chaos;
+
+/// <summary>
+/// A cluster of real processes on loopback: a private redis-server (AOF, fsync always) that can be restarted,
+/// PostgreSQL behind a proxy that can be cut, silo processes that can be killed with SIGKILL, and the Api.
+/// Silos detect a dead peer in about a second (Orleans:Membership:* tuned for tests).
+/// </summary>
+public sealed class ChaosCluster : IAsyncDisposable
+{
+    private readonly string _id = Guid.NewGuid().ToString("N")[..10];
+    private readonly string _directory = Directory.CreateTempSubdirectory("clickorleans-chaos-").FullName;
+    private readonly int _redisPort = TestServers.FreePort();
+    private readonly HostProcess?[] _silos;
+    private readonly (int Silo, int Gateway, int Http)[] _siloPorts;
+    private readonly string _postgres;
+    private Process? _redis;
+    private HostProcess? _api;
+    private ConnectionMultiplexer? _redisClient;
+
+    private ChaosCluster(int silos, string postgres)
+    {
+        _silos = new HostProcess?[silos];
+        _siloPorts = Enumerable.Range(0, silos).Select(_ => (TestServers.FreePort(), TestServers.FreePort(), TestServers.FreePort())).ToArray();
+        _postgres = postgres;
+        PostgresProxy = new TcpProxy(PostgresEndpoint(postgres));
+    }
+
+    public string StagingKey => $"chaos-{_id}-staging";
+
+    public string Schema => $"chaos_{_id}";
+
+    public TcpProxy PostgresProxy { get; }
+
+    public HttpClient Api => _api!.Http;
+
+    public IDatabase Redis => _redisClient!.GetDatabase();
+
+    public int SiloCount => _silos.Length;
+
+    /// <summary>Skips (fails under CI) without a redis-server binary or PostgreSQL.</summary>
+    public static async Task<ChaosCluster> StartAsync(int silos)
+    {
+        var postgres = TestServers.RequirePostgres();
+        if (!File.Exists("/usr/bin/redis-server"))
+        {
+            const string reason = "the chaos tests restart their own redis-server: install it (apt-get install redis-server)";
+            throw TestServers.IsCi ? new InvalidOperationException(reason) : new SkipException(reason);
+        }
+
+        var cluster = new ChaosCluster(silos, postgres);
+        await cluster.StartRedisAsync();
+        for (var i = 0; i < silos; i++)
+        {
+            cluster.StartSilo(i);
+        }
+
+        for (var i = 0; i < silos; i++)
+        {
+            await cluster.WaitHealthyAsync(i);
+        }
+
+        cluster.StartApi();
+        await cluster._api!.WaitUntilRunningAsync();
+        return cluster;
+    }
+
+    public void StartSilo(int index)
+    {
+        var (silo, gateway, http) = _siloPorts[index];
+        var sinkBuilder = new NpgsqlConnectionStringBuilder(_postgres) { Host = "127.0.0.1", Port = int.Parse(PostgresProxy.Endpoint.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture), Timeout = 3, CommandTimeout = 10 };
+        _silos[index] = HostProcess.Start("Silo", _directory, new Dictionary<string, string?>(Common)
+        {
+            ["ConnectionStrings__Postgres"] = sinkBuilder.ConnectionString,
+            ["Clicks__Postgres__Schema"] = Schema,
+            ["Clicks__DrainPeriod"] = "00:00:02",
+            ["Clicks__ChunkSize"] = "1000",
+            ["Clicks__SizeCheckPeriod"] = "00:00:01",
+            ["Orleans__SiloName"] = $"chaos-silo-{index}",
+            ["Orleans__Endpoints__SiloPort"] = silo.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__Endpoints__GatewayPort"] = gateway.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__Membership__ProbeTimeout"] = "00:00:01",
+            ["Orleans__Membership__NumMissedProbesLimit"] = "2",
+            ["Orleans__Membership__NumVotesForDeathDeclaration"] = "1",
+            ["Urls"] = $"http://127.0.0.1:{http}",
+        }, http);
+    }
+
+    public async Task WaitHealthyAsync(int index)
+    {
+        var healthy = await Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                return (await _silos[index]!.Http.GetAsync("/health")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, ok => ok, TimeSpan.FromSeconds(90));
+        Assert.True(healthy, $"silo {index} did not become healthy:\n{_silos[index]!.Output}");
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, membership learns of it by probing.</summary>
+    public Task KillSiloAsync(int index) => _silos[index]!.KillAsync();
+
+    /// <summary>The silo that logged the most recent start of a drain of this cluster's staging list.</summary>
+    public int AggregatorHost()
+    {
+        var marker = $"Draining {StagingKey}";
+        return Enumerable.Range(0, _silos.Length)
+            .Select(i => (Index: i, Count: _silos[i] is { } silo ? CountOf(silo.Output, marker) : -1))
+            .MaxBy(silo => silo.Count).Index;
+    }
+
+    public string SiloOutput(int index) => _silos[index]!.Output;
+
+    /// <summary>kill -9 of redis-server; its AOF (fsync always) holds every acknowledged push.</summary>
+    public async Task KillRedisAsync()
+    {
+        _redis!.Kill();
+        await _redis.WaitForExitAsync();
+    }
+
+    public Task StartRedisAsync() => StartRedisCoreAsync();
+
+    public async Task<AggregatorStats?> StatsAsync()
+    {
+        try
+        {
+            return await Api.GetFromJsonAsync<AggregatorStats>("/stats", JsonSerializerOptions.Web);
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Asks for drains until nothing waits: no backlog, no pending private list.</summary>
+    public async Task DrainEverythingAsync()
+    {
+        var drained = await Poll.UntilAsync(async () =>
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await Api.PostAsync("/admin/drain", null, cancel.Token);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+
+            return await StatsAsync() is { Backlog: 0, Pending.Length: 0 };
+        }, done => done, TimeSpan.FromSeconds(180));
+        Assert.True(drained, "the cluster did not drain everything");
+    }
+
+    /// <summary>Event ids in the sink, and the rollups' total (equal when nothing was counted twice).</summary>
+    public async Task<(HashSet<string> Ids, long RollupTotal)> SinkAsync()
+    {
+        await using var connection = new NpgsqlConnection(_postgres);
+        await connection.OpenAsync();
+        var ids = new HashSet<string>();
+        await using (var command = new NpgsqlCommand($"SELECT event_id FROM {Schema}.clicks", connection))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                ids.Add(reader.GetString(0));
+            }
+        }
+
+        await using var rollup = new NpgsqlCommand($"SELECT coalesce(sum(clicks), 0)::bigint FROM {Schema}.product_clicks_minute", connection);
+        return (ids, (long)(await rollup.ExecuteScalarAsync())!);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_api is not null)
+        {
+            await _api.DisposeAsync();
+        }
+
+        foreach (var silo in _silos)
+        {
+            if (silo is not null)
+            {
+                await silo.DisposeAsync();
+            }
+        }
+
+        _redisClient?.Dispose();
+        if (_redis is { HasExited: false })
+        {
+            _redis.Kill();
+            await _redis.WaitForExitAsync();
+        }
+
+        _redis?.Dispose();
+        await PostgresProxy.DisposeAsync();
+        await using (var connection = new NpgsqlConnection(_postgres))
+        {
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {Schema} CASCADE", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private Dictionary<string, string?> Common => new()
+    {
+        ["ConnectionStrings__Redis"] = $"127.0.0.1:{_redisPort}",
+        ["ConnectionStrings__Postgres"] = null,
+        ["Clicks__StagingKey"] = StagingKey,
+        ["Orleans__ClusterId"] = $"chaos-{_id}",
+        ["Orleans__ServiceId"] = $"chaos-{_id}",
+        ["Logging__LogLevel__Default"] = "Warning",
+        ["Logging__LogLevel__ClickOrleans"] = "Information",
+    };
+
+    private void StartApi()
+    {
+        var http = TestServers.FreePort();
+        _api = HostProcess.Start("Api", _directory, new Dictionary<string, string?>(Common)
+        {
+            ["Api__AllowAnonymous"] = "true",
+            ["Api__RequestsPerSecond"] = "0",
+            ["Urls"] = $"http://127.0.0.1:{http}",
+        }, http);
+    }
+
+    private async Task StartRedisCoreAsync()
+    {
+        var start = new ProcessStartInfo("redis-server",
+        [
+            "--port", _redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
+            "--dir", _directory, "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+        ])
+        {
+            RedirectStandardOutput = true,
+        };
+        _redis = Process.Start(start)!;
+        _redis.BeginOutputReadLine();
+        var up = await Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                _redisClient ??= await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_redisPort},abortConnect=false,allowAdmin=true");
+                await _redisClient.GetDatabase().PingAsync();
+                return true;
+            }
+            catch (RedisException)
+            {
+                return false;
+            }
+        }, ok => ok, TimeSpan.FromSeconds(30));
+        Assert.True(up, "redis-server did not start");
+    }
+
+    private static string PostgresEndpoint(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var host = builder.Host is null or "localhost" ? "127.0.0.1" : builder.Host;
+        return $"{host}:{builder.Port}";
+    }
+
+    private static int CountOf(string text, string marker)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(marker, StringComparison.Ordinal); at >= 0; at = text.IndexOf(marker, at + 1, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Net;
+using ClickOrleans.Tests.Infrastructure;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+
+namespace ClickOrleans.Tests.Chaos;
+
+/// <summary>
+/// The promise under faults, on real processes: every click that got a 202 is in the sink exactly once,
+/// whatever is killed or cut, and the drain resumes elsewhere.
+/// </summary>
+[Trait("Category", "Chaos")]
+public sealed class ChaosTests(ITestOutputHelper output)
+{
+    private const int KillRounds = 10;
+
+    [SkippableFact]
+    public async Task RandomSiloKills_UnderIngest_LoseNothing_AndDuplicateNothing()
+    {
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("CHAOS_SEED"), out var given) ? given : Environment.TickCount;
+        output.WriteLine($"CHAOS_SEED={seed}");
+        var random = new Random(seed);
+        await using var cluster = await ChaosCluster.StartAsync(silos: 3);
+        await using var traffic = new Traffic(cluster.Api);
+        var resumeTimes = new List<TimeSpan>();
+
+        for (var round = 0; round < KillRounds; round++)
+        {
+            await Task.Delay(random.Next(500, 2500));
+            var victim = random.Next(cluster.SiloCount);
+            var hostedAggregator = victim == cluster.AggregatorHost();
+            var killedAt = DateTimeOffset.UtcNow;
+            var clock = Stopwatch.StartNew();
+            await cluster.KillSiloAsync(victim);
+            var resumed = await Poll.UntilAsync(() => cluster.StatsAsync(), s => s?.LastDrain?.StartedAt > killedAt, TimeSpan.FromSeconds(60));
+            Assert.True(resumed?.LastDrain?.StartedAt > killedAt, $"round {round}: no drain finished after silo {victim} was killed");
+            resumeTimes.Add(clock.Elapsed);
+            output.WriteLine($"round {round}: killed silo {victim}{(hostedAggregator ? " (aggregator host)" : "")}, a drain finished {clock.Elapsed.TotalSeconds:F1} s later");
+            cluster.StartSilo(victim);
+            await cluster.WaitHealthyAsync(victim);
+        }
+
+        await traffic.StopAsync();
+        await cluster.DrainEverythingAsync();
+        var (ids, rollupTotal) = await cluster.SinkAsync();
+
+        output.WriteLine($"accepted={traffic.Accepted.Count} unanswered={traffic.Unanswered.Count} in sink={ids.Count} rollup total={rollupTotal}");
+        output.WriteLine($"kill to drain finished elsewhere: median {Median(resumeTimes):F1} s, max {resumeTimes.Max().TotalSeconds:F1} s");
+        AssertExactlyOnce(traffic, ids, rollupTotal);
+    }
+
+    [SkippableFact]
+    public async Task AggregatorHostKilledMidDrain_AnotherSiloFinishesTheOrphan()
+    {
+        await using var cluster = await ChaosCluster.StartAsync(silos: 3);
+        const int backlog = 150_000;
+        await StageSeedAsync(cluster.Redis, cluster.StagingKey, backlog);
+
+        var pending = await Poll.UntilAsync(() => cluster.Redis.HashGetAllAsync(cluster.StagingKey + "-pending"),
+            entries => entries.Length == 1 && (long)entries[0].Value > 0, TimeSpan.FromSeconds(60));
+        Assert.True(pending.Length == 1 && (long)pending[0].Value > 0, "no drain got under way");
+        var host = cluster.AggregatorHost();
+        var killedAt = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        await cluster.KillSiloAsync(host);
+
+        var stats = await Poll.UntilAsync(() => cluster.StatsAsync(), s => s is { Backlog: 0, Pending.Length: 0 } && s.LastDrain?.StartedAt > killedAt, TimeSpan.FromSeconds(120));
+        output.WriteLine($"killed silo {host} after {(long)pending[0].Value} of {backlog} elements were committed; the orphan was finished {clock.Elapsed.TotalSeconds:F1} s later");
+        var (ids, rollupTotal) = await cluster.SinkAsync();
+
+        Assert.True(stats is { Backlog: 0, Pending.Length: 0 }, "the orphan private list was not finished");
+        Assert.Equal(backlog, ids.Count);
+        Assert.Equal(backlog, rollupTotal);
+    }
+
+    [SkippableFact]
+    public async Task SinkOutageMidDrain_KeepsThePrivateList_AndTheNextTickFinishesIt()
+    {
+        await using var cluster = await ChaosCluster.StartAsync(silos: 2);
+        const int backlog = 100_000;
+        await StageSeedAsync(cluster.Redis, cluster.StagingKey, backlog);
+        await Poll.UntilAsync(() => cluster.Redis.HashGetAllAsync(cluster.StagingKey + "-pending"),
+            entries => entries.Length == 1 && (long)entries[0].Value > 0, TimeSpan.FromSeconds(60));
+
+        cluster.PostgresProxy.Cut();
+        var failed = await Poll.UntilAsync(() => Task.FromResult(Enumerable.Range(0, cluster.SiloCount).Any(i => cluster.SiloOutput(i).Contains("failed; committed chunks stay committed"))),
+            seen => seen, TimeSpan.FromSeconds(60));
+        var stranded = await cluster.Redis.HashGetAllAsync(cluster.StagingKey + "-pending");
+        await Task.Delay(3000); // two more reminder ticks fail against the cut sink
+        cluster.PostgresProxy.Restore();
+        var stats = await Poll.UntilAsync(() => cluster.StatsAsync(), s => s is { Backlog: 0, Pending.Length: 0 }, TimeSpan.FromSeconds(120));
+        var (ids, rollupTotal) = await cluster.SinkAsync();
+
+        Assert.True(failed, "no drain failed while PostgreSQL was out of reach");
+        Assert.Single(stranded);
+        Assert.InRange((long)stranded[0].Value, 1, backlog - 1);
+        Assert.True(stats is { Backlog: 0, Pending.Length: 0 });
+        Assert.Equal(backlog, ids.Count);
+        Assert.Equal(backlog, rollupTotal);
+    }
+
+    [SkippableFact]
+    public async Task RedisRestartUnderIngest_Answers503WhileDown_NeverA202_ThenRecovers()
+    {
+        await using var cluster = await ChaosCluster.StartAsync(silos: 2);
+        await using var traffic = new Traffic(cluster.Api);
+        await Poll.UntilAsync(() => Task.FromResult(traffic.Accepted.Count), count => count > 500, TimeSpan.FromSeconds(30));
+
+        await cluster.KillRedisAsync();
+        var acceptedWhenKilled = traffic.Accepted.Count;
+        await Poll.UntilAsync(() => Task.FromResult(traffic.Unavailable), count => count >= 5, TimeSpan.FromSeconds(30));
+        var acceptedWhileDown = traffic.Accepted.Count - acceptedWhenKilled;
+        await cluster.StartRedisAsync();
+        var resumed = await Poll.UntilAsync(() => Task.FromResult(traffic.Accepted.Count), count => count > acceptedWhenKilled + 500, TimeSpan.FromSeconds(60));
+        await traffic.StopAsync();
+        await cluster.DrainEverythingAsync();
+        var (ids, rollupTotal) = await cluster.SinkAsync();
+
+        output.WriteLine($"503 while Redis was down: {traffic.Unavailable}; accepted={traffic.Accepted.Count} in sink={ids.Count}");
+        Assert.True(traffic.Unavailable >= 5, "the Api never answered 503 while Redis was down");
+        Assert.InRange(acceptedWhileDown, 0, 50); // at most the one batch that was in flight when Redis died
+        Assert.True(resumed > acceptedWhenKilled + 500, "ingest did not resume after Redis came back");
+        AssertExactlyOnce(traffic, ids, rollupTotal);
+    }
+
+    private static void AssertExactlyOnce(Traffic traffic, HashSet<string> sink, long rollupTotal)
+    {
+        var lost = traffic.Accepted.Keys.Where(id => !sink.Contains(id)).ToArray();
+        Assert.True(lost.Length == 0, $"{lost.Length} accepted clicks are not in the sink, e.g. {string.Join(", ", lost.Take(5))}");
+        Assert.All(sink, id => Assert.True(traffic.Accepted.ContainsKey(id) || traffic.Unanswered.ContainsKey(id), $"{id} was never sent"));
+        Assert.Equal(sink.Count, rollupTotal);
+    }
+
+    private static async Task StageSeedAsync(IDatabase redis, string key, int count)
+    {
+        for (var start = 0; start < count; start += 10_000)
+        {
+            var elements = Enumerable.Range(start, Math.Min(10_000, count - start))
+                .Select(i => (RedisValue)$$"""{"uid":{{i}},"pid":{{i % 1000}}}""").ToArray();
+            await redis.ListLeftPushAsync(key, elements);
+        }
+    }
+
+    private static double Median(List<TimeSpan> times) => times.Order().ElementAt(times.Count / 2).TotalSeconds;
+}
