@@ -4,6 +4,7 @@
 #   bench/drain.sh [N] [postgres|sqlite]
 # postgres: a Release Silo against the private redis-server + PostgreSQL of scripts/services.sh.
 # sqlite:   the Release Api in embedded mode (Garnet + SQLite in one process, as `dotnet run --project src/Api`).
+# BENCH_SILO_DIR / BENCH_API_DIR: already published hosts to use (bench/run.sh publishes once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,21 +53,23 @@ case "$sink" in
     eval "$(scripts/services.sh start)"
     redis_port="${ConnectionStrings__Redis##*:}"
     key="$run-staging"
-    dotnet publish src/Silo -c Release -o "$work/silo" >/dev/null
+    silo_dir="${BENCH_SILO_DIR:-$work/silo}"
+    [[ -n "${BENCH_SILO_DIR:-}" ]] || dotnet publish src/Silo -c Release -o "$silo_dir" >/dev/null
     stage "$redis_port" "$key"
     echo "staged $(redis-cli -p "$redis_port" llen "$key") elements on $key"
     env "${common_env[@]}" Clicks__StagingKey="$key" Clicks__Postgres__Schema="$run" Urls=http://127.0.0.1:0 \
-      dotnet "$work/silo/ClickOrleans.Silo.dll" >"$work/host.log" 2>&1 &
+      dotnet "$silo_dir/ClickOrleans.Silo.dll" >"$work/host.log" 2>&1 &
     host_pid=$!
     ;;
   sqlite)
     redis_port="$(( (RANDOM % 10000) + 40000 ))"
     key="product-click-staging"
-    dotnet publish src/Api -c Release -o "$work/api" >/dev/null
+    api_dir="${BENCH_API_DIR:-$work/api}"
+    [[ -n "${BENCH_API_DIR:-}" ]] || dotnet publish src/Api -c Release -o "$api_dir" >/dev/null
     # The first reminder tick comes one period after start: time enough to stage the backlog first.
     (cd "$work" && env -u ConnectionStrings__Redis -u ConnectionStrings__Postgres "${common_env[@]}" \
       Clicks__DrainPeriod=00:00:30 Clicks__Embedded__RedisPort="$redis_port" Urls=http://127.0.0.1:0 \
-      dotnet "$work/api/ClickOrleans.Api.dll" >"$work/host.log" 2>&1) &
+      dotnet "$api_dir/ClickOrleans.Api.dll" >"$work/host.log" 2>&1) &
     host_pid=$!
     for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
     stage "$redis_port" "$key"

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The benchmark suite: bench/run.sh [runs]   (default 3 runs per measured figure; medians reported)
+# Against a private redis-server and PostgreSQL (scripts/services.sh), on this machine; writes bench/results.md.
+# Not part of CI: it takes about a quarter of an hour and its figures depend on the machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs="${1:-3}"
+work="$(mktemp -d)"
+chmod 755 "$work"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+eval "$(scripts/services.sh start)"
+redis_port="${ConnectionStrings__Redis##*:}"
+pg_port=$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$ConnectionStrings__Postgres")
+psql_cmd=(psql -h 127.0.0.1 -p "$pg_port" -U postgres -d clicks -q -v ON_ERROR_STOP=1)
+missing=()
+for tool in redis-benchmark:redis-tools jq:jq bc:bc; do command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}"); done
+if ((${#missing[@]})); then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; fi
+
+echo "== building (Release)"
+dotnet publish tools/ClickLoad -c Release -o "$work/load" >/dev/null
+dotnet publish src/Silo -c Release -o "$work/silo" >/dev/null
+dotnet publish src/Api -c Release -o "$work/api" >/dev/null
+dotnet publish bench/PlainEndpoint -c Release -o "$work/plain" >/dev/null
+export BENCH_SILO_DIR="$work/silo" BENCH_API_DIR="$work/api"
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+field() { sed -E "s/.* $1=([0-9.]+).*/\1/"; }
+now_ms() { date +%s%3N; }
+
+echo "== drain: 1,000,000 seed-format clicks into PostgreSQL, $runs runs"
+: >"$work/drain-pg"
+for _ in $(seq "$runs"); do bench/drain.sh 1000000 postgres | grep '^RESULT' | tee -a "$work/drain-pg"; done
+
+echo "== the limit: psql \\copy of the same 1,000,000 rows into a table like clicks, $runs runs"
+awk 'BEGIN { for (i = 0; i < 1000000; i++) printf "product-click-1795813560000:%d,%d,%d,2026-11-27 10:00:00+00\n", i, i % 100000, i % 5000 }' >"$work/clicks.csv"
+: >"$work/copy"
+for run in $(seq "$runs"); do
+  "${psql_cmd[@]}" -c "DROP TABLE IF EXISTS bench_copy_$run; CREATE TABLE bench_copy_$run (event_id text PRIMARY KEY, uid bigint NOT NULL, pid bigint NOT NULL, ts timestamptz NOT NULL); CREATE INDEX ON bench_copy_$run (uid, ts);"
+  started=$(now_ms)
+  "${psql_cmd[@]}" -c "\\copy bench_copy_$run FROM '$work/clicks.csv' WITH (FORMAT csv)"
+  echo "scale=0; 1000000000 / ($(now_ms) - started)" | bc | tee -a "$work/copy"
+  "${psql_cmd[@]}" -c "DROP TABLE bench_copy_$run"
+done
+
+echo "== drain: 5,000,000 clicks into PostgreSQL (memory at a large backlog)"
+bench/drain.sh 5000000 postgres | grep '^RESULT' | tee "$work/drain-pg-5m"
+
+echo "== drain: SQLite (embedded mode), 1,000,000 x $runs and 5,000,000 x 1"
+: >"$work/drain-sqlite"
+for _ in $(seq "$runs"); do bench/drain.sh 1000000 sqlite | grep '^RESULT' | tee -a "$work/drain-sqlite"; done
+bench/drain.sh 5000000 sqlite | grep '^RESULT' | tee "$work/drain-sqlite-5m"
+
+echo "== naive baseline: one INSERT per click (autocommit), 100,000 clicks"
+"${psql_cmd[@]}" -c "DROP TABLE IF EXISTS bench_naive; CREATE TABLE bench_naive (event_id text PRIMARY KEY, uid bigint NOT NULL, pid bigint NOT NULL, ts timestamptz NOT NULL)"
+awk 'BEGIN { for (i = 0; i < 100000; i++) printf "INSERT INTO bench_naive VALUES (%cnaive-%d%c, %d, %d, now()) ON CONFLICT DO NOTHING;\n", 39, i, 39, i % 100000, i % 5000 }' >"$work/naive.sql"
+started=$(now_ms)
+"${psql_cmd[@]}" -f "$work/naive.sql" >/dev/null
+naive_rate=$(echo "scale=0; 100000000 / ($(now_ms) - started)" | bc)
+"${psql_cmd[@]}" -c "DROP TABLE bench_naive"
+echo "naive: $naive_rate inserts/s"
+
+echo "== ingest: a silo and the Api (cluster mode) against redis-server"
+run_id="bench$(date +%s)"
+common=(ConnectionStrings__Redis="127.0.0.1:$redis_port" Orleans__ClusterId="$run_id" Orleans__ServiceId="$run_id"
+  Clicks__StagingKey="$run_id-staging" Clicks__FlushSize=0 Logging__LogLevel__Default=Warning)
+env "${common[@]}" ConnectionStrings__Postgres="$ConnectionStrings__Postgres" Clicks__Postgres__Schema="$run_id" \
+  Urls=http://127.0.0.1:0 dotnet "$work/silo/ClickOrleans.Silo.dll" >"$work/silo.log" 2>&1 &
+pids+=($!)
+env "${common[@]}" Api__AllowAnonymous=true Api__RequestsPerSecond=0 Urls=http://127.0.0.1:5181 \
+  dotnet "$work/api/ClickOrleans.Api.dll" >"$work/api.log" 2>&1 &
+pids+=($!)
+(cd "$work/plain" && Urls=http://127.0.0.1:5182 dotnet PlainEndpoint.dll >"$work/plain.log" 2>&1) &
+pids+=($!)
+for _ in $(seq 300); do grep -q "Press Ctrl+C to stop" "$work/api.log" && break; sleep 0.2; done
+sleep 2
+load() { dotnet "$work/load/ClickLoad.dll" "$@" --json 2>/dev/null; }
+load --url http://127.0.0.1:5181 --mode single --duration 3s >/dev/null  # warm-up
+: >"$work/batch"; : >"$work/single"; : >"$work/plain"
+for _ in $(seq "$runs"); do
+  load --url http://127.0.0.1:5181 --mode batch --batch-size 1000 --connections 8 --duration 10s >"$work/batch.json"
+  jq -r '"\(.clicksPerSecond) \(.latencyP99Ms)"' "$work/batch.json" | tee -a "$work/batch"
+  load --url http://127.0.0.1:5181 --mode single --connections 64 --duration 10s >"$work/single.json"
+  jq -r '"\(.clicksPerSecond) \(.latencyP99Ms)"' "$work/single.json" | tee -a "$work/single"
+  load --url http://127.0.0.1:5182 --mode single --connections 64 --duration 10s >"$work/plain.json"
+  jq -r '"\(.clicksPerSecond) \(.latencyP99Ms)"' "$work/plain.json" | tee -a "$work/plain"
+done
+redis-cli -p "$redis_port" del "$run_id-staging" >/dev/null
+: >"$work/lpush"
+for _ in $(seq "$runs"); do
+  redis-benchmark -p "$redis_port" -t lpush -P 64 -n 2000000 -q | sed -E 's/.*: ([0-9.]+) requests.*/\1/' | tr -d '\r' | tee -a "$work/lpush"
+done
+redis-cli -p "$redis_port" del mylist >/dev/null
+
+echo "== microbenchmarks (BenchmarkDotNet, short job)"
+(cd bench/Micro && dotnet run -c Release -- --filter '*' --job short --exporters github --artifacts "$work/bdn" >"$work/bdn.log" 2>&1) || tail -20 "$work/bdn.log"
+
+pg() { field "$1" <"$work/drain-pg" | median; }
+sqlite() { field "$1" <"$work/drain-sqlite" | median; }
+copy_rate=$(median <"$work/copy")
+pg_rate=$(pg clicks_per_s)
+batch_rate=$(cut -d' ' -f1 "$work/batch" | median); batch_p99=$(cut -d' ' -f2 "$work/batch" | median)
+single_rate=$(cut -d' ' -f1 "$work/single" | median); single_p99=$(cut -d' ' -f2 "$work/single" | median)
+plain_rate=$(cut -d' ' -f1 "$work/plain" | median); plain_p99=$(cut -d' ' -f2 "$work/plain" | median)
+lpush_rate=$(median <"$work/lpush")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
+round() { awk -v v="$1" 'BEGIN { printf "%\047.0f", v }'; }
+
+{
+  echo "# ClickOrleans benchmark results"
+  echo
+  echo "Run with \`bench/run.sh $runs\` on $(date -u +%Y-%m-%d). Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB,"
+  echo "$(. /etc/os-release && echo "$PRETTY_NAME"); .NET $(dotnet --version); $(redis-server --version | cut -d' ' -f3); $(psql --version);"
+  echo "everything (Redis, PostgreSQL, silo, Api, load generator) on the same machine. Medians of $runs runs unless said otherwise."
+  echo
+  echo "## Drain (staged seed-format clicks → committed rows, exactly once)"
+  echo
+  echo "| what | seconds | clicks/s | peak RSS |"
+  echo "|---|---|---|---|"
+  echo "| PostgreSQL, 1,000,000 clicks | $(pg seconds) | $(round "$pg_rate") | $(pg peak_rss_mb) MB (silo) |"
+  echo "| PostgreSQL, 5,000,000 clicks (1 run) | $(field seconds <"$work/drain-pg-5m") | $(round "$(field clicks_per_s <"$work/drain-pg-5m")") | $(field peak_rss_mb <"$work/drain-pg-5m") MB (silo) |"
+  echo "| the limit: \`psql \\copy\` of the same 1,000,000 rows into a table like \`clicks\` | | $(round "$copy_rate") | |"
+  echo "| SQLite, 1,000,000 clicks | $(sqlite seconds) | $(round "$(sqlite clicks_per_s)") | $(sqlite peak_rss_mb) MB (Api with Garnet and silo) |"
+  echo "| SQLite, 5,000,000 clicks (1 run) | $(field seconds <"$work/drain-sqlite-5m") | $(round "$(field clicks_per_s <"$work/drain-sqlite-5m")") | $(field peak_rss_mb <"$work/drain-sqlite-5m") MB (Api with Garnet and silo) |"
+  echo "| naive baseline: one autocommit INSERT per click, 100,000 clicks (1 run) | | $(round "$naive_rate") | |"
+  echo
+  echo "PostgreSQL drain / raw \`\\copy\`: **$(ratio "$pg_rate" "$copy_rate")**. Bulk drain / one INSERT per click: **$(awk -v a="$pg_rate" -v b="$naive_rate" 'BEGIN { printf "%.0f×", a / b }')**."
+  echo
+  echo "## Ingest (Api in cluster mode, one silo, redis-server; ClickLoad on the same machine)"
+  echo
+  echo "| what | clicks/s | p99 latency |"
+  echo "|---|---|---|"
+  echo "| \`POST /clicks/batch\`, 1000 clicks/request, 8 connections | $(round "$batch_rate") | $(printf %.1f "$batch_p99") ms |"
+  echo "| \`POST /clicks\`, 64 connections | $(round "$single_rate") | $(printf %.1f "$single_p99") ms |"
+  echo "| the limit: plain endpoint (same Kestrel, body read, no JSON, no Redis), 64 connections | $(round "$plain_rate") | $(printf %.1f "$plain_p99") ms |"
+  echo "| the limit: \`redis-benchmark -t lpush -P 64\` | $(round "$lpush_rate") LPUSH/s | |"
+  echo
+  echo "Single-click ingest / plain endpoint: **$(ratio "$single_rate" "$plain_rate")**. Batch ingest / pipelined LPUSH: **$(ratio "$batch_rate" "$lpush_rate")**."
+  echo
+  echo "## Microbenchmarks (BenchmarkDotNet, short job; 10,000 clicks per operation)"
+  echo
+  cat "$work"/bdn/results/*-report-github.md 2>/dev/null | sed -n '/^|/,$p' || echo "(BenchmarkDotNet did not run; see its log)"
+} >bench/results.md
+echo "== wrote bench/results.md"
+cat bench/results.md
