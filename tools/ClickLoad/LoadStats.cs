@@ -49,7 +49,7 @@ internal sealed class LoadStats
         var latencies = _latencies.SelectMany(list => list).Order().ToArray();
         double Percentile(double p) => latencies.Length == 0 ? 0 : latencies[(int)Math.Min(latencies.Length - 1, Math.Ceiling(p * latencies.Length) - 1)];
         var seconds = Clock.Elapsed.TotalSeconds;
-        return new LoadSummary(options.Mode, options.Mode == "batch" ? options.BatchSize : 1, options.Connections, Sent, Accepted,
+        return new LoadSummary(options.Mode, options.Mode is "batch" or "stage" ? options.BatchSize : 1, options.Connections, Sent, Accepted,
             Interlocked.Read(ref _rejected), Interlocked.Read(ref _failed), seconds, Accepted / seconds, latencies.Length / seconds,
             Percentile(0.50), Percentile(0.99), Percentile(1.0));
     }

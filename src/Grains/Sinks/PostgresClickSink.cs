@@ -29,11 +29,12 @@ public sealed class PostgresClickSink : IClickSink
     }
 
     // Rows are inserted in event id order so that two transactions that share ids lock them in the same order.
+    // Event ids are opaque: byte order (COLLATE "C") is right for them and spares the locale's strcoll per comparison.
     // The rollup counts only what the insert returned: a replayed event adds nothing.
     private const string MergeTemplate = """
         WITH inserted AS (
             INSERT INTO {0}.clicks (event_id, uid, pid, ts)
-            SELECT event_id, uid, pid, ts FROM click_load ORDER BY event_id
+            SELECT event_id, uid, pid, ts FROM click_load ORDER BY event_id COLLATE "C"
             ON CONFLICT (event_id) DO NOTHING
             RETURNING pid, ts),
         rolled_up AS (
@@ -52,7 +53,7 @@ public sealed class PostgresClickSink : IClickSink
             SELECT pg_advisory_xact_lock(4242001);
             CREATE SCHEMA IF NOT EXISTS {_schema};
             CREATE TABLE IF NOT EXISTS {_schema}.clicks (
-                event_id text PRIMARY KEY,
+                event_id text COLLATE "C" PRIMARY KEY,
                 uid bigint NOT NULL,
                 pid bigint NOT NULL,
                 ts timestamptz NOT NULL);
