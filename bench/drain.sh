@@ -14,7 +14,12 @@ run="bench$(date +%s)"
 work="$(mktemp -d)"
 chmod 755 "$work"
 host_pid=""
-cleanup() { if [[ -n "$host_pid" ]]; then kill "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true; fi; }
+drop_schema=""
+cleanup() {
+  if [[ -n "$host_pid" ]]; then kill "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true; fi
+  # Leave no million-row tables behind for autovacuum to work through during the next run.
+  if [[ -n "$drop_schema" ]]; then psql "$drop_schema" -q -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS $run CASCADE" || true; fi
+}
 trap cleanup EXIT
 
 # RESP for LPUSH in batches of 1000, piped to redis-cli --pipe: the fastest way to stage a backlog.
@@ -52,6 +57,7 @@ case "$sink" in
   postgres)
     eval "$(scripts/services.sh start)"
     redis_port="${ConnectionStrings__Redis##*:}"
+    drop_schema="host=127.0.0.1 port=$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$ConnectionStrings__Postgres") user=postgres dbname=clicks"
     key="$run-staging"
     silo_dir="${BENCH_SILO_DIR:-$work/silo}"
     [[ -n "${BENCH_SILO_DIR:-}" ]] || dotnet publish src/Silo -c Release -o "$silo_dir" >/dev/null

@@ -15,7 +15,7 @@ trap cleanup EXIT
 eval "$(scripts/services.sh start)"
 redis_port="${ConnectionStrings__Redis##*:}"
 pg_port=$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$ConnectionStrings__Postgres")
-psql_cmd=(psql -h 127.0.0.1 -p "$pg_port" -U postgres -d clicks -q -v ON_ERROR_STOP=1)
+psql_cmd=(psql -h 127.0.0.1 -p "$pg_port" -U postgres -d clicks -q -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning")
 missing=()
 for tool in redis-benchmark:redis-tools jq:jq bc:bc; do command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}"); done
 if ((${#missing[@]})); then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; fi
@@ -39,10 +39,10 @@ echo "== the limit: psql \\copy of the same 1,000,000 rows into a table like cli
 awk 'BEGIN { for (i = 0; i < 1000000; i++) printf "product-click-1795813560000:%d,%d,%d,2026-11-27 10:00:00+00\n", i, i % 100000, i % 5000 }' >"$work/clicks.csv"
 : >"$work/copy"
 for run in $(seq "$runs"); do
-  "${psql_cmd[@]}" -c "DROP TABLE IF EXISTS bench_copy_$run; CREATE TABLE bench_copy_$run (event_id text PRIMARY KEY, uid bigint NOT NULL, pid bigint NOT NULL, ts timestamptz NOT NULL); CREATE INDEX ON bench_copy_$run (uid, ts);"
+  "${psql_cmd[@]}" -c "DROP TABLE IF EXISTS bench_copy_$run; CREATE TABLE bench_copy_$run (event_id text COLLATE \"C\" PRIMARY KEY, uid bigint NOT NULL, pid bigint NOT NULL, ts timestamptz NOT NULL); CREATE INDEX ON bench_copy_$run (uid, ts);"
   started=$(now_ms)
   "${psql_cmd[@]}" -c "\\copy bench_copy_$run FROM '$work/clicks.csv' WITH (FORMAT csv)"
-  echo "scale=0; 1000000000 / ($(now_ms) - started)" | bc | tee -a "$work/copy"
+  echo "scale=0; 1000000000 / ($(now_ms) - $started)" | bc | tee -a "$work/copy"
   "${psql_cmd[@]}" -c "DROP TABLE bench_copy_$run"
 done
 
@@ -55,11 +55,11 @@ for _ in $(seq "$runs"); do bench/drain.sh 1000000 sqlite | grep '^RESULT' | tee
 bench/drain.sh 5000000 sqlite | grep '^RESULT' | tee "$work/drain-sqlite-5m"
 
 echo "== naive baseline: one INSERT per click (autocommit), 100,000 clicks"
-"${psql_cmd[@]}" -c "DROP TABLE IF EXISTS bench_naive; CREATE TABLE bench_naive (event_id text PRIMARY KEY, uid bigint NOT NULL, pid bigint NOT NULL, ts timestamptz NOT NULL)"
+"${psql_cmd[@]}" -c "DROP TABLE IF EXISTS bench_naive; CREATE TABLE bench_naive (event_id text COLLATE \"C\" PRIMARY KEY, uid bigint NOT NULL, pid bigint NOT NULL, ts timestamptz NOT NULL)"
 awk 'BEGIN { for (i = 0; i < 100000; i++) printf "INSERT INTO bench_naive VALUES (%cnaive-%d%c, %d, %d, now()) ON CONFLICT DO NOTHING;\n", 39, i, 39, i % 100000, i % 5000 }' >"$work/naive.sql"
 started=$(now_ms)
 "${psql_cmd[@]}" -f "$work/naive.sql" >/dev/null
-naive_rate=$(echo "scale=0; 100000000 / ($(now_ms) - started)" | bc)
+naive_rate=$(echo "scale=0; 100000000 / ($(now_ms) - $started)" | bc)
 "${psql_cmd[@]}" -c "DROP TABLE bench_naive"
 echo "naive: $naive_rate inserts/s"
 
@@ -79,14 +79,14 @@ for _ in $(seq 300); do grep -q "Press Ctrl+C to stop" "$work/api.log" && break;
 sleep 2
 load() { dotnet "$work/load/ClickLoad.dll" "$@" --json 2>/dev/null; }
 load --url http://127.0.0.1:5181 --mode single --duration 3s >/dev/null  # warm-up
-: >"$work/batch"; : >"$work/single"; : >"$work/plain"
+: >"$work/batch"; : >"$work/single"; : >"$work/plain-rates"
 for _ in $(seq "$runs"); do
   load --url http://127.0.0.1:5181 --mode batch --batch-size 1000 --connections 8 --duration 10s >"$work/batch.json"
   jq -r '"\(.clicksPerSecond) \(.latencyP99Ms)"' "$work/batch.json" | tee -a "$work/batch"
   load --url http://127.0.0.1:5181 --mode single --connections 64 --duration 10s >"$work/single.json"
   jq -r '"\(.clicksPerSecond) \(.latencyP99Ms)"' "$work/single.json" | tee -a "$work/single"
   load --url http://127.0.0.1:5182 --mode single --connections 64 --duration 10s >"$work/plain.json"
-  jq -r '"\(.clicksPerSecond) \(.latencyP99Ms)"' "$work/plain.json" | tee -a "$work/plain"
+  jq -r '"\(.clicksPerSecond) \(.latencyP99Ms)"' "$work/plain.json" | tee -a "$work/plain-rates"
 done
 redis-cli -p "$redis_port" del "$run_id-staging" >/dev/null
 : >"$work/lpush"
@@ -104,7 +104,7 @@ copy_rate=$(median <"$work/copy")
 pg_rate=$(pg clicks_per_s)
 batch_rate=$(cut -d' ' -f1 "$work/batch" | median); batch_p99=$(cut -d' ' -f2 "$work/batch" | median)
 single_rate=$(cut -d' ' -f1 "$work/single" | median); single_p99=$(cut -d' ' -f2 "$work/single" | median)
-plain_rate=$(cut -d' ' -f1 "$work/plain" | median); plain_p99=$(cut -d' ' -f2 "$work/plain" | median)
+plain_rate=$(cut -d' ' -f1 "$work/plain-rates" | median); plain_p99=$(cut -d' ' -f2 "$work/plain-rates" | median)
 lpush_rate=$(median <"$work/lpush")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
 round() { awk -v v="$1" 'BEGIN { printf "%\047.0f", v }'; }

@@ -30,6 +30,7 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
         """;
 
     private readonly SemaphoreSlim _writer = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<QueuedWrite> _queue = new();
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _insertClick;
     private readonly SqliteCommand _addToMinute;
@@ -69,28 +70,48 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
         }
     }
 
+    /// <remarks>
+    /// SQLite has one writer, so the partitions of a chunk cannot write in parallel anyway: writes that queue
+    /// while one commits are committed together, in one transaction and one fsync (group commit).
+    /// </remarks>
     public async Task<SinkResult> WriteAsync(Click[] clicks, CancellationToken cancellationToken)
     {
+        var write = new QueuedWrite(clicks);
+        _queue.Enqueue(write);
         await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            if (!write.Result.Task.IsCompleted)
+            {
+                CommitQueued();
+            }
+        }
+        finally
+        {
+            _writer.Release();
+        }
+
+        return await write.Result.Task;
+    }
+
+    private void CommitQueued()
+    {
+        var writes = new List<QueuedWrite>();
+        while (_queue.TryDequeue(out var queued))
+        {
+            writes.Add(queued);
+        }
+
         try
         {
             using var transaction = _connection.BeginTransaction();
             _insertClick.Transaction = transaction;
             _addToMinute.Transaction = transaction;
             var perMinute = new Dictionary<(long Pid, long Minute), long>();
-            var written = 0;
-            foreach (var click in clicks)
+            var results = new SinkResult[writes.Count];
+            for (var i = 0; i < writes.Count; i++)
             {
-                _insertClick.Parameters[0].Value = click.Id;
-                _insertClick.Parameters[1].Value = click.Uid;
-                _insertClick.Parameters[2].Value = click.Pid;
-                _insertClick.Parameters[3].Value = click.TimestampMs;
-                if (_insertClick.ExecuteNonQuery() == 1)
-                {
-                    written++;
-                    var minute = click.TimestampMs - ((click.TimestampMs % MinuteMs) + MinuteMs) % MinuteMs;
-                    CollectionsMarshal.GetValueRefOrAddDefault(perMinute, (click.Pid, minute), out _)++;
-                }
+                results[i] = Insert(writes[i].Clicks, perMinute);
             }
 
             foreach (var ((pid, minute), count) in perMinute)
@@ -102,12 +123,35 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
             }
 
             transaction.Commit();
-            return new SinkResult(written, clicks.Length - written);
+            for (var i = 0; i < writes.Count; i++)
+            {
+                writes[i].Result.SetResult(results[i]);
+            }
         }
-        finally
+        catch (Exception e)
         {
-            _writer.Release();
+            writes.ForEach(write => write.Result.TrySetException(e));
         }
+    }
+
+    private SinkResult Insert(Click[] clicks, Dictionary<(long Pid, long Minute), long> perMinute)
+    {
+        var written = 0;
+        foreach (var click in clicks)
+        {
+            _insertClick.Parameters[0].Value = click.Id;
+            _insertClick.Parameters[1].Value = click.Uid;
+            _insertClick.Parameters[2].Value = click.Pid;
+            _insertClick.Parameters[3].Value = click.TimestampMs;
+            if (_insertClick.ExecuteNonQuery() == 1)
+            {
+                written++;
+                var minute = click.TimestampMs - ((click.TimestampMs % MinuteMs) + MinuteMs) % MinuteMs;
+                CollectionsMarshal.GetValueRefOrAddDefault(perMinute, (click.Pid, minute), out _)++;
+            }
+        }
+
+        return new SinkResult(written, clicks.Length - written);
     }
 
     public void Dispose()
@@ -136,5 +180,10 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
 
         command.Prepare();
         return command;
+    }
+
+    private sealed record QueuedWrite(Click[] Clicks)
+    {
+        public TaskCompletionSource<SinkResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
