@@ -27,7 +27,7 @@ dotnet publish src/Api -c Release -o "$work/api" >/dev/null
 dotnet publish bench/PlainEndpoint -c Release -o "$work/plain" >/dev/null
 export BENCH_SILO_DIR="$work/silo" BENCH_API_DIR="$work/api"
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 field() { sed -E "s/.* $1=([0-9.]+).*/\1/"; }
 now_ms() { date +%s%3N; }
 
@@ -65,8 +65,9 @@ echo "naive: $naive_rate inserts/s"
 
 echo "== ingest: a silo and the Api (cluster mode) against redis-server"
 run_id="bench$(date +%s)"
+# No drain while ingest is measured: flush by size off, the reminder a day away.
 common=(ConnectionStrings__Redis="127.0.0.1:$redis_port" Orleans__ClusterId="$run_id" Orleans__ServiceId="$run_id"
-  Clicks__StagingKey="$run_id-staging" Clicks__FlushSize=0 Logging__LogLevel__Default=Warning)
+  Clicks__StagingKey="$run_id-staging" Clicks__FlushSize=0 Clicks__DrainPeriod=1.00:00:00 Logging__LogLevel__Default=Warning)
 env "${common[@]}" ConnectionStrings__Postgres="$ConnectionStrings__Postgres" Clicks__Postgres__Schema="$run_id" \
   Urls=http://127.0.0.1:0 dotnet "$work/silo/ClickOrleans.Silo.dll" >"$work/silo.log" 2>&1 &
 pids+=($!)
