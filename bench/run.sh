@@ -143,7 +143,7 @@ round() { awk -v v="$1" 'BEGIN { printf "%\047.0f", v }'; }
   echo
   echo "## Microbenchmarks (BenchmarkDotNet, short job; 10,000 clicks per operation)"
   echo
-  cat "$work"/bdn/results/*-report-github.md 2>/dev/null | sed -n '/^|/,$p' || echo "(BenchmarkDotNet did not run; see its log)"
+  cat "$work"/bdn/results/*-report-github.md 2>/dev/null | sed -n '/^|/,$p' | sed "s/&#39;/'/g" || echo "(BenchmarkDotNet did not run; see its log)"
 } >bench/results.md
 echo "== wrote bench/results.md"
 cat bench/results.md
