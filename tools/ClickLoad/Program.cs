@@ -1,5 +1,11 @@
 using ClickOrleans.ClickLoad;
 
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(LoadOptions.Usage);
+    return 0;
+}
+
 LoadOptions options;
 try
 {
