@@ -27,7 +27,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
         for (var round = 0; round < KillRounds; round++)
         {
-            await Task.Delay(random.Next(500, 2500));
+            // Kill at a random point of the stream: after a random number of further accepted clicks.
+            var killAfter = traffic.Accepted.Count + random.Next(1_000, 6_000);
+            await Poll.UntilAsync(() => Task.FromResult(traffic.Accepted.Count), count => count >= killAfter, TimeSpan.FromSeconds(30));
             var victim = random.Next(cluster.SiloCount);
             var hostedAggregator = victim == cluster.AggregatorHost();
             var killedAt = DateTimeOffset.UtcNow;
@@ -84,15 +86,14 @@ public sealed class ChaosTests(ITestOutputHelper output)
             entries => entries.Length == 1 && (long)entries[0].Value > 0, TimeSpan.FromSeconds(60));
 
         cluster.PostgresProxy.Cut();
-        var failed = await Poll.UntilAsync(() => Task.FromResult(Enumerable.Range(0, cluster.SiloCount).Any(i => cluster.SiloOutput(i).Contains("failed; committed chunks stay committed"))),
-            seen => seen, TimeSpan.FromSeconds(60));
+        // The drain in flight fails, then two more reminder ticks fail against the cut sink.
+        var failures = await Poll.UntilAsync(() => Task.FromResult(DrainFailures(cluster)), count => count >= 3, TimeSpan.FromSeconds(60));
         var stranded = await cluster.Redis.HashGetAllAsync(cluster.StagingKey + "-pending");
-        await Task.Delay(3000); // two more reminder ticks fail against the cut sink
         cluster.PostgresProxy.Restore();
         var stats = await Poll.UntilAsync(() => cluster.StatsAsync(), s => s is { Backlog: 0, Pending.Length: 0 }, TimeSpan.FromSeconds(120));
         var (ids, rollupTotal) = await cluster.SinkAsync();
 
-        Assert.True(failed, "no drain failed while PostgreSQL was out of reach");
+        Assert.True(failures >= 3, "drains did not keep failing while PostgreSQL was out of reach");
         Assert.Single(stranded);
         Assert.InRange((long)stranded[0].Value, 1, backlog - 1);
         Assert.True(stats is { Backlog: 0, Pending.Length: 0 });
@@ -143,6 +144,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
             await redis.ListLeftPushAsync(key, elements);
         }
     }
+
+    private static int DrainFailures(ChaosCluster cluster) =>
+        Enumerable.Range(0, cluster.SiloCount)
+            .Sum(i => cluster.SiloOutput(i).Split("failed; committed chunks stay committed").Length - 1);
 
     private static double Median(List<TimeSpan> times) => times.Order().ElementAt(times.Count / 2).TotalSeconds;
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ClickOrleans.Tests.Infrastructure;
 
 namespace ClickOrleans.Tests.Hosting;
@@ -10,20 +9,18 @@ public sealed class SiloStartupTests
     [InlineData("Postgres", "Redis")]
     public async Task MissingConnectionString_StopsTheSilo_NamingTheKey(string given, string missing)
     {
-        var start = new ProcessStartInfo("dotnet", [BuiltHost.PathOf("Silo")])
+        var directory = Directory.CreateTempSubdirectory("clickorleans-silo-").FullName;
+        await using var silo = HostProcess.Start("Silo", directory, new Dictionary<string, string?>
         {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        start.Environment.Remove("ConnectionStrings__" + missing);
-        start.Environment["ConnectionStrings__" + given] = "configured";
-        using var silo = Process.Start(start)!;
+            ["ConnectionStrings__" + missing] = null,
+            ["ConnectionStrings__" + given] = "configured",
+        });
 
-        var error = await silo.StandardError.ReadToEndAsync();
-        await silo.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var exitCode = await silo.WaitForExitAsync();
 
-        Assert.Equal(1, silo.ExitCode);
-        Assert.Contains($"ConnectionStrings:{missing} is not set", error);
-        Assert.Contains($"ConnectionStrings__{missing}", error);
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"ConnectionStrings:{missing} is not set", silo.Output);
+        Assert.Contains($"ConnectionStrings__{missing}", silo.Output);
+        Directory.Delete(directory, recursive: true);
     }
 }
