@@ -5,8 +5,8 @@ using NpgsqlTypes;
 namespace ClickOrleans.Sinks;
 
 /// <summary>
-/// The PostgreSQL sink: binary COPY into a temporary table, then one set-based merge into <c>clicks</c> and
-/// <c>product_clicks_minute</c>, all in one transaction.
+/// The PostgreSQL sink: binary COPY into <c>clicks</c> and one upsert of the batch's per-minute counts into
+/// <c>product_clicks_minute</c>, in one transaction; a replayed batch is merged instead, adding only what is new.
 /// </summary>
 public sealed class PostgresClickSink : IClickSink
 {
@@ -17,18 +17,30 @@ public sealed class PostgresClickSink : IClickSink
 
     private const string CopyIntoLoadTable = "COPY click_load (event_id, uid, pid, ts) FROM STDIN (FORMAT BINARY)";
 
+    private const string FirstDelivery = "first_delivery";
+
+    // Rows go in event id order, so that two transactions sharing ids lock them in the same order (no deadlock).
+    private static readonly Comparer<Click> ByEventId = Comparer<Click>.Create((x, y) => string.CompareOrdinal(x.Id, y.Id));
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _schema;
     private readonly string _merge;
+    private readonly string _copyIntoClicks;
+    private readonly string _addToRollups;
 
     public PostgresClickSink(NpgsqlDataSource dataSource, IOptions<PostgresSinkOptions> options)
     {
         _dataSource = dataSource;
         _schema = options.Value.Schema;
         _merge = string.Format(System.Globalization.CultureInfo.InvariantCulture, MergeTemplate, _schema);
+        _copyIntoClicks = $"COPY {_schema}.clicks (event_id, uid, pid, ts) FROM STDIN (FORMAT BINARY)";
+        _addToRollups = $"""
+            INSERT INTO {_schema}.product_clicks_minute AS m (pid, minute, clicks)
+            SELECT * FROM unnest($1, $2, $3)
+            ON CONFLICT (pid, minute) DO UPDATE SET clicks = m.clicks + EXCLUDED.clicks
+            """;
     }
 
-    // Rows are inserted in event id order so that two transactions that share ids lock them in the same order.
     // Event ids are opaque: byte order (COLLATE "C") is right for them and spares the locale's strcoll per comparison.
     // The rollup counts only what the insert returned: a replayed event adds nothing.
     private const string MergeTemplate = """
@@ -74,36 +86,74 @@ public sealed class PostgresClickSink : IClickSink
         await command.ExecuteScalarAsync(cancellationToken);
     }
 
+    /// <remarks>
+    /// The first delivery of a batch, by far the common case, is copied straight into <c>clicks</c> and its rollups
+    /// counted here. A replay (a crash between the sink's commit and Redis') fails that copy on the primary key; the
+    /// transaction then falls back to its savepoint and merges through the load table, counting only new rows.
+    /// </remarks>
     public async Task<SinkResult> WriteAsync(Click[] clicks, CancellationToken cancellationToken)
     {
+        var ordered = clicks.ToArray();
+        Array.Sort(ordered, ByEventId);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await transaction.SaveAsync(FirstDelivery, cancellationToken);
+        long written;
+        try
+        {
+            await CopyAsync(connection, _copyIntoClicks, ordered, cancellationToken);
+            await AddToRollupsAsync(connection, transaction, ordered, cancellationToken);
+            written = ordered.Length;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await transaction.RollbackAsync(FirstDelivery, cancellationToken);
+            written = await MergeAsync(connection, transaction, ordered, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return new SinkResult((int)written, clicks.Length - (int)written);
+    }
+
+    private async Task<long> MergeAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Click[] clicks, CancellationToken cancellationToken)
+    {
         await using (var create = new NpgsqlCommand(CreateLoadTable, connection, transaction))
         {
             await create.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using (var copy = await connection.BeginBinaryImportAsync(CopyIntoLoadTable, cancellationToken))
-        {
-            foreach (var click in clicks)
-            {
-                await copy.StartRowAsync(cancellationToken);
-                await copy.WriteAsync(click.Id, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(click.Uid, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(click.Pid, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(DateTimeOffset.FromUnixTimeMilliseconds(click.TimestampMs), NpgsqlDbType.TimestampTz, cancellationToken);
-            }
+        await CopyAsync(connection, CopyIntoLoadTable, clicks, cancellationToken);
+        await using var merge = new NpgsqlCommand(_merge, connection, transaction);
+        return (long)(await merge.ExecuteScalarAsync(cancellationToken))!;
+    }
 
-            await copy.CompleteAsync(cancellationToken);
+    private async Task AddToRollupsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Click[] clicks, CancellationToken cancellationToken)
+    {
+        var rollups = MinuteCounts.Of(clicks).Ordered().ToArray();
+        await using var upsert = new NpgsqlCommand(_addToRollups, connection, transaction);
+        upsert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rollups.Select(r => r.Pid)] });
+        upsert.Parameters.Add(new NpgsqlParameter<DateTime[]>
+        {
+            TypedValue = [.. rollups.Select(r => DateTime.UnixEpoch.AddMilliseconds(r.MinuteMs))],
+        });
+        upsert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rollups.Select(r => r.Clicks)] });
+        await upsert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task CopyAsync(NpgsqlConnection connection, string copyCommand, Click[] clicks, CancellationToken cancellationToken)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync(copyCommand, cancellationToken);
+        foreach (var click in clicks)
+        {
+            await copy.StartRowAsync(cancellationToken);
+            await copy.WriteAsync(click.Id, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(click.Uid, NpgsqlDbType.Bigint, cancellationToken);
+            await copy.WriteAsync(click.Pid, NpgsqlDbType.Bigint, cancellationToken);
+            await copy.WriteAsync(DateTimeOffset.FromUnixTimeMilliseconds(click.TimestampMs), NpgsqlDbType.TimestampTz, cancellationToken);
         }
 
-        long written;
-        await using (var merge = new NpgsqlCommand(_merge, connection, transaction))
-        {
-            written = (long)(await merge.ExecuteScalarAsync(cancellationToken))!;
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return new SinkResult((int)written, clicks.Length - (int)written);
+        await copy.CompleteAsync(cancellationToken);
     }
 }

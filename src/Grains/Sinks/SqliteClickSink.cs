@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -10,8 +9,6 @@ namespace ClickOrleans.Sinks;
 /// </summary>
 public sealed class SqliteClickSink : IClickSink, IDisposable
 {
-    private const long MinuteMs = 60_000;
-
     // synchronous=FULL: a commit the drain has been told about must survive a power loss, or a click would be lost.
     private const string Open = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;";
 
@@ -107,14 +104,14 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
             using var transaction = _connection.BeginTransaction();
             _insertClick.Transaction = transaction;
             _addToMinute.Transaction = transaction;
-            var perMinute = new Dictionary<(long Pid, long Minute), long>();
+            var perMinute = new MinuteCounts();
             var results = new SinkResult[writes.Count];
             for (var i = 0; i < writes.Count; i++)
             {
                 results[i] = Insert(writes[i].Clicks, perMinute);
             }
 
-            foreach (var ((pid, minute), count) in perMinute)
+            foreach (var (pid, minute, count) in perMinute.Ordered())
             {
                 _addToMinute.Parameters[0].Value = pid;
                 _addToMinute.Parameters[1].Value = minute;
@@ -134,7 +131,7 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
         }
     }
 
-    private SinkResult Insert(Click[] clicks, Dictionary<(long Pid, long Minute), long> perMinute)
+    private SinkResult Insert(Click[] clicks, MinuteCounts perMinute)
     {
         var written = 0;
         foreach (var click in clicks)
@@ -146,8 +143,7 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
             if (_insertClick.ExecuteNonQuery() == 1)
             {
                 written++;
-                var minute = click.TimestampMs - ((click.TimestampMs % MinuteMs) + MinuteMs) % MinuteMs;
-                CollectionsMarshal.GetValueRefOrAddDefault(perMinute, (click.Pid, minute), out _)++;
+                perMinute.Add(click);
             }
         }
 
