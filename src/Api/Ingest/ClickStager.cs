@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Threading.Channels;
 using ClickOrleans.Staging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -7,22 +8,81 @@ using StackExchange.Redis;
 namespace ClickOrleans.Api.Ingest;
 
 /// <summary>
-/// Stages accepted clicks on the staging list (compact JSON elements, all of a request in one LPUSH), and pokes
-/// the aggregator when the push made the list cross a multiple of <c>Clicks:FlushSize</c>.
+/// Stages accepted clicks on the staging list (compact JSON elements), and pokes the aggregator when a push made
+/// the list cross a multiple of <c>Clicks:FlushSize</c>.
 /// </summary>
-public sealed partial class ClickStager(
-    StagingList staging,
-    IGrainFactory grains,
-    IOptions<StagingOptions> options,
-    ILogger<ClickStager> logger)
+/// <remarks>
+/// Group commit: the requests that arrive while a push is in flight go out together in the next LPUSH, so Redis
+/// sees one command for many single-click requests. A request still returns only once Redis acknowledged the push
+/// that carried its clicks, and its clicks are never split across pushes: a batch stays atomic.
+/// </remarks>
+public sealed partial class ClickStager : IAsyncDisposable
 {
-    /// <summary>Returns once Redis acknowledged the push; throws when Redis cannot be reached.</summary>
-    public async Task StageAsync(IReadOnlyList<Click> clicks)
+    /// <summary>The most elements one push groups; a single request may exceed it alone.</summary>
+    internal const int MaxGroupedElements = 10_000;
+
+    private readonly Channel<QueuedPush> _queue = Channel.CreateUnbounded<QueuedPush>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly StagingList _staging;
+    private readonly IGrainFactory _grains;
+    private readonly StagingOptions _options;
+    private readonly ILogger<ClickStager> _logger;
+    private readonly Task _pushing;
+
+    public ClickStager(StagingList staging, IGrainFactory grains, IOptions<StagingOptions> options, ILogger<ClickStager> logger)
     {
-        var length = await staging.PushAsync(Serialize(clicks));
-        if (CrossedFlushSize(length, clicks.Count, options.Value.FlushSize))
+        _staging = staging;
+        _grains = grains;
+        _options = options.Value;
+        _logger = logger;
+        _pushing = Task.Run(PushQueuedAsync);
+    }
+
+    /// <summary>Completes once Redis acknowledged the push; fails when Redis cannot be reached.</summary>
+    public Task StageAsync(IReadOnlyList<Click> clicks)
+    {
+        var push = new QueuedPush(Serialize(clicks));
+        return _queue.Writer.TryWrite(push) ? push.Acknowledged.Task : throw new ObjectDisposedException(nameof(ClickStager));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _pushing;
+    }
+
+    private async Task PushQueuedAsync()
+    {
+        var group = new List<QueuedPush>();
+        while (await _queue.Reader.WaitToReadAsync())
         {
-            Poke();
+            var elements = 0;
+            while (_queue.Reader.TryPeek(out var next)
+                && (group.Count == 0 || elements + next.Elements.Length <= MaxGroupedElements)
+                && _queue.Reader.TryRead(out next))
+            {
+                group.Add(next);
+                elements += next.Elements.Length;
+            }
+
+            await PushAsync(group, elements);
+            group.Clear();
+        }
+    }
+
+    private async Task PushAsync(List<QueuedPush> group, int elements)
+    {
+        try
+        {
+            var length = await _staging.PushAsync(group.Count == 1 ? group[0].Elements : [.. group.SelectMany(push => push.Elements)]);
+            group.ForEach(push => push.Acknowledged.SetResult());
+            if (CrossedFlushSize(length, elements, _options.FlushSize))
+            {
+                Poke();
+            }
+        }
+        catch (Exception e)
+        {
+            group.ForEach(push => push.Acknowledged.SetException(e));
         }
     }
 
@@ -63,15 +123,20 @@ public sealed partial class ClickStager(
     {
         try
         {
-            grains.GetGrain<IAggregatorGrain>(options.Value.StagingKey).Poke().Ignore();
+            _grains.GetGrain<IAggregatorGrain>(_options.StagingKey).Poke().Ignore();
         }
         catch (Exception e) when (e is OrleansException or TimeoutException or InvalidOperationException)
         {
-            LogPokeFailed(logger, options.Value.StagingKey, e);
+            LogPokeFailed(_logger, _options.StagingKey, e);
         }
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning,
         Message = "Could not poke the aggregator of {StagingKey}; its timer and reminder will drain the list")]
     private static partial void LogPokeFailed(ILogger logger, string stagingKey, Exception exception);
+
+    private sealed record QueuedPush(RedisValue[] Elements)
+    {
+        public TaskCompletionSource Acknowledged { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }

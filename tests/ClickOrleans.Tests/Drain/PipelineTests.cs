@@ -155,17 +155,16 @@ public abstract class PipelineTests(ClusterFixture cluster)
     public async Task Drain_ReadsOneChunkAtATime()
     {
         cluster.Require();
-        Skip.If(TestServers.RedisIsEmbedded, "counts LRANGE calls with INFO commandstats, which needs redis-server");
+        Skip.If(TestServers.RedisIsEmbedded, RedisCommandStats.NeedsRedisServer);
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(1000));
-        var server = cluster.Redis.Multiplexer.GetServers()[0];
-        var before = await LrangeCallsAsync(server);
+        var before = await RedisCommandStats.CallsAsync(cluster.Redis.Multiplexer, "lrange");
 
         var result = await Aggregator(data).Drain();
 
         // Ten full chunks and the empty read that ends the list; other tests in this collection run one at a time.
         Assert.Equal(1000 / ChunkSize, result.Chunks);
-        Assert.Equal(1000 / ChunkSize + 1, await LrangeCallsAsync(server) - before);
+        Assert.Equal(1000 / ChunkSize + 1, await RedisCommandStats.CallsAsync(cluster.Redis.Multiplexer, "lrange") - before);
     }
 
     [SkippableFact]
@@ -189,13 +188,6 @@ public abstract class PipelineTests(ClusterFixture cluster)
     {
         Assert.False(await cluster.Redis.KeyExistsAsync(data.StagingKey));
         Assert.Empty(await Staging(data).PendingAsync());
-    }
-
-    private static async Task<long> LrangeCallsAsync(IServer server)
-    {
-        var stats = await server.InfoAsync("commandstats");
-        var lrange = stats.SelectMany(group => group).FirstOrDefault(pair => pair.Key == "cmdstat_lrange").Value;
-        return lrange is null ? 0 : long.Parse(lrange.Split(',')[0]["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 }
 

@@ -51,6 +51,26 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
         Assert.Equal(206, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
     }
 
+    [SkippableFact]
+    public async Task ConcurrentClicks_ShareLpushes_AndEachIsStagedOnce()
+    {
+        Skip.If(TestServers.RedisIsEmbedded, RedisCommandStats.NeedsRedisServer);
+        var data = new TestData();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+        var before = await RedisCommandStats.CallsAsync(cluster.Redis.Multiplexer, "lpush");
+
+        var ids = Enumerable.Range(0, 200).Select(i => $"concurrent-{data.Uid}-{i}").ToArray();
+        var responses = await Task.WhenAll(ids.Select(id => http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = 1, id })));
+
+        Assert.All(responses, response => Assert.Equal(HttpStatusCode.Accepted, response.StatusCode));
+        var pushes = await RedisCommandStats.CallsAsync(cluster.Redis.Multiplexer, "lpush") - before;
+        Assert.InRange(pushes, 1, ids.Length - 1);
+        var staged = (await cluster.Redis.ListRangeAsync(data.StagingKey))
+            .Select(element => JsonDocument.Parse((string)element!).RootElement.GetProperty("id").GetString());
+        Assert.Equal(ids.Order(), staged.Order());
+    }
+
     [Theory]
     [InlineData("""{"uid":-1,"pid":2}""", "uid")]
     [InlineData("""{"uid":1}""", "pid")]
