@@ -79,15 +79,21 @@ pids+=($!)
 for _ in $(seq 300); do grep -q "Press Ctrl+C to stop" "$work/api.log" && break; sleep 0.2; done
 sleep 2
 load() { dotnet "$work/load/ClickLoad.dll" "$@" --json 2>/dev/null; }
-load --url http://127.0.0.1:5181 --mode single --duration 3s >/dev/null  # warm-up
+# Each measured run starts from an empty staging list (a list of millions makes Redis rewrite its AOF meanwhile).
+measure() {
+  local out="$1"; shift
+  redis-cli -p "$redis_port" del "$run_id-staging" >/dev/null
+  load "$@" >"$work/run.json"
+  jq -r '"\(.clicksPerSecond) \(.latencyP99Ms)"' "$work/run.json" | tee -a "$out"
+}
+# Warm-up: both servers run until the JIT has settled before anything is measured.
+load --url http://127.0.0.1:5181 --mode single --connections 64 --duration 10s >/dev/null
+load --url http://127.0.0.1:5182 --mode single --connections 64 --duration 10s >/dev/null
 : >"$work/batch"; : >"$work/single"; : >"$work/plain-rates"
 for _ in $(seq "$runs"); do
-  load --url http://127.0.0.1:5181 --mode batch --batch-size 1000 --connections 8 --duration 10s >"$work/batch.json"
-  jq -r '"\(.clicksPerSecond) \(.latencyP99Ms)"' "$work/batch.json" | tee -a "$work/batch"
-  load --url http://127.0.0.1:5181 --mode single --connections 64 --duration 10s >"$work/single.json"
-  jq -r '"\(.clicksPerSecond) \(.latencyP99Ms)"' "$work/single.json" | tee -a "$work/single"
-  load --url http://127.0.0.1:5182 --mode single --connections 64 --duration 10s >"$work/plain.json"
-  jq -r '"\(.clicksPerSecond) \(.latencyP99Ms)"' "$work/plain.json" | tee -a "$work/plain-rates"
+  measure "$work/batch" --url http://127.0.0.1:5181 --mode batch --batch-size 1000 --connections 8 --duration 10s
+  measure "$work/single" --url http://127.0.0.1:5181 --mode single --connections 64 --duration 10s
+  measure "$work/plain-rates" --url http://127.0.0.1:5182 --mode single --connections 64 --duration 10s
 done
 redis-cli -p "$redis_port" del "$run_id-staging" >/dev/null
 : >"$work/lpush"

@@ -13,7 +13,7 @@ public sealed class DrainOptions
 
     /// <summary>Elements read from Redis and written to the sink at a time: bounds a drain's memory, whatever the backlog.</summary>
     [Range(1, 1_000_000)]
-    public int ChunkSize { get; set; } = 10_000;
+    public int ChunkSize { get; set; } = 20_000;
 
     /// <summary>How often the aggregator compares the staging list's length with <c>Clicks:FlushSize</c>.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
@@ -21,5 +21,5 @@ public sealed class DrainOptions
 
     /// <summary>Sink partitions a chunk is split into (by product id) and written by in parallel.</summary>
     [Range(1, 1024)]
-    public int Partitions { get; set; } = 8;
+    public int Partitions { get; set; } = 4;
 }
