@@ -71,18 +71,21 @@ public sealed partial class ClickStager : IAsyncDisposable
 
     private async Task PushAsync(List<QueuedPush> group, int elements)
     {
+        long length;
         try
         {
-            var length = await _staging.PushAsync(group.Count == 1 ? group[0].Elements : [.. group.SelectMany(push => push.Elements)]);
-            group.ForEach(push => push.Acknowledged.SetResult());
-            if (CrossedFlushSize(length, elements, _options.FlushSize))
-            {
-                Poke();
-            }
+            length = await _staging.PushAsync(group.Count == 1 ? group[0].Elements : [.. group.SelectMany(push => push.Elements)]);
         }
         catch (Exception e)
         {
             group.ForEach(push => push.Acknowledged.SetException(e));
+            return;
+        }
+
+        group.ForEach(push => push.Acknowledged.SetResult());
+        if (CrossedFlushSize(length, elements, _options.FlushSize))
+        {
+            Poke();
         }
     }
 
@@ -118,14 +121,15 @@ public sealed partial class ClickStager : IAsyncDisposable
         return elements;
     }
 
-    // The click is staged whatever happens here: the size-check timer and the reminder drain it anyway.
+    // The clicks are staged whatever happens here: the size-check timer and the reminder drain them anyway.
+    // Nothing may escape either, or the push loop that called it would stop.
     private void Poke()
     {
         try
         {
             _grains.GetGrain<IAggregatorGrain>(_options.StagingKey).Poke().Ignore();
         }
-        catch (Exception e) when (e is OrleansException or TimeoutException or InvalidOperationException)
+        catch (Exception e)
         {
             LogPokeFailed(_logger, _options.StagingKey, e);
         }
