@@ -2,8 +2,9 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using ClickOrleans.Api.Ingest;
 using ClickOrleans.Staging;
+using ClickOrleans.Sinks;
+using Microsoft.Extensions.Options;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace ClickOrleans.Bench.Micro;
 
@@ -16,11 +17,14 @@ public class HotPathBenchmarks
     private byte[][] _apiElements = [];
     private byte[] _batchBody = [];
     private ClickValidator _validator = null!;
+    private const string Schema = "bench_micro";
     private NpgsqlDataSource? _postgres;
+    private PostgresClickSink? _sink;
     private Click[] _chunk = [];
+    private Click[] _committedChunk = [];
 
     [GlobalSetup]
-    public void Setup()
+    public async Task Setup()
     {
         _seedElements = Enumerable.Range(0, Clicks).Select(i => Encoding.UTF8.GetBytes($$"""{"uid":{{i * 7919}},"pid":{{i % 5000}}}""")).ToArray();
         _apiElements = Enumerable.Range(0, Clicks)
@@ -28,10 +32,13 @@ public class HotPathBenchmarks
             .ToArray();
         _batchBody = Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Range(0, Clicks).Select(i => $$"""{"uid":{{i * 7919}},"pid":{{i % 5000}}}""")) + "]");
         _validator = new ClickValidator(DateTimeOffset.UtcNow, new IngestOptions { MaxBatch = Clicks });
-        _chunk = Enumerable.Range(0, Clicks).Select(i => new Click($"product-click-1795813560000:{i}", i * 7919, i % 5000, 1795813560000)).ToArray();
         if (Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") is { Length: > 0 } postgres)
         {
             _postgres = NpgsqlDataSource.Create(postgres);
+            _sink = new PostgresClickSink(_postgres, Options.Create(new PostgresSinkOptions { Schema = Schema }));
+            await _sink.EnsureSchemaAsync(CancellationToken.None);
+            _committedChunk = Chunk("micro-committed");
+            await _sink.WriteAsync(_committedChunk, CancellationToken.None);
         }
     }
 
@@ -45,37 +52,33 @@ public class HotPathBenchmarks
     public async Task<int> ReadBatch() =>
         (await ClickBody.ReadBatchAsync(new MemoryStream(_batchBody), _validator, Clicks, CancellationToken.None)).Clicks.Count;
 
-    [Benchmark(Description = "COPY row writing into a temp table (10k)")]
-    public async Task CopyRows()
+    /// <summary>A first delivery: new event ids every time, COPY straight into <c>clicks</c> plus the rollup upsert.</summary>
+    [Benchmark(Description = "PostgreSQL sink write, first delivery (10k)")]
+    [InvocationCount(1)]
+    public Task<SinkResult> SinkFirstDelivery() => Sink.WriteAsync(_chunk, CancellationToken.None);
+
+    /// <summary>A replay of a committed chunk: the COPY fails on the primary key and the merge path counts nothing.</summary>
+    [Benchmark(Description = "PostgreSQL sink write, replay (10k)")]
+    [InvocationCount(1)]
+    public Task<SinkResult> SinkReplay() => Sink.WriteAsync(_committedChunk, CancellationToken.None);
+
+    [IterationSetup(Target = nameof(SinkFirstDelivery))]
+    public void NewEventIds() => _chunk = Chunk($"micro-{Guid.NewGuid():N}");
+
+    [GlobalCleanup]
+    public async Task DropSchema()
     {
-        if (_postgres is null)
+        if (_postgres is not null)
         {
-            throw new InvalidOperationException("set ConnectionStrings__Postgres to measure COPY");
+            await using var drop = _postgres.CreateCommand($"DROP SCHEMA IF EXISTS {Schema} CASCADE");
+            await drop.ExecuteNonQueryAsync();
         }
-
-        await using var connection = await _postgres.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using (var create = new NpgsqlCommand("CREATE TEMP TABLE click_load (event_id text, uid bigint, pid bigint, ts timestamptz) ON COMMIT DROP", connection, transaction))
-        {
-            await create.ExecuteNonQueryAsync();
-        }
-
-        await using (var copy = await connection.BeginBinaryImportAsync("COPY click_load (event_id, uid, pid, ts) FROM STDIN (FORMAT BINARY)"))
-        {
-            foreach (var click in _chunk)
-            {
-                await copy.StartRowAsync();
-                await copy.WriteAsync(click.Id, NpgsqlDbType.Text);
-                await copy.WriteAsync(click.Uid, NpgsqlDbType.Bigint);
-                await copy.WriteAsync(click.Pid, NpgsqlDbType.Bigint);
-                await copy.WriteAsync(DateTimeOffset.FromUnixTimeMilliseconds(click.TimestampMs), NpgsqlDbType.TimestampTz);
-            }
-
-            await copy.CompleteAsync();
-        }
-
-        await transaction.CommitAsync();
     }
+
+    private PostgresClickSink Sink => _sink ?? throw new InvalidOperationException("set ConnectionStrings__Postgres to measure the sink");
+
+    private static Click[] Chunk(string list) =>
+        [.. Enumerable.Range(0, Clicks).Select(i => new Click($"{list}:{i}", i * 7919, i % 5000, 1795813560000))];
 
     private static long Parse(byte[][] elements)
     {
