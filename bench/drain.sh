@@ -73,7 +73,8 @@ case "$sink" in
     api_dir="${BENCH_API_DIR:-$work/api}"
     [[ -n "${BENCH_API_DIR:-}" ]] || dotnet publish src/Api -c Release -o "$api_dir" >/dev/null
     # The first reminder tick comes one period after start: time enough to stage the backlog first.
-    (cd "$work" && env -u ConnectionStrings__Redis -u ConnectionStrings__Postgres "${common_env[@]}" \
+    # exec: $host_pid is the Api itself, so the cleanup stops it rather than the subshell around it.
+    (cd "$work" && exec env -u ConnectionStrings__Redis -u ConnectionStrings__Postgres "${common_env[@]}" \
       Clicks__DrainPeriod=00:00:30 Clicks__Embedded__RedisPort="$redis_port" Urls=http://127.0.0.1:0 \
       dotnet "$api_dir/ClickOrleans.Api.dll" >"$work/host.log" 2>&1) &
     host_pid=$!
@@ -86,8 +87,7 @@ esac
 
 wait_for_log "Drained $key" "$work/host.log" 900
 line="$(grep "Drained $key" "$work/host.log" | head -1)"
-pid="$(pgrep -P "$host_pid" -f ClickOrleans || echo "$host_pid")"
-peak_kb="$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || awk '/VmHWM/ {print $2}' "/proc/$host_pid/status")"
+peak_kb="$(awk '/VmHWM/ {print $2}' "/proc/$host_pid/status")"
 ms="$(sed -E 's/.* in ([0-9]+) ms.*/\1/' <<<"$line")"
 echo "$line"
 awk -v n="$count" -v ms="$ms" -v kb="$peak_kb" -v sink="$sink" \

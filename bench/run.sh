@@ -74,7 +74,7 @@ pids+=($!)
 env "${common[@]}" Api__AllowAnonymous=true Api__RequestsPerSecond=0 Urls=http://127.0.0.1:5181 \
   dotnet "$work/api/ClickOrleans.Api.dll" >"$work/api.log" 2>&1 &
 pids+=($!)
-(cd "$work/plain" && Urls=http://127.0.0.1:5182 dotnet PlainEndpoint.dll >"$work/plain.log" 2>&1) &
+(cd "$work/plain" && exec env Urls=http://127.0.0.1:5182 dotnet PlainEndpoint.dll >"$work/plain.log" 2>&1) &
 pids+=($!)
 for _ in $(seq 300); do grep -q "Press Ctrl+C to stop" "$work/api.log" && break; sleep 0.2; done
 sleep 2
