@@ -54,12 +54,12 @@ public class HotPathBenchmarks
 
     /// <summary>A first delivery: new event ids every time, COPY straight into <c>clicks</c> plus the rollup upsert.</summary>
     [Benchmark(Description = "PostgreSQL sink write, first delivery (10k)")]
-    [InvocationCount(1)]
+    [InvocationCount(1), IterationCount(15)]
     public Task<SinkResult> SinkFirstDelivery() => Sink.WriteAsync(_chunk, CancellationToken.None);
 
     /// <summary>A replay of a committed chunk: the COPY fails on the primary key and the merge path counts nothing.</summary>
     [Benchmark(Description = "PostgreSQL sink write, replay (10k)")]
-    [InvocationCount(1)]
+    [InvocationCount(1), IterationCount(15)]
     public Task<SinkResult> SinkReplay() => Sink.WriteAsync(_committedChunk, CancellationToken.None);
 
     [IterationSetup(Target = nameof(SinkFirstDelivery))]
