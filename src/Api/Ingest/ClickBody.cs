@@ -70,17 +70,22 @@ internal static class ClickBody
     }
 }
 
-/// <summary>The outcome of reading a body: the clicks to stage, or a title, detail and field errors for a 400.</summary>
-internal sealed record ParsedBody(IReadOnlyList<Click> Clicks, string? Title, string? Detail, Dictionary<string, string[]>? Errors)
+/// <summary>
+/// The outcome of reading a body: the clicks to stage, or why not — a reason (the rejection metric's tag), a title,
+/// a detail and, for invalid clicks, the errors per field.
+/// </summary>
+internal sealed record ParsedBody(
+    IReadOnlyList<Click> Clicks, string? Reason, string? Title, string? Detail, Dictionary<string, string[]>? Errors)
 {
-    public bool IsAccepted => Title is null;
+    public bool IsAccepted => Reason is null;
 
-    public static ParsedBody Accepted(IReadOnlyList<Click> clicks) => new(clicks, null, null, null);
+    public static ParsedBody Accepted(IReadOnlyList<Click> clicks) => new(clicks, null, null, null, null);
 
-    public static ParsedBody Invalid(Dictionary<string, string[]> errors, string detail) => new([], "One or more validation errors occurred.", detail, errors);
+    public static ParsedBody Invalid(Dictionary<string, string[]> errors, string detail) =>
+        new([], "invalid", "One or more validation errors occurred.", detail, errors);
 
-    public static ParsedBody Refused(string title, string detail) => new([], title, detail, null);
+    public static ParsedBody Refused(string title, string detail) => new([], "refused", title, detail, null);
 
     public static ParsedBody Malformed(JsonException e) =>
-        Refused("Malformed JSON", $"The body is not valid JSON for a click: {e.Message} Nothing was staged.");
+        new([], "malformed", "Malformed JSON", $"The body is not valid JSON for a click: {e.Message} Nothing was staged.", null);
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using System.Threading.Channels;
 using ClickOrleans.Staging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -16,17 +15,16 @@ namespace ClickOrleans.Api.Ingest;
 /// sees one command for many single-click requests. A request still returns only once Redis acknowledged the push
 /// that carried its clicks, and its clicks are never split across pushes: a batch stays atomic.
 /// </remarks>
-public sealed partial class ClickStager : IAsyncDisposable
+public sealed partial class ClickStager
 {
     /// <summary>The most elements one push groups; a single request may exceed it alone.</summary>
     internal const int MaxGroupedElements = 10_000;
 
-    private readonly Channel<QueuedPush> _queue = Channel.CreateUnbounded<QueuedPush>(new UnboundedChannelOptions { SingleReader = true });
     private readonly StagingList _staging;
     private readonly IGrainFactory _grains;
     private readonly StagingOptions _options;
     private readonly ILogger<ClickStager> _logger;
-    private readonly Task _pushing;
+    private readonly GroupCommit<RedisValue[], long> _pushes;
 
     public ClickStager(StagingList staging, IGrainFactory grains, IOptions<StagingOptions> options, ILogger<ClickStager> logger)
     {
@@ -34,59 +32,23 @@ public sealed partial class ClickStager : IAsyncDisposable
         _grains = grains;
         _options = options.Value;
         _logger = logger;
-        _pushing = Task.Run(PushQueuedAsync);
+        _pushes = new GroupCommit<RedisValue[], long>(PushAsync, elements => elements.Length, MaxGroupedElements);
     }
 
     /// <summary>Completes once Redis acknowledged the push; fails when Redis cannot be reached.</summary>
-    public Task StageAsync(IReadOnlyList<Click> clicks)
+    public Task StageAsync(IReadOnlyList<Click> clicks) => _pushes.CommitAsync(Serialize(clicks));
+
+    /// <returns>For each request, the staging list's length after the push that carried it.</returns>
+    private async Task<long[]> PushAsync(IReadOnlyList<RedisValue[]> requests)
     {
-        var push = new QueuedPush(Serialize(clicks));
-        return _queue.Writer.TryWrite(push) ? push.Acknowledged.Task : throw new ObjectDisposedException(nameof(ClickStager));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _queue.Writer.TryComplete();
-        await _pushing;
-    }
-
-    private async Task PushQueuedAsync()
-    {
-        var group = new List<QueuedPush>();
-        while (await _queue.Reader.WaitToReadAsync())
-        {
-            var elements = 0;
-            while (_queue.Reader.TryPeek(out var next)
-                && (group.Count == 0 || elements + next.Elements.Length <= MaxGroupedElements)
-                && _queue.Reader.TryRead(out next))
-            {
-                group.Add(next);
-                elements += next.Elements.Length;
-            }
-
-            await PushAsync(group, elements);
-            group.Clear();
-        }
-    }
-
-    private async Task PushAsync(List<QueuedPush> group, int elements)
-    {
-        long length;
-        try
-        {
-            length = await _staging.PushAsync(group.Count == 1 ? group[0].Elements : [.. group.SelectMany(push => push.Elements)]);
-        }
-        catch (Exception e)
-        {
-            group.ForEach(push => push.Acknowledged.SetException(e));
-            return;
-        }
-
-        group.ForEach(push => push.Acknowledged.SetResult());
-        if (CrossedFlushSize(length, elements, _options.FlushSize))
+        RedisValue[] elements = requests.Count == 1 ? requests[0] : [.. requests.SelectMany(request => request)];
+        var length = await _staging.PushAsync(elements);
+        if (CrossedFlushSize(length, elements.Length, _options.FlushSize))
         {
             Poke();
         }
+
+        return [.. requests.Select(_ => length)];
     }
 
     /// <summary>
@@ -122,7 +84,7 @@ public sealed partial class ClickStager : IAsyncDisposable
     }
 
     // The clicks are staged whatever happens here: the size-check timer and the reminder drain them anyway.
-    // Nothing may escape either, or the push loop that called it would stop.
+    // Nothing may escape either: the push succeeded, and its requests must hear so.
     private void Poke()
     {
         try
@@ -138,9 +100,4 @@ public sealed partial class ClickStager : IAsyncDisposable
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning,
         Message = "Could not poke the aggregator of {StagingKey}; its timer and reminder will drain the list")]
     private static partial void LogPokeFailed(ILogger logger, string stagingKey, Exception exception);
-
-    private sealed record QueuedPush(RedisValue[] Elements)
-    {
-        public TaskCompletionSource Acknowledged { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
 }

@@ -25,64 +25,42 @@ public static class ClicksApi
         return clicks;
     }
 
-    private static async Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageClick(
+    private static Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageClick(
         HttpRequest request, ClickStager stager, IngestTelemetry telemetry, TimeProvider time, IOptions<IngestOptions> options,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        StageAsync(request, stager, telemetry,
+            () => ClickBody.ReadClickAsync(request.Body, new ClickValidator(time.GetUtcNow(), options.Value), cancellationToken),
+            clicks => new ClickAccepted(clicks[0].Id));
+
+    private static Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> StageBatch(
+        HttpRequest request, ClickStager stager, IngestTelemetry telemetry, TimeProvider time, IOptions<IngestOptions> options,
+        CancellationToken cancellationToken) =>
+        StageAsync(request, stager, telemetry,
+            () => ClickBody.ReadBatchAsync(request.Body, new ClickValidator(time.GetUtcNow(), options.Value), options.Value.MaxBatch, cancellationToken),
+            clicks => new BatchAccepted(clicks.Count));
+
+    private static async Task<Results<Accepted<TAccepted>, ValidationProblem, ProblemHttpResult>> StageAsync<TAccepted>(
+        HttpRequest request, ClickStager stager, IngestTelemetry telemetry,
+        Func<Task<ParsedBody>> readBody, Func<IReadOnlyList<Click>, TAccepted> accepted)
     {
         if (!request.HasJsonContentType())
         {
-            return Refuse(telemetry, UnsupportedMediaType());
+            telemetry.Rejected("unsupported-media-type");
+            return UnsupportedMediaType();
         }
 
-        var body = await ClickBody.ReadClickAsync(request.Body, new ClickValidator(time.GetUtcNow(), options.Value), cancellationToken);
-        if (!body.IsAccepted)
+        var body = await readBody();
+        if (body.Reason is { } reason)
         {
-            return Refuse<Accepted<ClickAccepted>>(telemetry, body);
-        }
-
-        await stager.StageAsync(body.Clicks);
-        telemetry.Accepted(1);
-        return TypedResults.Accepted((string?)null, new ClickAccepted(body.Clicks[0].Id));
-    }
-
-    private static async Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> StageBatch(
-        HttpRequest request, ClickStager stager, IngestTelemetry telemetry, TimeProvider time, IOptions<IngestOptions> options,
-        CancellationToken cancellationToken)
-    {
-        if (!request.HasJsonContentType())
-        {
-            return Refuse(telemetry, UnsupportedMediaType());
-        }
-
-        var validator = new ClickValidator(time.GetUtcNow(), options.Value);
-        var body = await ClickBody.ReadBatchAsync(request.Body, validator, options.Value.MaxBatch, cancellationToken);
-        if (!body.IsAccepted)
-        {
-            return Refuse<Accepted<BatchAccepted>>(telemetry, body);
+            telemetry.Rejected(reason);
+            return body.Errors is { } errors
+                ? TypedResults.ValidationProblem(errors, body.Detail)
+                : TypedResults.Problem(body.Detail, statusCode: StatusCodes.Status400BadRequest, title: body.Title);
         }
 
         await stager.StageAsync(body.Clicks);
         telemetry.Accepted(body.Clicks.Count);
-        return TypedResults.Accepted((string?)null, new BatchAccepted(body.Clicks.Count));
-    }
-
-    private static ProblemHttpResult Refuse(IngestTelemetry telemetry, ProblemHttpResult problem)
-    {
-        telemetry.Rejected("unsupported-media-type");
-        return problem;
-    }
-
-    private static Results<TAccepted, ValidationProblem, ProblemHttpResult> Refuse<TAccepted>(IngestTelemetry telemetry, ParsedBody body)
-        where TAccepted : IResult
-    {
-        if (body.Errors is { } errors)
-        {
-            telemetry.Rejected("invalid");
-            return TypedResults.ValidationProblem(errors, body.Detail);
-        }
-
-        telemetry.Rejected(body.Title == "Malformed JSON" ? "malformed" : "refused");
-        return TypedResults.Problem(body.Detail, statusCode: StatusCodes.Status400BadRequest, title: body.Title);
+        return TypedResults.Accepted((string?)null, accepted(body.Clicks));
     }
 
     private static ProblemHttpResult UnsupportedMediaType() =>

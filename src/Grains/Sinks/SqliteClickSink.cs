@@ -26,8 +26,7 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
             PRIMARY KEY (pid, minute)) WITHOUT ROWID;
         """;
 
-    private readonly SemaphoreSlim _writer = new(1, 1);
-    private readonly System.Collections.Concurrent.ConcurrentQueue<QueuedWrite> _queue = new();
+    private readonly GroupCommit<Click[], SinkResult> _writes;
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _insertClick;
     private readonly SqliteCommand _addToMinute;
@@ -47,6 +46,7 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
             INSERT INTO product_clicks_minute (pid, minute, clicks) VALUES ($pid, $minute, $clicks)
             ON CONFLICT (pid, minute) DO UPDATE SET clicks = clicks + excluded.clicks
             """, "$pid", "$minute", "$clicks");
+        _writes = new GroupCommit<Click[], SinkResult>(batches => Task.FromResult(Commit(batches)));
     }
 
     /// <summary>The full path of the database file.</summary>
@@ -54,81 +54,32 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
 
     public Task EnsureSchemaAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public async Task PingAsync(CancellationToken cancellationToken)
-    {
-        await _writer.WaitAsync(cancellationToken);
-        try
-        {
-            Execute("SELECT 1");
-        }
-        finally
-        {
-            _writer.Release();
-        }
-    }
+    /// <summary>An empty write: a transaction on the one connection, in turn with the writes.</summary>
+    public Task PingAsync(CancellationToken cancellationToken) => _writes.CommitAsync([]);
 
     /// <remarks>
     /// SQLite has one writer, so the partitions of a chunk cannot write in parallel anyway: writes that queue
     /// while one commits are committed together, in one transaction and one fsync (group commit).
     /// </remarks>
-    public async Task<SinkResult> WriteAsync(Click[] clicks, CancellationToken cancellationToken)
+    public Task<SinkResult> WriteAsync(Click[] clicks, CancellationToken cancellationToken) => _writes.CommitAsync(clicks);
+
+    private SinkResult[] Commit(IReadOnlyList<Click[]> batches)
     {
-        var write = new QueuedWrite(clicks);
-        _queue.Enqueue(write);
-        await _writer.WaitAsync(cancellationToken);
-        try
+        using var transaction = _connection.BeginTransaction();
+        _insertClick.Transaction = transaction;
+        _addToMinute.Transaction = transaction;
+        var perMinute = new MinuteCounts();
+        var results = batches.Select(clicks => Insert(clicks, perMinute)).ToArray();
+        foreach (var (pid, minute, count) in perMinute.Ordered())
         {
-            if (!write.Result.Task.IsCompleted)
-            {
-                CommitQueued();
-            }
-        }
-        finally
-        {
-            _writer.Release();
+            _addToMinute.Parameters[0].Value = pid;
+            _addToMinute.Parameters[1].Value = minute;
+            _addToMinute.Parameters[2].Value = count;
+            _addToMinute.ExecuteNonQuery();
         }
 
-        return await write.Result.Task;
-    }
-
-    private void CommitQueued()
-    {
-        var writes = new List<QueuedWrite>();
-        while (_queue.TryDequeue(out var queued))
-        {
-            writes.Add(queued);
-        }
-
-        try
-        {
-            using var transaction = _connection.BeginTransaction();
-            _insertClick.Transaction = transaction;
-            _addToMinute.Transaction = transaction;
-            var perMinute = new MinuteCounts();
-            var results = new SinkResult[writes.Count];
-            for (var i = 0; i < writes.Count; i++)
-            {
-                results[i] = Insert(writes[i].Clicks, perMinute);
-            }
-
-            foreach (var (pid, minute, count) in perMinute.Ordered())
-            {
-                _addToMinute.Parameters[0].Value = pid;
-                _addToMinute.Parameters[1].Value = minute;
-                _addToMinute.Parameters[2].Value = count;
-                _addToMinute.ExecuteNonQuery();
-            }
-
-            transaction.Commit();
-            for (var i = 0; i < writes.Count; i++)
-            {
-                writes[i].Result.SetResult(results[i]);
-            }
-        }
-        catch (Exception e)
-        {
-            writes.ForEach(write => write.Result.TrySetException(e));
-        }
+        transaction.Commit();
+        return results;
     }
 
     private SinkResult Insert(Click[] clicks, MinuteCounts perMinute)
@@ -155,7 +106,6 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
         _insertClick.Dispose();
         _addToMinute.Dispose();
         _connection.Dispose();
-        _writer.Dispose();
     }
 
     private void Execute(string sql)
@@ -176,10 +126,5 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
 
         command.Prepare();
         return command;
-    }
-
-    private sealed record QueuedWrite(Click[] Clicks)
-    {
-        public TaskCompletionSource<SinkResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
