@@ -2,25 +2,43 @@ namespace ClickOrleans;
 
 /// <summary>What an operator wants to know about one staging list and its drains.</summary>
 /// <param name="Backlog">Elements waiting on the staging list (LLEN).</param>
-/// <param name="Pending">Private lists taken over but not yet fully drained, with what is left of them.</param>
+/// <param name="PrivateLists">Private lists taken over and not yet fully drained, with what is left of them.</param>
 /// <param name="DeadLetters">Elements on the dead-letter list.</param>
 /// <param name="Lag">Age of the oldest click still waiting, when its element carries a timestamp.</param>
 /// <param name="Draining">Whether a drain runs right now.</param>
+/// <param name="LastProgress">When a drain last took a list over, committed a chunk or finished a list.</param>
+/// <param name="LastFailure">The last failed drain and why; cleared by the next drain that completes.</param>
+/// <param name="FailuresInARow">Drains that failed since the last one that completed.</param>
+/// <param name="LastLoss">The last private list that vanished from Redis before it was drained.</param>
+/// <param name="Stall">Why the drain is stalled (see <c>Clicks:StallAfter</c>), or null while it keeps up.</param>
 [GenerateSerializer, Immutable]
 public sealed record AggregatorStats(
     string StagingKey,
     long Backlog,
-    PendingListStats[] Pending,
+    PrivateListStats[] PrivateLists,
     long DeadLetters,
     DrainTotals Totals,
     DrainResult? LastDrain,
     TimeSpan? Lag,
-    bool Draining);
+    bool Draining,
+    DateTimeOffset? LastProgress,
+    DrainFailure? LastFailure,
+    long FailuresInARow,
+    PrivateListLoss? LastLoss,
+    string? Stall);
 
 /// <summary>A private list awaiting its drain: elements committed so far and elements left.</summary>
 [GenerateSerializer, Immutable]
-public sealed record PendingListStats(string Name, long Committed, long Remaining);
+public sealed record PrivateListStats(string Name, long Committed, long Remaining, DateTimeOffset TakenOverAt);
 
-/// <summary>Figures summed over every drain of a staging list since it was first drained.</summary>
+/// <summary>Figures summed over every drain of a staging list, recorded as each chunk commits.</summary>
 [GenerateSerializer, Immutable]
-public sealed record DrainTotals(long Drains, long Elements, long Written, long Duplicates, long Dead);
+public sealed record DrainTotals(long Drains, long FailedDrains, long Elements, long Written, long Skipped, long Dead, long Lost);
+
+/// <summary>A drain that failed: when, and the error.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DrainFailure(DateTimeOffset At, string Reason);
+
+/// <summary>A private list found missing from Redis with elements not yet drained.</summary>
+[GenerateSerializer, Immutable]
+public sealed record PrivateListLoss(string Name, long Lost, DateTimeOffset At);

@@ -8,8 +8,12 @@ namespace ClickOrleans;
 /// </summary>
 public interface IAggregatorGrain : IGrainWithStringKey
 {
-    /// <summary>Drains the staging list now, or joins the drain already running; never two at once.</summary>
+    /// <summary>
+    /// Drains everything staged before the call: starts a drain, or, while one runs (it may have taken the list over
+    /// before the call), waits for it and then for the one that follows it. Never two drains at once.
+    /// </summary>
     /// <remarks>A backlog of millions takes minutes: the caller waits for the figures rather than timing out.</remarks>
+    /// <exception cref="DrainFailedException">The drain failed; what it committed stays committed.</exception>
     [ResponseTimeout("00:30:00")]
     Task<DrainResult> Drain();
 
@@ -20,7 +24,7 @@ public interface IAggregatorGrain : IGrainWithStringKey
     [OneWay]
     Task Poke();
 
-    /// <summary>The staging list's backlog, pending private lists, dead letters and drain figures.</summary>
+    /// <summary>The staging list's backlog, private lists, dead letters, drain figures and health.</summary>
     Task<AggregatorStats> GetStats();
 
     /// <summary>Registers the drain reminder, or re-registers it when the configured period changed.</summary>

@@ -1,7 +1,18 @@
+using Orleans.Concurrency;
+
 namespace ClickOrleans;
 
-/// <summary>One partition of the click sink, keyed by partition number; writes a batch in bulk, exactly once per event id.</summary>
+/// <summary>
+/// Writes sink partitions in bulk. A stateless worker: it runs on the silo of the drain that calls it, so batches are
+/// never copied between silos, and every silo that drains adds writers. Writers of the same private list and partition
+/// serialize on the partition's progress mark in the store, not on a grain.
+/// </summary>
 public interface ISinkGrain : IGrainWithIntegerKey
 {
-    Task<SinkResult> Write(ClickBatch batch);
+    /// <summary>Writes the clicks the store does not have yet, exactly once; retries transient store errors.</summary>
+    Task<SinkResult> Write(SinkBatch batch);
+
+    /// <summary>Marks a fully drained private list complete: any later write of it (a stale drain) is skipped whole.</summary>
+    [AlwaysInterleave]
+    Task Complete(string privateList);
 }

@@ -1,9 +1,9 @@
 namespace ClickOrleans;
 
-/// <summary>What one bulk write did: rows new to the sink, and rows it already had (replays).</summary>
+/// <summary>What one partition write did: clicks written, clicks skipped (below the progress mark), and clicks the store refused.</summary>
 [GenerateSerializer, Immutable]
-public readonly record struct SinkResult(int Written, int Duplicates)
-{
-    public static SinkResult operator +(SinkResult left, SinkResult right) =>
-        new(left.Written + right.Written, left.Duplicates + right.Duplicates);
-}
+public sealed record SinkResult(int Written, int Skipped, RefusedClick[] Refused);
+
+/// <summary>A click the store refused (a data error such as a failed CHECK constraint), with the store's message.</summary>
+[GenerateSerializer, Immutable]
+public readonly record struct RefusedClick(long Position, string Reason);

@@ -20,17 +20,17 @@ public static class DeadLettersApi
         return letters;
     }
 
-    private static async Task<Results<Ok<DeadLetterPage>, ValidationProblem>> List(int? limit, StagingList staging)
+    private static async Task<Results<Ok<DeadLetterPage>, ValidationProblem>> List(int? limit, DeadLetters deadLetters)
     {
         if (Invalid(limit) is { } problem)
         {
             return problem;
         }
 
-        return TypedResults.Ok(new DeadLetterPage(await staging.DeadLetterCountAsync(), await staging.ReadDeadLettersAsync(limit ?? 100)));
+        return TypedResults.Ok(new DeadLetterPage(await deadLetters.CountAsync(), await deadLetters.ReadAsync(limit ?? 100)));
     }
 
-    private static async Task<Results<Ok<DeadLettersReplayed>, ValidationProblem, ProblemHttpResult>> Replay(int? limit, StagingList staging)
+    private static async Task<Results<Ok<DeadLettersReplayed>, ValidationProblem, ProblemHttpResult>> Replay(int? limit, DeadLetters deadLetters)
     {
         if (Invalid(limit) is { } problem)
         {
@@ -39,7 +39,7 @@ public static class DeadLettersApi
 
         try
         {
-            return TypedResults.Ok(new DeadLettersReplayed(await staging.ReplayDeadLettersAsync(limit ?? MaxLimit)));
+            return TypedResults.Ok(new DeadLettersReplayed(await deadLetters.ReplayAsync(limit ?? MaxLimit)));
         }
         catch (StagingConflictException e)
         {
@@ -47,8 +47,8 @@ public static class DeadLettersApi
         }
     }
 
-    private static async Task<Ok<DeadLettersPurged>> Purge(StagingList staging) =>
-        TypedResults.Ok(new DeadLettersPurged(await staging.PurgeDeadLettersAsync()));
+    private static async Task<Ok<DeadLettersPurged>> Purge(DeadLetters deadLetters) =>
+        TypedResults.Ok(new DeadLettersPurged(await deadLetters.PurgeAsync()));
 
     private static ValidationProblem? Invalid(int? limit) =>
         limit is < 1 or > MaxLimit

@@ -20,7 +20,8 @@ public static class ClickOrleansHostingExtensions
         {
             builder.Services.AddStagingRedis(redis);
             builder.UseOrleansClient(client => client.UseRedisClustering(redis).AddDashboard().UseConnectionRetryFilter<ClusterConnectionRetry>());
-            builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis").AddCheck<ClusterHealthCheck>("cluster");
+            builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis").AddCheck<ClusterHealthCheck>("cluster")
+                .AddCheck<DrainHealthCheck>("drain");
             return null;
         }
 
@@ -41,9 +42,10 @@ public static class ClickOrleansHostingExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<StagingOptions>().BindConfiguration(StagingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Ingest.IngestOptions>().BindConfiguration(Ingest.IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(provider => new StagingList(
-            provider.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase(),
-            new StagingKeys(provider.GetRequiredService<IOptions<StagingOptions>>().Value.StagingKey)));
+        services.AddSingleton(provider => new StagingKeys(provider.GetRequiredService<IOptions<StagingOptions>>().Value.StagingKey));
+        services.AddSingleton(provider => provider.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase());
+        services.AddSingleton<StagingList>();
+        services.AddSingleton<DeadLetters>();
         services.AddSingleton<Ingest.ClickStager>();
         services.AddSingleton<Ingest.IngestTelemetry>();
         services.AddHostedService<StartupBanner>();

@@ -1,4 +1,6 @@
 using ClickOrleans.Sinks;
+using ClickOrleans.Sinks.Postgres;
+using ClickOrleans.Sinks.Sqlite;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;

@@ -14,6 +14,8 @@ namespace ClickOrleans.Api.Ingest;
 /// Group commit: the requests that arrive while a push is in flight go out together in the next LPUSH, so Redis
 /// sees one command for many single-click requests. A request still returns only once Redis acknowledged the push
 /// that carried its clicks, and its clicks are never split across pushes: a batch stays atomic.
+/// Clicks with a client-given id are pushed by a script that leaves out the ids staged within
+/// <c>Clicks:IdempotencyWindow</c> (a client's retry); clicks without one pay nothing for it.
 /// </remarks>
 public sealed partial class ClickStager
 {
@@ -23,26 +25,39 @@ public sealed partial class ClickStager
     private readonly StagingList _staging;
     private readonly IGrainFactory _grains;
     private readonly StagingOptions _options;
+    private readonly TimeSpan _idempotencyWindow;
     private readonly ILogger<ClickStager> _logger;
-    private readonly GroupCommit<RedisValue[], long> _pushes;
+    private readonly GroupCommit<StagedRequest, long> _pushes;
 
-    public ClickStager(StagingList staging, IGrainFactory grains, IOptions<StagingOptions> options, ILogger<ClickStager> logger)
+    public ClickStager(
+        StagingList staging, IGrainFactory grains, IOptions<StagingOptions> options, IOptions<IngestOptions> ingest, ILogger<ClickStager> logger)
     {
         _staging = staging;
         _grains = grains;
         _options = options.Value;
+        _idempotencyWindow = ingest.Value.IdempotencyWindow;
         _logger = logger;
-        _pushes = new GroupCommit<RedisValue[], long>(PushAsync, elements => elements.Length, MaxGroupedElements);
+        _pushes = new GroupCommit<StagedRequest, long>(PushAsync, request => request.Elements.Length, MaxGroupedElements);
     }
 
     /// <summary>Completes once Redis acknowledged the push; fails when Redis cannot be reached.</summary>
-    public Task StageAsync(IReadOnlyList<Click> clicks) => _pushes.CommitAsync(Serialize(clicks));
+    public Task StageAsync(IReadOnlyList<Click> clicks) => _pushes.CommitAsync(new StagedRequest(Serialize(clicks), ClientIds(clicks)));
 
     /// <returns>For each request, the staging list's length after the push that carried it.</returns>
-    private async Task<long[]> PushAsync(IReadOnlyList<RedisValue[]> requests)
+    private async Task<long[]> PushAsync(IReadOnlyList<StagedRequest> requests)
     {
-        RedisValue[] elements = requests.Count == 1 ? requests[0] : [.. requests.SelectMany(request => request)];
-        var length = await _staging.PushAsync(elements);
+        RedisValue[] elements = requests.Count == 1 ? requests[0].Elements : [.. requests.SelectMany(request => request.Elements)];
+        long length;
+        if (requests.All(request => request.ClientIds is null))
+        {
+            length = await _staging.PushAsync(elements);
+        }
+        else
+        {
+            string?[] clientIds = [.. requests.SelectMany(request => request.ClientIds ?? new string?[request.Elements.Length])];
+            length = await _staging.PushOnceAsync(elements, clientIds, _idempotencyWindow);
+        }
+
         if (CrossedFlushSize(length, elements.Length, _options.FlushSize))
         {
             Poke();
@@ -57,6 +72,21 @@ public sealed partial class ClickStager
     /// </summary>
     internal static bool CrossedFlushSize(long lengthAfterPush, int pushed, long flushSize) =>
         flushSize > 0 && lengthAfterPush / flushSize > (lengthAfterPush - pushed) / flushSize;
+
+    /// <returns>Per click, its client-given id (null where the Api made it); null when no click has one.</returns>
+    private static string?[]? ClientIds(IReadOnlyList<Click> clicks)
+    {
+        string?[]? ids = null;
+        for (var i = 0; i < clicks.Count; i++)
+        {
+            if (clicks[i].IdFromClient)
+            {
+                (ids ??= new string?[clicks.Count])[i] = clicks[i].Id;
+            }
+        }
+
+        return ids;
+    }
 
     private static RedisValue[] Serialize(IReadOnlyList<Click> clicks)
     {
@@ -96,6 +126,9 @@ public sealed partial class ClickStager
             LogPokeFailed(_logger, _options.StagingKey, e);
         }
     }
+
+    /// <summary>One request's elements, and per element its client-given id (null: none in the request).</summary>
+    private sealed record StagedRequest(RedisValue[] Elements, string?[]? ClientIds);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning,
         Message = "Could not poke the aggregator of {StagingKey}; its timer and reminder will drain the list")]

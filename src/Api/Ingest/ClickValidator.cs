@@ -3,7 +3,7 @@ using ClickOrleans.Staging;
 namespace ClickOrleans.Api.Ingest;
 
 /// <summary>Turns a client's click into a <see cref="Click"/>, or says precisely what is wrong with it.</summary>
-internal sealed class ClickValidator(DateTimeOffset now, IngestOptions options)
+internal sealed class ClickValidator(DateTimeOffset now, IngestOptions options, StagingOptions staging)
 {
     /// <param name="field">Prefix for error keys: empty for a single click, <c>[i].</c> for element i of a batch.</param>
     public bool TryValidate(ClickRequest? request, string field, IDictionary<string, string[]> errors, out Click click)
@@ -15,17 +15,18 @@ internal sealed class ClickValidator(DateTimeOffset now, IngestOptions options)
             return false;
         }
 
-        var valid = CheckId(request.Uid, field + "uid", errors);
-        valid &= CheckId(request.Pid, field + "pid", errors);
-        if (request.Id is not null && !ClickId.IsValid(request.Id))
+        var valid = CheckNumber(request.Uid, field + "uid", errors);
+        valid &= CheckNumber(request.Pid, field + "pid", errors);
+        if (request.Id is not null && !ClickRules.IsValidId(request.Id))
         {
-            errors[field + "id"] = [$"must be 1 to {ClickId.MaxLength} characters without control characters"];
+            errors[field + "id"] = ["must be " + ClickRules.IdRule];
             valid = false;
         }
 
-        if (request.Ts is { } ts && (ts > now + options.MaxClockSkew || ts < now - options.MaxClickAge))
+        if (request.Ts is { } ts && (ts > now + staging.MaxClockSkew || ts < now - options.MaxClickAge
+            || !ClickRules.IsValidTimestamp(ts.ToUnixTimeMilliseconds(), long.MaxValue)))
         {
-            errors[field + "ts"] = [$"must lie between {options.MaxClickAge} before and {options.MaxClockSkew} after the time of receipt (Clicks:MaxClickAge, Clicks:MaxClockSkew)"];
+            errors[field + "ts"] = [$"must lie between {options.MaxClickAge} before and {staging.MaxClockSkew} after the time of receipt (Clicks:MaxClickAge, Clicks:MaxClockSkew), and not before 1970"];
             valid = false;
         }
 
@@ -34,16 +35,16 @@ internal sealed class ClickValidator(DateTimeOffset now, IngestOptions options)
             return false;
         }
 
-        click = new Click(request.Id ?? ClickId.New(), request.Uid!.Value, request.Pid!.Value, (request.Ts ?? now).ToUnixTimeMilliseconds());
+        click = new Click(request.Id ?? ClickId.New(), request.Uid!.Value, request.Pid!.Value, (request.Ts ?? now).ToUnixTimeMilliseconds(), request.Id is not null);
         return true;
     }
 
-    private static bool CheckId(long? value, string field, IDictionary<string, string[]> errors)
+    private static bool CheckNumber(long? value, string field, IDictionary<string, string[]> errors)
     {
         var error = value switch
         {
             null => "is required",
-            < 0 => "must be 0 or greater",
+            { } number when !ClickRules.IsValidNumber(number) => "must be 0 or greater",
             _ => null,
         };
         if (error is not null)

@@ -15,11 +15,14 @@ public sealed class IngestOptions
     [Range(1024, 1L << 30)]
     public long MaxRequestBytes { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>How far in the future a click's <c>ts</c> may be: clocks drift, but not by hours.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
-    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
-
     /// <summary>How old a click's <c>ts</c> may be: late arrivals are fine, backfills of years are a mistake.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "36500.00:00:00")]
     public TimeSpan MaxClickAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How long a client-given click id is remembered: a click posted again with the same id within this window is
+    /// answered 202 with that id and staged nothing. Redis keeps one small key per client-given id for this long.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
 }

@@ -5,12 +5,12 @@ namespace ClickOrleans.Drain;
 public sealed partial class AggregatorGrain
 {
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
-        Message = "Drained {StagingKey} ({Trigger}): {Lists} private lists, {Elements} elements, {Written} written, {Duplicates} duplicates, {Dead} dead, {Chunks} chunks in {DurationMs:F0} ms")]
+        Message = "Drained {StagingKey} ({Trigger}): {Lists} private lists, {Elements} elements, {Written} written, {Skipped} skipped, {Dead} dead, {Lost} lost, {Chunks} chunks in {DurationMs:F0} ms")]
     private static partial void LogDrained(ILogger logger, string stagingKey, DrainTrigger trigger, int lists, long elements, long written,
-        long duplicates, long dead, int chunks, double durationMs);
+        long skipped, long dead, long lost, int chunks, double durationMs);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Error,
-        Message = "Drain of {StagingKey} failed; committed chunks stay committed and the next drain finishes the rest")]
+        Message = "Drain of {StagingKey} failed; committed chunks stay committed and the next drain resumes the rest")]
     private static partial void LogDrainFailed(ILogger logger, string stagingKey, Exception exception);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
@@ -25,11 +25,15 @@ public sealed partial class AggregatorGrain
         Message = "{Trigger} asked for a drain of {StagingKey} while one runs; one more drain follows it")]
     private static partial void LogTriggeredWhileRunning(ILogger logger, string stagingKey, DrainTrigger trigger);
 
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information,
+        Message = "Drain of {StagingKey} scheduled every {Period}")]
+    private static partial void LogScheduled(ILogger logger, string stagingKey, TimeSpan period);
+
     [LoggerMessage(EventId = 1007, Level = LogLevel.Information,
         Message = "Draining {StagingKey} ({Trigger}, tick {TickId})")]
     private static partial void LogDrainStarted(ILogger logger, string stagingKey, DrainTrigger trigger, long tickId);
 
-    [LoggerMessage(EventId = 1006, Level = LogLevel.Information,
-        Message = "Drain of {StagingKey} scheduled every {Period}")]
-    private static partial void LogScheduled(ILogger logger, string stagingKey, TimeSpan period);
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning,
+        Message = "Could not record the failed drain of {StagingKey} in Redis: {Reason}")]
+    private static partial void LogFailureNotRecorded(ILogger logger, string stagingKey, string reason);
 }

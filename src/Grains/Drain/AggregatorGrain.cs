@@ -12,9 +12,12 @@ namespace ClickOrleans.Drain;
 /// the reminder (the time bound), a poke from a producer whose push crossed the flush size, and a timer that
 /// finds the list past the flush size (producers that push straight to Redis). Each starts the drain and returns
 /// at once: a reminder tick that throws is not retried, and a long drain must not hold up the next triggers.
-/// One drain runs at a time; <see cref="Drain"/> during a drain joins it; any other trigger during a drain
-/// starts one more as soon as it ends, so no backlog waits a whole period extra.
 /// </summary>
+/// <remarks>
+/// One drain runs at a time. A trigger during a drain queues exactly one follow-up drain, which starts as soon as the
+/// running one ends; <see cref="Drain"/> during a drain waits for that follow-up, because the running drain may have
+/// taken the staging list over before the call, and the caller is promised everything it staged before the call.
+/// </remarks>
 [Reentrant]
 public sealed partial class AggregatorGrain(
     IConnectionMultiplexer redis,
@@ -25,134 +28,179 @@ public sealed partial class AggregatorGrain(
     ILogger<AggregatorGrain> logger) : Grain, IAggregatorGrain, IRemindable
 {
     private const string ReminderName = "drain";
+    private const string Deactivating = "The aggregator is deactivating (its silo stops); the next drain, on another silo, resumes where this one stopped.";
+    // Cancelled when the activation deactivates, never disposed: a trigger arriving meanwhile still reads it.
     private readonly CancellationTokenSource _deactivating = new();
-    private StagingList? _staging;
+    private StagingKeys? _keys;
     private StagingDrain? _drain;
     private Task<DrainResult>? _running;
-    private bool _triggeredWhileRunning;
+    private TaskCompletionSource<DrainResult>? _followUp;
 
     private string StagingKey => this.GetPrimaryKeyString();
 
-    private StagingList Staging => _staging!;
+    private DrainStatistics Statistics => new(redis.GetDatabase(), _keys!);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _staging = new StagingList(redis.GetDatabase(), new StagingKeys(StagingKey));
-        _drain = new StagingDrain(_staging, drainOptions.Value, GrainFactory, telemetry, time, logger);
+        _keys = new StagingKeys(StagingKey);
+        await StagingUpgrade.RunAsync(redis.GetDatabase(), _keys, drainOptions.Value.Partitions, logger);
+        _drain = new StagingDrain(
+            new PrivateLists(redis.GetDatabase(), _keys), drainOptions.Value, stagingOptions.Value, GrainFactory, telemetry, time, logger);
         if (stagingOptions.Value.FlushSize > 0)
         {
             var period = drainOptions.Value.SizeCheckPeriod;
             this.RegisterGrainTimer(CheckSizeAsync, new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = true });
         }
-
-        return Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // Stop between chunks: what is committed stays committed, the rest stays pending for the next drain.
+        // Stop between chunks: what is committed stays committed, the rest waits for the next drain.
         await _deactivating.CancelAsync();
         if (_running is { } running)
         {
             await ((Task)running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         }
-
-        _deactivating.Dispose();
     }
 
-    public Task<DrainResult> Drain() => _running ?? Start(DrainTick.Now(time), DrainTrigger.Request);
+    public Task<DrainResult> Drain() => Schedule(DrainTick.Now(time), DrainTrigger.Request);
 
     public Task Poke()
     {
-        Trigger(DrainTick.Now(time), DrainTrigger.FlushSize);
+        Schedule(DrainTick.Now(time), DrainTrigger.FlushSize).Ignore();
         return Task.CompletedTask;
     }
 
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        Trigger(DrainTick.FromReminder(status), DrainTrigger.Reminder);
+        Schedule(DrainTick.FromReminder(status), DrainTrigger.Reminder).Ignore();
         return Task.CompletedTask;
     }
 
-    public async Task<AggregatorStats> GetStats() => await Staging.ReadStatsAsync(time.GetUtcNow(), _running is not null);
+    public Task<AggregatorStats> GetStats() => Statistics.ReadAsync(time.GetUtcNow(), _running is not null, stagingOptions.Value.StallAfter);
 
     public async Task EnsureScheduled()
     {
         // Re-registering moves the next tick, so a silo restart re-registers only when the period changed.
         var period = drainOptions.Value.DrainPeriod;
-        if (await Staging.GetSchedulePeriodAsync() == period && await this.GetReminder(ReminderName) is not null)
+        if (await Statistics.GetSchedulePeriodAsync() == period && await this.GetReminder(ReminderName) is not null)
         {
             return;
         }
 
         await this.RegisterOrUpdateReminder(ReminderName, dueTime: period, period: period);
-        await Staging.SetSchedulePeriodAsync(period);
+        await Statistics.SetSchedulePeriodAsync(period);
         LogScheduled(logger, StagingKey, period);
     }
 
     private async Task CheckSizeAsync(CancellationToken cancellationToken)
     {
-        var backlog = await Staging.LengthAsync();
+        var backlog = await new StagingList(redis.GetDatabase(), _keys!).LengthAsync();
         telemetry.RecordBacklog(StagingKey, backlog);
         if (_running is null && backlog >= stagingOptions.Value.FlushSize)
         {
-            Trigger(DrainTick.Now(time), DrainTrigger.FlushSize);
+            Schedule(DrainTick.Now(time), DrainTrigger.FlushSize).Ignore();
         }
     }
 
-    private void Trigger(long tickId, DrainTrigger trigger)
+    /// <returns>The drain that starts now, or the follow-up of the running one.</returns>
+    private Task<DrainResult> Schedule(long tickId, DrainTrigger trigger)
     {
+        if (_deactivating.IsCancellationRequested)
+        {
+            return Task.FromException<DrainResult>(new DrainFailedException(Deactivating));
+        }
+
         if (_running is null)
         {
-            Start(tickId, trigger).Ignore();
+            return _running = RunAsync(tickId, trigger);
         }
-        else
+
+        if (_followUp is null)
         {
-            _triggeredWhileRunning = true;
+            _followUp = new TaskCompletionSource<DrainResult>(TaskCreationOptions.RunContinuationsAsynchronously);
             LogTriggeredWhileRunning(logger, StagingKey, trigger);
         }
-    }
 
-    private Task<DrainResult> Start(long tickId, DrainTrigger trigger) => _running = RunAsync(tickId, trigger);
+        return _followUp.Task;
+    }
 
     private async Task<DrainResult> RunAsync(long tickId, DrainTrigger trigger)
     {
         // Yield first so that _running is set before the drain can finish and clear it.
         await Task.Yield();
         LogDrainStarted(logger, StagingKey, trigger, tickId);
+        var started = time.GetTimestamp();
         try
         {
             var result = await _drain!.RunAsync(tickId, _deactivating.Token);
-            await Staging.RecordDrainAsync(result);
-            telemetry.RecordDrain(StagingKey, trigger, result);
+            await Statistics.RecordCompletedAsync(result);
+            telemetry.RecordDrain(StagingKey, trigger, "completed", result.Duration);
             LogDrained(logger, StagingKey, trigger, result.Lists.Length, result.Elements, result.Written,
-                result.Duplicates, result.Dead, result.Chunks, result.Duration.TotalMilliseconds);
+                result.Skipped, result.Dead, result.Lost, result.Chunks, result.Duration.TotalMilliseconds);
             return result;
         }
         catch (StagingConflictException e)
         {
+            // Another activation drains this list: not a failure of the pipeline, which goes on there.
+            telemetry.RecordDrain(StagingKey, trigger, "conflict", time.GetElapsedTime(started));
             LogConflict(logger, StagingKey, e.Message);
-            throw;
+            throw new DrainFailedException(e.Message);
         }
         catch (OperationCanceledException) when (_deactivating.IsCancellationRequested)
         {
             LogStoppedByDeactivation(logger, StagingKey);
-            throw;
+            throw new DrainFailedException(Deactivating);
         }
         catch (Exception e)
         {
-            telemetry.RecordFailedDrain(StagingKey, trigger);
+            telemetry.RecordDrain(StagingKey, trigger, "failed", time.GetElapsedTime(started));
             LogDrainFailed(logger, StagingKey, e);
-            throw;
+            var failure = new DrainFailure(time.GetUtcNow(), $"{e.GetType().Name}: {e.Message}");
+            await RecordFailureAsync(failure);
+            throw new DrainFailedException(
+                $"The drain of {StagingKey} failed: {failure.Reason}. What it committed stays committed; the next drain resumes the rest.");
         }
         finally
         {
             _running = null;
-            if (_triggeredWhileRunning && !_deactivating.IsCancellationRequested)
+            if (_followUp is { } followUp)
             {
-                _triggeredWhileRunning = false;
-                Start(DrainTick.Now(time), DrainTrigger.FollowUp).Ignore();
+                _followUp = null;
+                if (_deactivating.IsCancellationRequested)
+                {
+                    followUp.TrySetException(new DrainFailedException(Deactivating));
+                }
+                else
+                {
+                    ForwardAsync(Schedule(DrainTick.Now(time), DrainTrigger.FollowUp), followUp).Ignore();
+                }
             }
+        }
+    }
+
+    // Recording the failure needs Redis, which may be what failed: the drain's own error is the one to report.
+    private async Task RecordFailureAsync(DrainFailure failure)
+    {
+        try
+        {
+            await Statistics.RecordFailedAsync(failure);
+        }
+        catch (RedisException e)
+        {
+            LogFailureNotRecorded(logger, StagingKey, e.Message);
+        }
+    }
+
+    private static async Task ForwardAsync(Task<DrainResult> drain, TaskCompletionSource<DrainResult> to)
+    {
+        try
+        {
+            to.TrySetResult(await drain);
+        }
+        catch (Exception e)
+        {
+            to.TrySetException(e);
         }
     }
 }

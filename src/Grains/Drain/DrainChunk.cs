@@ -3,43 +3,62 @@ using StackExchange.Redis;
 
 namespace ClickOrleans.Drain;
 
-/// <summary>One chunk of a private list, parsed and split by sink partition; what cannot be parsed becomes a dead letter.</summary>
+/// <summary>One chunk of a private list, parsed and split by sink partition; what is not a valid click becomes a dead letter.</summary>
 internal sealed class DrainChunk
 {
-    private DrainChunk(List<Click>?[] partitions, RedisValue[] deadLetters)
+    private DrainChunk(long start, long end, StagedClick[]?[] partitions, List<RedisValue> deadLetters)
     {
+        Start = start;
+        End = end;
         Partitions = partitions;
         DeadLetters = deadLetters;
     }
 
-    /// <summary>The clicks of each partition; null where the chunk has none.</summary>
-    public List<Click>?[] Partitions { get; }
+    /// <summary>The position of the chunk's oldest element.</summary>
+    public long Start { get; }
 
-    public RedisValue[] DeadLetters { get; }
+    /// <summary>The position after the chunk's newest element.</summary>
+    public long End { get; }
 
-    /// <param name="newestFirst">The chunk as LRANGE returns it: its oldest element last.</param>
-    /// <param name="offset">The position of the chunk's oldest element in its private list.</param>
-    public static DrainChunk Parse(
-        RedisValue[] newestFirst, string privateList, long offset, long drainTimeMs, int partitionCount)
+    public int Count => (int)(End - Start);
+
+    /// <summary>The clicks of each partition, oldest first; null where the chunk has none.</summary>
+    public StagedClick[]?[] Partitions { get; }
+
+    public List<RedisValue> DeadLetters { get; }
+
+    /// <param name="partitions">The private list's partition count, fixed when it was taken over.</param>
+    public static DrainChunk Parse(ChunkElements elements, string privateList, in ElementContext context, int partitions)
     {
-        var partitions = new List<Click>?[partitionCount];
-        List<RedisValue>? deadLetters = null;
-        var expectedPerPartition = newestFirst.Length / partitionCount + 1;
-        for (var i = newestFirst.Length - 1; i >= 0; i--)
+        var clicks = new StagedClick[elements.Count];
+        var partitionOf = new int[elements.Count];
+        var sizes = new int[partitions];
+        var valid = 0;
+        var deadLetters = new List<RedisValue>();
+        for (var i = 0; i < elements.Count; i++)
         {
-            var position = offset + (newestFirst.Length - 1 - i);
-            var element = (ReadOnlyMemory<byte>)newestFirst[i];
-            if (StagedElement.TryParse(element.Span, privateList, position, drainTimeMs, out var click, out var error))
+            var position = elements.Start + i;
+            if (StagedElement.TryParse(elements[i], context, position, out var click, out var error))
             {
-                var partition = SinkPartition.Of(click.Pid, partitionCount);
-                (partitions[partition] ??= new List<Click>(expectedPerPartition)).Add(click);
+                var partition = SinkPartition.Of(click.Pid, partitions);
+                clicks[valid] = click;
+                partitionOf[valid++] = partition;
+                sizes[partition]++;
             }
             else
             {
-                (deadLetters ??= []).Add(new DeadLetter(error!, privateList, position, (string?)newestFirst[i] ?? "").ToRedisValue());
+                deadLetters.Add(DeadLetter.Of(error!, privateList, position, elements[i]).ToRedisValue());
             }
         }
 
-        return new DrainChunk(partitions, deadLetters?.ToArray() ?? []);
+        var split = new StagedClick[]?[partitions];
+        var filled = new int[partitions];
+        for (var i = 0; i < valid; i++)
+        {
+            var partition = partitionOf[i];
+            (split[partition] ??= new StagedClick[sizes[partition]])[filled[partition]++] = clicks[i];
+        }
+
+        return new DrainChunk(elements.Start, elements.End, split, deadLetters);
     }
 }

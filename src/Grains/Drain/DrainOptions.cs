@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace ClickOrleans.Drain;
 
-/// <summary>How often and in what pieces staging lists are drained.</summary>
+/// <summary>How often and in what pieces staging lists are drained, and how hard a drain tries before it gives up.</summary>
 public sealed class DrainOptions
 {
     public const string Section = "Clicks";
@@ -19,7 +19,18 @@ public sealed class DrainOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan SizeCheckPeriod { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Sink partitions a chunk is split into (by product id) and written by in parallel.</summary>
+    /// <summary>
+    /// Sink partitions a chunk is split into (by product id) and written in parallel. Fixed per private list when it is
+    /// taken over: a change applies to lists taken over afterwards.
+    /// </summary>
     [Range(1, 1024)]
     public int Partitions { get; set; } = 4;
+
+    /// <summary>Retries of a partition write that failed with a transient error (connection lost, deadlock, server restarting).</summary>
+    [Range(0, 100)]
+    public int SinkRetries { get; set; } = 6;
+
+    /// <summary>The wait before the first retry; each next wait doubles (with jitter), up to 10 seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan SinkRetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 }

@@ -5,21 +5,24 @@ internal sealed class DrainTally
 {
     private long _elements;
     private long _written;
-    private long _duplicates;
+    private long _skipped;
     private long _dead;
+    private long _lost;
     private int _chunks;
 
     public List<string> Lists { get; } = [];
 
-    public void AddChunk(int elements, SinkResult sink, int dead)
+    public void AddChunk(int elements, long written, long skipped, int dead)
     {
         _elements += elements;
-        _written += sink.Written;
-        _duplicates += sink.Duplicates;
+        _written += written;
+        _skipped += skipped;
         _dead += dead;
         _chunks++;
     }
 
+    public void AddLost(long lost) => _lost += lost;
+
     public DrainResult ToResult(DateTimeOffset startedAt, TimeSpan duration) =>
-        new([.. Lists], _elements, _written, _duplicates, _dead, _chunks, startedAt, duration);
+        new([.. Lists], _elements, _written, _skipped, _dead, _lost, _chunks, startedAt, duration);
 }

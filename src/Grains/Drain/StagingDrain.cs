@@ -1,96 +1,147 @@
 using ClickOrleans.Staging;
 using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
 
 namespace ClickOrleans.Drain;
 
 /// <summary>
-/// The drain algorithm: finish the private lists earlier drains left behind, take the staging list over, and write
-/// every private list to the sink partitions chunk by chunk, oldest first, committing progress only after the sink did.
+/// The drain algorithm: finish the private lists earlier drains left, take the staging list over, and write every
+/// private list to the sink partitions chunk by chunk, oldest first.
 /// </summary>
 /// <remarks>
-/// Exactly once: a chunk is committed in Redis only after every partition committed it in the sink; a crash in
-/// between replays the chunk, and the sink skips the event ids it already has. Memory: one chunk at a time.
+/// Exactly once: each sink partition writes its clicks, their rollups and its progress mark (the chunk's end) in one
+/// transaction, and skips the clicks below the mark it has; a chunk is committed in Redis only after every partition
+/// wrote it. A crash anywhere replays at most the chunk in flight, and the marks make the replay write nothing twice.
+/// Reads and commits both check the committed offset, so a stale drain can neither mislabel nor commit elements.
+/// Memory: at most two chunks, the one being written and the next, read meanwhile.
 /// </remarks>
 internal sealed partial class StagingDrain(
-    StagingList staging,
+    PrivateLists privateLists,
     DrainOptions options,
+    StagingOptions staging,
     IGrainFactory grains,
     DrainTelemetry telemetry,
     TimeProvider time,
     ILogger logger)
 {
+    private string StagingKey => privateLists.Keys.Staging!;
+
     public async Task<DrainResult> RunAsync(long tickId, CancellationToken cancellationToken)
     {
         using var activity = DrainTelemetry.Source.StartActivity("drain");
-        activity?.SetTag("clickorleans.staging_key", (string?)staging.Keys.Staging);
+        activity?.SetTag("clickorleans.staging_key", StagingKey);
         var startedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
         var tally = new DrainTally();
-        foreach (var orphan in await staging.PendingAsync())
+        foreach (var left in await privateLists.AllAsync())
         {
-            LogFinishingOrphan(logger, orphan.Name, orphan.Offset);
-            await DrainPrivateListAsync(orphan, tally, cancellationToken);
+            LogResuming(logger, left.Name, left.CommittedOffset, left.Length);
+            await DrainAsync(left, tally, cancellationToken);
         }
 
-        if (await staging.TakeOverAsync(tickId) is { } taken)
+        if (await privateLists.TakeOverAsync(tickId, time.GetUtcNow().ToUnixTimeMilliseconds(), options.Partitions) is { } taken)
         {
-            await DrainPrivateListAsync(taken, tally, cancellationToken);
+            await DrainAsync(taken, tally, cancellationToken);
         }
 
         return tally.ToResult(startedAt, time.GetElapsedTime(started));
     }
 
-    private async Task DrainPrivateListAsync(PendingList privateList, DrainTally tally, CancellationToken cancellationToken)
+    private async Task DrainAsync(PrivateList list, DrainTally tally, CancellationToken cancellationToken)
     {
-        var offset = privateList.Offset;
-        var drainTimeMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-        while (true)
+        var context = new ElementContext(ClickId.SeedOf(list.Name), list.TakenOverAtMs, list.TakenOverAtMs + (long)staging.MaxClockSkew.TotalMilliseconds);
+        var offset = list.CommittedOffset;
+        var next = privateLists.ReadAsync(list.Name, offset, 0, options.ChunkSize);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var elements = await staging.ReadOldestAsync(privateList.Name, options.ChunkSize);
-            if (elements.Length == 0)
+            while (true)
             {
-                break;
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                var elements = await next;
+                if (elements.Count == 0)
+                {
+                    break;
+                }
 
-            using var activity = DrainTelemetry.Source.StartActivity("drain chunk");
-            activity?.SetTag("clickorleans.private_list", privateList.Name);
-            activity?.SetTag("clickorleans.offset", offset);
-            activity?.SetTag("clickorleans.elements", elements.Length);
-            var chunk = DrainChunk.Parse(elements, privateList.Name, offset, drainTimeMs, options.Partitions);
-            var writeStarted = time.GetTimestamp();
-            var written = await WriteAsync(chunk);
-            telemetry.RecordChunkWrite(time.GetElapsedTime(writeStarted));
-            await staging.CommitAsync(privateList.Name, offset, elements.Length, chunk.DeadLetters);
-            offset += elements.Length;
-            tally.AddChunk(elements.Length, written, chunk.DeadLetters.Length);
+                // The next chunk is read while this one is written: it sits past the committed offset this drain expects.
+                next = privateLists.ReadAsync(list.Name, offset, elements.Count, options.ChunkSize);
+                using var activity = DrainTelemetry.Source.StartActivity("drain chunk");
+                activity?.SetTag("clickorleans.private_list", list.Name);
+                activity?.SetTag("clickorleans.offset", offset);
+                activity?.SetTag("clickorleans.elements", elements.Count);
+                var chunk = DrainChunk.Parse(elements, list.Name, context, list.Partitions);
+                var writeStarted = time.GetTimestamp();
+                var (written, skipped) = await WriteAsync(list.Name, chunk, elements);
+                var writeDuration = time.GetElapsedTime(writeStarted);
+                var dead = chunk.DeadLetters.ToArray();
+                await privateLists.CommitAsync(list.Name, offset, chunk.Count, written, skipped, dead, time.GetUtcNow().ToUnixTimeMilliseconds());
+                telemetry.RecordChunk(StagingKey, chunk.Count, written, skipped, dead.Length, writeDuration);
+                tally.AddChunk(chunk.Count, written, skipped, dead.Length);
+                offset += chunk.Count;
+            }
+        }
+        finally
+        {
+            next.Ignore();
         }
 
-        await staging.CompleteAsync(privateList.Name);
-        tally.Lists.Add(privateList.Name);
+        await CompleteAsync(list, offset, tally);
     }
 
-    private async Task<SinkResult> WriteAsync(DrainChunk chunk)
+    private async Task CompleteAsync(PrivateList list, long offset, DrainTally tally)
+    {
+        PrivateListLoss? loss = null;
+        if (offset < list.Length)
+        {
+            loss = new PrivateListLoss(list.Name, list.Length - offset, time.GetUtcNow());
+            LogLost(logger, list.Name, loss.Lost, list.Length, offset);
+            telemetry.RecordLost(StagingKey, loss.Lost);
+            tally.AddLost(loss.Lost);
+        }
+
+        // The sink first: a stale drain's later write of this list is then skipped whole, even after its marks are pruned.
+        await grains.GetGrain<ISinkGrain>(0).Complete(list.Name);
+        await privateLists.CompleteAsync(list.Name, offset, time.GetUtcNow().ToUnixTimeMilliseconds(), loss);
+        tally.Lists.Add(list.Name);
+    }
+
+    /// <summary>Writes every partition of a chunk in parallel; what the sink refused joins the chunk's dead letters.</summary>
+    private async Task<(long Written, long Skipped)> WriteAsync(string privateList, DrainChunk chunk, ChunkElements elements)
     {
         var writes = new List<Task<SinkResult>>(chunk.Partitions.Length);
         for (var partition = 0; partition < chunk.Partitions.Length; partition++)
         {
             if (chunk.Partitions[partition] is { } clicks)
             {
-                writes.Add(grains.GetGrain<ISinkGrain>(partition).Write(new ClickBatch([.. clicks])));
+                writes.Add(grains.GetGrain<ISinkGrain>(0).Write(new SinkBatch(privateList, partition, chunk.Start, chunk.End, clicks)));
             }
         }
 
-        var total = default(SinkResult);
+        long written = 0, skipped = 0;
         foreach (var result in await Task.WhenAll(writes))
         {
-            total += result;
+            written += result.Written;
+            skipped += result.Skipped;
+            foreach (var refused in result.Refused)
+            {
+                LogRefused(logger, privateList, refused.Position, refused.Reason);
+                var element = elements[(int)(refused.Position - elements.Start)];
+                chunk.DeadLetters.Add(DeadLetter.Of("refused by the sink: " + refused.Reason, privateList, refused.Position, element).ToRedisValue());
+            }
         }
 
-        return total;
+        return (written, skipped);
     }
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information,
-        Message = "Finishing private list {PrivateList} left by an earlier drain, from element {Offset}")]
-    private static partial void LogFinishingOrphan(ILogger logger, string privateList, long offset);
+        Message = "Resuming private list {PrivateList} left by an earlier drain, from element {Offset} of {Length}")]
+    private static partial void LogResuming(ILogger logger, string privateList, long offset, long length);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Error,
+        Message = "Private list {PrivateList} vanished from Redis with {Lost} of its {Length} elements not drained (committed: {Offset}); they are lost. Something deleted or trimmed it behind the drain's back")]
+    private static partial void LogLost(ILogger logger, string privateList, long lost, long length, long offset);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning,
+        Message = "The sink refused element {Position} of {PrivateList}; it goes to the dead-letter list: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string privateList, long position, string reason);
 }

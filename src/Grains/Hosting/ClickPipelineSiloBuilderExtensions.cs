@@ -55,7 +55,8 @@ public static class ClickPipelineSiloBuilderExtensions
         services.AddClickSink(configuration);
         services.AddHealthChecks()
             .AddCheck<RedisHealthCheck>("redis")
-            .AddCheck<SinkHealthCheck>("sink");
+            .AddCheck<SinkHealthCheck>("sink")
+            .AddCheck<DrainHealthCheck>("drain");
         return silo;
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace ClickOrleans.Hosting;
 
-/// <summary>On every silo start: create the sink's tables if missing, and make sure the drain reminder is registered.</summary>
+/// <summary>On every silo start: migrate the sink's schema to the current version, and make sure the drain reminder is registered.</summary>
 internal sealed partial class DrainScheduleStartupTask(
     IGrainFactory grains,
     IClickSink sink,
@@ -16,7 +16,7 @@ internal sealed partial class DrainScheduleStartupTask(
 {
     public async Task Execute(CancellationToken cancellationToken)
     {
-        await sink.EnsureSchemaAsync(cancellationToken);
+        await sink.MigrateAsync(cancellationToken);
         if (drain.Value.DrainPeriod < ClickPipelineSiloBuilderExtensions.ProductionMinimumPeriod)
         {
             LogShortPeriod(logger, drain.Value.DrainPeriod);

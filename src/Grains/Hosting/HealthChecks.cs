@@ -1,5 +1,7 @@
 using ClickOrleans.Sinks;
+using ClickOrleans.Staging;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace ClickOrleans.Hosting;
@@ -21,6 +23,29 @@ public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthChec
     }
 }
 
+/// <summary>
+/// The drain keeps up: Degraded, with the reason, when a private list has not advanced for <c>Clicks:StallAfter</c> or
+/// the drains of that long failed in a row (<see cref="DrainStall"/>). Read from Redis, so the Api and every silo see it.
+/// </summary>
+public sealed class DrainHealthCheck(IConnectionMultiplexer redis, IOptions<StagingOptions> staging, TimeProvider time) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var keys = new StagingKeys(staging.Value.StagingKey);
+            var stats = await new DrainStatistics(redis.GetDatabase(), keys).ReadAsync(time.GetUtcNow(), draining: false, staging.Value.StallAfter);
+            return stats.Stall is { } stall
+                ? HealthCheckResult.Degraded($"The drain of {keys.Staging} is stalled: {stall}")
+                : HealthCheckResult.Healthy();
+        }
+        catch (RedisException e)
+        {
+            return HealthCheckResult.Unhealthy("Redis cannot be reached", e);
+        }
+    }
+}
+
 /// <summary>The sink's store answers a trivial query.</summary>
 public sealed class SinkHealthCheck(IClickSink sink) : IHealthCheck
 {
@@ -31,7 +56,7 @@ public sealed class SinkHealthCheck(IClickSink sink) : IHealthCheck
             await sink.PingAsync(cancellationToken);
             return HealthCheckResult.Healthy();
         }
-        catch (System.Data.Common.DbException e)
+        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
         {
             return HealthCheckResult.Unhealthy("The sink cannot be reached", e);
         }

@@ -1,17 +1,20 @@
+using ClickOrleans.Queries;
+using ClickOrleans.Sinks.Postgres;
+using ClickOrleans.Sinks.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using ClickOrleans.Queries;
 using Npgsql;
 
 namespace ClickOrleans.Sinks;
 
 public static class ClickSinkServiceCollectionExtensions
 {
-    /// <summary>PostgreSQL when <c>ConnectionStrings:Postgres</c> is set, the embedded SQLite file otherwise.</summary>
+    /// <summary>PostgreSQL when <c>ConnectionStrings:Postgres</c> is set, the embedded SQLite file otherwise; with the write retry.</summary>
     public static IServiceCollection AddClickSink(this IServiceCollection services, IConfiguration configuration) =>
-        configuration.GetConnectionString("Postgres") is { Length: > 0 } postgres
+        (configuration.GetConnectionString("Postgres") is { Length: > 0 } postgres
             ? services.AddPostgresClickSink(postgres)
-            : services.AddSqliteClickSink();
+            : services.AddSqliteClickSink())
+        .AddSinkRetry();
 
     public static IServiceCollection AddPostgresClickSink(this IServiceCollection services, string connectionString)
     {

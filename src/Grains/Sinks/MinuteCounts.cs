@@ -9,24 +9,30 @@ internal sealed class MinuteCounts
 
     private readonly Dictionary<(long Pid, long MinuteMs), long> _counts = [];
 
-    public static MinuteCounts Of(IEnumerable<Click> clicks)
-    {
-        var counts = new MinuteCounts();
-        foreach (var click in clicks)
-        {
-            counts.Add(click);
-        }
+    public int Count => _counts.Count;
 
-        return counts;
-    }
-
-    public void Add(Click click)
+    public void Add(in StagedClick click)
     {
-        var minute = click.TimestampMs - ((click.TimestampMs % MinuteMs) + MinuteMs) % MinuteMs;
+        // Click times are never before 1970 (ClickRules), so the remainder is the offset into the minute.
+        var minute = click.TimestampMs - click.TimestampMs % MinuteMs;
         CollectionsMarshal.GetValueRefOrAddDefault(_counts, (click.Pid, minute), out _)++;
     }
 
-    /// <summary>In (product, minute) order, so that concurrent writers lock rollup rows in the same order.</summary>
-    public IEnumerable<(long Pid, long MinuteMs, long Clicks)> Ordered() =>
-        _counts.OrderBy(entry => entry.Key).Select(entry => (entry.Key.Pid, entry.Key.MinuteMs, entry.Value));
+    /// <summary>In (product, minute) order, so that concurrent writers lock rollup rows in the same order (no deadlock).</summary>
+    public (long[] Pids, long[] MinutesMs, long[] Clicks) Ordered()
+    {
+        var keys = new (long Pid, long MinuteMs)[_counts.Count];
+        _counts.Keys.CopyTo(keys, 0);
+        Array.Sort(keys);
+        var pids = new long[keys.Length];
+        var minutes = new long[keys.Length];
+        var clicks = new long[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            (pids[i], minutes[i]) = keys[i];
+            clicks[i] = _counts[keys[i]];
+        }
+
+        return (pids, minutes, clicks);
+    }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
 
@@ -25,23 +24,15 @@ public static class StagedElement
         writer.WriteEndObject();
     }
 
-    /// <summary>Parses one element; never throws.</summary>
-    /// <param name="privateList">The private list the element was read from: the seed of its id when it has none.</param>
-    /// <param name="position">The element's position in that list, oldest first.</param>
-    /// <param name="drainTimeMs">The timestamp given to an element that has none.</param>
-    /// <param name="error">Why the element was rejected.</param>
-    public static bool TryParse(
-        ReadOnlySpan<byte> utf8,
-        string privateList,
-        long position,
-        long drainTimeMs,
-        out Click click,
-        out string? error)
+    /// <summary>Parses one element against <see cref="ClickRules"/>; never throws.</summary>
+    /// <param name="position">The element's position in its private list, oldest first.</param>
+    /// <param name="error">Why the element is not a valid click.</param>
+    public static bool TryParse(ReadOnlySpan<byte> utf8, in ElementContext context, long position, out StagedClick click, out string? error)
     {
         click = default;
         try
         {
-            return TryRead(utf8, privateList, position, drainTimeMs, out click, out error);
+            return TryRead(utf8, context, position, out click, out error);
         }
         catch (JsonException e)
         {
@@ -55,8 +46,7 @@ public static class StagedElement
         }
     }
 
-    private static bool TryRead(
-        ReadOnlySpan<byte> utf8, string privateList, long position, long drainTimeMs, out Click click, out string? error)
+    private static bool TryRead(ReadOnlySpan<byte> utf8, in ElementContext context, long position, out StagedClick click, out string? error)
     {
         click = default;
         var reader = new Utf8JsonReader(utf8);
@@ -66,23 +56,24 @@ public static class StagedElement
             return false;
         }
 
-        string? id = null;
+        Guid? eventId = null;
+        string? clientId = null;
         long? uid = null, pid = null, ts = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals(IdName.EncodedUtf8Bytes))
             {
                 reader.Read();
-                id = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                if (id is null || !ClickId.IsValid(id))
+                if (!TryReadEventId(ref reader, out var id, out clientId, out error))
                 {
-                    error = $"id must be a string of 1 to {ClickId.MaxLength} characters without control characters";
                     return false;
                 }
+
+                eventId = id;
             }
             else if (reader.ValueTextEquals(UidName.EncodedUtf8Bytes))
             {
-                if (!TryReadId(ref reader, out uid))
+                if (!TryReadNumber(ref reader, out uid))
                 {
                     error = "uid must be an integer from 0 to 2^63-1";
                     return false;
@@ -90,7 +81,7 @@ public static class StagedElement
             }
             else if (reader.ValueTextEquals(PidName.EncodedUtf8Bytes))
             {
-                if (!TryReadId(ref reader, out pid))
+                if (!TryReadNumber(ref reader, out pid))
                 {
                     error = "pid must be an integer from 0 to 2^63-1";
                     return false;
@@ -123,13 +114,53 @@ public static class StagedElement
             return false;
         }
 
-        click = new Click(id ?? ClickId.FromPosition(privateList, position), uid.Value, pid.Value, ts ?? drainTimeMs);
+        var timestamp = ts ?? context.TakenOverAtMs;
+        if (!ClickRules.IsValidTimestamp(timestamp, context.LatestTimestampMs))
+        {
+            error = $"ts must lie from 0 (1970-01-01) to {context.LatestTimestampMs}, Clicks:MaxClockSkew after its list was taken over";
+            return false;
+        }
+
+        click = new StagedClick(position, eventId ?? ClickId.FromPosition(context.IdSeed, position), clientId, uid.Value, pid.Value, timestamp);
         error = null;
         return true;
     }
 
+    // The Api's own ids (32 lower-case hex digits) are read without a string; anything else is the client's own id.
+    private static bool TryReadEventId(ref Utf8JsonReader reader, out Guid eventId, out string? clientId, out string? error)
+    {
+        eventId = default;
+        clientId = null;
+        error = null;
+        if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && ClickId.TryParseHex(reader.ValueSpan, out eventId))
+        {
+            return true;
+        }
+
+        string? id;
+        try
+        {
+            id = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        }
+        catch (InvalidOperationException)
+        {
+            error = "id must be a string of " + ClickRules.IdRule + ": it is not valid UTF-8";
+            return false;
+        }
+
+        if (id is null || !ClickRules.IsValidId(id))
+        {
+            error = "id must be a string of " + ClickRules.IdRule;
+            return false;
+        }
+
+        clientId = id;
+        eventId = ClickId.FromClientId(id);
+        return true;
+    }
+
     // Producers written in loosely typed languages push ids as numbers or as digit strings; both are fine.
-    private static bool TryReadId(ref Utf8JsonReader reader, out long? value)
+    private static bool TryReadNumber(ref Utf8JsonReader reader, out long? value)
     {
         reader.Read();
         value = reader.TokenType switch
@@ -140,6 +171,12 @@ public static class StagedElement
                 && consumed == reader.ValueSpan.Length => number,
             _ => null,
         };
-        return value >= 0;
+        return value is { } v && ClickRules.IsValidNumber(v);
     }
 }
+
+/// <summary>What the drain knows about the private list an element was read from.</summary>
+/// <param name="IdSeed">Seeds the ids of elements pushed without one (<see cref="ClickId.SeedOf"/>).</param>
+/// <param name="TakenOverAtMs">The time of an element pushed without <c>ts</c>: when its list was taken over.</param>
+/// <param name="LatestTimestampMs">The latest plausible click time: the take-over plus <c>Clicks:MaxClockSkew</c>.</param>
+public readonly record struct ElementContext(ulong IdSeed, long TakenOverAtMs, long LatestTimestampMs);

@@ -1,39 +1,49 @@
+using System.Globalization;
 using StackExchange.Redis;
 
 namespace ClickOrleans.Staging;
 
 /// <summary>The Redis keys of one staging list and its drain bookkeeping: the one place they are spelled.</summary>
 /// <remarks>
-/// For the default staging key <c>product-click-staging</c> the private lists are <c>product-click-&lt;tickId&gt;</c>,
-/// as in the original pattern; for any other key <c>k</c> they are <c>k-&lt;tickId&gt;</c>.
+/// Producers push to the staging key itself (<c>product-click-staging</c> by default, the original pattern's). Every
+/// other key carries the staging key as its Redis Cluster hash tag, <c>{product-click-staging}:…</c>, so it lives in
+/// the staging list's hash slot: a drain's scripts touch one slot, and on Redis Cluster one node. A staging key may not
+/// contain braces; with that, the keys of two staging keys can never collide.
 /// </remarks>
 public sealed class StagingKeys
 {
-    private const string StagingSuffix = "-staging";
-    private readonly string _privatePrefix;
+    private readonly string _tag;
 
     public StagingKeys(string staging)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(staging);
+        if (!IsValidStagingKey(staging))
+        {
+            throw new ArgumentException($"'{staging}' is not a valid staging key: {StagingKeyRule}", nameof(staging));
+        }
+
         Staging = staging;
-        Dead = staging + "-dead";
-        Pending = staging + "-pending";
-        LastTick = staging + "-last-tick";
-        SchedulePeriod = staging + "-drain-period";
-        Stats = staging + "-stats";
-        _privatePrefix = staging.EndsWith(StagingSuffix, StringComparison.Ordinal)
-            ? staging[..^(StagingSuffix.Length - 1)]
-            : staging + "-";
+        _tag = "{" + staging + "}:";
+        Dead = _tag + "dead";
+        PrivateLists = _tag + "private-lists";
+        PrivateListInfo = _tag + "private-list-info";
+        LastTick = _tag + "last-tick";
+        SchedulePeriod = _tag + "drain-period";
+        Stats = _tag + "stats";
     }
+
+    public const string StagingKeyRule = "1 to 200 characters, no braces, no spaces or control characters";
 
     /// <summary>The list producers LPUSH onto.</summary>
     public RedisKey Staging { get; }
 
-    /// <summary>Elements that could not be parsed, with the reason.</summary>
+    /// <summary>Elements that are not valid clicks or that the sink refused, with the reason.</summary>
     public RedisKey Dead { get; }
 
-    /// <summary>Hash of private lists not yet fully drained → how many of their oldest elements are committed.</summary>
-    public RedisKey Pending { get; }
+    /// <summary>Hash of private lists not yet fully drained → how many of their oldest elements are committed (the drain's cursor).</summary>
+    public RedisKey PrivateLists { get; }
+
+    /// <summary>Hash of private lists → what was fixed when they were taken over: time, length, sink partitions.</summary>
+    public RedisKey PrivateListInfo { get; }
 
     /// <summary>The highest tick id used so far, so that a private list name is never used twice.</summary>
     public RedisKey LastTick { get; }
@@ -41,8 +51,30 @@ public sealed class StagingKeys
     /// <summary>The drain reminder period last registered, so silos re-register it only when the configuration changed.</summary>
     public RedisKey SchedulePeriod { get; }
 
-    /// <summary>Hash of drain totals and the last drain, so the figures outlive an activation.</summary>
+    /// <summary>Hash of drain totals, the last drain, the last failure and the last progress, so the figures outlive an activation.</summary>
     public RedisKey Stats { get; }
 
-    public RedisKey PrivateList(long tickId) => _privatePrefix + tickId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The private list a take-over with this tick id creates: <c>{staging}:private:&lt;tick id&gt;</c>.</summary>
+    public RedisKey PrivateList(long tickId) => _tag + "private:" + tickId.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Marks a client-given event id as staged, for the idempotency window.</summary>
+    public RedisKey ClientId(string id) => _tag + "client-id:" + id;
+
+    public static bool IsValidStagingKey(string? key)
+    {
+        if (string.IsNullOrEmpty(key) || key.Length > 200)
+        {
+            return false;
+        }
+
+        foreach (var c in key)
+        {
+            if (c is '{' or '}' || char.IsWhiteSpace(c) || char.IsControl(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

@@ -2,8 +2,8 @@ using System.ComponentModel.DataAnnotations;
 
 namespace ClickOrleans.Staging;
 
-/// <summary>Which Redis list clicks are staged on.</summary>
-public sealed class StagingOptions
+/// <summary>Which Redis list clicks are staged on, and the rules every host applies to staged clicks.</summary>
+public sealed class StagingOptions : IValidatableObject
 {
     public const string Section = "Clicks";
 
@@ -18,4 +18,26 @@ public sealed class StagingOptions
     /// </summary>
     [Range(0, long.MaxValue)]
     public long FlushSize { get; set; } = 50_000;
+
+    /// <summary>
+    /// How far in the future a click's <c>ts</c> may be: at the Api, after the time of receipt; at the drain, after the
+    /// take-over of the click's private list. Clocks drift, but not by hours.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// A drain counts as stalled (<c>/health</c> Degraded) when a private list has not advanced for this long, or when
+    /// the drains of this long failed in a row. Null: three drain periods.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan? StallAfter { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!StagingKeys.IsValidStagingKey(StagingKey))
+        {
+            yield return new ValidationResult($"Clicks:StagingKey must be {StagingKeys.StagingKeyRule}.", [nameof(StagingKey)]);
+        }
+    }
 }

@@ -24,8 +24,11 @@ public sealed class ChaosCluster : IAsyncDisposable
     private HostProcess? _api;
     private ConnectionMultiplexer? _redisClient;
 
-    private ChaosCluster(int silos, string postgres)
+    private readonly IReadOnlyDictionary<string, string?> _siloSettings;
+
+    private ChaosCluster(int silos, string postgres, IReadOnlyDictionary<string, string?> siloSettings)
     {
+        _siloSettings = siloSettings;
         _silos = new HostProcess?[silos];
         _siloPorts = Enumerable.Range(0, silos).Select(_ => (TestServers.FreePort(), TestServers.FreePort(), TestServers.FreePort())).ToArray();
         _postgres = postgres;
@@ -45,7 +48,8 @@ public sealed class ChaosCluster : IAsyncDisposable
     public int SiloCount => _silos.Length;
 
     /// <summary>Skips (fails under CI) without a redis-server binary or PostgreSQL.</summary>
-    public static async Task<ChaosCluster> StartAsync(int silos)
+    /// <param name="siloSettings">Settings of every silo over the cluster's own (environment variable names).</param>
+    public static async Task<ChaosCluster> StartAsync(int silos, IReadOnlyDictionary<string, string?>? siloSettings = null)
     {
         var postgres = TestServers.RequirePostgres();
         if (!File.Exists("/usr/bin/redis-server"))
@@ -54,7 +58,7 @@ public sealed class ChaosCluster : IAsyncDisposable
             throw TestServers.IsCi ? new InvalidOperationException(reason) : new SkipException(reason);
         }
 
-        var cluster = new ChaosCluster(silos, postgres);
+        var cluster = new ChaosCluster(silos, postgres, siloSettings ?? new Dictionary<string, string?>());
         await cluster.StartRedisAsync();
         for (var i = 0; i < silos; i++)
         {
@@ -75,7 +79,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     {
         var (silo, gateway, http) = _siloPorts[index];
         var sinkBuilder = new NpgsqlConnectionStringBuilder(_postgres) { Host = "127.0.0.1", Port = int.Parse(PostgresProxy.Endpoint.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture), Timeout = 3, CommandTimeout = 10 };
-        _silos[index] = HostProcess.Start("Silo", _directory, new Dictionary<string, string?>(Common)
+        var settings = new Dictionary<string, string?>(Common)
         {
             ["ConnectionStrings__Postgres"] = sinkBuilder.ConnectionString,
             ["Clicks__Postgres__Schema"] = Schema,
@@ -89,7 +93,13 @@ public sealed class ChaosCluster : IAsyncDisposable
             ["Orleans__Membership__NumMissedProbesLimit"] = "2",
             ["Orleans__Membership__NumVotesForDeathDeclaration"] = "1",
             ["Urls"] = $"http://127.0.0.1:{http}",
-        }, http);
+        };
+        foreach (var (key, value) in _siloSettings)
+        {
+            settings[key] = value;
+        }
+
+        _silos[index] = HostProcess.Start("Silo", _directory, settings, http);
     }
 
     public async Task WaitHealthyAsync(int index)
@@ -143,7 +153,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Asks for drains until nothing waits: no backlog, no pending private list.</summary>
+    /// <summary>Asks for drains until nothing waits: no backlog, no private list.</summary>
     public async Task DrainEverythingAsync()
     {
         var drained = await Poll.UntilAsync(async () =>
@@ -158,18 +168,18 @@ public sealed class ChaosCluster : IAsyncDisposable
                 return false;
             }
 
-            return await StatsAsync() is { Backlog: 0, Pending.Length: 0 };
+            return await StatsAsync() is { Backlog: 0, PrivateLists.Length: 0 };
         }, done => done, TimeSpan.FromSeconds(180));
         Assert.True(drained, "the cluster did not drain everything");
     }
 
-    /// <summary>Event ids in the sink, and the rollups' total (equal when nothing was counted twice).</summary>
-    public async Task<(HashSet<string> Ids, long RollupTotal)> SinkAsync()
+    /// <summary>The event id of every row in the sink (a click written twice appears twice), and the rollups' total.</summary>
+    public async Task<(List<string> Ids, long RollupTotal)> SinkAsync()
     {
         await using var connection = new NpgsqlConnection(_postgres);
         await connection.OpenAsync();
-        var ids = new HashSet<string>();
-        await using (var command = new NpgsqlCommand($"SELECT event_id FROM {Schema}.clicks", connection))
+        var ids = new List<string>();
+        await using (var command = new NpgsqlCommand($"SELECT coalesce(client_id, replace(event_id::text, '-', '')) FROM {Schema}.clicks", connection))
         await using (var reader = await command.ExecuteReaderAsync())
         {
             while (await reader.ReadAsync())

@@ -20,10 +20,11 @@ public abstract class PipelineTests(ClusterFixture cluster)
 
         var result = await Aggregator(data).Drain();
 
-        Assert.Equal((1000, 1000, 0, 0), (result.Elements, result.Written, result.Duplicates, result.Dead));
+        Assert.Equal((1000, 1000, 0, 0), (result.Elements, result.Written, result.Skipped, result.Dead));
         Assert.Equal(1000 / ChunkSize, result.Chunks);
         Assert.Single(result.Lists);
         var ids = await cluster.Probe.ClickIdsAsync(data.Uid);
+        Assert.Equal(1000, ids.Count);
         Assert.Equal(1000, ids.Distinct().Count());
         Assert.Equal(1000, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
         await AssertNothingLeftAsync(data);
@@ -40,12 +41,12 @@ public abstract class PipelineTests(ClusterFixture cluster)
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, elements);
         await cluster.Probe.InjectFaultAsync(poisonUid);
 
-        await Assert.ThrowsAnyAsync<Exception>(() => Aggregator(data).Drain());
+        await Assert.ThrowsAsync<DrainFailedException>(() => Aggregator(data).Drain());
 
         // Chunks 0-4 committed, chunk 5 failed: its other partitions may have committed, the rest waits in Redis.
-        var pending = await Staging(data).PendingAsync();
-        var privateList = Assert.Single(pending);
-        Assert.Equal(500, privateList.Offset);
+        var left = await PrivateLists(data).AllAsync();
+        var privateList = Assert.Single(left);
+        Assert.Equal(500, privateList.CommittedOffset);
         Assert.Equal(500, await cluster.Redis.ListLengthAsync(privateList.Name));
         var committedBeforeResume = (await cluster.Probe.ClickIdsAsync(data.Uid)).Count;
         Assert.InRange(committedBeforeResume, 500, 599);
@@ -55,49 +56,69 @@ public abstract class PipelineTests(ClusterFixture cluster)
 
         Assert.Equal([privateList.Name], resumed.Lists);
         Assert.Equal(500, resumed.Elements);
-        Assert.Equal(committedBeforeResume - 500, resumed.Duplicates);
-        Assert.Equal(999, (await cluster.Probe.ClickIdsAsync(data.Uid)).Distinct().Count());
+        Assert.Equal(committedBeforeResume - 500, resumed.Skipped);
+        Assert.Equal(999, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
         Assert.Single(await cluster.Probe.ClickIdsAsync(poisonUid));
         Assert.Equal(1000, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
         await AssertNothingLeftAsync(data);
     }
 
     [SkippableFact]
-    public async Task OrphanPrivateList_OfACrashedDrain_IsFinishedByTheNextDrain()
+    public async Task PrivateList_LeftByACrashedDrain_IsFinishedByTheNextDrain()
     {
         cluster.Require();
         var data = new TestData();
         var elements = data.SeedElements(500);
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, elements[..300]);
         // A drain that crashed right after its take-over leaves exactly this behind.
-        var orphan = await Staging(data).TakeOverAsync(DrainTick.Now(TimeProvider.System) - 60_000);
+        var orphan = await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System) - 60_000, DrainTick.Now(TimeProvider.System), ClusterFixture.Partitions);
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, elements[300..]);
 
         var result = await Aggregator(data).Drain();
 
         Assert.NotNull(orphan);
         Assert.Equal(2, result.Lists.Length);
-        Assert.Equal(orphan.Value.Name, result.Lists[0]);
+        Assert.Equal(orphan.Name, result.Lists[0]);
         Assert.Equal((500, 500), (result.Elements, result.Written));
-        Assert.Equal(500, (await cluster.Probe.ClickIdsAsync(data.Uid)).Distinct().Count());
+        Assert.Equal(500, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
         await AssertNothingLeftAsync(data);
     }
 
     [SkippableFact]
-    public async Task ConcurrentDrainTriggers_RunOneDrain()
+    public async Task ConcurrentDrainCalls_NeverOverlap_AndShareOneFollowUp()
     {
         cluster.Require();
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(2000));
         var aggregator = Aggregator(data);
 
-        var results = await Task.WhenAll(aggregator.Drain(), aggregator.Drain());
+        var results = (await Task.WhenAll(aggregator.Drain(), aggregator.Drain(), aggregator.Drain())).OrderBy(r => r.StartedAt).ToArray();
 
-        Assert.Equal(results[0].StartedAt, results[1].StartedAt);
-        Assert.Equal(results[0].Lists, results[1].Lists);
-        Assert.Equal(2000, results[0].Written);
+        // The first call drains; the calls made while it ran wait for the one drain that follows it.
+        Assert.Equal(results[1].StartedAt, results[2].StartedAt);
+        Assert.True(results[1].StartedAt >= results[0].StartedAt + results[0].Duration, "the follow-up overlapped the first drain");
+        Assert.Equal(2000, results[0].Written + results[1].Written);
         Assert.Equal(2000, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
         await AssertNothingLeftAsync(data);
+    }
+
+    [SkippableFact]
+    public async Task Drain_CalledWhileADrainRuns_ReturnsOnlyAfterDrainingWhatWasStagedBeforeTheCall()
+    {
+        cluster.Require();
+        var data = new TestData();
+        var late = new TestData();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(20_000));
+        var aggregator = Aggregator(data);
+        var first = aggregator.Drain();
+        await Poll.UntilAsync(() => aggregator.GetStats(), stats => stats.Draining, TimeSpan.FromSeconds(30));
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, late.SeedElements(10));
+
+        var second = await aggregator.Drain();
+
+        Assert.Equal(10, (await cluster.Probe.ClickIdsAsync(late.Uid)).Count);
+        Assert.True(second.StartedAt >= (await first).StartedAt + (await first).Duration, "the call returned the drain that was running");
+        Assert.Equal(20_000, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
     }
 
     [SkippableFact]
@@ -110,7 +131,7 @@ public abstract class PipelineTests(ClusterFixture cluster)
 
         Assert.Empty(result.Lists);
         Assert.Equal((0, 0, 0), (result.Elements, result.Chunks, result.Written));
-        Assert.False(await cluster.Redis.KeyExistsAsync(Staging(data).Keys.LastTick));
+        Assert.False(await cluster.Redis.KeyExistsAsync(new StagingKeys(data.StagingKey).LastTick));
     }
 
     [SkippableFact]
@@ -124,7 +145,8 @@ public abstract class PipelineTests(ClusterFixture cluster)
 
         var privateList = Assert.Single(result.Lists);
         var ids = (await cluster.Probe.ClickIdsAsync(data.Uid)).Order().ToArray();
-        Assert.Equal(Enumerable.Range(0, 150).Select(i => ClickId.FromPosition(privateList, i)).Order(), ids);
+        var seed = ClickId.SeedOf(privateList);
+        Assert.Equal(Enumerable.Range(0, 150).Select(i => ClickId.Format(ClickId.FromPosition(seed, i))).Order(), ids);
     }
 
     [SkippableFact]
@@ -138,7 +160,7 @@ public abstract class PipelineTests(ClusterFixture cluster)
         var result = await Aggregator(data).Drain();
 
         Assert.Equal((24, 20, 4), (result.Elements, result.Written, result.Dead));
-        var dead = await cluster.Redis.ListRangeAsync(Staging(data).Keys.Dead);
+        var dead = await cluster.Redis.ListRangeAsync(new StagingKeys(data.StagingKey).Dead);
         Assert.Equal(4, dead.Length);
         foreach (var letter in dead)
         {
@@ -182,12 +204,12 @@ public abstract class PipelineTests(ClusterFixture cluster)
 
     private IAggregatorGrain Aggregator(TestData data) => cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey);
 
-    private StagingList Staging(TestData data) => new(cluster.Redis, new StagingKeys(data.StagingKey));
+    private PrivateLists PrivateLists(TestData data) => new(cluster.Redis, new StagingKeys(data.StagingKey));
 
     private async Task AssertNothingLeftAsync(TestData data)
     {
         Assert.False(await cluster.Redis.KeyExistsAsync(data.StagingKey));
-        Assert.Empty(await Staging(data).PendingAsync());
+        Assert.Empty(await PrivateLists(data).AllAsync());
     }
 }
 

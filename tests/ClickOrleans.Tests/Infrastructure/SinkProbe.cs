@@ -10,9 +10,16 @@ public abstract class SinkProbe
 
     public abstract Task<long> MinuteClicksAsync(long pidFrom, long pidTo);
 
-    /// <summary>From now on, a transaction that inserts a click of <paramref name="uid"/> fails.</summary>
+    /// <summary>From now on, a write that inserts a click of <paramref name="uid"/> fails with a server error (not the data's).</summary>
     public abstract Task InjectFaultAsync(long uid);
 
+    /// <summary>What the store's error says when the fault of <see cref="InjectFaultAsync"/> fires.</summary>
+    public abstract string FaultMessage(long uid);
+
+    /// <summary>From now on, the store refuses a click of <paramref name="uid"/> for its data (a trigger's RAISE): one row.</summary>
+    public abstract Task InjectRefusalAsync(long uid);
+
+    /// <summary>Removes what <see cref="InjectFaultAsync"/> or <see cref="InjectRefusalAsync"/> installed for <paramref name="uid"/>.</summary>
     public abstract Task RemoveFaultAsync(long uid);
 }
 
@@ -23,7 +30,7 @@ public sealed class PostgresSinkProbe(string connectionString, string schema) : 
         var ids = new List<string>();
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"SELECT event_id FROM {schema}.clicks WHERE uid = $1", connection)
+        await using var command = new NpgsqlCommand($"SELECT coalesce(client_id, replace(event_id::text, '-', '')) FROM {schema}.clicks WHERE uid = $1", connection)
         {
             Parameters = { new() { Value = uid } },
         };
@@ -39,9 +46,18 @@ public sealed class PostgresSinkProbe(string connectionString, string schema) : 
     public override async Task<long> MinuteClicksAsync(long pidFrom, long pidTo) =>
         await ScalarAsync($"SELECT coalesce(sum(clicks), 0)::bigint FROM {schema}.product_clicks_minute WHERE pid BETWEEN {pidFrom} AND {pidTo}");
 
+    public override string FaultMessage(long uid) => $"injected fault for uid {uid}";
+
     public override Task InjectFaultAsync(long uid) => ExecuteAsync($"""
         CREATE FUNCTION {schema}.fault_{uid}() RETURNS trigger LANGUAGE plpgsql AS
-          $$ BEGIN RAISE EXCEPTION 'injected fault for uid {uid}'; END $$;
+          $$ BEGIN RAISE EXCEPTION 'injected fault for uid {uid}' USING ERRCODE = 'XX000'; END $$;
+        CREATE TRIGGER fault_{uid} BEFORE INSERT ON {schema}.clicks
+          FOR EACH ROW WHEN (NEW.uid = {uid}) EXECUTE FUNCTION {schema}.fault_{uid}();
+        """);
+
+    public override Task InjectRefusalAsync(long uid) => ExecuteAsync($"""
+        CREATE FUNCTION {schema}.fault_{uid}() RETURNS trigger LANGUAGE plpgsql AS
+          $$ BEGIN RAISE EXCEPTION 'injected refusal for uid {uid}'; END $$;
         CREATE TRIGGER fault_{uid} BEFORE INSERT ON {schema}.clicks
           FOR EACH ROW WHEN (NEW.uid = {uid}) EXECUTE FUNCTION {schema}.fault_{uid}();
         """);
@@ -75,7 +91,7 @@ public sealed class SqliteSinkProbe(string path) : SinkProbe
         var ids = new List<string>();
         await using var connection = await OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT event_id FROM clicks WHERE uid = $uid";
+        command.CommandText = "SELECT coalesce(client_id, lower(hex(event_id))) FROM clicks WHERE uid = $uid";
         command.Parameters.AddWithValue("$uid", uid);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
@@ -94,8 +110,14 @@ public sealed class SqliteSinkProbe(string path) : SinkProbe
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    public override string FaultMessage(long uid) => "malformed JSON";
+
+    // A failing function, not RAISE: RAISE is a constraint error, which the sink treats as the data's.
     public override Task InjectFaultAsync(long uid) => ExecuteAsync(
-        $"CREATE TRIGGER fault_{uid} BEFORE INSERT ON clicks WHEN NEW.uid = {uid} BEGIN SELECT RAISE(ABORT, 'injected fault for uid {uid}'); END;");
+        $"CREATE TRIGGER fault_{uid} BEFORE INSERT ON clicks WHEN NEW.uid = {uid} BEGIN SELECT json('injected fault for uid {uid}'); END;");
+
+    public override Task InjectRefusalAsync(long uid) => ExecuteAsync(
+        $"CREATE TRIGGER fault_{uid} BEFORE INSERT ON clicks WHEN NEW.uid = {uid} BEGIN SELECT RAISE(ABORT, 'injected refusal for uid {uid}'); END;");
 
     public override Task RemoveFaultAsync(long uid) => ExecuteAsync($"DROP TRIGGER fault_{uid};");
 

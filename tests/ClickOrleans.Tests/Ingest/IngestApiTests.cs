@@ -42,11 +42,11 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
 
         Assert.Equal(HttpStatusCode.OK, drain.StatusCode);
         var result = await drain.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(207, result.GetProperty("elements").GetInt64());
+        // The retry within the idempotency window was answered 202 and staged nothing.
+        Assert.Equal(206, result.GetProperty("elements").GetInt64());
         Assert.Equal(206, result.GetProperty("written").GetInt64());
-        Assert.Equal(1, result.GetProperty("duplicates").GetInt64());
         var ids = await cluster.Probe.ClickIdsAsync(data.Uid);
-        Assert.Equal(206, ids.Distinct().Count());
+        Assert.Equal(206, ids.Count);
         Assert.Single(ids, id => id == retried.id);
         Assert.Equal(206, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
     }

@@ -12,7 +12,8 @@ namespace ClickOrleans.Tests.Ingest;
 public sealed class ParserFuzzTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
-    private static readonly ClickValidator Validator = new(Now, new IngestOptions());
+    private static readonly ClickValidator Validator = new(Now, new IngestOptions(), new StagingOptions());
+    private static readonly ElementContext Context = new(ClickId.SeedOf("{product-click-staging}:private:1"), Now.ToUnixTimeMilliseconds(), Now.AddMinutes(5).ToUnixTimeMilliseconds());
 
     private static readonly Gen<string> Number = Gen.OneOf(
         Gen.Long.Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
@@ -80,10 +81,12 @@ public sealed class ParserFuzzTests
     {
         AnyBody.Sample(element =>
         {
-            if (StagedElement.TryParse(element, "product-click-1", 7, Now.ToUnixTimeMilliseconds(), out var click, out var error))
+            if (StagedElement.TryParse(element, Context, 7, out var click, out var error))
             {
                 Assert.Null(error);
-                AssertObeysTheRules(click);
+                Assert.True(click.Uid >= 0 && click.Pid >= 0);
+                Assert.InRange(click.TimestampMs, ClickRules.EarliestTimestampMs, Context.LatestTimestampMs);
+                Assert.True(click.ClientId is null || ClickRules.IsValidId(click.ClientId));
             }
             else
             {
@@ -109,6 +112,6 @@ public sealed class ParserFuzzTests
     private static void AssertObeysTheRules(Click click)
     {
         Assert.True(click.Uid >= 0 && click.Pid >= 0);
-        Assert.True(ClickId.IsValid(click.Id));
+        Assert.True(ClickRules.IsValidId(click.Id));
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ClickOrleans.Staging;
 using ClickOrleans.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -45,7 +46,7 @@ public sealed class DeadLetterApiTests(SqliteClusterFixture cluster)
 
         Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
         Assert.Equal(4, (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayed").GetInt32());
-        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey + "-dead"));
+        Assert.Equal(0, await cluster.Redis.ListLengthAsync(new StagingKeys(data.StagingKey).Dead));
         var staged = await cluster.Redis.ListRangeAsync(data.StagingKey);
         Assert.Equal(Poison.Reverse(), staged);
         var again = await Aggregator(data).Drain();
@@ -64,7 +65,7 @@ public sealed class DeadLetterApiTests(SqliteClusterFixture cluster)
         var purge = await http.DeleteAsync("/admin/dead-letters");
 
         Assert.Equal(4, (await purge.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("purged").GetInt64());
-        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey + "-dead"));
+        Assert.Equal(0, await cluster.Redis.ListLengthAsync(new StagingKeys(data.StagingKey).Dead));
         Assert.Equal(0, (await Aggregator(data).GetStats()).DeadLetters);
     }
 

@@ -64,9 +64,9 @@ public sealed class FlushBySizeTests(SqliteClusterFixture cluster)
 
         Assert.Equal(3000, written);
         Assert.Equal(3000, stats.Totals.Written);
-        Assert.Equal(0, stats.Totals.Duplicates);
+        Assert.Equal(0, stats.Totals.Skipped);
         Assert.InRange(stats.Totals.Drains, 1, 10);
-        Assert.Empty(stats.Pending);
+        Assert.Empty(stats.PrivateLists);
         Assert.Equal(0, stats.Backlog);
     }
 

@@ -11,14 +11,15 @@ namespace ClickOrleans.Tests.Operations;
 public sealed class OperatorEndpointsTests(SqliteClusterFixture cluster)
 {
     [Fact]
-    public async Task Stats_ReportBacklogPendingDeadLettersTotalsAndLag()
+    public async Task Stats_ReportBacklogPrivateListsDeadLettersTotalsAndLag()
     {
         var data = new TestData();
         var now = DateTimeOffset.UtcNow;
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, [.. Elements(data, 3, now.AddMinutes(-2)), "garbage"]);
         var first = await Aggregator(data).Drain();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, Elements(data, 100, now.AddMinutes(-5)));
-        var orphan = await new StagingList(cluster.Redis, new StagingKeys(data.StagingKey)).TakeOverAsync(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var left = await new PrivateLists(cluster.Redis, new StagingKeys(data.StagingKey))
+            .TakeOverAsync(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ClusterFixture.Partitions);
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, Elements(data, 40, now.AddMinutes(-1)));
         await using var api = Api(data);
         using var http = api.CreateClient();
@@ -26,9 +27,9 @@ public sealed class OperatorEndpointsTests(SqliteClusterFixture cluster)
         var stats = await http.GetFromJsonAsync<JsonElement>("/stats");
 
         Assert.Equal(40, stats.GetProperty("backlog").GetInt64());
-        var pending = Assert.Single(stats.GetProperty("pending").EnumerateArray());
-        Assert.Equal(orphan!.Value.Name, pending.GetProperty("name").GetString());
-        Assert.Equal((0, 100), (pending.GetProperty("committed").GetInt64(), pending.GetProperty("remaining").GetInt64()));
+        var privateList = Assert.Single(stats.GetProperty("privateLists").EnumerateArray());
+        Assert.Equal(left!.Name, privateList.GetProperty("name").GetString());
+        Assert.Equal((0, 100), (privateList.GetProperty("committed").GetInt64(), privateList.GetProperty("remaining").GetInt64()));
         Assert.Equal(1, stats.GetProperty("deadLetters").GetInt64());
         var totals = stats.GetProperty("totals");
         Assert.Equal((1, 4, 3, 1), (totals.GetProperty("drains").GetInt64(), totals.GetProperty("elements").GetInt64(),

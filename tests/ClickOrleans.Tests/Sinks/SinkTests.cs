@@ -1,10 +1,11 @@
+using ClickOrleans.Staging;
 using ClickOrleans.Tests.Infrastructure;
 
 namespace ClickOrleans.Tests.Sinks;
 
 /// <summary>
-/// A sink partition given the same events again, as after a crash between the sink's commit and Redis':
-/// it keeps each event once and counts it in the rollups once. Run once per sink.
+/// A sink partition given the same clicks again, as after a crash between the sink's commit and Redis', or by a
+/// stale drain: its progress mark makes it write each click once and count it in the rollups once. Run once per sink.
 /// </summary>
 public abstract class SinkTests(ClusterFixture cluster)
 {
@@ -13,52 +14,102 @@ public abstract class SinkTests(ClusterFixture cluster)
     {
         cluster.Require();
         var data = new TestData();
-        var batch = Clicks(data, 0, 100);
+        var batch = Batch(data, 0, 0, 100);
 
-        var first = await Sink().Write(new ClickBatch(batch));
-        var second = await Sink().Write(new ClickBatch(batch));
+        var first = await Sink().Write(batch);
+        var second = await Sink().Write(batch);
 
-        Assert.Equal(new SinkResult(100, 0), first);
-        Assert.Equal(new SinkResult(0, 100), second);
+        Assert.Equal((100, 0), (first.Written, first.Skipped));
+        Assert.Equal((0, 100), (second.Written, second.Skipped));
         Assert.Equal(100, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
         Assert.Equal(100, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
     }
 
     [SkippableFact]
-    public async Task OverlappingBatch_AddsOnlyTheNewEvents()
+    public async Task OverlappingBatch_OfAnotherChunkSize_WritesOnlyWhatIsAboveTheMark()
     {
         cluster.Require();
         var data = new TestData();
-        await Sink().Write(new ClickBatch(Clicks(data, 0, 60)));
+        await Sink().Write(Batch(data, 0, 0, 60));
 
-        var overlapping = await Sink().Write(new ClickBatch(Clicks(data, 40, 100)));
+        var overlapping = await Sink().Write(Batch(data, 0, 40, 100));
 
-        Assert.Equal(new SinkResult(40, 20), overlapping);
-        Assert.Equal(100, (await cluster.Probe.ClickIdsAsync(data.Uid)).Distinct().Count());
+        Assert.Equal((40, 20), (overlapping.Written, overlapping.Skipped));
+        Assert.Equal(100, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
         Assert.Equal(100, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
     }
 
     [SkippableFact]
-    public async Task EventRepeatedWithinABatch_IsWrittenOnce()
+    public async Task EachPartition_HasAMarkOfItsOwn()
     {
         cluster.Require();
         var data = new TestData();
-        var clicks = Clicks(data, 0, 10);
+        await Sink().Write(Batch(data, 0, 0, 50));
 
-        var result = await Sink().Write(new ClickBatch([.. clicks, clicks[3], clicks[7]]));
+        var other = await Sink().Write(Batch(data, 1, 0, 50, uidOffset: 1));
 
-        Assert.Equal(new SinkResult(10, 2), result);
-        Assert.Equal(10, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
-        Assert.Equal(10, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
+        Assert.Equal((50, 0), (other.Written, other.Skipped));
+        Assert.Equal(50, (await cluster.Probe.ClickIdsAsync(data.Uid + 1)).Count);
+    }
+
+    [SkippableFact]
+    public async Task RefusedClick_IsLeftOut_AndReportedAgainWhenItsBatchIsReplayed()
+    {
+        cluster.Require();
+        var data = new TestData();
+        var refusedUid = data.Uid + 1;
+        var clicks = Batch(data, 0, 0, 100).Clicks;
+        clicks[37] = clicks[37] with { Uid = refusedUid };
+        var batch = new SinkBatch(PrivateList(data), 0, 0, 100, clicks);
+        await cluster.Probe.InjectRefusalAsync(refusedUid);
+        try
+        {
+            var first = await Sink().Write(batch);
+            var replay = await Sink().Write(batch);
+
+            Assert.Equal((99, 0), (first.Written, first.Skipped));
+            var refused = Assert.Single(first.Refused);
+            Assert.Equal(37, refused.Position);
+            Assert.Contains($"injected refusal for uid {refusedUid}", refused.Reason);
+            Assert.Equal((0, 99), (replay.Written, replay.Skipped));
+            Assert.Equal(refused, Assert.Single(replay.Refused));
+            Assert.Equal(99, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
+            Assert.Empty(await cluster.Probe.ClickIdsAsync(refusedUid));
+            Assert.Equal(99, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
+        }
+        finally
+        {
+            await cluster.Probe.RemoveFaultAsync(refusedUid);
+        }
+    }
+
+    [SkippableFact]
+    public async Task CompletedList_IsSkippedWhole_EvenWhereNoMarkReached()
+    {
+        cluster.Require();
+        var data = new TestData();
+        await Sink().Write(Batch(data, 0, 0, 50));
+        await Sink().Complete(PrivateList(data));
+
+        var stale = await Sink().Write(Batch(data, 0, 50, 100));
+
+        Assert.Equal((0, 50), (stale.Written, stale.Skipped));
+        Assert.Equal(50, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
     }
 
     private static readonly long ClickedAt = DateTimeOffset.Parse("2026-11-27T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
 
     private ISinkGrain Sink() => cluster.Grains.GetGrain<ISinkGrain>(0);
 
-    private static Click[] Clicks(TestData data, int from, int to)
+    private static string PrivateList(TestData data) => new StagingKeys(data.StagingKey).PrivateList(1).ToString();
+
+    /// <summary>Clicks at positions [from, to) of the test's private list, as one partition's batch of the chunk [from, to).</summary>
+    private static SinkBatch Batch(TestData data, int partition, int from, int to, int uidOffset = 0)
     {
-        return [.. Enumerable.Range(from, to - from).Select(i => new Click($"{data.StagingKey}:{i}", data.Uid, data.Pid(i), ClickedAt + i))];
+        var seed = ClickId.SeedOf(PrivateList(data));
+        StagedClick[] clicks = [.. Enumerable.Range(from, to - from)
+            .Select(i => new StagedClick(i, ClickId.FromPosition(seed, i), null, data.Uid + uidOffset, data.Pid(i), ClickedAt + i))];
+        return new SinkBatch(PrivateList(data), partition, from, to, clicks);
     }
 }
 

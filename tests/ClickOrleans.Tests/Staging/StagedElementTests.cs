@@ -6,22 +6,33 @@ namespace ClickOrleans.Tests.Staging;
 
 public sealed class StagedElementTests
 {
-    private const string PrivateList = "product-click-1764000000000";
-    private const long DrainTime = 1_764_000_000_123;
+    private const string PrivateList = "{product-click-staging}:private:1764000000000";
+    private const long TakenOverAt = 1_764_000_000_123;
+    private static readonly long Latest = TakenOverAt + 300_000;
+    private static readonly ElementContext Context = new(ClickId.SeedOf(PrivateList), TakenOverAt, Latest);
 
     [Fact]
-    public void WrittenElement_ParsesBackToTheSameClick()
+    public void ApiElement_ParsesBackToTheSameClick_WithItsUuidAsTheEventId()
     {
-        var click = new Click("0195f3c4-id", 42, 7, 1_764_000_000_000);
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            StagedElement.Write(writer, click);
-        }
+        var id = ClickId.New();
+        var written = Write(new Click(id, 42, 7, 1_764_000_000_000));
 
-        Assert.Equal("""{"id":"0195f3c4-id","uid":42,"pid":7,"ts":1764000000000}""", Encoding.UTF8.GetString(buffer.ToArray()));
-        Assert.True(Parse(buffer.ToArray(), out var parsed, out _));
-        Assert.Equal(click, parsed);
+        Assert.Equal($$"""{"id":"{{id}}","uid":42,"pid":7,"ts":1764000000000}""", written);
+        Assert.True(Parse(written, out var parsed, out var error), error);
+        Assert.Equal(new StagedClick(5, Guid.ParseExact(id, "N"), null, 42, 7, 1_764_000_000_000), parsed);
+        Assert.Equal(id, ClickId.Format(parsed.EventId));
+    }
+
+    [Theory]
+    [InlineData("order-17/click-2")]
+    [InlineData("0195F3C4AAAABBBBCCCCDDDDEEEEFFFF")] // upper case: the client's own text, kept as given
+    [InlineData("héllo-ü-€-𝄞")]
+    public void ClientGivenId_IsKeptAsGiven_AndHashedIntoTheEventId(string id)
+    {
+        Assert.True(Parse(Write(new Click(id, 1, 2, TakenOverAt)), out var click, out var error), error);
+
+        Assert.Equal(id, click.ClientId);
+        Assert.Equal(ClickId.FromClientId(id), click.EventId);
     }
 
     [Theory]
@@ -30,11 +41,11 @@ public sealed class StagedElementTests
     [InlineData("""{"uid":"1","pid":"2"}""", 1, 2)]
     [InlineData("""{"uid":1,"pid":2,"extra":{"nested":[1,2,3]}}""", 1, 2)]
     [InlineData(""" { "uid" : 9223372036854775807 , "pid" : 0 } """, long.MaxValue, 0)]
-    public void SeedFormat_GetsAnIdFromItsPlace_AndTheDrainsTime(string element, long uid, long pid)
+    public void SeedFormat_GetsAnIdFromItsPlace_AndTheTakeOverTime(string element, long uid, long pid)
     {
         Assert.True(Parse(element, out var click, out var error), error);
 
-        Assert.Equal(new Click($"{PrivateList}:5", uid, pid, DrainTime), click);
+        Assert.Equal(new StagedClick(5, ClickId.FromPosition(ClickId.SeedOf(PrivateList), 5), null, uid, pid, TakenOverAt), click);
     }
 
     [Theory]
@@ -51,15 +62,34 @@ public sealed class StagedElementTests
     [InlineData("""{"uid":1.5,"pid":2}""", "uid must be")]
     [InlineData("""{"uid":1,"pid":"2x"}""", "pid must be")]
     [InlineData("""{"uid":1,"pid":99999999999999999999}""", "pid must be")]
+    [InlineData("""{"uid":1,"pid":-9223372036854775808}""", "pid must be")]
     [InlineData("""{"uid":1,"pid":true}""", "pid must be")]
+    [InlineData("""{"uid":null,"pid":2}""", "uid must be")]
     [InlineData("""{"uid":1,"pid":2,"id":""}""", "id must be")]
     [InlineData("""{"uid":1,"pid":2,"id":7}""", "id must be")]
     [InlineData("""{"uid":1,"pid":2,"id":"a\u0001b"}""", "id must be")]
+    [InlineData("""{"uid":1,"pid":2,"id":"a\u0000b"}""", "id must be")]
+    [InlineData("""{"uid":1,"pid":2,"id":"lone \ud800 surrogate"}""", "id must be")]
+    [InlineData("""{"uid":1,"pid":2,"id":"0123456789012345678901234567890123456789012345678901234567890123456789"}""", "id must be")]
     [InlineData("""{"uid":1,"pid":2,"ts":"2026-11-27"}""", "ts must be")]
+    [InlineData("""{"uid":1,"pid":2,"ts":1.5e12}""", "ts must be")]
+    [InlineData("""{"uid":1,"pid":2,"ts":1000000000000000000}""", "ts must lie")]
+    [InlineData("""{"uid":1,"pid":2,"ts":-1}""", "ts must lie")]
+    [InlineData("""{"uid":1,"pid":2,"ts":-62135596800001}""", "ts must lie")]
+    [InlineData("""{"uid":1,"pid":2,"ts":9223372036854775807}""", "ts must lie")]
     public void BadElement_IsRejectedWithAReason(string element, string reason)
     {
         Assert.False(Parse(element, out _, out var error));
         Assert.StartsWith(reason, error);
+    }
+
+    [Fact]
+    public void Timestamp_IsAcceptedUpToTheClockSkewAfterTheTakeOver_AndNoFurther()
+    {
+        Assert.True(Parse($$"""{"uid":1,"pid":2,"ts":{{Latest}}}""", out var click, out _));
+        Assert.Equal(Latest, click.TimestampMs);
+        Assert.False(Parse($$"""{"uid":1,"pid":2,"ts":{{Latest + 1}}}""", out _, out _));
+        Assert.True(Parse("""{"uid":1,"pid":2,"ts":0}""", out _, out _));
     }
 
     [Fact]
@@ -72,7 +102,7 @@ public sealed class StagedElementTests
     }
 
     [Fact]
-    public void InvalidUtf8_IsRejectedNotThrown()
+    public void InvalidUtf8InTheId_IsRejectedNotThrown()
     {
         byte[] element = [.. "{\"uid\":1,\"pid\":2,\"id\":\""u8, 0xC3, 0x28, .. "\"}"u8];
 
@@ -80,9 +110,30 @@ public sealed class StagedElementTests
         Assert.NotNull(error);
     }
 
-    private static bool Parse(string element, out Click click, out string? error) =>
+    [Fact]
+    public void DeadLetter_OfInvalidUtf8_KeepsTheExactBytes()
+    {
+        byte[] element = [0x7B, 0xC3, 0x28, 0xFF, 0x7D];
+
+        var letter = DeadLetter.Read(DeadLetter.Of("not JSON", PrivateList, 3, element).ToRedisValue());
+
+        Assert.Equal(element, (byte[])letter.ElementValue!);
+    }
+
+    private static string Write(Click click)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            StagedElement.Write(writer, click);
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static bool Parse(string element, out StagedClick click, out string? error) =>
         Parse(Encoding.UTF8.GetBytes(element), out click, out error);
 
-    private static bool Parse(byte[] element, out Click click, out string? error) =>
-        StagedElement.TryParse(element, PrivateList, position: 5, DrainTime, out click, out error);
+    private static bool Parse(byte[] element, out StagedClick click, out string? error) =>
+        StagedElement.TryParse(element, Context, position: 5, out click, out error);
 }

@@ -1,8 +1,9 @@
-using ClickOrleans.Sinks;
+using ClickOrleans.Queries;
+using ClickOrleans.Staging;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
-namespace ClickOrleans.Queries;
+namespace ClickOrleans.Sinks.Sqlite;
 
 /// <summary>Reads the embedded SQLite file on connections of its own: WAL lets them run beside the writer.</summary>
 public sealed class SqliteClickQueries(IOptions<SqliteSinkOptions> options) : IClickQueries
@@ -29,9 +30,12 @@ public sealed class SqliteClickQueries(IOptions<SqliteSinkOptions> options) : IC
 
     public Task<UserClick[]> UserClicksAsync(long uid, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken) =>
         ReadAllAsync(
-            "SELECT event_id, pid, ts FROM clicks WHERE uid = $1 AND ts >= $2 AND ts < $3 ORDER BY ts DESC, event_id DESC LIMIT $4",
+            "SELECT event_id, client_id, pid, ts FROM clicks WHERE uid = $1 AND ts >= $2 AND ts < $3 ORDER BY ts DESC, event_id DESC LIMIT $4",
             [uid, from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), limit],
-            reader => new UserClick(reader.GetString(0), reader.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2))),
+            reader => new UserClick(
+                reader.IsDBNull(1) ? ClickId.Format(new Guid(reader.GetFieldValue<byte[]>(0), bigEndian: true)) : reader.GetString(1),
+                reader.GetInt64(2),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))),
             cancellationToken);
 
     private async Task<T[]> ReadAllAsync<T>(string sql, object[] parameters, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)

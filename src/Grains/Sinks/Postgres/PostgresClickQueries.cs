@@ -1,9 +1,11 @@
-using ClickOrleans.Sinks;
+using ClickOrleans.Queries;
+using ClickOrleans.Staging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace ClickOrleans.Queries;
+namespace ClickOrleans.Sinks.Postgres;
 
+/// <summary>The query API's reads of the PostgreSQL sink.</summary>
 public sealed class PostgresClickQueries(NpgsqlDataSource dataSource, IOptions<PostgresSinkOptions> options) : IClickQueries
 {
     private readonly string _schema = options.Value.Schema;
@@ -35,14 +37,15 @@ public sealed class PostgresClickQueries(NpgsqlDataSource dataSource, IOptions<P
     public async Task<UserClick[]> UserClicksAsync(long uid, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
-            SELECT event_id, pid, ts FROM {_schema}.clicks
+            SELECT event_id, client_id, pid, ts FROM {_schema}.clicks
             WHERE uid = $1 AND ts >= $2 AND ts < $3 ORDER BY ts DESC, event_id DESC LIMIT $4
             """);
         command.Parameters.Add(new() { Value = uid });
         command.Parameters.Add(new() { Value = from });
         command.Parameters.Add(new() { Value = to });
         command.Parameters.Add(new() { Value = limit });
-        return await ReadAllAsync(command, reader => new UserClick(reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2)), cancellationToken);
+        return await ReadAllAsync(command, reader => new UserClick(
+            reader.IsDBNull(1) ? ClickId.Format(reader.GetGuid(0)) : reader.GetString(1), reader.GetInt64(2), reader.GetFieldValue<DateTimeOffset>(3)), cancellationToken);
     }
 
     private static async Task<T[]> ReadAllAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)

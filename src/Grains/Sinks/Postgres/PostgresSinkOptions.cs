@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace ClickOrleans.Sinks;
+namespace ClickOrleans.Sinks.Postgres;
 
 /// <summary>The PostgreSQL sink; the connection string is <c>ConnectionStrings:Postgres</c>.</summary>
 public sealed class PostgresSinkOptions

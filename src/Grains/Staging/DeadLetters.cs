@@ -2,12 +2,13 @@ using StackExchange.Redis;
 
 namespace ClickOrleans.Staging;
 
-public sealed partial class StagingList
+/// <summary>The dead-letter list of one staging list: what no drain could write, for an operator to read, replay or purge.</summary>
+public sealed class DeadLetters(IDatabase redis, StagingKeys keys)
 {
-    public Task<long> DeadLetterCountAsync() => redis.ListLengthAsync(keys.Dead);
+    public Task<long> CountAsync() => redis.ListLengthAsync(keys.Dead);
 
     /// <summary>Up to <paramref name="limit"/> of the oldest dead letters, oldest first.</summary>
-    public async Task<DeadLetter[]> ReadDeadLettersAsync(int limit)
+    public async Task<DeadLetter[]> ReadAsync(int limit)
     {
         var newestFirst = await redis.ListRangeAsync(keys.Dead, -limit, -1);
         var letters = new DeadLetter[newestFirst.Length];
@@ -24,7 +25,7 @@ public sealed partial class StagingList
     /// in one transaction with their removal, for after the producer that pushed them was fixed.
     /// </summary>
     /// <exception cref="StagingConflictException">Another replay or purge changed the dead letters meanwhile.</exception>
-    public async Task<int> ReplayDeadLettersAsync(int limit)
+    public async Task<int> ReplayAsync(int limit)
     {
         var newestFirst = await redis.ListRangeAsync(keys.Dead, -limit, -1);
         if (newestFirst.Length == 0)
@@ -35,7 +36,7 @@ public sealed partial class StagingList
         var oldestFirst = new RedisValue[newestFirst.Length];
         for (var i = 0; i < oldestFirst.Length; i++)
         {
-            oldestFirst[i] = DeadLetter.Read(newestFirst[^(i + 1)]).Element;
+            oldestFirst[i] = DeadLetter.Read(newestFirst[^(i + 1)]).ElementValue;
         }
 
         var transaction = redis.CreateTransaction();
@@ -52,7 +53,7 @@ public sealed partial class StagingList
     }
 
     /// <summary>Deletes every dead letter; returns how many there were.</summary>
-    public async Task<long> PurgeDeadLettersAsync()
+    public async Task<long> PurgeAsync()
     {
         var transaction = redis.CreateTransaction();
         var count = transaction.ListLengthAsync(keys.Dead);

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace ClickOrleans.Sinks;
+namespace ClickOrleans.Sinks.Sqlite;
 
 /// <summary>The embedded SQLite sink, used when no PostgreSQL connection string is configured.</summary>
 public sealed class SqliteSinkOptions

@@ -1,0 +1,225 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace ClickOrleans.Sinks.Postgres;
+
+/// <summary>
+/// The PostgreSQL sink. One transaction per partition write: lock the partition's progress mark, binary COPY the
+/// clicks above it into <c>clicks</c>, upsert their per-minute counts, move the mark. Writers of the same private list
+/// and partition queue on the mark's row lock; a replay finds the mark past its clicks and writes nothing twice.
+/// </summary>
+public sealed class PostgresClickSink : IClickSink
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _schema;
+    private readonly string _lockProgress;
+    private readonly string _readRefused;
+    private readonly string _copy;
+    private readonly string _addToRollups;
+    private readonly string _moveMark;
+    private readonly string _recordRefused;
+    private readonly string[] _complete;
+
+    public PostgresClickSink(NpgsqlDataSource dataSource, IOptions<PostgresSinkOptions> options)
+    {
+        _dataSource = dataSource;
+        var schema = _schema = options.Value.Schema;
+        // The no-op update takes the row lock whether the row is new or not.
+        _lockProgress = $"""
+            INSERT INTO {schema}.drain_progress AS p (private_list, partition, committed_to) VALUES ($1, $2, 0)
+            ON CONFLICT (private_list, partition) DO UPDATE SET committed_to = p.committed_to
+            RETURNING committed_to, completed_at IS NOT NULL
+            """;
+        _readRefused = $"SELECT position, reason FROM {schema}.drain_refused WHERE private_list = $1 AND partition = $2 AND position >= $3 AND position < $4";
+        _copy = $"COPY {schema}.clicks {ClickCopyRows.Columns} FROM STDIN (FORMAT BINARY)";
+        _addToRollups = $"""
+            INSERT INTO {schema}.product_clicks_minute AS m (pid, minute, clicks)
+            SELECT pid, to_timestamp(minute_ms / 1000.0), clicks FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r (pid, minute_ms, clicks)
+            ON CONFLICT (pid, minute) DO UPDATE SET clicks = m.clicks + EXCLUDED.clicks
+            """;
+        _moveMark = $"UPDATE {schema}.drain_progress SET committed_to = $3 WHERE private_list = $1 AND partition = $2";
+        _recordRefused = $"""
+            INSERT INTO {schema}.drain_refused (private_list, partition, position, reason)
+            SELECT $1, $2, position, reason FROM unnest($3::bigint[], $4::text[]) AS r (position, reason)
+            """;
+        // Marks of lists completed a week ago go: no stale drain outlives a week.
+        _complete =
+        [
+            $"UPDATE {schema}.drain_progress SET completed_at = now() WHERE private_list = $1 AND completed_at IS NULL",
+            $"DELETE FROM {schema}.drain_refused WHERE private_list = $1",
+            $"DELETE FROM {schema}.drain_progress WHERE completed_at < now() - interval '7 days'",
+        ];
+    }
+
+    public Task MigrateAsync(CancellationToken cancellationToken) => PostgresSchema.MigrateAsync(_dataSource, _schema, cancellationToken);
+
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT 1");
+        await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    /// <remarks>
+    /// The whole batch goes in one COPY. When PostgreSQL refuses it for its data, the transaction is rolled back and the
+    /// write starts over isolating the refused clicks: halves of the batch are copied under savepoints, recursively,
+    /// until each refused click stands alone.
+    /// </remarks>
+    public async Task<SinkResult> WriteAsync(SinkBatch batch, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return await WriteAsync(connection, batch, isolateRefused: false, cancellationToken);
+        }
+        catch (PostgresException e) when (IsDataError(e))
+        {
+            return await WriteAsync(connection, batch, isolateRefused: true, cancellationToken);
+        }
+    }
+
+    public async Task CompleteAsync(string privateList, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var complete = new NpgsqlBatch(connection);
+        complete.BatchCommands.Add(Command(_complete[0], new NpgsqlParameter<string> { TypedValue = privateList }));
+        complete.BatchCommands.Add(Command(_complete[1], new NpgsqlParameter<string> { TypedValue = privateList }));
+        complete.BatchCommands.Add(Command(_complete[2]));
+        await complete.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public bool IsTransient(Exception exception) => exception is NpgsqlException { IsTransient: true } or TimeoutException;
+
+    // Errors about a row's values: a failed constraint (class 23), a bad value (class 22), a trigger's RAISE (P0001).
+    private static bool IsDataError(PostgresException e) =>
+        e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("23", StringComparison.Ordinal) || e.SqlState == "P0001";
+
+    private async Task<SinkResult> WriteAsync(NpgsqlConnection connection, SinkBatch batch, bool isolateRefused, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var progress = await LockProgressAsync(connection, transaction, batch, cancellationToken);
+        var unwritten = progress.Unwritten(batch.Clicks);
+        var refusedBefore = progress.Skips(batch) ? await ReadRefusedAsync(connection, transaction, batch, progress, cancellationToken) : [];
+        var refused = new List<RefusedClick>();
+        if (unwritten.Count > 0)
+        {
+            if (isolateRefused)
+            {
+                await CopyIsolatingAsync(connection, transaction, unwritten, refused, cancellationToken);
+            }
+            else
+            {
+                await CopyAsync(connection, unwritten, cancellationToken);
+            }
+
+            await FinishAsync(connection, transaction, batch, unwritten, refused, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return PartitionProgress.Result(batch, unwritten.Count, refused, refusedBefore);
+    }
+
+    private async Task<PartitionProgress> LockProgressAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, SinkBatch batch, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(_lockProgress, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.PrivateList });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batch.Partition });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new PartitionProgress(reader.GetInt64(0), reader.GetBoolean(1));
+    }
+
+    private async Task<List<RefusedClick>> ReadRefusedAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, SinkBatch batch, PartitionProgress progress, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(_readRefused, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.PrivateList });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batch.Partition });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.ChunkStart });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = Math.Min(batch.ChunkEnd, progress.CommittedTo) });
+        var refused = new List<RefusedClick>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            refused.Add(new RefusedClick(reader.GetInt64(0), reader.GetString(1)));
+        }
+
+        return refused;
+    }
+
+    private async Task CopyAsync(NpgsqlConnection connection, ArraySegment<StagedClick> clicks, CancellationToken cancellationToken)
+    {
+        using var rows = new ClickCopyRows(clicks);
+        await using var copy = await connection.BeginRawBinaryCopyAsync(_copy, cancellationToken);
+        await copy.WriteAsync(rows.Data, cancellationToken);
+    }
+
+    private async Task CopyIsolatingAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, ArraySegment<StagedClick> clicks, List<RefusedClick> refused, CancellationToken cancellationToken)
+    {
+        const string savepoint = "isolate";
+        await transaction.SaveAsync(savepoint, cancellationToken);
+        try
+        {
+            await CopyAsync(connection, clicks, cancellationToken);
+            await transaction.ReleaseAsync(savepoint, cancellationToken);
+        }
+        catch (PostgresException e) when (IsDataError(e))
+        {
+            await transaction.RollbackAsync(savepoint, cancellationToken);
+            await transaction.ReleaseAsync(savepoint, cancellationToken);
+            if (clicks.Count == 1)
+            {
+                refused.Add(new RefusedClick(clicks[0].Position, $"{e.SqlState}: {e.MessageText}"));
+                return;
+            }
+
+            var half = clicks.Count / 2;
+            await CopyIsolatingAsync(connection, transaction, clicks[..half], refused, cancellationToken);
+            await CopyIsolatingAsync(connection, transaction, clicks[half..], refused, cancellationToken);
+        }
+    }
+
+    /// <summary>The rollups of what was written, the new mark and the refused clicks: one round trip.</summary>
+    private async Task FinishAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, SinkBatch batch, ArraySegment<StagedClick> tried,
+        List<RefusedClick> refused, CancellationToken cancellationToken)
+    {
+        var counts = new MinuteCounts();
+        var refusedPositions = refused.Select(r => r.Position).ToHashSet();
+        foreach (var click in tried)
+        {
+            if (refusedPositions.Count == 0 || !refusedPositions.Contains(click.Position))
+            {
+                counts.Add(click);
+            }
+        }
+
+        await using var finish = new NpgsqlBatch(connection, transaction);
+        if (counts.Count > 0)
+        {
+            var (pids, minutes, clicks) = counts.Ordered();
+            finish.BatchCommands.Add(Command(_addToRollups, new NpgsqlParameter<long[]> { TypedValue = pids },
+                new NpgsqlParameter<long[]> { TypedValue = minutes }, new NpgsqlParameter<long[]> { TypedValue = clicks }));
+        }
+
+        finish.BatchCommands.Add(Command(_moveMark, new NpgsqlParameter<string> { TypedValue = batch.PrivateList },
+            new NpgsqlParameter<int> { TypedValue = batch.Partition }, new NpgsqlParameter<long> { TypedValue = batch.ChunkEnd }));
+        if (refused.Count > 0)
+        {
+            finish.BatchCommands.Add(Command(_recordRefused, new NpgsqlParameter<string> { TypedValue = batch.PrivateList },
+                new NpgsqlParameter<int> { TypedValue = batch.Partition },
+                new NpgsqlParameter<long[]> { TypedValue = [.. refused.Select(r => r.Position)] },
+                new NpgsqlParameter<string[]> { TypedValue = [.. refused.Select(r => r.Reason)] }));
+        }
+
+        await finish.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+}

@@ -1,0 +1,37 @@
+using ClickOrleans.Drain;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+
+namespace ClickOrleans.Sinks;
+
+/// <summary>
+/// The retry of sink writes: transient store errors (<see cref="IClickSink.IsTransient"/>) are retried
+/// <c>Clicks:SinkRetries</c> times, waiting <c>Clicks:SinkRetryDelay</c> and doubling with jitter up to 10 s, before the
+/// drain gives up and leaves the private list for the next drain. Writes are idempotent (progress marks), so a retry
+/// after a commit whose answer was lost writes nothing twice.
+/// </summary>
+public static class SinkRetry
+{
+    public const string Name = "clickorleans-sink";
+
+    public static IServiceCollection AddSinkRetry(this IServiceCollection services)
+    {
+        services.AddResiliencePipeline(Name, (pipeline, context) =>
+        {
+            var options = context.ServiceProvider.GetRequiredService<IOptions<DrainOptions>>().Value;
+            var sink = context.ServiceProvider.GetRequiredService<IClickSink>();
+            pipeline.AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(sink.IsTransient),
+                MaxRetryAttempts = options.SinkRetries,
+                Delay = options.SinkRetryDelay,
+                MaxDelay = TimeSpan.FromSeconds(10),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+            });
+        });
+        return services;
+    }
+}

@@ -1,0 +1,248 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace ClickOrleans.Sinks.Sqlite;
+
+/// <summary>
+/// The embedded sink: one SQLite file in WAL mode, written by one writer at a time with prepared statements.
+/// <c>ts</c> and <c>minute</c> are stored as Unix milliseconds (UTC), event ids as 16-byte blobs.
+/// </summary>
+public sealed class SqliteClickSink : IClickSink, IDisposable
+{
+    // synchronous=FULL: a commit the drain has been told about must survive a power loss, or a click would be lost.
+    private const string Open = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;";
+
+    // SQLITE_TOOBIG, SQLITE_CONSTRAINT (CHECK, NOT NULL, a trigger's RAISE), SQLITE_MISMATCH: about a row's values.
+    private static readonly int[] DataErrors = [18, 19, 20];
+
+    // SQLITE_BUSY, SQLITE_LOCKED: another connection holds the file.
+    private static readonly int[] TransientErrors = [5, 6];
+
+    private readonly GroupCommit<SinkBatch, SinkResult> _writes;
+    private readonly SqliteConnection _connection;
+    private readonly string _connectionString;
+    private readonly SqliteCommand _lockProgress;
+    private readonly SqliteCommand _readRefused;
+    private readonly SqliteCommand _insertClick;
+    private readonly SqliteCommand _moveMark;
+    private readonly SqliteCommand _recordRefused;
+    private readonly SqliteCommand _addToMinute;
+
+    public SqliteClickSink(IOptions<SqliteSinkOptions> options)
+    {
+        var path = System.IO.Path.GetFullPath(options.Value.Path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        Path = path;
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString();
+        _connection = new SqliteConnection(_connectionString);
+        _connection.Open();
+        Execute(_connection, Open);
+        // Migrated when opened: the statements below are prepared against the current schema.
+        SqliteSchema.Migrate(_connection);
+        _lockProgress = Prepare("""
+            INSERT INTO drain_progress (private_list, partition, committed_to) VALUES ($list, $partition, 0)
+            ON CONFLICT (private_list, partition) DO UPDATE SET committed_to = committed_to
+            RETURNING committed_to, completed_at IS NOT NULL
+            """, "$list", "$partition");
+        _readRefused = Prepare(
+            "SELECT position, reason FROM drain_refused WHERE private_list = $list AND partition = $partition AND position >= $from AND position < $to",
+            "$list", "$partition", "$from", "$to");
+        _insertClick = Prepare(
+            "INSERT INTO clicks (event_id, client_id, uid, pid, ts) VALUES ($id, $client, $uid, $pid, $ts)", "$id", "$client", "$uid", "$pid", "$ts");
+        _moveMark = Prepare(
+            "UPDATE drain_progress SET committed_to = $to WHERE private_list = $list AND partition = $partition", "$list", "$partition", "$to");
+        _recordRefused = Prepare(
+            "INSERT INTO drain_refused (private_list, partition, position, reason) VALUES ($list, $partition, $position, $reason)",
+            "$list", "$partition", "$position", "$reason");
+        _addToMinute = Prepare("""
+            INSERT INTO product_clicks_minute (pid, minute, clicks) VALUES ($pid, $minute, $clicks)
+            ON CONFLICT (pid, minute) DO UPDATE SET clicks = clicks + excluded.clicks
+            """, "$pid", "$minute", "$clicks");
+        _writes = new GroupCommit<SinkBatch, SinkResult>(batches => Task.FromResult(Commit(batches)));
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string Path { get; }
+
+    /// <summary>Nothing to do: the file was migrated when it was opened.</summary>
+    public Task MigrateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        Execute(connection, "SELECT 1");
+    }
+
+    /// <remarks>
+    /// SQLite has one writer, so the partitions of a chunk cannot write in parallel anyway: writes that queue
+    /// while one commits are committed together, in one transaction and one fsync (group commit).
+    /// </remarks>
+    public Task<SinkResult> WriteAsync(SinkBatch batch, CancellationToken cancellationToken) => _writes.CommitAsync(batch);
+
+    /// <remarks>On a connection of its own: once per list, it waits for the writer's lock (busy_timeout) rather than a turn.</remarks>
+    public async Task CompleteAsync(string privateList, CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        Execute(connection, "PRAGMA busy_timeout=5000;");
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var complete = connection.CreateCommand();
+        complete.Transaction = transaction;
+        // Marks of lists completed a week ago go: no stale drain outlives a week.
+        complete.CommandText = """
+            UPDATE drain_progress SET completed_at = $now WHERE private_list = $list AND completed_at IS NULL;
+            DELETE FROM drain_refused WHERE private_list = $list;
+            DELETE FROM drain_progress WHERE completed_at < $now - 604800000;
+            """;
+        complete.Parameters.AddWithValue("$list", privateList);
+        complete.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await complete.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public bool IsTransient(Exception exception) => exception is SqliteException e && TransientErrors.Contains(e.SqliteErrorCode);
+
+    private SinkResult[] Commit(IReadOnlyList<SinkBatch> batches)
+    {
+        using var transaction = _connection.BeginTransaction();
+        foreach (var command in new[] { _lockProgress, _readRefused, _insertClick, _moveMark, _recordRefused, _addToMinute })
+        {
+            command.Transaction = transaction;
+        }
+
+        var perMinute = new MinuteCounts();
+        var results = new SinkResult[batches.Count];
+        for (var i = 0; i < batches.Count; i++)
+        {
+            results[i] = Write(batches[i], perMinute);
+        }
+
+        var (pids, minutes, clicks) = perMinute.Ordered();
+        for (var i = 0; i < pids.Length; i++)
+        {
+            _addToMinute.Parameters[0].Value = pids[i];
+            _addToMinute.Parameters[1].Value = minutes[i];
+            _addToMinute.Parameters[2].Value = clicks[i];
+            _addToMinute.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return results;
+    }
+
+    /// <summary>One batch inside the group's transaction: batches of the same list and partition apply one after the other.</summary>
+    private SinkResult Write(SinkBatch batch, MinuteCounts perMinute)
+    {
+        SetList(_lockProgress, batch);
+        PartitionProgress progress;
+        using (var reader = _lockProgress.ExecuteReader())
+        {
+            reader.Read();
+            progress = new PartitionProgress(reader.GetInt64(0), reader.GetBoolean(1));
+        }
+
+        var refusedBefore = progress.Skips(batch) ? ReadRefused(batch, progress) : [];
+        var unwritten = progress.Unwritten(batch.Clicks);
+        var refused = new List<RefusedClick>();
+        foreach (var click in unwritten)
+        {
+            if (TryInsert(click, out var error))
+            {
+                perMinute.Add(click);
+            }
+            else
+            {
+                refused.Add(new RefusedClick(click.Position, error));
+            }
+        }
+
+        if (unwritten.Count > 0)
+        {
+            SetList(_moveMark, batch);
+            _moveMark.Parameters[2].Value = batch.ChunkEnd;
+            _moveMark.ExecuteNonQuery();
+            SetList(_recordRefused, batch);
+            foreach (var click in refused)
+            {
+                _recordRefused.Parameters[2].Value = click.Position;
+                _recordRefused.Parameters[3].Value = click.Reason;
+                _recordRefused.ExecuteNonQuery();
+            }
+        }
+
+        return PartitionProgress.Result(batch, unwritten.Count, refused, refusedBefore);
+    }
+
+    // A refused row aborts only its own statement (SQLite's ABORT); the transaction and the other rows go on.
+    private bool TryInsert(in StagedClick click, out string error)
+    {
+        _insertClick.Parameters[0].Value = click.EventId.ToByteArray(bigEndian: true);
+        _insertClick.Parameters[1].Value = (object?)click.ClientId ?? DBNull.Value;
+        _insertClick.Parameters[2].Value = click.Uid;
+        _insertClick.Parameters[3].Value = click.Pid;
+        _insertClick.Parameters[4].Value = click.TimestampMs;
+        try
+        {
+            _insertClick.ExecuteNonQuery();
+            error = "";
+            return true;
+        }
+        catch (SqliteException e) when (DataErrors.Contains(e.SqliteErrorCode))
+        {
+            error = e.Message;
+            return false;
+        }
+    }
+
+    private List<RefusedClick> ReadRefused(SinkBatch batch, PartitionProgress progress)
+    {
+        SetList(_readRefused, batch);
+        _readRefused.Parameters[2].Value = batch.ChunkStart;
+        _readRefused.Parameters[3].Value = Math.Min(batch.ChunkEnd, progress.CommittedTo);
+        var refused = new List<RefusedClick>();
+        using var reader = _readRefused.ExecuteReader();
+        while (reader.Read())
+        {
+            refused.Add(new RefusedClick(reader.GetInt64(0), reader.GetString(1)));
+        }
+
+        return refused;
+    }
+
+    private static void SetList(SqliteCommand command, SinkBatch batch)
+    {
+        command.Parameters[0].Value = batch.PrivateList;
+        command.Parameters[1].Value = batch.Partition;
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in new[] { _lockProgress, _readRefused, _insertClick, _moveMark, _recordRefused, _addToMinute })
+        {
+            command.Dispose();
+        }
+
+        _connection.Dispose();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Prepare(string sql, params string[] parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = parameter });
+        }
+
+        command.Prepare();
+        return command;
+    }
+}

@@ -1,0 +1,212 @@
+using StackExchange.Redis;
+
+namespace ClickOrleans.Staging;
+
+/// <summary>
+/// The drain's side of Redis for one staging list: take it over into a private list, read a private list chunk by
+/// chunk, commit each chunk, and forget the list once it is drained. Every read, commit and completion checks the
+/// committed offset it expects, in the same script that acts, so a stale drain (a silo declared dead that still runs,
+/// a second activation) is refused on every operation, never only at the end.
+/// </summary>
+/// <remarks>
+/// A private list is drained from its tail (its oldest element). A chunk is trimmed off the list in the same script
+/// that advances the committed offset, so Redis memory shrinks as the drain goes on and the position of every element
+/// (offset + index from the tail) stays stable for a replay.
+/// </remarks>
+public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
+{
+    /// <summary>
+    /// The most bytes one read returns (at least one element, however large): a chunk's memory stays bounded when
+    /// producers push large elements, and no element is ever cut.
+    /// </summary>
+    public const int MaxChunkBytes = 32 * 1024 * 1024;
+
+    // KEYS[1] staging list, KEYS[2] the new private list, KEYS[3] private lists (name → committed offset),
+    // KEYS[4] private list info (name → "<taken over at> <length> <partitions>"), KEYS[5] last tick id, KEYS[6] stats.
+    // ARGV[1] tick id, ARGV[2] taken over at (Unix ms), ARGV[3] sink partitions.
+    // Returns {0} when the staging list does not exist, {1, length} when taken over, {-1, last tick} when the name was used.
+    // The rename and the records of the new private list are one script: a crash right after leaves a list any drain resumes.
+    private const string TakeOverScript = """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+        local last = tonumber(redis.call('GET', KEYS[5]) or '0')
+        if tonumber(ARGV[1]) <= last then return {-1, last} end
+        if redis.call('RENAMENX', KEYS[1], KEYS[2]) == 0 then return {-1, tonumber(ARGV[1])} end
+        redis.call('PERSIST', KEYS[2])
+        redis.call('SET', KEYS[5], ARGV[1])
+        local length = redis.call('LLEN', KEYS[2])
+        redis.call('HSET', KEYS[3], KEYS[2], 0)
+        redis.call('HSET', KEYS[4], KEYS[2], ARGV[2] .. ' ' .. length .. ' ' .. ARGV[3])
+        redis.call('HSET', KEYS[6], 'progress-at', ARGV[2])
+        return {1, length}
+        """;
+
+    // KEYS[1] private list, KEYS[2] private lists (name → committed offset).
+    // ARGV[1] the committed offset the reader expects, ARGV[2] elements to skip past it, ARGV[3] the most elements to
+    // read, ARGV[4] the most bytes to read (at least one element is read, whatever its size).
+    // Returns {0} when the committed offset is not the expected one, else {1, elements, sizes}: the elements oldest
+    // first, concatenated, and their sizes, space-separated. Reads the list's tail a thousand elements at a time.
+    private const string ReadScript = """
+        if redis.call('HGET', KEYS[2], KEYS[1]) ~= ARGV[1] then return {0} end
+        local skip, count, budget = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+        local kept, sizes, total = {}, {}, 0
+        while #kept < count do
+          local from = skip + #kept
+          local items = redis.call('LRANGE', KEYS[1], -(from + math.min(1000, count - #kept)), -(from + 1))
+          if #items == 0 then break end
+          for i = #items, 1, -1 do
+            local size = #items[i]
+            if #kept > 0 and total + size > budget then return {1, table.concat(kept), table.concat(sizes, ' ')} end
+            kept[#kept + 1] = items[i]
+            sizes[#sizes + 1] = size
+            total = total + size
+          end
+        end
+        return {1, table.concat(kept), table.concat(sizes, ' ')}
+        """;
+
+    // KEYS[1] private list, KEYS[2] private lists, KEYS[3] dead-letter list, KEYS[4] stats.
+    // ARGV[1] expected committed offset, ARGV[2] elements committed, ARGV[3] written, ARGV[4] skipped, ARGV[5] now (Unix ms),
+    // ARGV[6...] dead letters. Returns 0 when the committed offset is not the expected one (another drain got there first).
+    // The figures go into the totals with the commit: a drain that fails later still shows what it committed.
+    private const string CommitScript = """
+        if redis.call('HGET', KEYS[2], KEYS[1]) ~= ARGV[1] then return 0 end
+        redis.call('LTRIM', KEYS[1], 0, -1 - tonumber(ARGV[2]))
+        redis.call('HINCRBY', KEYS[2], KEYS[1], ARGV[2])
+        for i = 6, #ARGV do redis.call('LPUSH', KEYS[3], ARGV[i]) end
+        redis.call('HINCRBY', KEYS[4], 'elements', ARGV[2])
+        redis.call('HINCRBY', KEYS[4], 'written', ARGV[3])
+        redis.call('HINCRBY', KEYS[4], 'skipped', ARGV[4])
+        redis.call('HINCRBY', KEYS[4], 'dead', #ARGV - 5)
+        redis.call('HSET', KEYS[4], 'progress-at', ARGV[5])
+        return 1
+        """;
+
+    // KEYS[1] private list, KEYS[2] private lists, KEYS[3] private list info, KEYS[4] stats.
+    // ARGV[1] expected committed offset, ARGV[2] now (Unix ms), ARGV[3] elements lost, ARGV[4] the loss as JSON.
+    // Returns 0 when the committed offset is not the expected one.
+    private const string CompleteScript = """
+        if redis.call('HGET', KEYS[2], KEYS[1]) ~= ARGV[1] then return 0 end
+        redis.call('DEL', KEYS[1])
+        redis.call('HDEL', KEYS[2], KEYS[1])
+        redis.call('HDEL', KEYS[3], KEYS[1])
+        redis.call('HSET', KEYS[4], 'progress-at', ARGV[2])
+        if tonumber(ARGV[3]) > 0 then
+          redis.call('HINCRBY', KEYS[4], 'lost', ARGV[3])
+          redis.call('HSET', KEYS[4], 'last-loss', ARGV[4])
+        end
+        return 1
+        """;
+
+    public StagingKeys Keys => keys;
+
+    /// <summary>The private lists earlier drains left unfinished, oldest first.</summary>
+    public async Task<IReadOnlyList<PrivateList>> AllAsync()
+    {
+        var batch = redis.CreateBatch();
+        var offsets = batch.HashGetAllAsync(keys.PrivateLists);
+        var infos = batch.HashGetAllAsync(keys.PrivateListInfo);
+        batch.Execute();
+        var info = (await infos).ToDictionary(entry => (string)entry.Name!, entry => (string)entry.Value!);
+        var lists = new List<PrivateList>();
+        foreach (var entry in await offsets)
+        {
+            var name = (string)entry.Name!;
+            if (info.TryGetValue(name, out var fixedPart))
+            {
+                lists.Add(PrivateList.Parse(name, (long)entry.Value, fixedPart));
+            }
+        }
+
+        lists.Sort(static (a, b) => a.TakenOverAtMs != b.TakenOverAtMs
+            ? a.TakenOverAtMs.CompareTo(b.TakenOverAtMs)
+            : string.CompareOrdinal(a.Name, b.Name));
+        return lists;
+    }
+
+    /// <summary>
+    /// Atomically renames the staging list to a new private list named after <paramref name="tickId"/> and records it
+    /// with its take-over time, length and partition count; returns null when the staging list does not exist
+    /// (nothing arrived since the last drain).
+    /// </summary>
+    /// <remarks>A tick id that was used before is replaced by the next unused one, so a private list name is never reused.</remarks>
+    /// <exception cref="StagingConflictException">No unused name was found (other drains kept taking them).</exception>
+    public async Task<PrivateList?> TakeOverAsync(long tickId, long takenOverAtMs, int partitions)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var name = keys.PrivateList(tickId);
+            var result = (long[])(await redis.ScriptEvaluateAsync(
+                TakeOverScript,
+                [keys.Staging, name, keys.PrivateLists, keys.PrivateListInfo, keys.LastTick, keys.Stats],
+                [tickId, takenOverAtMs, partitions]))!;
+            switch (result[0])
+            {
+                case 0:
+                    return null;
+                case 1:
+                    return new PrivateList(name!, 0, takenOverAtMs, result[1], partitions);
+                default:
+                    tickId = Math.Max(tickId, result[1]) + 1;
+                    break;
+            }
+        }
+
+        throw new StagingConflictException($"Could not find an unused private list name for '{keys.Staging}'.");
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="count"/> elements (and <see cref="MaxChunkBytes"/>) of a private list, <paramref name="skip"/> elements past its
+    /// committed offset, which must be <paramref name="committedOffset"/>: so a stale drain can never read elements at
+    /// positions other than the ones it believes. Skipping reads the next chunk while the current one is written.
+    /// </summary>
+    /// <exception cref="StagingConflictException">The committed offset is not <paramref name="committedOffset"/>: another drain moved on.</exception>
+    public async Task<ChunkElements> ReadAsync(string privateList, long committedOffset, int skip, int count)
+    {
+        var result = (RedisResult[])(await redis.ScriptEvaluateAsync(
+            ReadScript, [privateList, keys.PrivateLists], [committedOffset, skip, count, MaxChunkBytes]))!;
+        if ((long)result[0] == 0)
+        {
+            throw Moved(privateList, committedOffset);
+        }
+
+        return ChunkElements.Parse(committedOffset + skip, (byte[])result[1]!, (string)result[2]!);
+    }
+
+    /// <summary>
+    /// Records that the <paramref name="count"/> oldest elements of a private list are in the sink: trims them off,
+    /// advances the committed offset, appends the dead letters and adds the chunk's figures to the totals, in one script.
+    /// </summary>
+    /// <exception cref="StagingConflictException">Another drain committed this private list in the meantime.</exception>
+    public async Task CommitAsync(string privateList, long committedOffset, int count, long written, long skipped, RedisValue[] deadLetters, long nowMs)
+    {
+        var args = new RedisValue[deadLetters.Length + 5];
+        args[0] = committedOffset;
+        args[1] = count;
+        args[2] = written;
+        args[3] = skipped;
+        args[4] = nowMs;
+        deadLetters.CopyTo(args, 5);
+        var committed = (long)await redis.ScriptEvaluateAsync(CommitScript, [privateList, keys.PrivateLists, keys.Dead, keys.Stats], args);
+        if (committed == 0)
+        {
+            throw Moved(privateList, committedOffset);
+        }
+    }
+
+    /// <summary>Forgets a fully drained private list; <paramref name="loss"/> records elements that vanished before they were drained.</summary>
+    /// <exception cref="StagingConflictException">Another drain committed or completed this private list in the meantime.</exception>
+    public async Task CompleteAsync(string privateList, long committedOffset, long nowMs, PrivateListLoss? loss)
+    {
+        var completed = (long)await redis.ScriptEvaluateAsync(
+            CompleteScript,
+            [privateList, keys.PrivateLists, keys.PrivateListInfo, keys.Stats],
+            [committedOffset, nowMs, loss?.Lost ?? 0, loss is null ? "" : DrainStatistics.Serialize(loss)]);
+        if (completed == 0)
+        {
+            throw Moved(privateList, committedOffset);
+        }
+    }
+
+    private static StagingConflictException Moved(string privateList, long committedOffset) =>
+        new($"The committed offset of '{privateList}' is no longer {committedOffset}: another drain is working on it.");
+}

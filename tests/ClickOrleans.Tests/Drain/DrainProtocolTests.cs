@@ -1,0 +1,271 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ClickOrleans.Drain;
+using ClickOrleans.Staging;
+using ClickOrleans.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+
+namespace ClickOrleans.Tests.Drain;
+
+/// <summary>
+/// No element, refusal, race or loss may stall the drain, lose a click or count one twice: hostile producers, a store
+/// that refuses a row, two drains of one list, a replay under other settings, a list deleted behind the drain's back,
+/// and a stall that must show in /health. Run once per sink.
+/// </summary>
+public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelper output)
+{
+    [SkippableFact]
+    public async Task HostileElements_BecomeDeadLettersWithTheirReason_AndEveryGoodClickIsWrittenOnce()
+    {
+        cluster.Require();
+        var data = new TestData();
+        var hostile = HostileElements.For(data.Uid + 1, DateTimeOffset.UtcNow);
+        var good = data.SeedElements(500);
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, [.. good[..250], .. hostile.Select(h => h.Element), .. good[250..]]);
+
+        var result = await Aggregator(data).Drain();
+
+        Assert.Equal((good.Length + hostile.Count, good.Length, hostile.Count, 0), (result.Elements, result.Written, result.Dead, result.Skipped));
+        Assert.Equal(good.Length, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
+        Assert.Empty(await cluster.Probe.ClickIdsAsync(data.Uid + 1));
+        var letters = await new DeadLetters(cluster.Redis, Keys(data)).ReadAsync(1000);
+        Assert.Equal(hostile.Count, letters.Length);
+        for (var i = 0; i < hostile.Count; i++)
+        {
+            Assert.Equal(250 + i, letters[i].Position);
+            Assert.Equal(hostile[i].Element, letters[i].ElementValue);
+            Assert.False(string.IsNullOrWhiteSpace(letters[i].Reason));
+            output.WriteLine($"{hostile[i].Category}: {letters[i].Reason}");
+        }
+
+        var later = new TestData();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, later.SeedElements(50));
+        await Aggregator(data).Drain();
+        Assert.Equal(50, (await cluster.Probe.ClickIdsAsync(later.Uid)).Count);
+        Assert.Empty(await PrivateLists(data).AllAsync());
+        Assert.False(await cluster.Redis.KeyExistsAsync(data.StagingKey));
+    }
+
+    [SkippableFact]
+    public async Task RowTheStoreRefuses_InAChunkOf20000_IsDeadLetteredWithTheStoresMessage_AndTheRestWrittenOnce()
+    {
+        cluster.Require();
+        var data = new TestData();
+        var poisonUid = data.Uid + 1;
+        var elements = data.SeedElements(20_000);
+        elements[12_345] = $$"""{"uid":{{poisonUid}},"pid":{{data.Pid(12_345)}}}""";
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, elements);
+        await cluster.Probe.InjectRefusalAsync(poisonUid);
+        try
+        {
+            var result = await Drain(data, chunkSize: 20_000, partitions: 4).RunAsync(DrainTick.Now(TimeProvider.System), CancellationToken.None);
+
+            Assert.Equal((1, 20_000, 19_999, 1), (result.Chunks, result.Elements, result.Written, result.Dead));
+            Assert.Equal(19_999, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
+            Assert.Empty(await cluster.Probe.ClickIdsAsync(poisonUid));
+            Assert.Equal(19_999, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
+            var letter = Assert.Single(await new DeadLetters(cluster.Redis, Keys(data)).ReadAsync(10));
+            Assert.Equal(12_345, letter.Position);
+            Assert.StartsWith("refused by the sink: ", letter.Reason);
+            Assert.Contains($"injected refusal for uid {poisonUid}", letter.Reason);
+            output.WriteLine(letter.Reason);
+        }
+        finally
+        {
+            await cluster.Probe.RemoveFaultAsync(poisonUid);
+        }
+    }
+
+    [SkippableFact]
+    public async Task TwoDrainsOfOneList_WithDifferentChunkSizes_WriteEveryClickOnce()
+    {
+        cluster.Require();
+        var data = new TestData();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(5000));
+        await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), DrainTick.Now(TimeProvider.System), partitions: 4);
+
+        var outcomes = await Task.WhenAll(RunUntilConflictAsync(Drain(data, chunkSize: 100, partitions: 4)), RunUntilConflictAsync(Drain(data, chunkSize: 70, partitions: 4)));
+
+        output.WriteLine(string.Join("; ", outcomes.Select(o => o?.ToString() ?? "stopped by the other drain")));
+        Assert.Contains(outcomes, outcome => outcome is not null);
+        Assert.Equal(5000, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
+        Assert.Equal(5000, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
+        Assert.Empty(await PrivateLists(data).AllAsync());
+    }
+
+    [SkippableFact]
+    public async Task ChunkHalfWrittenBySomePartitions_ReplayedWithOtherChunkSizeAndPartitions_WritesEveryClickOnce()
+    {
+        cluster.Require();
+        var data = new TestData();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(1000));
+        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), DrainTick.Now(TimeProvider.System), partitions: 4))!;
+        // A drain that died mid-chunk: partitions 0 and 2 of the chunk [0, 300) are in the sink, nothing is committed in Redis.
+        var elements = await PrivateLists(data).ReadAsync(list.Name, 0, 0, 300);
+        var context = new ElementContext(ClickId.SeedOf(list.Name), list.TakenOverAtMs, list.TakenOverAtMs + 300_000);
+        var chunk = DrainChunk.Parse(elements, list.Name, context, list.Partitions);
+        var written = 0;
+        foreach (var partition in new[] { 0, 2 })
+        {
+            written += (await cluster.Grains.GetGrain<ISinkGrain>(0).Write(new SinkBatch(list.Name, partition, 0, 300, chunk.Partitions[partition]!))).Written;
+        }
+
+        var result = await Drain(data, chunkSize: 130, partitions: 7).RunAsync(DrainTick.Now(TimeProvider.System), CancellationToken.None);
+
+        Assert.InRange(written, 1, 299);
+        Assert.Equal((1000, 1000 - written, written), (result.Elements, result.Written, result.Skipped));
+        Assert.Equal(1000, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
+        Assert.Equal(1000, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
+    }
+
+    [SkippableFact]
+    public async Task PrivateListDeletedBehindTheDrainsBack_IsReportedLost_InTheLogTheMetricAndStats()
+    {
+        cluster.Require();
+        var data = new TestData();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(300));
+        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), DrainTick.Now(TimeProvider.System), partitions: 4))!;
+        await cluster.Redis.KeyDeleteAsync(list.Name);
+        var logger = new FakeLogger();
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meterFactory = meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var lost = new MetricCollector<long>(meterFactory, DrainTelemetry.Name, "clickorleans.drain.lost");
+
+        var result = await Drain(data, 100, 4, logger, new DrainTelemetry(meterFactory)).RunAsync(DrainTick.Now(TimeProvider.System), CancellationToken.None);
+
+        Assert.Equal(300, result.Lost);
+        var error = Assert.Single(logger.Collector.GetSnapshot(), record => record.Level == LogLevel.Error);
+        Assert.Contains(list.Name, error.Message);
+        Assert.Contains("300", error.Message);
+        Assert.Equal(300, lost.GetMeasurementSnapshot().EvaluateAsCounter());
+        await using var api = cluster.Api(data.StagingKey);
+        using var http = api.CreateClient();
+        var stats = await http.GetFromJsonAsync<JsonElement>("/stats");
+        Assert.Equal(list.Name, stats.GetProperty("lastLoss").GetProperty("name").GetString());
+        Assert.Equal(300, stats.GetProperty("lastLoss").GetProperty("lost").GetInt64());
+        Assert.Equal(300, stats.GetProperty("totals").GetProperty("lost").GetInt64());
+        Assert.Empty(await PrivateLists(data).AllAsync());
+    }
+
+    [SkippableFact]
+    public async Task TakeOver_RemovesAnExpiryTheStagingListHad_SoNoPrivateListExpires()
+    {
+        cluster.Require();
+        var data = new TestData();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(10));
+        await cluster.Redis.KeyExpireAsync(data.StagingKey, TimeSpan.FromHours(1));
+
+        var list = await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), DrainTick.Now(TimeProvider.System), partitions: 4);
+
+        Assert.Null(await cluster.Redis.KeyTimeToLiveAsync(list!.Name));
+        await Aggregator(data).Drain();
+    }
+
+    [SkippableFact]
+    public async Task StuckList_MakesHealthDegradedWithTheReason_AndStatsShowTheFailure_UntilItDrains()
+    {
+        cluster.Require();
+        var data = new TestData();
+        var poisonUid = data.Uid + 1;
+        var elements = data.SeedElements(1000);
+        elements[550] = $$"""{"uid":{{poisonUid}},"pid":{{data.Pid(550)}}}""";
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, elements);
+        await cluster.Probe.InjectFaultAsync(poisonUid);
+        await using var api = cluster.Api(data.StagingKey);
+        using var http = api.CreateClient();
+        try
+        {
+            // Clicks:StallAfter defaults to three drain periods: three drains in a row failing is a stall.
+            var failures = new List<HttpResponseMessage>();
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.StartsWith("Healthy", await http.GetStringAsync("/health"));
+                failures.Add(await http.PostAsync("/admin/drain", null));
+            }
+
+            var failed = failures[^1];
+            Assert.All(failures, response => Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode));
+            Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
+            Assert.NotNull(failed.Headers.RetryAfter);
+            var problem = await failed.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("Drain failed", problem.GetProperty("title").GetString());
+            Assert.Contains(cluster.Probe.FaultMessage(poisonUid), problem.GetProperty("detail").GetString());
+            var health = await http.GetAsync("/health");
+            var report = await health.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            Assert.StartsWith("Degraded", report);
+            Assert.Contains($"The drain of {data.StagingKey} is stalled: 3 drains in a row failed", report);
+            var stats = await http.GetFromJsonAsync<JsonElement>("/stats");
+            Assert.Contains(cluster.Probe.FaultMessage(poisonUid), stats.GetProperty("lastFailure").GetProperty("reason").GetString());
+            Assert.Equal(3, stats.GetProperty("failuresInARow").GetInt64());
+            Assert.StartsWith("3 drains in a row failed", stats.GetProperty("stall").GetString());
+            // What the failed drains committed counts: the first five chunks of 100.
+            Assert.Equal(500, stats.GetProperty("totals").GetProperty("elements").GetInt64());
+            Assert.Equal(3, stats.GetProperty("totals").GetProperty("failedDrains").GetInt64());
+        }
+        finally
+        {
+            await cluster.Probe.RemoveFaultAsync(poisonUid);
+        }
+
+        var drained = await http.PostAsync("/admin/drain", null);
+
+        Assert.Equal(HttpStatusCode.OK, drained.StatusCode);
+        Assert.Equal("Healthy", await http.GetStringAsync("/health"));
+        Assert.Equal(1000, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count + (await cluster.Probe.ClickIdsAsync(poisonUid)).Count);
+    }
+
+    [SkippableFact]
+    public async Task PrivateListThatStopsAdvancing_IsAStall_WithoutAFailedDrain()
+    {
+        cluster.Require();
+        var data = new TestData();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(10));
+        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), DrainTick.Now(TimeProvider.System), partitions: 4))!;
+        await using var api = cluster.Api(data.StagingKey, ("Clicks:StallAfter", "00:00:01"));
+        using var http = api.CreateClient();
+
+        // Taken over, then nothing: the drain that took it over died, and no drain has come since.
+        var report = await Poll.UntilAsync(() => http.GetStringAsync("/health"), text => text.StartsWith("Degraded", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+
+        Assert.StartsWith("Degraded", report);
+        Assert.Contains($"private list {list.Name} (10 elements left) has not advanced", report);
+        await Aggregator(data).Drain();
+        Assert.Equal("Healthy", await http.GetStringAsync("/health"));
+    }
+
+    private async Task<DrainResult?> RunUntilConflictAsync(StagingDrain drain)
+    {
+        try
+        {
+            return await drain.RunAsync(DrainTick.Now(TimeProvider.System), CancellationToken.None);
+        }
+        catch (StagingConflictException)
+        {
+            return null;
+        }
+    }
+
+    private StagingDrain Drain(TestData data, int chunkSize, int partitions, ILogger? logger = null, DrainTelemetry? telemetry = null) =>
+        new(PrivateLists(data), new DrainOptions { ChunkSize = chunkSize, Partitions = partitions }, new StagingOptions(), cluster.Grains,
+            telemetry ?? new DrainTelemetry(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            TimeProvider.System, logger ?? new FakeLogger());
+
+    private IAggregatorGrain Aggregator(TestData data) => cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey);
+
+    private PrivateLists PrivateLists(TestData data) => new(cluster.Redis, Keys(data));
+
+    private static StagingKeys Keys(TestData data) => new(data.StagingKey);
+}
+
+[Collection(SqliteClusterCollection.Name)]
+public sealed class SqliteDrainProtocolTests(SqliteClusterFixture cluster, ITestOutputHelper output) : DrainProtocolTests(cluster, output);
+
+[Collection(PostgresClusterCollection.Name)]
+public sealed class PostgresDrainProtocolTests(PostgresClusterFixture cluster, ITestOutputHelper output) : DrainProtocolTests(cluster, output);
