@@ -63,44 +63,9 @@ naive_rate=$(echo "scale=0; 100000000 / ($(now_ms) - $started)" | bc)
 "${psql_cmd[@]}" -c "DROP TABLE bench_naive"
 echo "naive: $naive_rate inserts/s"
 
-echo "== ingest: a silo and the Api (cluster mode) against redis-server"
-run_id="bench$(date +%s)"
-# No drain while ingest is measured: flush by size off, the reminder a day away.
-common=(ConnectionStrings__Redis="127.0.0.1:$redis_port" Orleans__ClusterId="$run_id" Orleans__ServiceId="$run_id"
-  Clicks__StagingKey="$run_id-staging" Clicks__FlushSize=0 Clicks__DrainPeriod=1.00:00:00 Logging__LogLevel__Default=Warning)
-env "${common[@]}" ConnectionStrings__Postgres="$ConnectionStrings__Postgres" Clicks__Postgres__Schema="$run_id" \
-  Urls=http://127.0.0.1:0 dotnet "$work/silo/ClickOrleans.Silo.dll" >"$work/silo.log" 2>&1 &
-pids+=($!)
-env "${common[@]}" Api__AllowAnonymous=true Api__RequestsPerSecond=0 Urls=http://127.0.0.1:5181 \
-  dotnet "$work/api/ClickOrleans.Api.dll" >"$work/api.log" 2>&1 &
-pids+=($!)
-(cd "$work/plain" && exec env Urls=http://127.0.0.1:5182 dotnet PlainEndpoint.dll >"$work/plain.log" 2>&1) &
-pids+=($!)
-for _ in $(seq 300); do grep -q "Press Ctrl+C to stop" "$work/api.log" && break; sleep 0.2; done
-sleep 2
-load() { dotnet "$work/load/ClickLoad.dll" "$@" --json 2>/dev/null; }
-# Each measured run starts from an empty staging list (a list of millions makes Redis rewrite its AOF meanwhile).
-measure() {
-  local out="$1"; shift
-  redis-cli -p "$redis_port" del "$run_id-staging" >/dev/null
-  load "$@" >"$work/run.json"
-  jq -r '"\(.clicksPerSecond) \(.latencyP99Ms)"' "$work/run.json" | tee -a "$out"
-}
-# Warm-up: both servers run until the JIT has settled before anything is measured.
-load --url http://127.0.0.1:5181 --mode single --connections 64 --duration 10s >/dev/null
-load --url http://127.0.0.1:5182 --mode single --connections 64 --duration 10s >/dev/null
-: >"$work/batch"; : >"$work/single"; : >"$work/plain-rates"
-for _ in $(seq "$runs"); do
-  measure "$work/batch" --url http://127.0.0.1:5181 --mode batch --batch-size 1000 --connections 8 --duration 10s
-  measure "$work/single" --url http://127.0.0.1:5181 --mode single --connections 64 --duration 10s
-  measure "$work/plain-rates" --url http://127.0.0.1:5182 --mode single --connections 64 --duration 10s
-done
-redis-cli -p "$redis_port" del "$run_id-staging" >/dev/null
-: >"$work/lpush"
-for _ in $(seq "$runs"); do
-  redis-benchmark -p "$redis_port" -t lpush -P 64 -n 2000000 -q | sed -E 's/.*: ([0-9.]+) requests.*/\1/' | tr -d '\r' | tee -a "$work/lpush"
-done
-redis-cli -p "$redis_port" del mylist >/dev/null
+echo "== ingest: a silo and the Api (cluster mode) against redis-server, AOF fsync every second and always"
+mkdir -p "$work/ingest"
+BENCH_LOAD_DIR="$work/load" BENCH_PLAIN_DIR="$work/plain" bench/ingest.sh "$runs" "$work/ingest"
 
 echo "== microbenchmarks (BenchmarkDotNet, short job)"
 (cd bench/Micro && dotnet run -c Release -- --filter '*' --job short --exporters github --artifacts "$work/bdn" >"$work/bdn.log" 2>&1) || tail -20 "$work/bdn.log"
@@ -109,10 +74,13 @@ pg() { field "$1" <"$work/drain-pg" | median; }
 sqlite() { field "$1" <"$work/drain-sqlite" | median; }
 copy_rate=$(median <"$work/copy")
 pg_rate=$(pg clicks_per_s)
-batch_rate=$(cut -d' ' -f1 "$work/batch" | median); batch_p99=$(cut -d' ' -f2 "$work/batch" | median)
-single_rate=$(cut -d' ' -f1 "$work/single" | median); single_p99=$(cut -d' ' -f2 "$work/single" | median)
-plain_rate=$(cut -d' ' -f1 "$work/plain-rates" | median); plain_p99=$(cut -d' ' -f2 "$work/plain-rates" | median)
-lpush_rate=$(median <"$work/lpush")
+ingest() { cut -d' ' -f"$2" "$work/ingest/$1" | median; }
+batch_rate=$(ingest batch 1); batch_p99=$(ingest batch 2)
+single_rate=$(ingest single 1); single_p99=$(ingest single 2)
+batch_always_rate=$(ingest batch-always 1); batch_always_p99=$(ingest batch-always 2)
+single_always_rate=$(ingest single-always 1); single_always_p99=$(ingest single-always 2)
+plain_rate=$(ingest plain 1); plain_p99=$(ingest plain 2)
+lpush_rate=$(median <"$work/ingest/lpush")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
 round() { awk -v v="$1" 'BEGIN { printf "%\047.0f", v }'; }
 
@@ -142,10 +110,13 @@ round() { awk -v v="$1" 'BEGIN { printf "%\047.0f", v }'; }
   echo "|---|---|---|"
   echo "| \`POST /clicks/batch\`, 1000 clicks/request, 8 connections | $(round "$batch_rate") | $(printf %.1f "$batch_p99") ms |"
   echo "| \`POST /clicks\`, 64 connections | $(round "$single_rate") | $(printf %.1f "$single_p99") ms |"
+  echo "| \`POST /clicks/batch\` as above, Redis \`appendfsync always\` | $(round "$batch_always_rate") | $(printf %.1f "$batch_always_p99") ms |"
+  echo "| \`POST /clicks\` as above, Redis \`appendfsync always\` | $(round "$single_always_rate") | $(printf %.1f "$single_always_p99") ms |"
   echo "| the limit: plain endpoint (same Kestrel, body read, no JSON, no Redis), 64 connections | $(round "$plain_rate") | $(printf %.1f "$plain_p99") ms |"
   echo "| the limit: \`redis-benchmark -t lpush -P 64\` | $(round "$lpush_rate") LPUSH/s | |"
   echo
   echo "Single-click ingest / plain endpoint: **$(ratio "$single_rate" "$plain_rate")**. Batch ingest / pipelined LPUSH: **$(ratio "$batch_rate" "$lpush_rate")**."
+  echo "The cost of \`appendfsync always\` (what docker-compose runs): batch ingest at **$(ratio "$batch_always_rate" "$batch_rate")**, single clicks at **$(ratio "$single_always_rate" "$single_rate")** of \`everysec\`."
   echo
   echo "## Microbenchmarks (BenchmarkDotNet, short job; 10,000 clicks per operation)"
   echo
