@@ -144,7 +144,7 @@ public static class StagedElement
         }
         catch (InvalidOperationException)
         {
-            error = "id must be a string of " + ClickRules.IdRule + ": it is not valid UTF-8";
+            error = "id must be a string of " + ClickRules.IdRule + ": it is not valid Unicode (invalid UTF-8 or an unpaired surrogate)";
             return false;
         }
 
