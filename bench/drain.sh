@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# One drain of N staged seed-format clicks ({"uid":..,"pid":..}) into the sink, measured from outside:
-# seconds and clicks/s from the silo's drain log line, peak RSS (VmHWM) of the draining process.
+# One drain of N staged seed-format clicks ({"uid":..,"pid":..}) into the sink, measured from outside: seconds and
+# clicks/s from the host's drain log line, CPU-seconds (utime + stime from /proc) of the draining host, PostgreSQL
+# (every postgres process) and redis-server over the drain, and the host's peak RSS (VmHWM).
 #   bench/drain.sh [N] [postgres|sqlite]
 # postgres: a Release Silo against the private redis-server + PostgreSQL of scripts/services.sh.
 # sqlite:   the Release Api in embedded mode (Garnet + SQLite in one process, as `dotnet run --project src/Api`).
+# A warm-up drain of 50,000 clicks runs first, so the figures are those of a host past its start (JIT, connections).
+# Each backlog is staged on a side key and renamed onto the staging key at once, so a drain sees all of it.
 # BENCH_SILO_DIR / BENCH_API_DIR: already published hosts to use (bench/run.sh publishes once).
+# BENCH_SCHEMA_SQL: SQL run in the bench schema after the silo created it (e.g. dropping an index, for bench/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,10 +26,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# RESP for LPUSH in batches of 1000, piped to redis-cli --pipe: the fastest way to stage a backlog.
-stage() {
-  local port="$1" key="$2"
-  awk -v n="$count" -v key="$key" 'BEGIN {
+# RESP for LPUSH in batches of 1000 onto a side key, piped to redis-cli --pipe; then unveil: one RENAME onto the staging key.
+stage_aside() {
+  local port="$1" key="$2" n="$3"
+  awk -v n="$n" -v key="$key-side" 'BEGIN {
     for (i = 0; i < n; i += 1000) {
       m = (n - i < 1000) ? n - i : 1000
       printf "*%d\r\n$5\r\nLPUSH\r\n$%d\r\n%s\r\n", m + 2, length(key), key
@@ -36,19 +40,32 @@ stage() {
     }
   }' | redis-cli -p "$port" --pipe >/dev/null
 }
+unveil() { redis-cli -p "$1" rename "$2-side" "$2" >/dev/null; }
 
-wait_for_log() {
-  local pattern="$1" log="$2" seconds="$3"
+# Drains that moved elements (the reminder also logs empty ones).
+drained() { grep -E "Drained $key .* [1-9][0-9]* elements" "$work/host.log" || true; }
+drained_lines() { drained | wc -l; }
+
+wait_for_drains() {
+  local drains="$1" seconds="$2"
   for _ in $(seq $((seconds * 10))); do
-    grep -q "$pattern" "$log" && return 0
-    kill -0 "$host_pid" 2>/dev/null || { cat "$log" >&2; echo "host exited" >&2; exit 1; }
+    (( $(drained_lines) >= drains )) && return 0
+    kill -0 "$host_pid" 2>/dev/null || { cat "$work/host.log" >&2; echo "host exited" >&2; exit 1; }
     sleep 0.1
   done
-  cat "$log" >&2; echo "timed out waiting for: $pattern" >&2; exit 1
+  cat "$work/host.log" >&2; echo "timed out waiting for drain $drains" >&2; exit 1
+}
+
+# CPU ticks (utime + stime) of the given processes, summed.
+ticks() { for pid in "$@"; do awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || true; done | awk '{ s += $1 } END { print s + 0 }'; }
+# PostgreSQL's CPU: every live postgres process, plus what the postmaster reaped of backends that exited meanwhile.
+postgres_ticks() {
+  local postmaster; postmaster=$(head -1 "${CLICKORLEANS_SERVICES_DIR:-/tmp/clickorleans-services}/pg/postmaster.pid")
+  { ticks $(pgrep -u postgres -x postgres || true); awk '{ print $16 + $17 }' "/proc/$postmaster/stat"; } | awk '{ s += $1 } END { print s + 0 }'
 }
 
 common_env=(
-  "Clicks__DrainPeriod=00:00:05"
+  "Clicks__DrainPeriod=00:00:02" "Clicks__FlushSize=0"
   "Orleans__ClusterId=$run" "Orleans__ServiceId=$run"
   "Logging__LogLevel__Default=Warning" "Logging__LogLevel__ClickOrleans=Information"
 )
@@ -61,34 +78,52 @@ case "$sink" in
     key="$run-staging"
     silo_dir="${BENCH_SILO_DIR:-$work/silo}"
     [[ -n "${BENCH_SILO_DIR:-}" ]] || dotnet publish src/Silo -c Release -o "$silo_dir" >/dev/null
-    stage "$redis_port" "$key"
-    echo "staged $(redis-cli -p "$redis_port" llen "$key") elements on $key"
     env "${common_env[@]}" Clicks__StagingKey="$key" Clicks__Postgres__Schema="$run" Urls=http://127.0.0.1:0 \
       dotnet "$silo_dir/ClickOrleans.Silo.dll" >"$work/host.log" 2>&1 &
     host_pid=$!
+    redis_pid="$(redis-cli -p "$redis_port" info server | awk -F: '/^process_id/ { print $2 }' | tr -d '\r')"
     ;;
   sqlite)
     redis_port="$(( (RANDOM % 10000) + 40000 ))"
     key="product-click-staging"
     api_dir="${BENCH_API_DIR:-$work/api}"
     [[ -n "${BENCH_API_DIR:-}" ]] || dotnet publish src/Api -c Release -o "$api_dir" >/dev/null
-    # The first reminder tick comes one period after start: time enough to stage the backlog first.
     # exec: $host_pid is the Api itself, so the cleanup stops it rather than the subshell around it.
     (cd "$work" && exec env -u ConnectionStrings__Redis -u ConnectionStrings__Postgres "${common_env[@]}" \
-      Clicks__DrainPeriod=00:00:30 Clicks__Embedded__RedisPort="$redis_port" Urls=http://127.0.0.1:0 \
+      Clicks__Embedded__RedisPort="$redis_port" Urls=http://127.0.0.1:0 \
       dotnet "$api_dir/ClickOrleans.Api.dll" >"$work/host.log" 2>&1) &
     host_pid=$!
-    for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-    stage "$redis_port" "$key"
-    echo "staged $(redis-cli -p "$redis_port" llen "$key") elements on the embedded Garnet"
+    redis_pid="$host_pid" # Garnet runs inside the Api
     ;;
   *) echo "usage: $0 [N] [postgres|sqlite]" >&2; exit 2 ;;
 esac
 
-wait_for_log "Drained $key" "$work/host.log" 900
-line="$(grep "Drained $key" "$work/host.log" | head -1)"
+for _ in $(seq 300); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && grep -q "scheduled every" "$work/host.log" 2>/dev/null && break; sleep 0.2; done
+stage_aside "$redis_port" "$key" "${BENCH_WARMUP:-50000}"
+unveil "$redis_port" "$key"
+wait_for_drains 1 120
+if [[ "$sink" == postgres && -n "${BENCH_SCHEMA_SQL:-}" ]]; then psql "$drop_schema" -q -v ON_ERROR_STOP=1 -c "SET search_path = $run" -c "$BENCH_SCHEMA_SQL"; fi
+stage_aside "$redis_port" "$key" "$count"
+if [[ -n "${BENCH_PERF:-}" ]]; then
+  # CPU samples of the host over the measured drain, for `perf report` (run with DOTNET_PerfMapEnabled=1 exported so
+  # that JIT-compiled frames have names; not part of bench/run.sh).
+  perf record -F 499 -g -o "$BENCH_PERF" -p "$host_pid" -- sleep "${BENCH_PERF_SECONDS:-10}" >"$work/perf.log" 2>&1 &
+  perf_pid=$!
+  sleep 1
+fi
+host_before=$(ticks "$host_pid"); pg_before=$([[ "$sink" == postgres ]] && postgres_ticks || echo 0); redis_before=$(ticks "$redis_pid")
+unveil "$redis_port" "$key"
+echo "staged $count elements on $key"
+wait_for_drains 2 900
+host_after=$(ticks "$host_pid"); pg_after=$([[ "$sink" == postgres ]] && postgres_ticks || echo 0); redis_after=$(ticks "$redis_pid")
+if [[ -n "${BENCH_PERF:-}" ]]; then wait "$perf_pid" || true; fi
+line="$(drained | sed -n 2p)"
 peak_kb="$(awk '/VmHWM/ {print $2}' "/proc/$host_pid/status")"
 ms="$(sed -E 's/.* in ([0-9]+) ms.*/\1/' <<<"$line")"
+hz=$(getconf CLK_TCK)
 echo "$line"
-awk -v n="$count" -v ms="$ms" -v kb="$peak_kb" -v sink="$sink" \
-  'BEGIN { printf "RESULT sink=%s clicks=%d seconds=%.2f clicks_per_s=%.0f peak_rss_mb=%.0f\n", sink, n, ms/1000, n/(ms/1000), kb/1024 }'
+pg_cpu="$pg_before $pg_after"
+awk -v n="$count" -v ms="$ms" -v kb="$peak_kb" -v sink="$sink" -v hz="$hz" -v host="$host_before $host_after" -v pg="$pg_cpu" -v redis="$redis_before $redis_after" \
+  'BEGIN { split(host, h, " "); split(pg, p, " "); split(redis, r, " ")
+    printf "RESULT sink=%s clicks=%d seconds=%.2f clicks_per_s=%.0f peak_rss_mb=%.0f host_cpu_s=%.2f pg_cpu_s=%.2f redis_cpu_s=%.2f\n",
+      sink, n, ms/1000, n/(ms/1000), kb/1024, (h[2]-h[1])/hz, (p[2]-p[1])/hz, (r[2]-r[1])/hz }'

@@ -6,6 +6,9 @@ namespace ClickOrleans.Drain;
 /// <summary>One chunk of a private list, parsed and split by sink partition; what is not a valid click becomes a dead letter.</summary>
 internal sealed class DrainChunk
 {
+    private static readonly Comparison<StagedClick> IndexOrder = static (x, y) =>
+        x.Uid != y.Uid ? x.Uid.CompareTo(y.Uid) : x.TimestampMs.CompareTo(y.TimestampMs);
+
     private DrainChunk(long start, long end, StagedClick[]?[] partitions, List<RedisValue> deadLetters)
     {
         Start = start;
@@ -22,7 +25,7 @@ internal sealed class DrainChunk
 
     public int Count => (int)(End - Start);
 
-    /// <summary>The clicks of each partition, oldest first; null where the chunk has none.</summary>
+    /// <summary>The clicks of each partition, in (uid, ts) order; null where the chunk has none.</summary>
     public StagedClick[]?[] Partitions { get; }
 
     public List<RedisValue> DeadLetters { get; }
@@ -57,6 +60,15 @@ internal sealed class DrainChunk
         {
             var partition = partitionOf[i];
             (split[partition] ??= new StagedClick[sizes[partition]])[filled[partition]++] = clicks[i];
+        }
+
+        // In index order: each partition's rows reach the store's (uid, ts) index in key order, page after page.
+        foreach (var partition in split)
+        {
+            if (partition is not null)
+            {
+                Array.Sort(partition, IndexOrder);
+            }
         }
 
         return new DrainChunk(elements.Start, elements.End, split, deadLetters);

@@ -7,25 +7,20 @@ namespace ClickOrleans.Sinks;
 /// </summary>
 internal readonly record struct PartitionProgress(long CommittedTo, bool Completed)
 {
-    /// <summary>The clicks of the batch not written yet; a batch is in position order, so they are its tail.</summary>
-    public ArraySegment<StagedClick> Unwritten(StagedClick[] clicks)
+    /// <summary>The clicks of the batch not written yet: all of them, unless the batch is a replay.</summary>
+    public StagedClick[] Unwritten(SinkBatch batch)
     {
         if (Completed)
         {
-            return ArraySegment<StagedClick>.Empty;
+            return [];
         }
 
-        var first = 0;
-        while (first < clicks.Length && clicks[first].Position < CommittedTo)
-        {
-            first++;
-        }
-
-        return new ArraySegment<StagedClick>(clicks, first, clicks.Length - first);
+        var mark = CommittedTo;
+        return Skips(batch) ? Array.FindAll(batch.Clicks, click => click.Position >= mark) : batch.Clicks;
     }
 
-    /// <summary>Whether the batch has clicks below the mark, whose earlier refusals must be reported again.</summary>
-    public bool Skips(SinkBatch batch) => !Completed && batch.Clicks.Length > 0 && batch.Clicks[0].Position < CommittedTo;
+    /// <summary>Whether the batch reaches below the mark: a replay, whose skipped clicks' earlier refusals must be reported again.</summary>
+    public bool Skips(SinkBatch batch) => !Completed && batch.ChunkStart < CommittedTo;
 
     /// <param name="unwritten">What <see cref="Unwritten"/> returned: the clicks this write tried.</param>
     /// <param name="refusedNow">Clicks of <paramref name="unwritten"/> the store refused.</param>

@@ -42,24 +42,22 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
 
     // KEYS[1] private list, KEYS[2] private lists (name → committed offset).
     // ARGV[1] the committed offset the reader expects, ARGV[2] elements to skip past it, ARGV[3] the most elements to
-    // read, ARGV[4] the most bytes to read (at least one element is read, whatever its size).
+    // read, ARGV[4] the most bytes to return (at least one element is returned, whatever its size).
     // Returns {0} when the committed offset is not the expected one, else {1, elements, sizes}: the elements oldest
-    // first, concatenated, and their sizes, space-separated. Reads the list's tail a thousand elements at a time.
+    // first, concatenated, and their sizes, space-separated. One LRANGE: Garnet walks its lists from the head.
     private const string ReadScript = """
         if redis.call('HGET', KEYS[2], KEYS[1]) ~= ARGV[1] then return {0} end
         local skip, count, budget = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-        local kept, sizes, total = {}, {}, 0
-        while #kept < count do
-          local from = skip + #kept
-          local items = redis.call('LRANGE', KEYS[1], -(from + math.min(1000, count - #kept)), -(from + 1))
-          if #items == 0 then break end
-          for i = #items, 1, -1 do
-            local size = #items[i]
-            if #kept > 0 and total + size > budget then return {1, table.concat(kept), table.concat(sizes, ' ')} end
-            kept[#kept + 1] = items[i]
-            sizes[#sizes + 1] = size
-            total = total + size
-          end
+        local items = redis.call('LRANGE', KEYS[1], -(skip + count), -(skip + 1))
+        local kept, sizes, n, total = {}, {}, 0, 0
+        for i = #items, 1, -1 do
+          local item = items[i]
+          local size = string.len(item)
+          if n > 0 and total + size > budget then break end
+          n = n + 1
+          kept[n] = item
+          sizes[n] = size
+          total = total + size
         end
         return {1, table.concat(kept), table.concat(sizes, ' ')}
         """;

@@ -97,10 +97,10 @@ public sealed class PostgresClickSink : IClickSink
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var progress = await LockProgressAsync(connection, transaction, batch, cancellationToken);
-        var unwritten = progress.Unwritten(batch.Clicks);
+        var unwritten = progress.Unwritten(batch);
         var refusedBefore = progress.Skips(batch) ? await ReadRefusedAsync(connection, transaction, batch, progress, cancellationToken) : [];
         var refused = new List<RefusedClick>();
-        if (unwritten.Count > 0)
+        if (unwritten.Length > 0)
         {
             if (isolateRefused)
             {
@@ -115,7 +115,7 @@ public sealed class PostgresClickSink : IClickSink
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return PartitionProgress.Result(batch, unwritten.Count, refused, refusedBefore);
+        return PartitionProgress.Result(batch, unwritten.Length, refused, refusedBefore);
     }
 
     private async Task<PartitionProgress> LockProgressAsync(
@@ -147,15 +147,15 @@ public sealed class PostgresClickSink : IClickSink
         return refused;
     }
 
-    private async Task CopyAsync(NpgsqlConnection connection, ArraySegment<StagedClick> clicks, CancellationToken cancellationToken)
+    private async Task CopyAsync(NpgsqlConnection connection, ReadOnlyMemory<StagedClick> clicks, CancellationToken cancellationToken)
     {
-        using var rows = new ClickCopyRows(clicks);
+        using var rows = new ClickCopyRows(clicks.Span);
         await using var copy = await connection.BeginRawBinaryCopyAsync(_copy, cancellationToken);
         await copy.WriteAsync(rows.Data, cancellationToken);
     }
 
     private async Task CopyIsolatingAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, ArraySegment<StagedClick> clicks, List<RefusedClick> refused, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, ReadOnlyMemory<StagedClick> clicks, List<RefusedClick> refused, CancellationToken cancellationToken)
     {
         const string savepoint = "isolate";
         await transaction.SaveAsync(savepoint, cancellationToken);
@@ -168,13 +168,13 @@ public sealed class PostgresClickSink : IClickSink
         {
             await transaction.RollbackAsync(savepoint, cancellationToken);
             await transaction.ReleaseAsync(savepoint, cancellationToken);
-            if (clicks.Count == 1)
+            if (clicks.Length == 1)
             {
-                refused.Add(new RefusedClick(clicks[0].Position, $"{e.SqlState}: {e.MessageText}"));
+                refused.Add(new RefusedClick(clicks.Span[0].Position, $"{e.SqlState}: {e.MessageText}"));
                 return;
             }
 
-            var half = clicks.Count / 2;
+            var half = clicks.Length / 2;
             await CopyIsolatingAsync(connection, transaction, clicks[..half], refused, cancellationToken);
             await CopyIsolatingAsync(connection, transaction, clicks[half..], refused, cancellationToken);
         }
@@ -182,7 +182,7 @@ public sealed class PostgresClickSink : IClickSink
 
     /// <summary>The rollups of what was written, the new mark and the refused clicks: one round trip.</summary>
     private async Task FinishAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, SinkBatch batch, ArraySegment<StagedClick> tried,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, SinkBatch batch, StagedClick[] tried,
         List<RefusedClick> refused, CancellationToken cancellationToken)
     {
         var counts = new MinuteCounts();
