@@ -11,6 +11,7 @@ namespace ClickOrleans;
 /// <param name="FailuresInARow">Drains that failed since the last one that completed.</param>
 /// <param name="LastLoss">The last private list that vanished from Redis before it was drained.</param>
 /// <param name="Stall">Why the drain is stalled (see <c>Clicks:StallAfter</c>), or null while it keeps up.</param>
+/// <param name="Shards">For the whole stream (<c>/stats</c>): each shard's figures, which the fields above sum up.</param>
 [GenerateSerializer, Immutable]
 public sealed record AggregatorStats(
     string StagingKey,
@@ -25,7 +26,8 @@ public sealed record AggregatorStats(
     DrainFailure? LastFailure,
     long FailuresInARow,
     PrivateListLoss? LastLoss,
-    string? Stall);
+    string? Stall,
+    AggregatorStats[]? Shards = null);
 
 /// <summary>A private list awaiting its drain: elements committed so far and elements left.</summary>
 [GenerateSerializer, Immutable]

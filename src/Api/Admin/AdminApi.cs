@@ -4,37 +4,42 @@ using Microsoft.Extensions.Options;
 
 namespace ClickOrleans.Api.Admin;
 
-/// <summary>Operator endpoints.</summary>
+/// <summary>Operator endpoints: the stream's figures and drains, over every shard.</summary>
 public static class AdminApi
 {
     public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("").WithTags("Admin");
         admin.MapPost("/admin/drain", Drain)
-            .WithSummary("Drain the staging list now")
-            .WithDescription("Drains everything staged before the request: runs a drain, or, while one runs, waits for it and the one after it. "
-                + "Answers with what the drain did, or 503 with the reason when it failed (what it committed stays committed).")
+            .WithSummary("Drain the staging lists now")
+            .WithDescription("Drains everything staged before the request, on every shard: runs a drain, or, while one runs, waits for it and the one after it. "
+                + "Answers with what the drains did, or 503 with the reason when one failed (what it committed stays committed).")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         admin.MapGet("/stats", GetStats)
-            .WithSummary("Backlog, private lists, dead letters, drain totals, the last drain and failure, the lag, and whether the drain is stalled");
+            .WithSummary("Backlog, private lists, dead letters, drain totals, the last drain and failure, the lag, and whether the drain is stalled")
+            .WithDescription("The whole stream's figures, and each shard's under shards.");
         return admin;
     }
 
-    private static async Task<Ok<AggregatorStats>> GetStats(IGrainFactory grains, IOptions<StagingOptions> staging) =>
-        TypedResults.Ok(await grains.GetGrain<IAggregatorGrain>(staging.Value.StagingKey).GetStats());
-
-    /// <summary>Drains everything staged before the call and says what the drain did, or why it failed.</summary>
-    private static async Task<Results<Ok<DrainResult>, ProblemHttpResult>> Drain(
-        IGrainFactory grains, IOptions<StagingOptions> staging, HttpResponse response)
+    private static async Task<Ok<AggregatorStats>> GetStats(IGrainFactory grains, StagingStream stream, IOptions<StagingOptions> staging)
     {
+        var shards = await Task.WhenAll(stream.Shards.Select(shard => grains.GetGrain<IAggregatorGrain>(shard.Staging!).GetStats()));
+        return TypedResults.Ok(StreamFigures.Stats(staging.Value.StagingKey, shards));
+    }
+
+    /// <summary>Drains everything staged before the call, on every shard, and says what the drains did, or why one failed.</summary>
+    private static async Task<Results<Ok<DrainResult>, ProblemHttpResult>> Drain(IGrainFactory grains, StagingStream stream, HttpResponse response)
+    {
+        var drains = stream.Shards.Select(shard => grains.GetGrain<IAggregatorGrain>(shard.Staging!).Drain()).ToArray();
         try
         {
-            return TypedResults.Ok(await grains.GetGrain<IAggregatorGrain>(staging.Value.StagingKey).Drain());
+            return TypedResults.Ok(StreamFigures.Drain(await Task.WhenAll(drains)));
         }
-        catch (DrainFailedException e)
+        catch (DrainFailedException)
         {
             response.Headers.RetryAfter = "5";
-            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Drain failed");
+            var reasons = drains.Where(d => d.IsFaulted).Select(d => d.Exception!.InnerException!.Message);
+            return TypedResults.Problem(string.Join(" ", reasons), statusCode: StatusCodes.Status503ServiceUnavailable, title: "Drain failed");
         }
     }
 }

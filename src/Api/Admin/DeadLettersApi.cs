@@ -1,10 +1,10 @@
 using ClickOrleans.Staging;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace ClickOrleans.Api.Admin;
 
-/// <summary>The dead-letter list: what other producers pushed that no drain could parse.</summary>
+/// <summary>The dead-letter lists of every shard: what no drain could write, oldest first, shard by shard.</summary>
 public static class DeadLettersApi
 {
     private const int MaxLimit = 10_000;
@@ -20,17 +20,25 @@ public static class DeadLettersApi
         return letters;
     }
 
-    private static async Task<Results<Ok<DeadLetterPage>, ValidationProblem>> List(int? limit, DeadLetters deadLetters)
+    private static async Task<Results<Ok<DeadLetterPage>, ValidationProblem>> List(int? limit, StagingStream stream, IDatabase redis)
     {
         if (Invalid(limit) is { } problem)
         {
             return problem;
         }
 
-        return TypedResults.Ok(new DeadLetterPage(await deadLetters.CountAsync(), await deadLetters.ReadAsync(limit ?? 100)));
+        var count = 0L;
+        var letters = new List<DeadLetter>();
+        foreach (var shard in Shards(stream, redis))
+        {
+            count += await shard.CountAsync();
+            letters.AddRange(await shard.ReadAsync((limit ?? 100) - letters.Count));
+        }
+
+        return TypedResults.Ok(new DeadLetterPage(count, [.. letters]));
     }
 
-    private static async Task<Results<Ok<DeadLettersReplayed>, ValidationProblem, ProblemHttpResult>> Replay(int? limit, DeadLetters deadLetters)
+    private static async Task<Results<Ok<DeadLettersReplayed>, ValidationProblem, ProblemHttpResult>> Replay(int? limit, StagingStream stream, IDatabase redis)
     {
         if (Invalid(limit) is { } problem)
         {
@@ -39,7 +47,13 @@ public static class DeadLettersApi
 
         try
         {
-            return TypedResults.Ok(new DeadLettersReplayed(await deadLetters.ReplayAsync(limit ?? MaxLimit)));
+            var replayed = 0;
+            foreach (var shard in Shards(stream, redis))
+            {
+                replayed += await shard.ReplayAsync((limit ?? MaxLimit) - replayed);
+            }
+
+            return TypedResults.Ok(new DeadLettersReplayed(replayed));
         }
         catch (StagingConflictException e)
         {
@@ -47,8 +61,19 @@ public static class DeadLettersApi
         }
     }
 
-    private static async Task<Ok<DeadLettersPurged>> Purge(DeadLetters deadLetters) =>
-        TypedResults.Ok(new DeadLettersPurged(await deadLetters.PurgeAsync()));
+    private static async Task<Ok<DeadLettersPurged>> Purge(StagingStream stream, IDatabase redis)
+    {
+        var purged = 0L;
+        foreach (var shard in Shards(stream, redis))
+        {
+            purged += await shard.PurgeAsync();
+        }
+
+        return TypedResults.Ok(new DeadLettersPurged(purged));
+    }
+
+    private static IEnumerable<DeadLetters> Shards(StagingStream stream, IDatabase redis) =>
+        stream.Shards.Select(keys => new DeadLetters(redis, keys));
 
     private static ValidationProblem? Invalid(int? limit) =>
         limit is < 1 or > MaxLimit

@@ -42,10 +42,8 @@ public static class ClickOrleansHostingExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<StagingOptions>().BindConfiguration(StagingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Ingest.IngestOptions>().BindConfiguration(Ingest.IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(provider => new StagingKeys(provider.GetRequiredService<IOptions<StagingOptions>>().Value.StagingKey));
+        services.AddSingleton(provider => new StagingStream(provider.GetRequiredService<IOptions<StagingOptions>>().Value));
         services.AddSingleton(provider => provider.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase());
-        services.AddSingleton<StagingList>();
-        services.AddSingleton<DeadLetters>();
         services.AddSingleton<Ingest.ClickStager>();
         services.AddSingleton<Ingest.IngestTelemetry>();
         services.AddHostedService<StartupBanner>();

@@ -1,3 +1,4 @@
+using ClickOrleans.Api.Ingest;
 using Microsoft.AspNetCore.Diagnostics;
 using StackExchange.Redis;
 
@@ -9,11 +10,19 @@ namespace ClickOrleans.Api.Hosting;
 /// </summary>
 internal sealed class UnavailableExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
+    // Errors a Redis returns while it fails over, starts, or refuses writes for a while: a retry can succeed.
+    private static readonly string[] RetryableErrors = ["CLUSTERDOWN", "TRYAGAIN", "LOADING", "READONLY", "MASTERDOWN", "NOREPLICAS", "OOM"];
+
+    private static bool IsRetryable(RedisServerException e) =>
+        RetryableErrors.Any(prefix => e.Message.StartsWith(prefix, StringComparison.Ordinal));
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var what = exception switch
         {
-            RedisConnectionException or RedisTimeoutException => "The staging store (Redis) cannot be reached",
+            RedisConnectionException or RedisTimeoutException or StagingUnavailableException => "The staging store (Redis) cannot be reached",
+            RedisServerException e when IsRetryable(e) => $"The staging store (Redis) cannot take writes right now ({e.Message})",
+            StagingNotReplicatedException e => $"{e.Message} The click may or may not be staged",
             SiloUnavailableException or OrleansMessageRejectionException => "The Orleans cluster cannot be reached",
             TimeoutException => "The Orleans cluster did not answer in time",
             _ => null,

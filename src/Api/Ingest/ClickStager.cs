@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.IO.Hashing;
+using System.Text;
 using System.Text.Json;
 using ClickOrleans.Staging;
 using Microsoft.Extensions.Options;
@@ -7,63 +9,49 @@ using StackExchange.Redis;
 namespace ClickOrleans.Api.Ingest;
 
 /// <summary>
-/// Stages accepted clicks on the staging list (compact JSON elements), and pokes the aggregator when a push made
-/// the list cross a multiple of <c>Clicks:FlushSize</c>.
+/// Stages accepted clicks on the stream's staging lists (compact JSON elements), one shard per request, and pokes a
+/// shard's aggregator when a push made its list cross a multiple of <c>Clicks:FlushSize</c>.
 /// </summary>
 /// <remarks>
-/// Group commit: the requests that arrive while a push is in flight go out together in the next LPUSH, so Redis
-/// sees one command for many single-click requests. A request still returns only once Redis acknowledged the push
-/// that carried its clicks, and its clicks are never split across pushes: a batch stays atomic.
+/// Group commit: the requests that arrive at a shard while a push to it is in flight go out together in its next
+/// LPUSH, so Redis sees one command for many single-click requests. A request still returns only once Redis
+/// acknowledged the push that carried its clicks (and, with <c>Clicks:Staging:Replicas</c>, once that many replicas
+/// have it), and its clicks are never split across pushes or shards: a batch stays atomic.
 /// Clicks with a client-given id are pushed by a script that leaves out the ids staged within
-/// <c>Clicks:IdempotencyWindow</c> (a client's retry); clicks without one pay nothing for it.
+/// <c>Clicks:IdempotencyWindow</c> (a client's retry), on the shard their first id hashes to, so a retry meets its
+/// marker; clicks without one pay nothing for it and go to the shards in turn.
 /// </remarks>
 public sealed partial class ClickStager
 {
     /// <summary>The most elements one push groups; a single request may exceed it alone.</summary>
     internal const int MaxGroupedElements = 10_000;
 
-    private readonly StagingList _staging;
+    private readonly Shard[] _shards;
+    private readonly IConnectionMultiplexer _redis;
     private readonly IGrainFactory _grains;
     private readonly StagingOptions _options;
-    private readonly TimeSpan _idempotencyWindow;
+    private readonly IngestOptions _ingest;
     private readonly ILogger<ClickStager> _logger;
-    private readonly GroupCommit<StagedRequest, long> _pushes;
+    private int _turn;
 
     public ClickStager(
-        StagingList staging, IGrainFactory grains, IOptions<StagingOptions> options, IOptions<IngestOptions> ingest, ILogger<ClickStager> logger)
+        IConnectionMultiplexer redis, StagingStream stream, IGrainFactory grains, IOptions<StagingOptions> options,
+        IOptions<IngestOptions> ingest, ILogger<ClickStager> logger)
     {
-        _staging = staging;
+        _redis = redis;
         _grains = grains;
         _options = options.Value;
-        _idempotencyWindow = ingest.Value.IdempotencyWindow;
+        _ingest = ingest.Value;
         _logger = logger;
-        _pushes = new GroupCommit<StagedRequest, long>(PushAsync, request => request.Elements.Length, MaxGroupedElements);
+        _shards = [.. stream.Shards.Select(keys => new Shard(this, new StagingList(redis.GetDatabase(), keys)))];
     }
 
     /// <summary>Completes once Redis acknowledged the push; fails when Redis cannot be reached.</summary>
-    public Task StageAsync(IReadOnlyList<Click> clicks) => _pushes.CommitAsync(new StagedRequest(Serialize(clicks), ClientIds(clicks)));
-
-    /// <returns>For each request, the staging list's length after the push that carried it.</returns>
-    private async Task<long[]> PushAsync(IReadOnlyList<StagedRequest> requests)
+    /// <exception cref="StagingNotReplicatedException">Fewer replicas than <c>Clicks:Staging:Replicas</c> acknowledged in time.</exception>
+    public Task StageAsync(IReadOnlyList<Click> clicks)
     {
-        RedisValue[] elements = requests.Count == 1 ? requests[0].Elements : [.. requests.SelectMany(request => request.Elements)];
-        long length;
-        if (requests.All(request => request.ClientIds is null))
-        {
-            length = await _staging.PushAsync(elements);
-        }
-        else
-        {
-            string?[] clientIds = [.. requests.SelectMany(request => request.ClientIds ?? new string?[request.Elements.Length])];
-            length = await _staging.PushOnceAsync(elements, clientIds, _idempotencyWindow);
-        }
-
-        if (CrossedFlushSize(length, elements.Length, _options.FlushSize))
-        {
-            Poke();
-        }
-
-        return [.. requests.Select(_ => length)];
+        var request = new StagedRequest(Serialize(clicks), ClientIds(clicks));
+        return ShardFor(request).Pushes.CommitAsync(request);
     }
 
     /// <summary>
@@ -72,6 +60,20 @@ public sealed partial class ClickStager
     /// </summary>
     internal static bool CrossedFlushSize(long lengthAfterPush, int pushed, long flushSize) =>
         flushSize > 0 && lengthAfterPush / flushSize > (lengthAfterPush - pushed) / flushSize;
+
+    private Shard ShardFor(StagedRequest request)
+    {
+        if (_shards.Length == 1)
+        {
+            return _shards[0];
+        }
+
+        var clientId = request.ClientIds?.FirstOrDefault(id => id is not null);
+        var shard = clientId is null
+            ? (uint)Interlocked.Increment(ref _turn) % (uint)_shards.Length
+            : XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(clientId)) % (uint)_shards.Length;
+        return _shards[shard];
+    }
 
     /// <returns>Per click, its client-given id (null where the Api made it); null when no click has one.</returns>
     private static string?[]? ClientIds(IReadOnlyList<Click> clicks)
@@ -115,22 +117,83 @@ public sealed partial class ClickStager
 
     // The clicks are staged whatever happens here: the size-check timer and the reminder drain them anyway.
     // Nothing may escape either: the push succeeded, and its requests must hear so.
-    private void Poke()
+    private void Poke(string shardKey)
     {
         try
         {
-            _grains.GetGrain<IAggregatorGrain>(_options.StagingKey).Poke().Ignore();
+            _grains.GetGrain<IAggregatorGrain>(shardKey).Poke().Ignore();
         }
         catch (Exception e)
         {
-            LogPokeFailed(_logger, _options.StagingKey, e);
+            LogPokeFailed(_logger, shardKey, e);
         }
     }
 
     /// <summary>One request's elements, and per element its client-given id (null: none in the request).</summary>
     private sealed record StagedRequest(RedisValue[] Elements, string?[]? ClientIds);
 
+    /// <summary>One staging list of the stream and the group commit of its pushes.</summary>
+    private sealed class Shard
+    {
+        private readonly ClickStager _stager;
+        private readonly StagingList _list;
+
+        public Shard(ClickStager stager, StagingList list)
+        {
+            _stager = stager;
+            _list = list;
+            Pushes = new GroupCommit<StagedRequest, long>(PushAsync, request => request.Elements.Length, MaxGroupedElements);
+        }
+
+        public GroupCommit<StagedRequest, long> Pushes { get; }
+
+        /// <returns>For each request, the staging list's length after the push that carried it.</returns>
+        private async Task<long[]> PushAsync(IReadOnlyList<StagedRequest> requests)
+        {
+            RedisValue[] elements = requests.Count == 1 ? requests[0].Elements : [.. requests.SelectMany(request => request.Elements)];
+            long length;
+            if (requests.All(request => request.ClientIds is null))
+            {
+                length = await _list.PushAsync(elements);
+            }
+            else
+            {
+                string?[] clientIds = [.. requests.SelectMany(request => request.ClientIds ?? new string?[request.Elements.Length])];
+                length = await _list.PushOnceAsync(elements, clientIds, _stager._ingest.IdempotencyWindow);
+            }
+
+            await WaitForReplicasAsync();
+            if (CrossedFlushSize(length, elements.Length, _stager._options.FlushSize))
+            {
+                _stager.Poke(_list.Keys.Staging!);
+            }
+
+            return [.. requests.Select(_ => length)];
+        }
+
+        // WAIT on the node that owns the shard: it counts the replicas that have every write this connection sent it.
+        private async Task WaitForReplicasAsync()
+        {
+            var replication = _stager._ingest.Staging;
+            if (replication.Replicas == 0)
+            {
+                return;
+            }
+
+            var server = _stager._redis.GetServer(_list.Keys.Staging);
+            var acknowledged = (long)await server.ExecuteAsync("WAIT", replication.Replicas, (long)replication.ReplicaTimeout.TotalMilliseconds);
+            if (acknowledged < replication.Replicas)
+            {
+                throw new StagingNotReplicatedException(replication.Replicas, acknowledged);
+            }
+        }
+    }
+
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning,
         Message = "Could not poke the aggregator of {StagingKey}; its timer and reminder will drain the list")]
     private static partial void LogPokeFailed(ILogger logger, string stagingKey, Exception exception);
 }
+
+/// <summary>A push reached Redis but fewer replicas than <c>Clicks:Staging:Replicas</c> acknowledged it in time.</summary>
+public sealed class StagingNotReplicatedException(int wanted, long acknowledged)
+    : Exception($"{acknowledged} of the {wanted} replicas Clicks:Staging:Replicas asks for acknowledged the push in time.");

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace ClickOrleans.Api.Ingest;
 
 /// <summary>Limits of the ingest endpoints.</summary>
-public sealed class IngestOptions
+public sealed class IngestOptions : IValidatableObject
 {
     public const string Section = "Clicks";
 
@@ -25,4 +25,28 @@ public sealed class IngestOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How many Redis replicas must have a push before the Api answers 202 (<c>Clicks:Staging:*</c>).</summary>
+    public StagingReplication Staging { get; set; } = new();
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(Staging, new ValidationContext(Staging), results, validateAllProperties: true);
+        return results.Select(result => new ValidationResult("Clicks:Staging: " + result.ErrorMessage, result.MemberNames));
+    }
+}
+
+/// <summary>
+/// Replication a push waits for (Redis <c>WAIT</c>) before its 202: with 0 (the default) a click acknowledged by a
+/// Redis master that dies before replicating it is lost; with N, the Api answers 503 when fewer than N replicas have it
+/// within the timeout (the click may then be staged or not: retry with the same client id, which makes that safe).
+/// </summary>
+public sealed class StagingReplication
+{
+    [Range(0, 16)]
+    public int Replicas { get; set; }
+
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan ReplicaTimeout { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -19,6 +19,7 @@ namespace ClickOrleans.Drain;
 /// taken the staging list over before the call, and the caller is promised everything it staged before the call.
 /// </remarks>
 [Reentrant]
+[ShardPlacement]
 public sealed partial class AggregatorGrain(
     IConnectionMultiplexer redis,
     IOptions<DrainOptions> drainOptions,
@@ -77,7 +78,17 @@ public sealed partial class AggregatorGrain(
         return Task.CompletedTask;
     }
 
-    public Task<AggregatorStats> GetStats() => Statistics.ReadAsync(time.GetUtcNow(), _running is not null, stagingOptions.Value.StallAfter);
+    public async Task<AggregatorStats> GetStats()
+    {
+        try
+        {
+            return await Statistics.ReadAsync(time.GetUtcNow(), _running is not null, stagingOptions.Value.StallAfter);
+        }
+        catch (RedisException e)
+        {
+            throw new StagingUnavailableException($"{e.GetType().Name}: {e.Message}");
+        }
+    }
 
     public async Task EnsureScheduled()
     {

@@ -26,6 +26,7 @@ public static class ClickPipelineSiloBuilderExtensions
         silo.UseRedisClustering(options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
         silo.UseRedisReminderService(options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
         silo.AddStartupTask<DrainScheduleStartupTask>();
+        silo.AddPlacementDirector<ShardPlacement, ShardPlacementDirector>();
 
         var services = silo.Services;
         // Orleans' own defaults (a dead silo is declared in ~15 s) unless Orleans:Membership:* says otherwise.

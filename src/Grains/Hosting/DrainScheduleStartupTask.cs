@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace ClickOrleans.Hosting;
 
-/// <summary>On every silo start: migrate the sink's schema to the current version, and make sure the drain reminder is registered.</summary>
+/// <summary>On every silo start: migrate the sink's schema to the current version, and make sure every shard's drain reminder is registered.</summary>
 internal sealed partial class DrainScheduleStartupTask(
     IGrainFactory grains,
     IClickSink sink,
@@ -22,7 +22,8 @@ internal sealed partial class DrainScheduleStartupTask(
             LogShortPeriod(logger, drain.Value.DrainPeriod);
         }
 
-        await grains.GetGrain<IAggregatorGrain>(staging.Value.StagingKey).EnsureScheduled();
+        // Activates every shard's aggregator too: each checks its list's size and drains it from now on.
+        await Task.WhenAll(new StagingStream(staging.Value).Shards.Select(shard => grains.GetGrain<IAggregatorGrain>(shard.Staging!).EnsureScheduled()));
     }
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Warning,

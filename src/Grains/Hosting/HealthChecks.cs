@@ -25,7 +25,8 @@ public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthChec
 
 /// <summary>
 /// The drain keeps up: Degraded, with the reason, when a private list has not advanced for <c>Clicks:StallAfter</c> or
-/// the drains of that long failed in a row (<see cref="DrainStall"/>). Read from Redis, so the Api and every silo see it.
+/// the drains of that long failed in a row (<see cref="DrainStall"/>), on any shard. Read from Redis, so the Api and
+/// every silo see it.
 /// </summary>
 public sealed class DrainHealthCheck(IConnectionMultiplexer redis, IOptions<StagingOptions> staging, TimeProvider time) : IHealthCheck
 {
@@ -33,11 +34,17 @@ public sealed class DrainHealthCheck(IConnectionMultiplexer redis, IOptions<Stag
     {
         try
         {
-            var keys = new StagingKeys(staging.Value.StagingKey);
-            var stats = await new DrainStatistics(redis.GetDatabase(), keys).ReadAsync(time.GetUtcNow(), draining: false, staging.Value.StallAfter);
-            return stats.Stall is { } stall
-                ? HealthCheckResult.Degraded($"The drain of {keys.Staging} is stalled: {stall}")
-                : HealthCheckResult.Healthy();
+            var stalls = new List<string>();
+            foreach (var shard in new StagingStream(staging.Value).Shards)
+            {
+                var stats = await new DrainStatistics(redis.GetDatabase(), shard).ReadAsync(time.GetUtcNow(), draining: false, staging.Value.StallAfter);
+                if (stats.Stall is { } stall)
+                {
+                    stalls.Add($"The drain of {shard.Staging} is stalled: {stall}");
+                }
+            }
+
+            return stalls.Count > 0 ? HealthCheckResult.Degraded(string.Join(" ", stalls)) : HealthCheckResult.Healthy();
         }
         catch (RedisException e)
         {

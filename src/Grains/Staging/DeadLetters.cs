@@ -10,6 +10,11 @@ public sealed class DeadLetters(IDatabase redis, StagingKeys keys)
     /// <summary>Up to <paramref name="limit"/> of the oldest dead letters, oldest first.</summary>
     public async Task<DeadLetter[]> ReadAsync(int limit)
     {
+        if (limit <= 0)
+        {
+            return [];
+        }
+
         var newestFirst = await redis.ListRangeAsync(keys.Dead, -limit, -1);
         var letters = new DeadLetter[newestFirst.Length];
         for (var i = 0; i < letters.Length; i++)
@@ -27,6 +32,11 @@ public sealed class DeadLetters(IDatabase redis, StagingKeys keys)
     /// <exception cref="StagingConflictException">Another replay or purge changed the dead letters meanwhile.</exception>
     public async Task<int> ReplayAsync(int limit)
     {
+        if (limit <= 0)
+        {
+            return 0;
+        }
+
         var newestFirst = await redis.ListRangeAsync(keys.Dead, -limit, -1);
         if (newestFirst.Length == 0)
         {

@@ -12,7 +12,14 @@ public sealed class StagingOptions : IValidatableObject
     public string StagingKey { get; set; } = StagingDefaults.StagingKey;
 
     /// <summary>
-    /// Drain as soon as the staging list reaches this many elements, not only every <c>Clicks:DrainPeriod</c>;
+    /// Staging lists of the stream: the staging key itself and <c>&lt;key&gt;:1</c> … <c>&lt;key&gt;:&lt;Shards-1&gt;</c>, each in its
+    /// own Redis Cluster hash slot, each drained by an aggregator of its own, spread over the silos.
+    /// </summary>
+    [Range(1, 1024)]
+    public int Shards { get; set; } = 1;
+
+    /// <summary>
+    /// Drain as soon as a staging list reaches this many elements, not only every <c>Clicks:DrainPeriod</c>;
     /// 0 turns it off. The Api pokes the aggregator when a push crosses it; the aggregator also checks LLEN
     /// every <c>Clicks:SizeCheckPeriod</c> for producers that push straight to Redis.
     /// </summary>

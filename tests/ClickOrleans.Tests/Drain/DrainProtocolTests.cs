@@ -204,7 +204,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
             var stats = await http.GetFromJsonAsync<JsonElement>("/stats");
             Assert.Contains(cluster.Probe.FaultMessage(poisonUid), stats.GetProperty("lastFailure").GetProperty("reason").GetString());
             Assert.Equal(3, stats.GetProperty("failuresInARow").GetInt64());
-            Assert.StartsWith("3 drains in a row failed", stats.GetProperty("stall").GetString());
+            Assert.Contains("3 drains in a row failed", stats.GetProperty("stall").GetString());
             // What the failed drains committed counts: the first five chunks of 100.
             Assert.Equal(500, stats.GetProperty("totals").GetProperty("elements").GetInt64());
             Assert.Equal(3, stats.GetProperty("totals").GetProperty("failedDrains").GetInt64());

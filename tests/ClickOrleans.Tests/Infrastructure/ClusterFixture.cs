@@ -1,4 +1,5 @@
 using ClickOrleans.Hosting;
+using ClickOrleans.Staging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Orleans.TestingHost;
@@ -51,6 +52,22 @@ public abstract class ClusterFixture : IAsyncLifetime
         return new ApiFactory(settings);
     }
 
+    /// <summary>The staging lists of a test's stream: its staging key and, with Clicks__Shards, its shards.</summary>
+    public IReadOnlyList<StagingKeys> Shards(string stagingKey) =>
+        new StagingStream(new StagingOptions { StagingKey = stagingKey, Shards = TestServers.Shards }).Shards;
+
+    /// <summary>How many elements wait on the stream's staging lists, every shard together.</summary>
+    public async Task<long> StagedCountAsync(string stagingKey) =>
+        (await Task.WhenAll(Shards(stagingKey).Select(shard => Redis.ListLengthAsync(shard.Staging)))).Sum();
+
+    /// <summary>The elements waiting on the stream's staging lists, shard by shard.</summary>
+    public async Task<RedisValue[]> StagedAsync(string stagingKey) =>
+        [.. (await Task.WhenAll(Shards(stagingKey).Select(shard => Redis.ListRangeAsync(shard.Staging)))).SelectMany(elements => elements)];
+
+    /// <summary>Drains every shard of the stream, as <c>POST /admin/drain</c> does.</summary>
+    public Task DrainStreamAsync(string stagingKey) =>
+        Task.WhenAll(Shards(stagingKey).Select(shard => Grains.GetGrain<IAggregatorGrain>(shard.Staging!).Drain()));
+
     /// <summary>Skips (or, under CI, fails) the calling test when the sink's server is not available.</summary>
     public virtual void Require()
     {
@@ -73,6 +90,7 @@ public abstract class ClusterFixture : IAsyncLifetime
             // Above every other test's backlog, so only the flush tests see the size check drain on its own.
             ["Clicks:FlushSize"] = FlushSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Clicks:SizeCheckPeriod"] = "00:00:00.500",
+            ["Clicks:Shards"] = TestServers.Shards.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in SinkSettings)
         {

@@ -8,10 +8,17 @@ public static class RedisCommandStats
 {
     public const string NeedsRedisServer = "counts commands with INFO commandstats, which needs redis-server";
 
+    /// <summary>Calls of <paramref name="command"/> on every primary (one server, or every master of a cluster).</summary>
     public static async Task<long> CallsAsync(IConnectionMultiplexer redis, string command)
     {
-        var stats = await redis.GetServers()[0].InfoAsync("commandstats");
-        var calls = stats.SelectMany(group => group).FirstOrDefault(pair => pair.Key == "cmdstat_" + command).Value;
-        return calls is null ? 0 : long.Parse(calls.Split(',')[0]["calls=".Length..], CultureInfo.InvariantCulture);
+        var total = 0L;
+        foreach (var server in redis.GetServers().Where(server => !server.IsReplica))
+        {
+            var stats = await server.InfoAsync("commandstats");
+            var calls = stats.SelectMany(group => group).FirstOrDefault(pair => pair.Key == "cmdstat_" + command).Value;
+            total += calls is null ? 0 : long.Parse(calls.Split(',')[0]["calls=".Length..], CultureInfo.InvariantCulture);
+        }
+
+        return total;
     }
 }

@@ -12,10 +12,23 @@ namespace ClickOrleans.Tests.Infrastructure;
 public static class TestServers
 {
     private static readonly Lazy<string> s_redis = new(StartRedis);
+    private static readonly Lazy<bool> s_redisIsCluster = new(() =>
+    {
+        using var redis = StackExchange.Redis.ConnectionMultiplexer.Connect(Redis);
+        return redis.GetServers()[0].ServerType == StackExchange.Redis.ServerType.Cluster;
+    });
 
     public static string Redis => s_redis.Value;
 
     public static bool RedisIsEmbedded => Environment.GetEnvironmentVariable("ConnectionStrings__Redis") is not { Length: > 0 };
+
+    /// <summary>Whether <see cref="Redis"/> is a Redis Cluster (ConnectionStrings__Redis naming its seed nodes).</summary>
+    public static bool RedisIsCluster => s_redisIsCluster.Value;
+
+    public const string NeedsOneRedisNode = "cuts Redis with a TCP proxy in front of one node, which a cluster's redirects go around (the failover tests cover a cluster)";
+
+    /// <summary>Staging shards the tests' Api and silos run with: Clicks__Shards, 1 when unset.</summary>
+    public static int Shards => int.TryParse(Environment.GetEnvironmentVariable("Clicks__Shards"), out var shards) ? shards : 1;
 
     public static string? Postgres => Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") is { Length: > 0 } value
         ? value

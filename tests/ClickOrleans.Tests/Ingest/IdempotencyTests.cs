@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using ClickOrleans.Staging;
 using ClickOrleans.Tests.Infrastructure;
 
 namespace ClickOrleans.Tests.Ingest;
@@ -29,8 +28,8 @@ public sealed class IdempotencyTests(SqliteClusterFixture cluster)
             Assert.Equal(click.id, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
         }
 
-        Assert.Equal(1, await cluster.Redis.ListLengthAsync(data.StagingKey));
-        await cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey).Drain();
+        Assert.Equal(1, await cluster.StagedCountAsync(data.StagingKey));
+        await cluster.DrainStreamAsync(data.StagingKey);
         Assert.Equal([click.id], await cluster.Probe.ClickIdsAsync(data.Uid));
     }
 
@@ -52,7 +51,7 @@ public sealed class IdempotencyTests(SqliteClusterFixture cluster)
         var retry = await http.PostAsJsonAsync("/clicks/batch", batch);
 
         Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted), (first.StatusCode, retry.StatusCode));
-        await cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey).Drain();
+        await cluster.DrainStreamAsync(data.StagingKey);
         var ids = await cluster.Probe.ClickIdsAsync(data.Uid);
         Assert.Equal(4, ids.Count); // a and b once, the click without an id twice: the Api made two ids for it
         Assert.Single(ids, id => id == $"a-{data.Uid}");
@@ -68,13 +67,16 @@ public sealed class IdempotencyTests(SqliteClusterFixture cluster)
         var click = new { uid = data.Uid, pid = data.Pid(0), id = $"late-retry-{data.Uid}" };
         Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/clicks", click)).StatusCode);
 
-        var marker = new StagingKeys(data.StagingKey).ClientId(click.id);
-        var expired = await Poll.UntilAsync(() => cluster.Redis.KeyExistsAsync(marker), exists => !exists, TimeSpan.FromSeconds(10));
+        var markers = cluster.Shards(data.StagingKey).Select(shard => shard.ClientId(click.id)).ToArray();
+        var expired = await Poll.UntilAsync(
+            async () => (await Task.WhenAll(markers.Select(marker => cluster.Redis.KeyExistsAsync(marker)))).Any(exists => exists),
+            exists => !exists,
+            TimeSpan.FromSeconds(10));
         var late = await http.PostAsJsonAsync("/clicks", click);
 
         Assert.False(expired, "the idempotency marker did not expire");
         Assert.Equal(HttpStatusCode.Accepted, late.StatusCode);
-        await cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey).Drain();
+        await cluster.DrainStreamAsync(data.StagingKey);
         Assert.Equal([click.id, click.id], await cluster.Probe.ClickIdsAsync(data.Uid));
     }
 }

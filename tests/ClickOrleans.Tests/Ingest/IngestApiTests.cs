@@ -66,7 +66,7 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
         Assert.All(responses, response => Assert.Equal(HttpStatusCode.Accepted, response.StatusCode));
         var pushes = await RedisCommandStats.CallsAsync(cluster.Redis.Multiplexer, "lpush") - before;
         Assert.InRange(pushes, 1, ids.Length - 1);
-        var staged = (await cluster.Redis.ListRangeAsync(data.StagingKey))
+        var staged = (await cluster.StagedAsync(data.StagingKey))
             .Select(element => JsonDocument.Parse((string)element!).RootElement.GetProperty("id").GetString());
         Assert.Equal(ids.Order(), staged.Order());
     }
@@ -88,7 +88,7 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
 
         var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
-        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+        Assert.Equal(0, await cluster.StagedCountAsync(data.StagingKey));
     }
 
     [Theory]
@@ -108,7 +108,7 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
 
         var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.Equal("Malformed JSON", problem.GetProperty("title").GetString());
-        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+        Assert.Equal(0, await cluster.StagedCountAsync(data.StagingKey));
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
 
         var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.Contains("pdi", problem.GetProperty("detail").GetString());
-        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+        Assert.Equal(0, await cluster.StagedCountAsync(data.StagingKey));
     }
 
     [Theory]
@@ -138,7 +138,7 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
 
         var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("ts", out _), problem.ToString());
-        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+        Assert.Equal(0, await cluster.StagedCountAsync(data.StagingKey));
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
 
         var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.Equal("Malformed JSON", problem.GetProperty("title").GetString());
-        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+        Assert.Equal(0, await cluster.StagedCountAsync(data.StagingKey));
     }
 
     [Theory]
@@ -172,7 +172,7 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
         var response = await http.PostAsync("/clicks/batch", content);
 
         await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
-        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+        Assert.Equal(0, await cluster.StagedCountAsync(data.StagingKey));
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
         var response = await http.PostAsync("/clicks", new StringContent("""{"uid":1,"pid":2}""", Encoding.UTF8, "text/plain"));
 
         await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
-        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+        Assert.Equal(0, await cluster.StagedCountAsync(data.StagingKey));
     }
 
     [Fact]
@@ -205,7 +205,7 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
         Assert.True(errors.TryGetProperty("[1].uid", out _));
         Assert.True(errors.TryGetProperty("[3].pid", out _));
         Assert.True(errors.TryGetProperty("[4]", out _));
-        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+        Assert.Equal(0, await cluster.StagedCountAsync(data.StagingKey));
     }
 
     [Theory]
@@ -222,12 +222,13 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
 
         var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.Equal(title, problem.GetProperty("title").GetString());
-        Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+        Assert.Equal(0, await cluster.StagedCountAsync(data.StagingKey));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task RedisOutOfReach_Is503_NeverA202_AndIngestResumesAfterwards()
     {
+        Skip.If(TestServers.RedisIsCluster, TestServers.NeedsOneRedisNode);
         var data = new TestData();
         await using var proxy = new TcpProxy(TestServers.Redis);
         await using var api = Api(data, ("ConnectionStrings:Redis", proxy.Endpoint));
@@ -241,7 +242,7 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
         await AssertProblemAsync(during, HttpStatusCode.ServiceUnavailable);
         await AssertProblemAsync(duringBatch, HttpStatusCode.ServiceUnavailable);
         Assert.NotNull(during.Headers.RetryAfter);
-        Assert.Equal(1, await cluster.Redis.ListLengthAsync(data.StagingKey));
+        Assert.Equal(1, await cluster.StagedCountAsync(data.StagingKey));
 
         proxy.Restore();
         var status = await Poll.UntilAsync(
@@ -250,7 +251,7 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
             TimeSpan.FromSeconds(30));
 
         Assert.Equal(HttpStatusCode.Accepted, status);
-        Assert.Equal(2, await cluster.Redis.ListLengthAsync(data.StagingKey));
+        Assert.Equal(2, await cluster.StagedCountAsync(data.StagingKey));
     }
 
     private ApiFactory Api(TestData data, params (string Key, string Value)[] overrides) => cluster.Api(data.StagingKey, overrides);

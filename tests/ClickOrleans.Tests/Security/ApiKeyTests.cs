@@ -48,7 +48,7 @@ public sealed class ApiKeyTests(SqliteClusterFixture cluster)
         if (expected is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            Assert.Equal(0, await cluster.Redis.ListLengthAsync(data.StagingKey));
+            Assert.Equal(0, await cluster.StagedCountAsync(data.StagingKey));
         }
 
         if (expected is HttpStatusCode.Unauthorized)
@@ -91,7 +91,7 @@ public sealed class ApiKeyTests(SqliteClusterFixture cluster)
         Assert.NotNull(limited!.Headers.RetryAfter);
         var problem = await limited.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(429, problem.GetProperty("status").GetInt32());
-        Assert.Equal(2, await cluster.Redis.ListLengthAsync(data.StagingKey));
+        Assert.Equal(2, await cluster.StagedCountAsync(data.StagingKey));
     }
 
     [Fact]

@@ -8,9 +8,10 @@ namespace ClickOrleans.Tests.Staging;
 [Collection(SqliteClusterCollection.Name)]
 public sealed class StagingUpgradeTests(SqliteClusterFixture cluster)
 {
-    [Fact]
+    [SkippableFact]
     public async Task PrivateListAndDeadLettersOfTheOlderRelease_AreMovedAndDrained()
     {
+        Skip.If(TestServers.RedisIsCluster, "the key layout before hash tags never ran on Redis Cluster: its scripts were cross-slot");
         var data = new TestData();
         var staging = data.StagingKey;
         const long tick = 1_764_000_000_000;
