@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
 
 namespace ClickOrleans.Drain;
 
@@ -36,4 +37,8 @@ public sealed partial class AggregatorGrain
     [LoggerMessage(EventId = 1008, Level = LogLevel.Warning,
         Message = "Could not record the failed drain of {StagingKey} in Redis: {Reason}")]
     private static partial void LogFailureNotRecorded(ILogger logger, string stagingKey, string reason);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Information,
+        Message = "The aggregator of {StagingKey} moves to silo {Silo}, where shard placement puts it")]
+    private static partial void LogMoving(ILogger logger, string stagingKey, SiloAddress silo);
 }

@@ -25,6 +25,8 @@ public sealed partial class AggregatorGrain(
     IOptions<DrainOptions> drainOptions,
     IOptions<StagingOptions> stagingOptions,
     DrainTelemetry telemetry,
+    IClusterMembershipService membership,
+    ILocalSiloDetails silo,
     TimeProvider time,
     ILogger<AggregatorGrain> logger) : Grain, IAggregatorGrain, IRemindable
 {
@@ -47,11 +49,8 @@ public sealed partial class AggregatorGrain(
         await StagingUpgrade.RunAsync(redis.GetDatabase(), _keys, drainOptions.Value.Partitions, logger);
         _drain = new StagingDrain(
             new PrivateLists(redis.GetDatabase(), _keys), drainOptions.Value, stagingOptions.Value, GrainFactory, telemetry, time, logger);
-        if (stagingOptions.Value.FlushSize > 0)
-        {
-            var period = drainOptions.Value.SizeCheckPeriod;
-            this.RegisterGrainTimer(CheckSizeAsync, new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = true });
-        }
+        var period = drainOptions.Value.SizeCheckPeriod;
+        this.RegisterGrainTimer(CheckAsync, new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = true });
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -104,15 +103,29 @@ public sealed partial class AggregatorGrain(
         LogScheduled(logger, StagingKey, period);
     }
 
-    private async Task CheckSizeAsync(CancellationToken cancellationToken)
+    /// <summary>Every <c>Clicks:SizeCheckPeriod</c>: drain when the list passed the flush size; move when off its silo.</summary>
+    private async Task CheckAsync(CancellationToken cancellationToken)
     {
         var backlog = await new StagingList(redis.GetDatabase(), _keys!).LengthAsync();
         telemetry.RecordBacklog(StagingKey, backlog);
-        if (_running is null && backlog >= stagingOptions.Value.FlushSize)
+        if (_running is not null)
+        {
+            return;
+        }
+
+        if (stagingOptions.Value.FlushSize > 0 && backlog >= stagingOptions.Value.FlushSize)
         {
             Schedule(DrainTick.Now(time), DrainTrigger.FlushSize).Ignore();
         }
+        else if (ShardPlacement.SiloOf(StagingKey, ActiveSilos()) is var home && !home.Equals(silo.SiloAddress))
+        {
+            LogMoving(logger, StagingKey, home);
+            this.MigrateOnIdle();
+        }
     }
+
+    private IEnumerable<SiloAddress> ActiveSilos() =>
+        membership.CurrentSnapshot.Members.Values.Where(member => member.Status == SiloStatus.Active).Select(member => member.SiloAddress);
 
     /// <returns>The drain that starts now, or the follow-up of the running one.</returns>
     private Task<DrainResult> Schedule(long tickId, DrainTrigger trigger)

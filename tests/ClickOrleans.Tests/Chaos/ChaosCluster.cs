@@ -25,10 +25,12 @@ public sealed class ChaosCluster : IAsyncDisposable
     private ConnectionMultiplexer? _redisClient;
 
     private readonly IReadOnlyDictionary<string, string?> _siloSettings;
+    private readonly int _shards;
 
-    private ChaosCluster(int silos, string postgres, IReadOnlyDictionary<string, string?> siloSettings)
+    private ChaosCluster(int silos, string postgres, IReadOnlyDictionary<string, string?> siloSettings, int shards)
     {
         _siloSettings = siloSettings;
+        _shards = shards;
         _silos = new HostProcess?[silos];
         _siloPorts = Enumerable.Range(0, silos).Select(_ => (TestServers.FreePort(), TestServers.FreePort(), TestServers.FreePort())).ToArray();
         _postgres = postgres;
@@ -47,9 +49,17 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public int SiloCount => _silos.Length;
 
+    /// <summary>The Redis Cluster the hosts use instead of the single redis-server, when started with one.</summary>
+    public RedisClusterNodes? RedisCluster { get; private set; }
+
     /// <summary>Skips (fails under CI) without a redis-server binary or PostgreSQL.</summary>
     /// <param name="siloSettings">Settings of every silo over the cluster's own (environment variable names).</param>
-    public static async Task<ChaosCluster> StartAsync(int silos, IReadOnlyDictionary<string, string?>? siloSettings = null)
+    /// <param name="redisCluster">Stage on a Redis Cluster of its own (3 masters, 3 replicas) instead of one redis-server.</param>
+    /// <param name="shards">Clicks:Shards of every host.</param>
+    /// <param name="apiSettings">Settings of the Api over the cluster's own.</param>
+    public static async Task<ChaosCluster> StartAsync(
+        int silos, IReadOnlyDictionary<string, string?>? siloSettings = null, bool redisCluster = false, int shards = 1,
+        IReadOnlyDictionary<string, string?>? apiSettings = null)
     {
         var postgres = TestServers.RequirePostgres();
         if (!File.Exists("/usr/bin/redis-server"))
@@ -58,8 +68,16 @@ public sealed class ChaosCluster : IAsyncDisposable
             throw TestServers.IsCi ? new InvalidOperationException(reason) : new SkipException(reason);
         }
 
-        var cluster = new ChaosCluster(silos, postgres, siloSettings ?? new Dictionary<string, string?>());
-        await cluster.StartRedisAsync();
+        var cluster = new ChaosCluster(silos, postgres, siloSettings ?? new Dictionary<string, string?>(), shards);
+        if (redisCluster)
+        {
+            cluster.RedisCluster = await RedisClusterNodes.StartAsync(cluster._directory);
+            cluster._redisClient = await ConnectionMultiplexer.ConnectAsync(cluster.RedisCluster.Seeds + ",abortConnect=false");
+        }
+        else
+        {
+            await cluster.StartRedisAsync();
+        }
         for (var i = 0; i < silos; i++)
         {
             cluster.StartSilo(i);
@@ -70,7 +88,7 @@ public sealed class ChaosCluster : IAsyncDisposable
             await cluster.WaitHealthyAsync(i);
         }
 
-        cluster.StartApi();
+        cluster.StartApi(apiSettings ?? new Dictionary<string, string?>());
         await cluster._api!.WaitUntilRunningAsync();
         return cluster;
     }
@@ -121,13 +139,20 @@ public sealed class ChaosCluster : IAsyncDisposable
     /// <summary>SIGKILL: no shutdown code runs, membership learns of it by probing.</summary>
     public Task KillSiloAsync(int index) => _silos[index]!.KillAsync();
 
-    /// <summary>The silo that logged the most recent start of a drain of this cluster's staging list.</summary>
-    public int AggregatorHost()
+    /// <summary>The staging key of every shard of the cluster's stream.</summary>
+    public IReadOnlyList<string> ShardKeys => [.. Enumerable.Range(0, _shards).Select(shard => ClickOrleans.Staging.StagingStream.ShardKey(StagingKey, shard))];
+
+    /// <summary>The silo that logged the most starts of a drain of this cluster's staging list (or of the shard <paramref name="shardKey"/>); -1 before any.</summary>
+    public int AggregatorHost(string? shardKey = null)
     {
-        var marker = $"Draining {StagingKey}";
+        var marker = $"Draining {shardKey ?? StagingKey} (";
         return Enumerable.Range(0, _silos.Length)
-            .Select(i => (Index: i, Count: _silos[i] is { } silo ? CountOf(silo.Output, marker) : -1))
-            .MaxBy(silo => silo.Count).Index;
+            .Select(i => (Index: i, Count: _silos[i] is { } silo ? CountOf(silo.Output, marker) : 0))
+            .Where(silo => silo.Count > 0)
+            .OrderByDescending(silo => silo.Count)
+            .Select(silo => silo.Index)
+            .DefaultIfEmpty(-1)
+            .First();
     }
 
     public string SiloOutput(int index) => _silos[index]!.Output;
@@ -208,6 +233,11 @@ public sealed class ChaosCluster : IAsyncDisposable
         }
 
         _redisClient?.Dispose();
+        if (RedisCluster is not null)
+        {
+            await RedisCluster.DisposeAsync();
+        }
+
         if (_redis is { HasExited: false })
         {
             _redis.Kill();
@@ -228,7 +258,8 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     private Dictionary<string, string?> Common => new()
     {
-        ["ConnectionStrings__Redis"] = $"127.0.0.1:{_redisPort}",
+        ["ConnectionStrings__Redis"] = RedisCluster?.Seeds ?? $"127.0.0.1:{_redisPort}",
+        ["Clicks__Shards"] = _shards.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["ConnectionStrings__Postgres"] = null,
         ["Clicks__StagingKey"] = StagingKey,
         ["Orleans__ClusterId"] = $"chaos-{_id}",
@@ -237,15 +268,21 @@ public sealed class ChaosCluster : IAsyncDisposable
         ["Logging__LogLevel__ClickOrleans"] = "Information",
     };
 
-    private void StartApi()
+    private void StartApi(IReadOnlyDictionary<string, string?> apiSettings)
     {
         var http = TestServers.FreePort();
-        _api = HostProcess.Start("Api", _directory, new Dictionary<string, string?>(Common)
+        var settings = new Dictionary<string, string?>(Common)
         {
             ["Api__AllowAnonymous"] = "true",
             ["Api__RequestsPerSecond"] = "0",
             ["Urls"] = $"http://127.0.0.1:{http}",
-        }, http);
+        };
+        foreach (var (key, value) in apiSettings)
+        {
+            settings[key] = value;
+        }
+
+        _api = HostProcess.Start("Api", _directory, settings, http);
     }
 
     private async Task StartRedisCoreAsync()

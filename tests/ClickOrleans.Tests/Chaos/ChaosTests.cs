@@ -18,14 +18,20 @@ public sealed class ChaosTests(ITestOutputHelper output)
     [SkippableFact]
     public async Task RandomSiloKills_UnderIngest_LoseNothing_AndDuplicateNothing()
     {
+        await using var cluster = await ChaosCluster.StartAsync(silos: 3);
+        await KillSilosAtRandomAsync(cluster, KillRounds, output);
+    }
+
+    /// <summary>Kill rounds at random points of steady ingest, each a random silo; then exactly once in the sink.</summary>
+    internal static async Task KillSilosAtRandomAsync(ChaosCluster cluster, int rounds, ITestOutputHelper output)
+    {
         var seed = int.TryParse(Environment.GetEnvironmentVariable("CHAOS_SEED"), out var given) ? given : Environment.TickCount;
         output.WriteLine($"CHAOS_SEED={seed}");
         var random = new Random(seed);
-        await using var cluster = await ChaosCluster.StartAsync(silos: 3);
         await using var traffic = new Traffic(cluster.Api);
         var resumeTimes = new List<TimeSpan>();
 
-        for (var round = 0; round < KillRounds; round++)
+        for (var round = 0; round < rounds; round++)
         {
             // Kill at a random point of the stream: after a random number of further accepted clicks.
             var killAfter = traffic.Accepted.Count + random.Next(1_000, 6_000);
@@ -156,7 +162,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         AssertExactlyOnce(traffic, ids, rollupTotal);
     }
 
-    private static void AssertExactlyOnce(Traffic traffic, List<string> rows, long rollupTotal)
+    internal static void AssertExactlyOnce(Traffic traffic, List<string> rows, long rollupTotal)
     {
         var sink = rows.ToHashSet();
         var twice = rows.GroupBy(id => id).Where(group => group.Count() > 1).Select(group => group.Key).ToArray();
@@ -167,11 +173,11 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.Equal(rows.Count, rollupTotal);
     }
 
-    private static async Task StageSeedAsync(IDatabase redis, string key, int count)
+    internal static async Task StageSeedAsync(IDatabase redis, string key, int count, int firstUid = 0)
     {
-        for (var start = 0; start < count; start += 10_000)
+        for (var start = firstUid; start < firstUid + count; start += 10_000)
         {
-            var elements = Enumerable.Range(start, Math.Min(10_000, count - start))
+            var elements = Enumerable.Range(start, Math.Min(10_000, firstUid + count - start))
                 .Select(i => (RedisValue)$$"""{"uid":{{i}},"pid":{{i % 1000}}}""").ToArray();
             await redis.ListLeftPushAsync(key, elements);
         }

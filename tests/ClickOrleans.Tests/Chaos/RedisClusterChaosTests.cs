@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using ClickOrleans.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace ClickOrleans.Tests.Chaos;
+
+/// <summary>
+/// The promise on a Redis Cluster of the test's own (3 masters, 3 replicas), with the stream on several shards: silos
+/// killed while they drain shards, and a Redis master killed under ingest.
+/// </summary>
+[Trait("Category", "RedisClusterChaos")]
+public sealed class RedisClusterChaosTests(ITestOutputHelper output)
+{
+    [SkippableFact]
+    public async Task SiloHostingTwoOfFourShards_IsKilled_BothShardsMove_AndEveryClickIsDrainedOnce()
+    {
+        await using var cluster = await ChaosCluster.StartAsync(silos: 3, redisCluster: true, shards: 4);
+        const int perShard = 40_000;
+        for (var shard = 0; shard < cluster.ShardKeys.Count; shard++)
+        {
+            await ChaosTests.StageSeedAsync(cluster.Redis, cluster.ShardKeys[shard], perShard, firstUid: shard * perShard);
+        }
+
+        // Shard n goes to the (n mod 3)-th silo: one silo drains shards 0 and 3.
+        var hosts = await Poll.UntilAsync(
+            () => Task.FromResult(cluster.ShardKeys.Select(key => cluster.AggregatorHost(key)).ToArray()),
+            found => found.All(host => host >= 0), TimeSpan.FromSeconds(60));
+        output.WriteLine($"shard hosts: {string.Join(", ", hosts)}");
+        var victim = Assert.Single(hosts.GroupBy(host => host), group => group.Count() == 2).Key;
+        var moved = cluster.ShardKeys.Where((_, shard) => hosts[shard] == victim).ToArray();
+        var outputBefore = Enumerable.Range(0, cluster.SiloCount).Select(i => cluster.SiloOutput(i).Length).ToArray();
+        var clock = Stopwatch.StartNew();
+        await cluster.KillSiloAsync(victim);
+
+        await cluster.DrainEverythingAsync();
+        var (ids, rollupTotal) = await cluster.SinkAsync();
+
+        output.WriteLine($"shard hosts {string.Join(", ", hosts)}; killed silo {victim} hosting {string.Join(" and ", moved)}; all drained {clock.Elapsed.TotalSeconds:F1} s later");
+        foreach (var shard in moved)
+        {
+            var newHosts = Enumerable.Range(0, cluster.SiloCount)
+                .Where(i => i != victim && cluster.SiloOutput(i)[outputBefore[i]..].Contains($"Draining {shard} (", StringComparison.Ordinal))
+                .ToArray();
+            output.WriteLine($"{shard} moved to silo {string.Join(", ", newHosts)}");
+            Assert.NotEmpty(newHosts);
+        }
+
+        Assert.Equal(perShard * cluster.ShardKeys.Count, ids.Count);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Equal(ids.Count, rollupTotal);
+    }
+
+    [SkippableFact]
+    public async Task MasterKilledUnderIngest_WithOneReplicaAcknowledging_LosesNoAcceptedClick()
+    {
+        await using var cluster = await ChaosCluster.StartAsync(silos: 2, redisCluster: true, shards: 3,
+            apiSettings: new Dictionary<string, string?> { ["Clicks__Staging__Replicas"] = "1" });
+        await using var traffic = new Traffic(cluster.Api);
+        await Poll.UntilAsync(() => Task.FromResult(traffic.Accepted.Count), count => count >= 2000, TimeSpan.FromSeconds(30));
+
+        var redis = cluster.RedisCluster!;
+        var killed = await redis.MasterOfAsync(cluster.StagingKey);
+        var acceptedAtKill = traffic.Accepted.Count;
+        var clock = Stopwatch.StartNew();
+        await redis.KillAsync(killed);
+        var newMaster = await redis.WaitForNewMasterAsync(cluster.StagingKey, killed);
+        var failover = clock.Elapsed;
+        // The promoted replica has no replica of its own until the old master rejoins as one: until then WAIT 1 fails, 503.
+        redis.Restart(killed);
+        var resumed = await Poll.UntilAsync(() => Task.FromResult(traffic.Accepted.Count), count => count >= acceptedAtKill + 3000, TimeSpan.FromSeconds(90));
+        await traffic.StopAsync();
+        await cluster.DrainEverythingAsync();
+        var (ids, rollupTotal) = await cluster.SinkAsync();
+
+        output.WriteLine($"killed the master on {killed}; {newMaster} took over after {failover.TotalSeconds:F1} s; " +
+            $"accepted={traffic.Accepted.Count} 503={traffic.Unavailable} other={traffic.Rejected} unanswered={traffic.Unanswered.Count} in sink={ids.Count}");
+        Assert.True(resumed >= acceptedAtKill + 3000, "ingest did not resume after the failover");
+        Assert.Equal(0, traffic.Rejected); // every refusal during the failover was a 503 the client can retry, never a 500
+        ChaosTests.AssertExactlyOnce(traffic, ids, rollupTotal);
+    }
+
+    [SkippableFact]
+    public async Task RandomSiloKills_OnARedisClusterWithThreeShards_LoseNothing_AndDuplicateNothing()
+    {
+        await using var cluster = await ChaosCluster.StartAsync(silos: 3, redisCluster: true, shards: 3);
+        await ChaosTests.KillSilosAtRandomAsync(cluster, rounds: 3, output);
+    }
+}
