@@ -1,12 +1,13 @@
 using ClickOrleans.Api.Ingest;
+using ClickOrleans.Staging;
 using Microsoft.AspNetCore.Diagnostics;
 using StackExchange.Redis;
 
 namespace ClickOrleans.Api.Hosting;
 
 /// <summary>
-/// Redis or the Orleans cluster out of reach → 503 problem details with Retry-After, so clients retry;
-/// never a 2xx for a click that was not staged.
+/// Redis or the Orleans cluster out of reach, or a backlog at <c>Clicks:MaxBacklog</c> → 503 problem details with
+/// Retry-After, so clients retry; never a 2xx for a click that was not staged.
 /// </summary>
 internal sealed class UnavailableExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
@@ -18,7 +19,34 @@ internal sealed class UnavailableExceptionHandler(IProblemDetailsService problem
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        var what = exception switch
+        var (title, what, retryAfter) = exception switch
+        {
+            // The drain frees the backlog at its own pace: a client that waits a few seconds is likelier to get through.
+            BacklogFullException e => ("Backlog full", e.Message[..^1], "5"),
+            _ => ("Service unavailable", Unavailable(exception), "1"),
+        };
+        if (what is null)
+        {
+            return false;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = retryAfter;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = title,
+                Detail = what + ". Retry later; a click retried with the same id is kept once.",
+            },
+        });
+    }
+
+    private static string? Unavailable(Exception exception) =>
+        exception switch
         {
             RedisConnectionException or RedisTimeoutException or StagingUnavailableException => "The staging store (Redis) cannot be reached",
             RedisServerException e when IsRetryable(e) => $"The staging store (Redis) cannot take writes right now ({e.Message})",
@@ -27,23 +55,4 @@ internal sealed class UnavailableExceptionHandler(IProblemDetailsService problem
             TimeoutException => "The Orleans cluster did not answer in time",
             _ => null,
         };
-        if (what is null)
-        {
-            return false;
-        }
-
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        context.Response.Headers.RetryAfter = "1";
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Service unavailable",
-                Detail = what + ". Retry later; a click retried with the same id is kept once.",
-            },
-        });
-    }
 }

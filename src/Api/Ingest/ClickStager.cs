@@ -17,7 +17,9 @@ namespace ClickOrleans.Api.Ingest;
 /// LPUSH, so Redis sees one command for many single-click requests. A request still returns only once Redis
 /// acknowledged the push that carried its clicks (and, with <c>Clicks:Staging:Replicas</c>, once that many replicas
 /// have it), and its clicks are never split across pushes or shards: a batch stays atomic.
-/// Clicks with a client-given id are pushed by a script that leaves out the ids staged within
+/// With <c>Clicks:MaxBacklog</c>, a script checks the shard's backlog and pushes in the same round trip: a push that
+/// would pass it is refused whole. Clicks with a client-given id are pushed by that script, which leaves out the ids
+/// staged within
 /// <c>Clicks:IdempotencyWindow</c> (a client's retry), on the shard their first id hashes to, so a retry meets its
 /// marker; clicks without one pay nothing for it and go to the shards in turn.
 /// </remarks>
@@ -47,6 +49,7 @@ public sealed partial class ClickStager
     }
 
     /// <summary>Completes once Redis acknowledged the push; fails when Redis cannot be reached.</summary>
+    /// <exception cref="BacklogFullException">The shard's backlog is at <c>Clicks:MaxBacklog</c>: nothing was staged.</exception>
     /// <exception cref="StagingNotReplicatedException">Fewer replicas than <c>Clicks:Staging:Replicas</c> acknowledged in time.</exception>
     public Task StageAsync(IReadOnlyList<Click> clicks)
     {
@@ -151,15 +154,18 @@ public sealed partial class ClickStager
         private async Task<long[]> PushAsync(IReadOnlyList<StagedRequest> requests)
         {
             RedisValue[] elements = requests.Count == 1 ? requests[0].Elements : [.. requests.SelectMany(request => request.Elements)];
+            var maxBacklog = _stager._ingest.MaxBacklog;
             long length;
-            if (requests.All(request => request.ClientIds is null))
+            if (maxBacklog == 0 && requests.All(request => request.ClientIds is null))
             {
                 length = await _list.PushAsync(elements);
             }
             else
             {
-                string?[] clientIds = [.. requests.SelectMany(request => request.ClientIds ?? new string?[request.Elements.Length])];
-                length = await _list.PushOnceAsync(elements, clientIds, _stager._ingest.IdempotencyWindow);
+                string?[]? clientIds = requests.All(request => request.ClientIds is null)
+                    ? null
+                    : [.. requests.SelectMany(request => request.ClientIds ?? new string?[request.Elements.Length])];
+                length = await _list.PushCheckedAsync(elements, clientIds, _stager._ingest.IdempotencyWindow, maxBacklog);
             }
 
             await WaitForReplicasAsync();

@@ -26,6 +26,14 @@ public sealed class IngestOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// The most elements that may wait to be drained on a shard (its staging list and private lists): past it the Api
+    /// answers 503 and stages nothing, before Redis runs out of memory (about 100 bytes an element). 0: no limit.
+    /// Producers that push straight to Redis are not held back by it.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MaxBacklog { get; set; } = 10_000_000;
+
     /// <summary>How many Redis replicas must have a push before the Api answers 202 (<c>Clicks:Staging:*</c>).</summary>
     public StagingReplication Staging { get; set; } = new();
 

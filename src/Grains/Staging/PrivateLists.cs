@@ -9,6 +9,8 @@ namespace ClickOrleans.Staging;
 /// a second activation) is refused on every operation, never only at the end.
 /// </summary>
 /// <remarks>
+/// The drain's scripts run when Redis is out of memory (<c>allow-oom</c>; the read is <c>no-writes</c>): a drain is what
+/// frees memory, so it must go on while the producers' pushes are refused.
 /// A private list is drained from its tail (its oldest element). A chunk is trimmed off the list in the same script
 /// that advances the committed offset, so Redis memory shrinks as the drain goes on and the position of every element
 /// (offset + index from the tail) stays stable for a replay.
@@ -22,11 +24,12 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
     public const int MaxChunkBytes = 32 * 1024 * 1024;
 
     // KEYS[1] staging list, KEYS[2] the new private list, KEYS[3] private lists (name → committed offset),
-    // KEYS[4] private list info (name → "<taken over at> <length> <partitions>"), KEYS[5] last tick id, KEYS[6] stats.
+    // KEYS[4] private list info (name → "<taken over at> <length> <partitions>"), KEYS[5] last tick id, KEYS[6] stats,
+    // KEYS[7] elements left in private lists.
     // ARGV[1] tick id, ARGV[2] taken over at (Unix ms), ARGV[3] sink partitions.
     // Returns {0} when the staging list does not exist, {1, length} when taken over, {-1, last tick} when the name was used.
     // The rename and the records of the new private list are one script: a crash right after leaves a list any drain resumes.
-    private const string TakeOverScript = """
+    private static readonly FlaggedScript TakeOverScript = new("allow-oom", """
         if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
         local last = tonumber(redis.call('GET', KEYS[5]) or '0')
         if tonumber(ARGV[1]) <= last then return {-1, last} end
@@ -37,15 +40,16 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
         redis.call('HSET', KEYS[3], KEYS[2], 0)
         redis.call('HSET', KEYS[4], KEYS[2], ARGV[2] .. ' ' .. length .. ' ' .. ARGV[3])
         redis.call('HSET', KEYS[6], 'progress-at', ARGV[2])
+        redis.call('INCRBY', KEYS[7], length)
         return {1, length}
-        """;
+        """);
 
     // KEYS[1] private list, KEYS[2] private lists (name → committed offset).
     // ARGV[1] the committed offset the reader expects, ARGV[2] elements to skip past it, ARGV[3] the most elements to
     // read, ARGV[4] the most bytes to return (at least one element is returned, whatever its size).
     // Returns {0} when the committed offset is not the expected one, else {1, elements, sizes}: the elements oldest
     // first, concatenated, and their sizes, space-separated. One LRANGE: Garnet walks its lists from the head.
-    private const string ReadScript = """
+    private static readonly FlaggedScript ReadScript = new("no-writes", """
         if redis.call('HGET', KEYS[2], KEYS[1]) ~= ARGV[1] then return {0} end
         local skip, count, budget = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
         local items = redis.call('LRANGE', KEYS[1], -(skip + count), -(skip + 1))
@@ -60,13 +64,13 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
           total = total + size
         end
         return {1, table.concat(kept), table.concat(sizes, ' ')}
-        """;
+        """);
 
-    // KEYS[1] private list, KEYS[2] private lists, KEYS[3] dead-letter list, KEYS[4] stats.
+    // KEYS[1] private list, KEYS[2] private lists, KEYS[3] dead-letter list, KEYS[4] stats, KEYS[5] elements left in private lists.
     // ARGV[1] expected committed offset, ARGV[2] elements committed, ARGV[3] written, ARGV[4] skipped, ARGV[5] now (Unix ms),
     // ARGV[6...] dead letters. Returns 0 when the committed offset is not the expected one (another drain got there first).
     // The figures go into the totals with the commit: a drain that fails later still shows what it committed.
-    private const string CommitScript = """
+    private static readonly FlaggedScript CommitScript = new("allow-oom", """
         if redis.call('HGET', KEYS[2], KEYS[1]) ~= ARGV[1] then return 0 end
         redis.call('LTRIM', KEYS[1], 0, -1 - tonumber(ARGV[2]))
         redis.call('HINCRBY', KEYS[2], KEYS[1], ARGV[2])
@@ -76,13 +80,14 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
         redis.call('HINCRBY', KEYS[4], 'skipped', ARGV[4])
         redis.call('HINCRBY', KEYS[4], 'dead', #ARGV - 5)
         redis.call('HSET', KEYS[4], 'progress-at', ARGV[5])
+        redis.call('DECRBY', KEYS[5], ARGV[2])
         return 1
-        """;
+        """);
 
-    // KEYS[1] private list, KEYS[2] private lists, KEYS[3] private list info, KEYS[4] stats.
+    // KEYS[1] private list, KEYS[2] private lists, KEYS[3] private list info, KEYS[4] stats, KEYS[5] elements left in private lists.
     // ARGV[1] expected committed offset, ARGV[2] now (Unix ms), ARGV[3] elements lost, ARGV[4] the loss as JSON.
     // Returns 0 when the committed offset is not the expected one.
-    private const string CompleteScript = """
+    private static readonly FlaggedScript CompleteScript = new("allow-oom", """
         if redis.call('HGET', KEYS[2], KEYS[1]) ~= ARGV[1] then return 0 end
         redis.call('DEL', KEYS[1])
         redis.call('HDEL', KEYS[2], KEYS[1])
@@ -91,9 +96,10 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
         if tonumber(ARGV[3]) > 0 then
           redis.call('HINCRBY', KEYS[4], 'lost', ARGV[3])
           redis.call('HSET', KEYS[4], 'last-loss', ARGV[4])
+          redis.call('DECRBY', KEYS[5], ARGV[3])
         end
         return 1
-        """;
+        """);
 
     public StagingKeys Keys => keys;
 
@@ -133,9 +139,9 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var name = keys.PrivateList(tickId);
-            var result = (long[])(await redis.ScriptEvaluateAsync(
-                TakeOverScript,
-                [keys.Staging, name, keys.PrivateLists, keys.PrivateListInfo, keys.LastTick, keys.Stats],
+            var result = (long[])(await TakeOverScript.EvaluateAsync(
+                redis,
+                [keys.Staging, name, keys.PrivateLists, keys.PrivateListInfo, keys.LastTick, keys.Stats, keys.PrivateListsRemaining],
                 [tickId, takenOverAtMs, partitions]))!;
             switch (result[0])
             {
@@ -160,8 +166,8 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
     /// <exception cref="StagingConflictException">The committed offset is not <paramref name="committedOffset"/>: another drain moved on.</exception>
     public async Task<ChunkElements> ReadAsync(string privateList, long committedOffset, int skip, int count)
     {
-        var result = (RedisResult[])(await redis.ScriptEvaluateAsync(
-            ReadScript, [privateList, keys.PrivateLists], [committedOffset, skip, count, MaxChunkBytes]))!;
+        var result = (RedisResult[])(await ReadScript.EvaluateAsync(
+            redis, [privateList, keys.PrivateLists], [committedOffset, skip, count, MaxChunkBytes]))!;
         if ((long)result[0] == 0)
         {
             throw Moved(privateList, committedOffset);
@@ -184,7 +190,8 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
         args[3] = skipped;
         args[4] = nowMs;
         deadLetters.CopyTo(args, 5);
-        var committed = (long)await redis.ScriptEvaluateAsync(CommitScript, [privateList, keys.PrivateLists, keys.Dead, keys.Stats], args);
+        var committed = (long)await CommitScript.EvaluateAsync(
+            redis, [privateList, keys.PrivateLists, keys.Dead, keys.Stats, keys.PrivateListsRemaining], args);
         if (committed == 0)
         {
             throw Moved(privateList, committedOffset);
@@ -195,9 +202,9 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
     /// <exception cref="StagingConflictException">Another drain committed or completed this private list in the meantime.</exception>
     public async Task CompleteAsync(string privateList, long committedOffset, long nowMs, PrivateListLoss? loss)
     {
-        var completed = (long)await redis.ScriptEvaluateAsync(
-            CompleteScript,
-            [privateList, keys.PrivateLists, keys.PrivateListInfo, keys.Stats],
+        var completed = (long)await CompleteScript.EvaluateAsync(
+            redis,
+            [privateList, keys.PrivateLists, keys.PrivateListInfo, keys.Stats, keys.PrivateListsRemaining],
             [committedOffset, nowMs, loss?.Lost ?? 0, loss is null ? "" : DrainStatistics.Serialize(loss)]);
         if (completed == 0)
         {

@@ -26,6 +26,7 @@ public sealed class StagingKeys
         Dead = _tag + "dead";
         PrivateLists = _tag + "private-lists";
         PrivateListInfo = _tag + "private-list-info";
+        PrivateListsRemaining = _tag + "private-remaining";
         LastTick = _tag + "last-tick";
         SchedulePeriod = _tag + "drain-period";
         Stats = _tag + "stats";
@@ -44,6 +45,9 @@ public sealed class StagingKeys
 
     /// <summary>Hash of private lists → what was fixed when they were taken over: time, length, sink partitions.</summary>
     public RedisKey PrivateListInfo { get; }
+
+    /// <summary>How many elements wait in private lists, all together: kept by the drain's scripts, read by the backlog limit.</summary>
+    public RedisKey PrivateListsRemaining { get; }
 
     /// <summary>The highest tick id used so far, so that a private list name is never used twice.</summary>
     public RedisKey LastTick { get; }

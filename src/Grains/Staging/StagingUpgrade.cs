@@ -42,6 +42,7 @@ public static partial class StagingUpgrade
             _ = move.HashSetAsync(keys.PrivateLists, newName.ToString(), committed, When.NotExists);
             _ = move.HashSetAsync(keys.PrivateListInfo, newName.ToString(), list.Info, When.NotExists);
             _ = move.HashDeleteAsync(pending, oldName);
+            _ = move.StringIncrementAsync(keys.PrivateListsRemaining, remaining);
             await move.ExecuteAsync();
             LogMovedPrivateList(logger, oldName, newName!, remaining);
         }

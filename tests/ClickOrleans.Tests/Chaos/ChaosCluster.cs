@@ -26,6 +26,7 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     private readonly IReadOnlyDictionary<string, string?> _siloSettings;
     private readonly int _shards;
+    private string? _redisMaxMemory;
 
     private ChaosCluster(int silos, string postgres, IReadOnlyDictionary<string, string?> siloSettings, int shards)
     {
@@ -57,9 +58,10 @@ public sealed class ChaosCluster : IAsyncDisposable
     /// <param name="redisCluster">Stage on a Redis Cluster of its own (3 masters, 3 replicas) instead of one redis-server.</param>
     /// <param name="shards">Clicks:Shards of every host.</param>
     /// <param name="apiSettings">Settings of the Api over the cluster's own.</param>
+    /// <param name="redisMaxMemory">redis-server's maxmemory (noeviction: writes fail with OOM past it), e.g. "64mb".</param>
     public static async Task<ChaosCluster> StartAsync(
         int silos, IReadOnlyDictionary<string, string?>? siloSettings = null, bool redisCluster = false, int shards = 1,
-        IReadOnlyDictionary<string, string?>? apiSettings = null)
+        IReadOnlyDictionary<string, string?>? apiSettings = null, string? redisMaxMemory = null)
     {
         var postgres = TestServers.RequirePostgres();
         if (!File.Exists("/usr/bin/redis-server"))
@@ -68,7 +70,7 @@ public sealed class ChaosCluster : IAsyncDisposable
             throw TestServers.IsCi ? new InvalidOperationException(reason) : new SkipException(reason);
         }
 
-        var cluster = new ChaosCluster(silos, postgres, siloSettings ?? new Dictionary<string, string?>(), shards);
+        var cluster = new ChaosCluster(silos, postgres, siloSettings ?? new Dictionary<string, string?>(), shards) { _redisMaxMemory = redisMaxMemory };
         if (redisCluster)
         {
             cluster.RedisCluster = await RedisClusterNodes.StartAsync(cluster._directory);
@@ -291,6 +293,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         [
             "--port", _redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
             "--dir", _directory, "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+            .. _redisMaxMemory is null ? Array.Empty<string>() : ["--maxmemory", _redisMaxMemory, "--maxmemory-policy", "noeviction"],
         ])
         {
             RedirectStandardOutput = true,

@@ -187,6 +187,56 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Enumerable.Range(0, cluster.SiloCount)
             .Sum(i => cluster.SiloOutput(i).Split("failed; committed chunks stay committed").Length - 1);
 
+    [SkippableFact]
+    public async Task RedisOutOfMemory_Is503NotA500_TheDrainStillFreesMemory_AndIngestResumesByItself()
+    {
+        // Drains only when asked, so that a backlog can fill Redis first.
+        await using var cluster = await ChaosCluster.StartAsync(silos: 1,
+            siloSettings: new Dictionary<string, string?> { ["Clicks__DrainPeriod"] = "00:30:00", ["Clicks__FlushSize"] = "0", ["Clicks__ChunkSize"] = "20000" },
+            apiSettings: new Dictionary<string, string?> { ["Clicks__MaxBacklog"] = "0" },
+            redisMaxMemory: "48mb");
+        var seeded = 0;
+        try
+        {
+            // Another producer fills Redis until it refuses writes.
+            while (true)
+            {
+                await StageSeedAsync(cluster.Redis, cluster.StagingKey, 10_000, firstUid: seeded);
+                seeded += 10_000;
+            }
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("OOM", StringComparison.Ordinal))
+        {
+            output.WriteLine($"Redis refused writes after {seeded} seeded elements: {e.Message}");
+        }
+
+        await using var traffic = new Traffic(cluster.Api);
+        await Poll.UntilAsync(() => Task.FromResult(traffic.Unavailable), count => count >= 5, TimeSpan.FromSeconds(30));
+        var acceptedWhileFull = traffic.Accepted.Count;
+
+        var drain = await cluster.Api.PostAsync("/admin/drain", null);
+        var resumed = await Poll.UntilAsync(() => Task.FromResult(traffic.Accepted.Count), count => count >= 1000, TimeSpan.FromSeconds(60));
+        await traffic.StopAsync();
+        await cluster.DrainEverythingAsync();
+        var (ids, rollupTotal) = await cluster.SinkAsync();
+
+        output.WriteLine($"503 while full: {traffic.Unavailable}; accepted while full (Redis' memory hovers at the limit): {acceptedWhileFull}; " +
+            $"then accepted {traffic.Accepted.Count}; other answers: {traffic.Rejected}");
+        Assert.True(traffic.Unavailable >= 5, "the Api never answered 503 while Redis was full");
+        Assert.Equal(0, traffic.Rejected); // never a 500
+        Assert.Equal(HttpStatusCode.OK, drain.StatusCode);
+        Assert.True(resumed >= 1000, "ingest did not resume after the drain freed memory");
+        var traffickedRows = ids.Where(id => id.Contains('-', StringComparison.Ordinal)).ToList(); // Traffic's ids; seeded rows have derived ids
+        AssertExactlyOnce(traffic, traffickedRows, rollupTotal - (ids.Count - traffickedRows.Count));
+        Assert.Equal(seeded, ids.Count - traffickedRows.Count);
+        // Nothing half-staged: of a batch refused with a 503, all of it or none of it reached the sink.
+        var inSink = traffickedRows.ToHashSet();
+        foreach (var batch in traffic.Unanswered.Keys.GroupBy(id => id[..id.LastIndexOf('-')]))
+        {
+            Assert.Contains(batch.Count(inSink.Contains), new[] { 0, batch.Count() });
+        }
+    }
+
     private static int Retries(ChaosCluster cluster) =>
         Enumerable.Range(0, cluster.SiloCount).Sum(i => cluster.SiloOutput(i).Split("OnRetry").Length - 1);
 

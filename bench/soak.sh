@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# A long run under steady mixed load: bench/soak.sh [minutes] (default 30).
+# Three silos and the Api (cluster mode) against the private redis-server and PostgreSQL of scripts/services.sh, with
+# Clicks:FlushSize and the reminder both draining; ClickLoad sends single clicks (with client ids) and batches, and a
+# loop queries the read endpoints. Every 10 s it samples the RSS and open handles of every host, Redis' memory and key
+# count, the backlog and the drain lag. At the end: every accepted click exactly once in the sink, nothing left in
+# Redis, a linear fit of RSS and Redis memory after the warm-up (the first fifth), and bench/soak.tsv + bench/soak.png.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+minutes="${1:-30}"
+single_rate="${SOAK_SINGLE_RATE:-1000}"
+batch_rate="${SOAK_BATCH_RATE:-10000}"
+flush_size="${SOAK_FLUSH_SIZE:-20000}"
+work="$(mktemp -d)"
+chmod 755 "$work"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+eval "$(scripts/services.sh start)"
+redis_port="${ConnectionStrings__Redis##*:}"
+pg="host=127.0.0.1 port=$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$ConnectionStrings__Postgres") user=postgres dbname=clicks"
+command -v gnuplot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null; }
+for project in src/Silo src/Api tools/ClickLoad; do dotnet publish "$project" -c Release -o "$work/$(basename "$project")" >/dev/null; done
+
+run="soak$(date +%s)"
+key="$run-staging"
+common=(ConnectionStrings__Redis="$ConnectionStrings__Redis" Orleans__ClusterId="$run" Orleans__ServiceId="$run"
+  Clicks__StagingKey="$key" Clicks__FlushSize="$flush_size" Clicks__DrainPeriod=00:00:30 Logging__LogLevel__Default=Warning
+  Logging__LogLevel__Microsoft.Hosting.Lifetime=Information)
+for i in 0 1 2; do
+  env "${common[@]}" ConnectionStrings__Postgres="$ConnectionStrings__Postgres" Clicks__Postgres__Schema="$run" \
+    Orleans__Endpoints__SiloPort=$((23111 + i)) Orleans__Endpoints__GatewayPort=$((24111 + i)) Urls=http://127.0.0.1:$((25111 + i)) \
+    dotnet "$work/Silo/ClickOrleans.Silo.dll" >"$work/silo-$i.log" 2>&1 &
+  pids+=($!)
+done
+env "${common[@]}" Api__AllowAnonymous=true Api__RequestsPerSecond=0 Urls=http://127.0.0.1:5191 \
+  dotnet "$work/Api/ClickOrleans.Api.dll" >"$work/api.log" 2>&1 &
+pids+=($!)
+hosts=("${pids[@]}")
+for _ in $(seq 600); do grep -q "Press Ctrl+C to stop" "$work/api.log" && curl -sf http://127.0.0.1:5191/health >/dev/null && break; sleep 0.5; done
+
+duration=$((minutes * 60))
+load() { dotnet "$work/ClickLoad/ClickLoad.dll" --url http://127.0.0.1:5191 --duration "${duration}s" --json "$@" 2>/dev/null; }
+load --mode single --rate "$single_rate" --connections 32 --client-ids >"$work/single.json" &
+single_pid=$!; pids+=("$single_pid")
+load --mode batch --batch-size 500 --rate "$batch_rate" --connections 4 >"$work/batch.json" &
+batch_pid=$!; pids+=("$batch_pid")
+(while true; do
+  curl -sf "http://127.0.0.1:5191/products/top?since=PT10M" >/dev/null || true
+  curl -sf "http://127.0.0.1:5191/users/$((RANDOM % 100000))/clicks" >/dev/null || true
+  curl -sf "http://127.0.0.1:5191/products/$((RANDOM % 10000))/clicks" >/dev/null || true
+  sleep 0.2
+done) &
+pids+=($!)
+
+rss() { awk '/VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+handles() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+echo -e "seconds\tsilo0_rss_kb\tsilo1_rss_kb\tsilo2_rss_kb\tapi_rss_kb\thandles\tredis_used_bytes\tredis_keys\tbacklog\tlag_s" >"$work/soak.tsv"
+started=$(date +%s)
+while kill -0 "$single_pid" 2>/dev/null || kill -0 "$batch_pid" 2>/dev/null; do
+  stats=$(curl -sf http://127.0.0.1:5191/stats || echo '{}')
+  backlog=$(jq '(.backlog // 0) + ([.privateLists[]?.remaining] | add // 0)' <<<"$stats")
+  lag=$(jq -r '.lag // "00:00:00" | split(":") | (.[0] | tonumber) * 3600 + (.[1] | tonumber) * 60 + (.[2] | tonumber)' <<<"$stats")
+  echo -e "$(( $(date +%s) - started ))\t$(rss "${hosts[0]}")\t$(rss "${hosts[1]}")\t$(rss "${hosts[2]}")\t$(rss "${hosts[3]}")\t$(( $(handles "${hosts[0]}") + $(handles "${hosts[1]}") + $(handles "${hosts[2]}") + $(handles "${hosts[3]}") ))\t$(redis-cli -p "$redis_port" info memory | awk -F: '/^used_memory:/ { print $2 }' | tr -d '\r')\t$(redis-cli -p "$redis_port" dbsize)\t$backlog\t$lag" >>"$work/soak.tsv"
+  sleep 10
+done
+wait "$single_pid" "$batch_pid" || true
+
+# Everything staged is drained; then nothing may be left of the drain in Redis.
+for _ in $(seq 120); do curl -sf -X POST http://127.0.0.1:5191/admin/drain >/dev/null || true
+  [[ "$(curl -sf http://127.0.0.1:5191/stats | jq '.backlog + (.privateLists | length)')" == 0 ]] && break; sleep 1; done
+left=$(redis-cli -p "$redis_port" --scan --pattern "{$key}:private:*" | wc -l)
+pending=$(redis-cli -p "$redis_port" hlen "{$key}:private-lists")
+accepted=$(( $(jq .accepted "$work/single.json") + $(jq .accepted "$work/batch.json") ))
+failed=$(( $(jq .failed "$work/single.json") + $(jq .failed "$work/batch.json") + $(jq .rejected "$work/single.json") + $(jq .rejected "$work/batch.json") ))
+rows=$(psql "$pg" -tAc "SELECT count(*) FROM $run.clicks")
+distinct_client_ids=$(psql "$pg" -tAc "SELECT count(DISTINCT client_id) FROM $run.clicks WHERE client_id IS NOT NULL")
+client_rows=$(psql "$pg" -tAc "SELECT count(*) FROM $run.clicks WHERE client_id IS NOT NULL")
+rollups=$(psql "$pg" -tAc "SELECT coalesce(sum(clicks), 0) FROM $run.product_clicks_minute")
+psql "$pg" -q -c "SET client_min_messages = warning" -c "DROP SCHEMA $run CASCADE"
+
+# Slope of a linear fit over the samples after the warm-up, as a share of the mean, per 10 minutes.
+fit() {
+  awk -F'\t' -v col="$1" -v skip="$(( $(wc -l <"$work/soak.tsv") / 5 + 1 ))" 'NR > skip {
+      n++; x = $1; y = $col; sx += x; sy += y; sxx += x * x; sxy += x * y }
+    END { slope = (n * sxy - sx * sy) / (n * sxx - sx * sx); mean = sy / n; printf "%.2f", 100 * slope * 600 / mean }' "$work/soak.tsv"
+}
+lag_p99=$(awk -F'\t' 'NR > 1 { print $10 }' "$work/soak.tsv" | sort -g | awk '{ v[NR] = $1 } END { print v[int(NR * 0.99 + 0.5)] }')
+cp "$work/soak.tsv" bench/soak.tsv
+gnuplot <<'GNUPLOT'
+set terminal pngcairo size 900,520 font "sans,10"
+set output "bench/soak.png"
+set multiplot layout 2,1 title "Soak: RSS of every host, Redis memory, drain lag"
+set xlabel "seconds"
+set ylabel "MB"
+set key outside right
+set grid
+plot "bench/soak.tsv" using 1:($2/1024) with lines title "silo 0 RSS", "" using 1:($3/1024) with lines title "silo 1 RSS", \
+     "" using 1:($4/1024) with lines title "silo 2 RSS", "" using 1:($5/1024) with lines title "Api RSS", "" using 1:($7/1048576) with lines lw 2 title "Redis used memory"
+set ylabel "seconds"
+plot "bench/soak.tsv" using 1:10 with lines title "lag of the oldest waiting click"
+unset multiplot
+GNUPLOT
+echo "RESULT minutes=$minutes accepted=$accepted not_accepted=$failed rows=$rows client_id_rows=$client_rows distinct_client_ids=$distinct_client_ids rollups=$rollups private_lists_left=$left private_list_records_left=$pending" \
+  "rss_slope_pct_per_10min=$(fit 2)/$(fit 3)/$(fit 4)/$(fit 5) redis_memory_slope_pct_per_10min=$(fit 7) handles_slope_pct_per_10min=$(fit 6) lag_p99_s=$lag_p99"
+echo "wrote bench/soak.tsv and bench/soak.png"

@@ -1,0 +1,53 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ClickOrleans.Drain;
+using ClickOrleans.Staging;
+using ClickOrleans.Tests.Infrastructure;
+
+namespace ClickOrleans.Tests.Ingest;
+
+/// <summary>
+/// Back-pressure before Redis is full: past <c>Clicks:MaxBacklog</c> elements waiting on a shard (its staging list and
+/// its private lists), a push is refused whole with a 503 naming the backlog, and accepted again once the drain freed room.
+/// </summary>
+[Collection(SqliteClusterCollection.Name)]
+public sealed class BacklogTests(SqliteClusterFixture cluster)
+{
+    [Fact]
+    public async Task PushPastTheBacklogLimit_Is503NamingTheBacklog_StagesNothing_AndIsAcceptedAfterADrain()
+    {
+        var data = new TestData();
+        await using var api = cluster.Api(data.StagingKey, ("Clicks:MaxBacklog", "100"), ("Clicks:Shards", "1"));
+        using var http = api.CreateClient();
+        Assert.Equal(HttpStatusCode.Accepted, (await PostBatchAsync(http, data, 60)).StatusCode);
+
+        var refused = await PostBatchAsync(http, data, 60);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Backlog full", problem.GetProperty("title").GetString());
+        Assert.Contains($"The backlog of {data.StagingKey} is 60 elements", problem.GetProperty("detail").GetString());
+        Assert.Contains("Clicks:MaxBacklog allows 100", problem.GetProperty("detail").GetString());
+        Assert.Equal(60, await cluster.StagedCountAsync(data.StagingKey));
+
+        // Taken over but not drained, the 60 still count: a private list is backlog too.
+        var lists = new PrivateLists(cluster.Redis, new StagingKeys(data.StagingKey));
+        await lists.TakeOverAsync(DrainTick.Now(TimeProvider.System), DrainTick.Now(TimeProvider.System), ClusterFixture.Partitions);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await PostBatchAsync(http, data, 50)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted,
+            (await http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = data.Pid(0), id = $"one-{data.Uid}" })).StatusCode);
+        var withIds = Enumerable.Range(0, 45).Select(i => new { uid = data.Uid, pid = data.Pid(i), id = $"batch-{data.Uid}-{i}" });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.PostAsJsonAsync("/clicks/batch", withIds)).StatusCode);
+
+        await cluster.DrainStreamAsync(data.StagingKey);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await PostBatchAsync(http, data, 50)).StatusCode);
+        await cluster.DrainStreamAsync(data.StagingKey);
+        Assert.Equal(111, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
+    }
+
+    private static Task<HttpResponseMessage> PostBatchAsync(HttpClient http, TestData data, int count) =>
+        http.PostAsJsonAsync("/clicks/batch", Enumerable.Range(0, count).Select(i => new { uid = data.Uid, pid = data.Pid(i) }));
+}
