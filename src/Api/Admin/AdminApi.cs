@@ -7,6 +7,8 @@ namespace ClickOrleans.Api.Admin;
 /// <summary>Operator endpoints: the stream's figures and drains, over every shard.</summary>
 public static class AdminApi
 {
+    private static readonly TimeSpan ClusterProbeTimeout = TimeSpan.FromSeconds(10);
+
     public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("").WithTags("Admin");
@@ -28,8 +30,13 @@ public static class AdminApi
     }
 
     /// <summary>Drains everything staged before the call, on every shard, and says what the drains did, or why one failed.</summary>
+    /// <remarks>
+    /// A drain may take minutes, so its call waits long; the cluster is asked first, briefly, whether it answers at all,
+    /// so that an Api cut off from every silo says so (503) instead of waiting.
+    /// </remarks>
     private static async Task<Results<Ok<DrainResult>, ProblemHttpResult>> Drain(IGrainFactory grains, StagingStream stream, HttpResponse response)
     {
+        await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(ClusterProbeTimeout);
         var drains = stream.Shards.Select(shard => grains.GetGrain<IAggregatorGrain>(shard.Staging!).Drain()).ToArray();
         try
         {

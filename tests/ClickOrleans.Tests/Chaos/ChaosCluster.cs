@@ -27,6 +27,21 @@ public sealed class ChaosCluster : IAsyncDisposable
     private readonly IReadOnlyDictionary<string, string?> _siloSettings;
     private readonly int _shards;
     private string? _redisMaxMemory;
+    private Isolated _isolated = new();
+
+    /// <summary>Which hosts run as <see cref="Firewall.IsolatedUser"/>.</summary>
+    /// <param name="Silo">The index of a silo that runs as that user.</param>
+    /// <param name="Api">Whether the Api runs as that user.</param>
+    public sealed record Isolated(int? Silo = null, bool Api = false);
+
+    /// <summary>Orleans' silo-to-silo port of silo <paramref name="index"/>.</summary>
+    public int SiloPort(int index) => _siloPorts[index].Silo;
+
+    /// <summary>The client gateway ports of every silo.</summary>
+    public IEnumerable<int> GatewayPorts => _siloPorts.Select(ports => ports.Gateway);
+
+    /// <summary>Whether silo <paramref name="index"/> is running (Orleans stops a silo the others declared dead).</summary>
+    public bool IsRunning(int index) => _silos[index]?.HasExited == false;
 
     private ChaosCluster(int silos, string postgres, IReadOnlyDictionary<string, string?> siloSettings, int shards)
     {
@@ -59,9 +74,10 @@ public sealed class ChaosCluster : IAsyncDisposable
     /// <param name="shards">Clicks:Shards of every host.</param>
     /// <param name="apiSettings">Settings of the Api over the cluster's own.</param>
     /// <param name="redisMaxMemory">redis-server's maxmemory (noeviction: writes fail with OOM past it), e.g. "64mb".</param>
+    /// <param name="isolated">Hosts that run as <see cref="Firewall.IsolatedUser"/>, so that a <see cref="Firewall"/> can cut them off.</param>
     public static async Task<ChaosCluster> StartAsync(
         int silos, IReadOnlyDictionary<string, string?>? siloSettings = null, bool redisCluster = false, int shards = 1,
-        IReadOnlyDictionary<string, string?>? apiSettings = null, string? redisMaxMemory = null)
+        IReadOnlyDictionary<string, string?>? apiSettings = null, string? redisMaxMemory = null, Isolated? isolated = null)
     {
         var postgres = TestServers.RequirePostgres();
         if (!File.Exists("/usr/bin/redis-server"))
@@ -70,7 +86,19 @@ public sealed class ChaosCluster : IAsyncDisposable
             throw TestServers.IsCi ? new InvalidOperationException(reason) : new SkipException(reason);
         }
 
-        var cluster = new ChaosCluster(silos, postgres, siloSettings ?? new Dictionary<string, string?>(), shards) { _redisMaxMemory = redisMaxMemory };
+        var cluster = new ChaosCluster(silos, postgres, siloSettings ?? new Dictionary<string, string?>(), shards)
+        {
+            _redisMaxMemory = redisMaxMemory,
+            _isolated = isolated ?? new Isolated(),
+        };
+        if ((cluster._isolated.Silo is not null || cluster._isolated.Api) && !OperatingSystem.IsWindows())
+        {
+            // The isolated user must reach the working directory, and have a home to write to.
+            File.SetUnixFileMode(cluster._directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+            var home = Directory.CreateDirectory(Path.Combine(cluster._directory, "isolated-home")).FullName;
+            File.SetUnixFileMode(home, (UnixFileMode)0b111_111_111);
+        }
         if (redisCluster)
         {
             cluster.RedisCluster = await RedisClusterNodes.StartAsync(cluster._directory);
@@ -119,7 +147,13 @@ public sealed class ChaosCluster : IAsyncDisposable
             settings[key] = value;
         }
 
-        _silos[index] = HostProcess.Start("Silo", _directory, settings, http);
+        var isolated = _isolated.Silo == index;
+        if (isolated)
+        {
+            settings["HOME"] = Path.Combine(_directory, "isolated-home");
+        }
+
+        _silos[index] = HostProcess.Start("Silo", _directory, settings, http, isolated ? Firewall.IsolatedUser : null);
     }
 
     public async Task WaitHealthyAsync(int index)
@@ -284,7 +318,12 @@ public sealed class ChaosCluster : IAsyncDisposable
             settings[key] = value;
         }
 
-        _api = HostProcess.Start("Api", _directory, settings, http);
+        if (_isolated.Api)
+        {
+            settings["HOME"] = Path.Combine(_directory, "isolated-home");
+        }
+
+        _api = HostProcess.Start("Api", _directory, settings, http, _isolated.Api ? Firewall.IsolatedUser : null);
     }
 
     private async Task StartRedisCoreAsync()

@@ -58,9 +58,13 @@ public sealed class HostProcess : IAsyncDisposable
     }
 
     /// <param name="environment">Variables to set; a null value removes the variable.</param>
-    public static HostProcess Start(string project, string workingDirectory, IReadOnlyDictionary<string, string?> environment, int httpPort = 0)
+    /// <param name="user">Run as this user (with setpriv, which execs: the process is the host), e.g. so that firewall rules can single it out.</param>
+    public static HostProcess Start(
+        string project, string workingDirectory, IReadOnlyDictionary<string, string?> environment, int httpPort = 0, string? user = null)
     {
-        var start = new ProcessStartInfo("dotnet", [BuiltHost.PathOf(project)])
+        var start = new ProcessStartInfo(
+            user is null ? "dotnet" : "setpriv",
+            user is null ? [BuiltHost.PathOf(project)] : ["--reuid", user, "--regid", "nogroup", "--clear-groups", "--", "dotnet", BuiltHost.PathOf(project)])
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -89,6 +93,8 @@ public sealed class HostProcess : IAsyncDisposable
         var printed = await Poll.UntilAsync(() => Task.FromResult(Output.Contains(text, StringComparison.Ordinal)), found => found, TimeSpan.FromSeconds(90));
         Assert.True(printed, $"The host did not print \"{text}\":\n{Output}");
     }
+
+    public bool HasExited => _process.HasExited;
 
     /// <summary>Waits for the start-up banner: the Api serves, the silo runs, Garnet listens.</summary>
     public Task WaitUntilRunningAsync() => _running.Task.WaitAsync(TimeSpan.FromSeconds(90));
