@@ -24,6 +24,8 @@ pg="host=127.0.0.1 port=$(sed -E 's/.*Port=([0-9]+).*/\1/' <<<"$ConnectionString
 command -v gnuplot >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null; }
 for project in src/Silo src/Api tools/ClickLoad; do dotnet publish "$project" -c Release -o "$work/$(basename "$project")" >/dev/null; done
 
+# A port nothing listens on (the hosts' ports are fixed per run, not per machine).
+free_port() { local port; while port=$((RANDOM % 10000 + 20000)); ss -ltn | grep -q ":$port "; do :; done; echo "$port"; }
 run="soak$(date +%s)"
 key="$run-staging"
 common=(ConnectionStrings__Redis="$ConnectionStrings__Redis" Orleans__ClusterId="$run" Orleans__ServiceId="$run"
@@ -31,26 +33,27 @@ common=(ConnectionStrings__Redis="$ConnectionStrings__Redis" Orleans__ClusterId=
   Logging__LogLevel__Microsoft.Hosting.Lifetime=Information)
 for i in 0 1 2; do
   env "${common[@]}" ConnectionStrings__Postgres="$ConnectionStrings__Postgres" Clicks__Postgres__Schema="$run" \
-    Orleans__Endpoints__SiloPort=$((23111 + i)) Orleans__Endpoints__GatewayPort=$((24111 + i)) Urls=http://127.0.0.1:$((25111 + i)) \
+    Orleans__Endpoints__SiloPort="$(free_port)" Orleans__Endpoints__GatewayPort="$(free_port)" Urls="http://127.0.0.1:$(free_port)" \
     dotnet "$work/Silo/ClickOrleans.Silo.dll" >"$work/silo-$i.log" 2>&1 &
   pids+=($!)
 done
-env "${common[@]}" Api__AllowAnonymous=true Api__RequestsPerSecond=0 Urls=http://127.0.0.1:5191 \
+api_port="$(free_port)"
+env "${common[@]}" Api__AllowAnonymous=true Api__RequestsPerSecond=0 Urls="http://127.0.0.1:$api_port" \
   dotnet "$work/Api/ClickOrleans.Api.dll" >"$work/api.log" 2>&1 &
 pids+=($!)
 hosts=("${pids[@]}")
-for _ in $(seq 600); do grep -q "Press Ctrl+C to stop" "$work/api.log" && curl -sf http://127.0.0.1:5191/health >/dev/null && break; sleep 0.5; done
+for _ in $(seq 600); do grep -q "Press Ctrl+C to stop" "$work/api.log" && curl -sf http://127.0.0.1:$api_port/health >/dev/null && break; sleep 0.5; done
 
 duration=$((minutes * 60))
-load() { dotnet "$work/ClickLoad/ClickLoad.dll" --url http://127.0.0.1:5191 --duration "${duration}s" --json "$@" 2>/dev/null; }
+load() { dotnet "$work/ClickLoad/ClickLoad.dll" --url http://127.0.0.1:$api_port --duration "${duration}s" --json "$@" 2>/dev/null; }
 load --mode single --rate "$single_rate" --connections 32 --client-ids >"$work/single.json" &
 single_pid=$!; pids+=("$single_pid")
 load --mode batch --batch-size 500 --rate "$batch_rate" --connections 4 >"$work/batch.json" &
 batch_pid=$!; pids+=("$batch_pid")
 (while true; do
-  curl -sf "http://127.0.0.1:5191/products/top?since=PT10M" >/dev/null || true
-  curl -sf "http://127.0.0.1:5191/users/$((RANDOM % 100000))/clicks" >/dev/null || true
-  curl -sf "http://127.0.0.1:5191/products/$((RANDOM % 10000))/clicks" >/dev/null || true
+  curl -sf "http://127.0.0.1:$api_port/products/top?since=PT10M" >/dev/null || true
+  curl -sf "http://127.0.0.1:$api_port/users/$((RANDOM % 100000))/clicks" >/dev/null || true
+  curl -sf "http://127.0.0.1:$api_port/products/$((RANDOM % 10000))/clicks" >/dev/null || true
   sleep 0.2
 done) &
 pids+=($!)
@@ -60,7 +63,7 @@ handles() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 echo -e "seconds\tsilo0_rss_kb\tsilo1_rss_kb\tsilo2_rss_kb\tapi_rss_kb\thandles\tredis_used_bytes\tredis_keys\tbacklog\tlag_s" >"$work/soak.tsv"
 started=$(date +%s)
 while kill -0 "$single_pid" 2>/dev/null || kill -0 "$batch_pid" 2>/dev/null; do
-  stats=$(curl -sf http://127.0.0.1:5191/stats || echo '{}')
+  stats=$(curl -sf http://127.0.0.1:$api_port/stats || echo '{}')
   backlog=$(jq '(.backlog // 0) + ([.privateLists[]?.remaining] | add // 0)' <<<"$stats")
   lag=$(jq -r '.lag // "00:00:00" | split(":") | (.[0] | tonumber) * 3600 + (.[1] | tonumber) * 60 + (.[2] | tonumber)' <<<"$stats")
   echo -e "$(( $(date +%s) - started ))\t$(rss "${hosts[0]}")\t$(rss "${hosts[1]}")\t$(rss "${hosts[2]}")\t$(rss "${hosts[3]}")\t$(( $(handles "${hosts[0]}") + $(handles "${hosts[1]}") + $(handles "${hosts[2]}") + $(handles "${hosts[3]}") ))\t$(redis-cli -p "$redis_port" info memory | awk -F: '/^used_memory:/ { print $2 }' | tr -d '\r')\t$(redis-cli -p "$redis_port" dbsize)\t$backlog\t$lag" >>"$work/soak.tsv"
@@ -69,8 +72,8 @@ done
 wait "$single_pid" "$batch_pid" || true
 
 # Everything staged is drained; then nothing may be left of the drain in Redis.
-for _ in $(seq 120); do curl -sf -X POST http://127.0.0.1:5191/admin/drain >/dev/null || true
-  [[ "$(curl -sf http://127.0.0.1:5191/stats | jq '.backlog + (.privateLists | length)')" == 0 ]] && break; sleep 1; done
+for _ in $(seq 120); do curl -sf -X POST http://127.0.0.1:$api_port/admin/drain >/dev/null || true
+  [[ "$(curl -sf http://127.0.0.1:$api_port/stats | jq '.backlog + (.privateLists | length)')" == 0 ]] && break; sleep 1; done
 left=$(redis-cli -p "$redis_port" --scan --pattern "{$key}:private:*" | wc -l)
 pending=$(redis-cli -p "$redis_port" hlen "{$key}:private-lists")
 accepted=$(( $(jq .accepted "$work/single.json") + $(jq .accepted "$work/batch.json") ))

@@ -99,27 +99,39 @@ public sealed class ChaosCluster : IAsyncDisposable
             var home = Directory.CreateDirectory(Path.Combine(cluster._directory, "isolated-home")).FullName;
             File.SetUnixFileMode(home, (UnixFileMode)0b111_111_111);
         }
-        if (redisCluster)
+
+        // Whatever fails on the way, nothing started stays behind: a leaked silo or Redis would load later tests.
+        try
         {
-            cluster.RedisCluster = await RedisClusterNodes.StartAsync(cluster._directory);
-            cluster._redisClient = await ConnectionMultiplexer.ConnectAsync(cluster.RedisCluster.Seeds + ",abortConnect=false");
+            if (redisCluster)
+            {
+                cluster.RedisCluster = await RedisClusterNodes.StartAsync(cluster._directory);
+                cluster._redisClient = await ConnectionMultiplexer.ConnectAsync(cluster.RedisCluster.Seeds + ",abortConnect=false");
+            }
+            else
+            {
+                await cluster.StartRedisAsync();
+            }
+
+            for (var i = 0; i < silos; i++)
+            {
+                cluster.StartSilo(i);
+            }
+
+            for (var i = 0; i < silos; i++)
+            {
+                await cluster.WaitHealthyAsync(i);
+            }
+
+            cluster.StartApi(apiSettings ?? new Dictionary<string, string?>());
+            await cluster._api!.WaitUntilRunningAsync();
         }
-        else
+        catch
         {
-            await cluster.StartRedisAsync();
-        }
-        for (var i = 0; i < silos; i++)
-        {
-            cluster.StartSilo(i);
+            await cluster.DisposeAsync();
+            throw;
         }
 
-        for (var i = 0; i < silos; i++)
-        {
-            await cluster.WaitHealthyAsync(i);
-        }
-
-        cluster.StartApi(apiSettings ?? new Dictionary<string, string?>());
-        await cluster._api!.WaitUntilRunningAsync();
         return cluster;
     }
 

@@ -28,6 +28,22 @@ public sealed class RedisClusterNodes : IAsyncDisposable
     public static async Task<RedisClusterNodes> StartAsync(string directory)
     {
         var nodes = new RedisClusterNodes(directory, [.. Enumerable.Range(0, 6).Select(_ => FreeClusterPort())]);
+        try
+        {
+            await nodes.CreateAsync();
+        }
+        catch
+        {
+            await nodes.DisposeAsync();
+            throw;
+        }
+
+        return nodes;
+    }
+
+    private async Task CreateAsync()
+    {
+        var nodes = this;
         for (var i = 0; i < nodes._ports.Length; i++)
         {
             nodes.Start(i);
@@ -48,7 +64,6 @@ public sealed class RedisClusterNodes : IAsyncDisposable
         await create.WaitForExitAsync();
         var state = await Poll.UntilAsync(() => nodes.StateAsync(nodes._ports[0]), state => state == "ok", TimeSpan.FromSeconds(30));
         Assert.True(state == "ok", $"the Redis Cluster did not become ready (state {state}):\n{created}");
-        return nodes;
     }
 
     /// <summary>The port of the master that holds <paramref name="key"/>, as the live nodes see it.</summary>
