@@ -15,6 +15,7 @@ if (HealthProbe.IsRequested(args))
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddClickOrleansDefaults();
+builder.UseLoopbackUnlessConfigured(ApiDefaults.Port);
 EmbeddedRedis? embedded;
 try
 {

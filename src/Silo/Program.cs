@@ -7,6 +7,8 @@ if (HealthProbe.IsRequested(args))
 }
 
 var builder = WebApplication.CreateBuilder(args);
+// Loopback by default: the dashboard has no authentication of its own.
+builder.UseLoopbackUnlessConfigured(8081);
 // Below docker-compose's stop_grace_period (30 s): the silo leaves the cluster before it is killed.
 builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(25));
 builder.Configuration.AddClickOrleansDefaults();

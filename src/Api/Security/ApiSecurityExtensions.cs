@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Threading.RateLimiting;
+using ClickOrleans.Api.Hosting;
 using ClickOrleans.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -38,7 +39,7 @@ public static class ApiSecurityExtensions
 
             if (embedded)
             {
-                builder.WebHost.UseUrls(LoopbackOnly(builder.Configuration[WebHostDefaults.ServerUrlsKey] ?? "http://localhost:5000"));
+                builder.WebHost.UseUrls([.. (HostUrls.Configured(builder.Configuration) ?? [HostUrls.Loopback(ApiDefaults.Port)]).Select(LoopbackOnly)]);
                 services.AddHostedService<AnonymousAccessWarning>();
             }
         }
@@ -97,11 +98,10 @@ public static class ApiSecurityExtensions
         });
     }
 
-    private static string LoopbackOnly(string urls) =>
-        string.Join(';', urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(url =>
-        {
-            var address = BindingAddress.Parse(url);
-            var loopback = address.Host == "localhost" || (IPAddress.TryParse(address.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
-            return loopback ? url : $"{address.Scheme}://127.0.0.1:{address.Port}{address.PathBase}";
-        }));
+    private static string LoopbackOnly(string url)
+    {
+        var address = BindingAddress.Parse(url);
+        var loopback = address.Host == "localhost" || (IPAddress.TryParse(address.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+        return loopback ? url : $"{address.Scheme}://127.0.0.1:{address.Port}{address.PathBase}";
+    }
 }

@@ -37,8 +37,10 @@ public sealed class HostProcess : IAsyncDisposable
         }
     }
 
+    /// <param name="environment">Variables over the defaults below; a null value removes one (e.g. <c>Urls</c>).</param>
+    /// <param name="arguments">Command-line arguments of the Api.</param>
     public static HostProcess StartEmbeddedApi(
-        EmbeddedPorts ports, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
+        EmbeddedPorts ports, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null, string[]? arguments = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -49,22 +51,25 @@ public sealed class HostProcess : IAsyncDisposable
             ["Orleans__Endpoints__SiloPort"] = ports.Silo.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orleans__Endpoints__GatewayPort"] = ports.Gateway.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
         }
 
-        return Start("Api", workingDirectory, settings, ports.Http);
+        return Start("Api", workingDirectory, settings, ports.Http, arguments: arguments);
     }
 
     /// <param name="environment">Variables to set; a null value removes the variable.</param>
     /// <param name="user">Run as this user (with setpriv, which execs: the process is the host), e.g. so that firewall rules can single it out.</param>
+    /// <param name="arguments">Command-line arguments of the host.</param>
     public static HostProcess Start(
-        string project, string workingDirectory, IReadOnlyDictionary<string, string?> environment, int httpPort = 0, string? user = null)
+        string project, string workingDirectory, IReadOnlyDictionary<string, string?> environment, int httpPort = 0, string? user = null,
+        string[]? arguments = null)
     {
+        string[] host = ["dotnet", BuiltHost.PathOf(project), .. arguments ?? []];
         var start = new ProcessStartInfo(
-            user is null ? "dotnet" : "setpriv",
-            user is null ? [BuiltHost.PathOf(project)] : ["--reuid", user, "--regid", "nogroup", "--clear-groups", "--", "dotnet", BuiltHost.PathOf(project)])
+            user is null ? host[0] : "setpriv",
+            user is null ? host[1..] : ["--reuid", user, "--regid", "nogroup", "--clear-groups", "--", .. host])
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,

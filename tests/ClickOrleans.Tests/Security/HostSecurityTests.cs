@@ -28,7 +28,7 @@ public sealed class HostSecurityTests : IDisposable
     [Fact]
     public async Task EmbeddedApi_WithoutKeys_ListensOnLoopbackOnly_AndWarns()
     {
-        await using var api = HostProcess.StartEmbeddedApi(_ports, _directory, new Dictionary<string, string>
+        await using var api = HostProcess.StartEmbeddedApi(_ports, _directory, new Dictionary<string, string?>
         {
             ["Urls"] = $"http://0.0.0.0:{_ports.Http}",
         });
@@ -42,7 +42,7 @@ public sealed class HostSecurityTests : IDisposable
     [Fact]
     public async Task EmbeddedDashboard_WithKeys_NeedsTheAdminScope()
     {
-        await using var api = HostProcess.StartEmbeddedApi(_ports, _directory, new Dictionary<string, string>
+        await using var api = HostProcess.StartEmbeddedApi(_ports, _directory, new Dictionary<string, string?>
         {
             ["Api__Keys__0__Name"] = "operator",
             ["Api__Keys__0__Key"] = "dashboard-admin-key",
@@ -74,7 +74,7 @@ public sealed class HostSecurityTests : IDisposable
             ["Logging__LogLevel__Default"] = "Debug",
             ["Urls"] = $"http://127.0.0.1:{_ports.Http}",
         });
-        await using var api = HostProcess.StartEmbeddedApi(EmbeddedPorts.Free(), Directory.CreateTempSubdirectory("clickorleans-security-").FullName, new Dictionary<string, string>
+        await using var api = HostProcess.StartEmbeddedApi(EmbeddedPorts.Free(), Directory.CreateTempSubdirectory("clickorleans-security-").FullName, new Dictionary<string, string?>
         {
             ["Api__Keys__0__Name"] = "shop",
             ["Api__Keys__0__Key"] = apiKey,
