@@ -27,8 +27,8 @@ public sealed partial class AggregatorGrain
     private static partial void LogTriggeredWhileRunning(ILogger logger, string stagingKey, DrainTrigger trigger);
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Information,
-        Message = "Drain of {StagingKey} scheduled every {Period}")]
-    private static partial void LogScheduled(ILogger logger, string stagingKey, TimeSpan period);
+        Message = "Drain of {StagingKey} scheduled: {Schedule}")]
+    private static partial void LogScheduled(ILogger logger, string stagingKey, string schedule);
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Information,
         Message = "Draining {StagingKey} ({Trigger}, tick {TickId})")]

@@ -1,3 +1,4 @@
+using ClickOrleans.Hosting;
 using ClickOrleans.Staging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -38,6 +39,8 @@ public sealed partial class AggregatorGrain(
     private StagingDrain? _drain;
     private Task<DrainResult>? _running;
     private TaskCompletionSource<DrainResult>? _followUp;
+    private CronSchedule? _cron;
+    private IGrainTimer? _cronTimer;
 
     private string StagingKey => this.GetPrimaryKeyString();
 
@@ -51,6 +54,11 @@ public sealed partial class AggregatorGrain(
             new PrivateLists(redis.GetDatabase(), _keys), drainOptions.Value, stagingOptions.Value, GrainFactory, telemetry, time, logger);
         var period = drainOptions.Value.SizeCheckPeriod;
         this.RegisterGrainTimer(CheckAsync, new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = true });
+        _cron = CronSchedule.From(drainOptions.Value);
+        if (_cron is not null)
+        {
+            ArmCronTimer();
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -71,10 +79,19 @@ public sealed partial class AggregatorGrain(
         return Task.CompletedTask;
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status)
+    /// <remarks>
+    /// With a cron schedule the reminder is the durable heartbeat: a timer fires each occurrence on time, and a tick makes
+    /// up an occurrence missed while the activation was gone (a silo died), once.
+    /// </remarks>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        Schedule(DrainTick.FromReminder(status), DrainTrigger.Reminder).Ignore();
-        return Task.CompletedTask;
+        if (_cron is null)
+        {
+            Schedule(DrainTick.FromReminder(status), DrainTrigger.Reminder).Ignore();
+            return;
+        }
+
+        await FireDueOccurrenceAsync();
     }
 
     public async Task<AggregatorStats> GetStats()
@@ -91,16 +108,46 @@ public sealed partial class AggregatorGrain(
 
     public async Task EnsureScheduled()
     {
-        // Re-registering moves the next tick, so a silo restart re-registers only when the period changed.
-        var period = drainOptions.Value.DrainPeriod;
-        if (await Statistics.GetSchedulePeriodAsync() == period && await this.GetReminder(ReminderName) is not null)
+        // Re-registering moves the next tick, so a silo restart re-registers only when the schedule changed.
+        var cron = CronSchedule.From(drainOptions.Value);
+        var schedule = cron?.Text ?? $"every {drainOptions.Value.DrainPeriod}";
+        if (await Statistics.GetScheduleAsync() == schedule && await this.GetReminder(ReminderName) is not null)
         {
             return;
         }
 
-        await this.RegisterOrUpdateReminder(ReminderName, dueTime: period, period: period);
-        await Statistics.SetSchedulePeriodAsync(period);
-        LogScheduled(logger, StagingKey, period);
+        // A cron schedule's heartbeat ticks every minute, Orleans' shortest reminder period.
+        var heartbeat = cron is null ? drainOptions.Value.DrainPeriod : ClickPipelineSiloBuilderExtensions.ProductionMinimumPeriod;
+        await this.RegisterOrUpdateReminder(ReminderName, dueTime: heartbeat, period: heartbeat);
+        await Statistics.SetScheduleAsync(schedule, cron?.Interval(time.GetUtcNow()) ?? drainOptions.Value.DrainPeriod);
+        LogScheduled(logger, StagingKey, schedule);
+    }
+
+    /// <summary>Starts the drain of the latest occurrence not fired yet, if this call claims it first.</summary>
+    private async Task FireDueOccurrenceAsync()
+    {
+        if (_cron!.Due(time.GetUtcNow(), await Statistics.LastOccurrenceAsync()) is { } due && await Statistics.ClaimOccurrenceAsync(due))
+        {
+            Schedule(due.ToUnixTimeMilliseconds(), DrainTrigger.Schedule).Ignore();
+        }
+    }
+
+    private void ArmCronTimer()
+    {
+        var now = time.GetUtcNow();
+        if (_cron!.Next(now) is not { } next)
+        {
+            return;
+        }
+
+        _cronTimer?.Dispose();
+        _cronTimer = this.RegisterGrainTimer(
+            async _ =>
+            {
+                await FireDueOccurrenceAsync();
+                ArmCronTimer();
+            },
+            new GrainTimerCreationOptions(next - now, Timeout.InfiniteTimeSpan) { Interleave = true, KeepAlive = true });
     }
 
     /// <summary>Every <c>Clicks:SizeCheckPeriod</c>: drain when the list passed the flush size; move when off its silo.</summary>

@@ -6,6 +6,9 @@ public enum DrainTrigger
     /// <summary>The periodic reminder: the time bound.</summary>
     Reminder,
 
+    /// <summary>An occurrence of <c>Clicks:DrainSchedule</c>.</summary>
+    Schedule,
+
     /// <summary>The staging list reached <c>Clicks:FlushSize</c>.</summary>
     FlushSize,
 

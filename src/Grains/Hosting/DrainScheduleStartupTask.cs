@@ -17,7 +17,7 @@ internal sealed partial class DrainScheduleStartupTask(
     public async Task Execute(CancellationToken cancellationToken)
     {
         await sink.MigrateAsync(cancellationToken);
-        if (drain.Value.DrainPeriod < ClickPipelineSiloBuilderExtensions.ProductionMinimumPeriod)
+        if (drain.Value.DrainSchedule is null && drain.Value.DrainPeriod < ClickPipelineSiloBuilderExtensions.ProductionMinimumPeriod)
         {
             LogShortPeriod(logger, drain.Value.DrainPeriod);
         }

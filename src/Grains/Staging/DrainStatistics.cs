@@ -31,14 +31,27 @@ public sealed class DrainStatistics(IDatabase redis, StagingKeys keys)
         await transaction.ExecuteAsync();
     }
 
-    /// <summary>The drain period last registered for this staging list, if any.</summary>
-    public async Task<TimeSpan?> GetSchedulePeriodAsync()
-    {
-        var value = await redis.StringGetAsync(keys.SchedulePeriod);
-        return value.IsNull ? null : TimeSpan.FromMilliseconds((long)value);
-    }
+    // KEYS[1] the last fired occurrence. ARGV[1] the occurrence (Unix ms). Returns 1 when it is later, and records it.
+    private const string ClaimOccurrenceScript = """
+        if tonumber(ARGV[1]) <= tonumber(redis.call('GET', KEYS[1]) or '0') then return 0 end
+        redis.call('SET', KEYS[1], ARGV[1])
+        return 1
+        """;
 
-    public Task SetSchedulePeriodAsync(TimeSpan period) => redis.StringSetAsync(keys.SchedulePeriod, (long)period.TotalMilliseconds);
+    /// <summary>The drain schedule last registered for this staging list, if any.</summary>
+    public async Task<string?> GetScheduleAsync() => await redis.StringGetAsync(keys.Schedule);
+
+    /// <summary>Records the schedule registered, and the usual time between its drains.</summary>
+    public Task SetScheduleAsync(string schedule, TimeSpan interval) =>
+        redis.StringSetAsync([new(keys.Schedule, schedule), new(keys.SchedulePeriod, (long)interval.TotalMilliseconds)]);
+
+    /// <summary>The last occurrence of the cron schedule that started a drain.</summary>
+    public async Task<DateTimeOffset?> LastOccurrenceAsync() =>
+        await redis.StringGetAsync(keys.ScheduleFired) is { IsNull: false } value ? DateTimeOffset.FromUnixTimeMilliseconds((long)value) : null;
+
+    /// <summary>Claims an occurrence for the drain that starts now: false when it, or a later one, was claimed before.</summary>
+    public async Task<bool> ClaimOccurrenceAsync(DateTimeOffset occurrence) =>
+        (long)await redis.ScriptEvaluateAsync(ClaimOccurrenceScript, [keys.ScheduleFired], [occurrence.ToUnixTimeMilliseconds()]) == 1;
 
     /// <summary>Backlog, private lists, dead letters, totals, lag and whether the drain is stalled, in one round trip.</summary>
     /// <param name="stallAfter">See <c>Clicks:StallAfter</c>; null: three drain periods.</param>

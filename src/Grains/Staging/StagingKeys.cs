@@ -29,6 +29,8 @@ public sealed class StagingKeys
         PrivateListsRemaining = _tag + "private-remaining";
         LastTick = _tag + "last-tick";
         SchedulePeriod = _tag + "drain-period";
+        Schedule = _tag + "drain-schedule";
+        ScheduleFired = _tag + "schedule-fired";
         Stats = _tag + "stats";
     }
 
@@ -52,8 +54,14 @@ public sealed class StagingKeys
     /// <summary>The highest tick id used so far, so that a private list name is never used twice.</summary>
     public RedisKey LastTick { get; }
 
-    /// <summary>The drain reminder period last registered, so silos re-register it only when the configuration changed.</summary>
+    /// <summary>The usual time between scheduled drains (ms): what "three drain periods" means for a stall.</summary>
     public RedisKey SchedulePeriod { get; }
+
+    /// <summary>The drain schedule last registered (a period or a cron expression), so silos re-register it only when it changed.</summary>
+    public RedisKey Schedule { get; }
+
+    /// <summary>The last occurrence of the cron schedule that started a drain (Unix ms): no occurrence starts two.</summary>
+    public RedisKey ScheduleFired { get; }
 
     /// <summary>Hash of drain totals, the last drain, the last failure and the last progress, so the figures outlive an activation.</summary>
     public RedisKey Stats { get; }
