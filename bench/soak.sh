@@ -12,6 +12,9 @@ minutes="${1:-30}"
 single_rate="${SOAK_SINGLE_RATE:-1000}"
 batch_rate="${SOAK_BATCH_RATE:-10000}"
 flush_size="${SOAK_FLUSH_SIZE:-20000}"
+# Client-id markers live for the idempotency window: at 1,000 such clicks/s a day's window is 86 M keys. The soak keeps
+# a 2-minute window, so that Redis memory levels off within the run (the README says what a window costs).
+window="${SOAK_IDEMPOTENCY_WINDOW:-00:02:00}"
 work="$(mktemp -d)"
 chmod 755 "$work"
 pids=()
@@ -29,7 +32,7 @@ free_port() { local port; while port=$((RANDOM % 10000 + 20000)); ss -ltn | grep
 run="soak$(date +%s)"
 key="$run-staging"
 common=(ConnectionStrings__Redis="$ConnectionStrings__Redis" Orleans__ClusterId="$run" Orleans__ServiceId="$run"
-  Clicks__StagingKey="$key" Clicks__FlushSize="$flush_size" Clicks__DrainPeriod=00:00:30 Logging__LogLevel__Default=Warning
+  Clicks__StagingKey="$key" Clicks__FlushSize="$flush_size" Clicks__DrainPeriod=00:00:30 Clicks__IdempotencyWindow="$window" Logging__LogLevel__Default=Warning
   Logging__LogLevel__Microsoft.Hosting.Lifetime=Information)
 for i in 0 1 2; do
   env "${common[@]}" ConnectionStrings__Postgres="$ConnectionStrings__Postgres" Clicks__Postgres__Schema="$run" \

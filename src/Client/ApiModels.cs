@@ -1,0 +1,17 @@
+namespace ClickOrleans.Client;
+
+/// <summary>A product's clicks in a time range: the total and the per-minute series.</summary>
+public sealed record ProductClicks(long Pid, DateTimeOffset From, DateTimeOffset To, long Total, MinuteClicks[] Minutes);
+
+public sealed record MinuteClicks(DateTimeOffset Minute, long Clicks);
+
+public sealed record TopProduct(long Pid, long Clicks);
+
+/// <summary>One click of a user: its id (the one <see cref="ClickClient.TrackAsync"/> gave it), product and time.</summary>
+public sealed record UserClick(string Id, long Pid, DateTimeOffset Ts);
+
+/// <summary>What the Api answers to a batch.</summary>
+internal sealed record BatchAccepted(int Accepted);
+
+/// <summary>One click as the Api takes it.</summary>
+internal sealed record ClickRequest(string Id, long Uid, long Pid, DateTimeOffset Ts);

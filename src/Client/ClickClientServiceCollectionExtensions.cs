@@ -1,0 +1,53 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace ClickOrleans.Client;
+
+public static class ClickClientServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="ClickClient"/> (one per container) on <see cref="IHttpClientFactory"/>, with a retry of 408,
+    /// 429, 5xx and network failures: exponential backoff from 500 ms with jitter, up to 30 s, <c>Retry-After</c>
+    /// honoured, without a limit of attempts (disposing the client ends them), 10 s per attempt.
+    /// </summary>
+    /// <returns>The HTTP client's builder, for more handlers (a proxy, a test server).</returns>
+    public static IHttpClientBuilder AddClickOrleansClient(this IServiceCollection services, Action<ClickClientOptions> configure)
+    {
+        services.AddOptions<ClickClientOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<ClickClientTelemetry>();
+        services.TryAddSingleton(provider => new ClickClient(
+            provider.GetRequiredService<IHttpClientFactory>(),
+            provider.GetRequiredService<IOptions<ClickClientOptions>>(),
+            provider.GetRequiredService<ClickClientTelemetry>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILogger<ClickClient>>()));
+        var http = services.AddHttpClient(ClickClient.HttpClientName, (provider, client) =>
+        {
+            var options = provider.GetRequiredService<IOptions<ClickClientOptions>>().Value;
+            client.BaseAddress = options.BaseAddress;
+            client.Timeout = Timeout.InfiniteTimeSpan; // the pipeline times each attempt
+            if (options.ApiKey is { Length: > 0 } key)
+            {
+                client.DefaultRequestHeaders.Add("X-Api-Key", key);
+            }
+        });
+        http.AddResilienceHandler("clickorleans-retry", pipeline => pipeline
+            .AddRetry(new HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = int.MaxValue,
+                Delay = TimeSpan.FromMilliseconds(500),
+                MaxDelay = TimeSpan.FromSeconds(30),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldRetryAfterHeader = true,
+            })
+            .AddTimeout(TimeSpan.FromSeconds(10)));
+        return http;
+    }
+}

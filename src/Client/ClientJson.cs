@@ -1,0 +1,13 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ClickOrleans.Client;
+
+/// <summary>Source-generated JSON of the Api's bodies.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(List<ClickRequest>))]
+[JsonSerializable(typeof(BatchAccepted))]
+[JsonSerializable(typeof(ProductClicks))]
+[JsonSerializable(typeof(TopProduct[]))]
+[JsonSerializable(typeof(UserClick[]))]
+internal sealed partial class ClientJson : JsonSerializerContext;
