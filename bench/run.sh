@@ -36,15 +36,7 @@ echo "== drain: 1,000,000 seed-format clicks into PostgreSQL, $runs runs"
 for _ in $(seq "$runs"); do bench/drain.sh 1000000 postgres | grep '^RESULT' | tee -a "$work/drain-pg"; done
 
 echo "== the limit: psql \\copy of the same 1,000,000 rows into a table like clicks, $runs runs"
-awk 'BEGIN { for (i = 0; i < 1000000; i++) printf "product-click-1795813560000:%d,%d,%d,2026-11-27 10:00:00+00\n", i, i % 100000, i % 5000 }' >"$work/clicks.csv"
-: >"$work/copy"
-for run in $(seq "$runs"); do
-  "${psql_cmd[@]}" -c "DROP TABLE IF EXISTS bench_copy_$run; CREATE TABLE bench_copy_$run (event_id text COLLATE \"C\" PRIMARY KEY, uid bigint NOT NULL, pid bigint NOT NULL, ts timestamptz NOT NULL); CREATE INDEX ON bench_copy_$run (uid, ts);"
-  started=$(now_ms)
-  "${psql_cmd[@]}" -c "\\copy bench_copy_$run FROM '$work/clicks.csv' WITH (FORMAT csv)"
-  echo "scale=0; 1000000000 / ($(now_ms) - $started)" | bc | tee -a "$work/copy"
-  "${psql_cmd[@]}" -c "DROP TABLE bench_copy_$run"
-done
+bench/copy.sh "$runs" | tee "$work/copy"
 
 echo "== drain: 5,000,000 clicks into PostgreSQL (memory at a large backlog)"
 bench/drain.sh 5000000 postgres | grep '^RESULT' | tee "$work/drain-pg-5m"
@@ -72,7 +64,7 @@ echo "== microbenchmarks (BenchmarkDotNet, short job)"
 
 pg() { field "$1" <"$work/drain-pg" | median; }
 sqlite() { field "$1" <"$work/drain-sqlite" | median; }
-copy_rate=$(median <"$work/copy")
+copy_rate=$(grep "^RESULT" "$work/copy" | field with_index)
 pg_rate=$(pg clicks_per_s)
 ingest() { cut -d' ' -f"$2" "$work/ingest/$1" | median; }
 batch_rate=$(ingest batch 1); batch_p99=$(ingest batch 2)

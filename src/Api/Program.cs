@@ -1,10 +1,14 @@
 using ClickOrleans.Api;
 using ClickOrleans.Api.Admin;
+using ClickOrleans.Api.Embedded;
 using ClickOrleans.Api.Hosting;
 using ClickOrleans.Api.Ingest;
 using ClickOrleans.Hosting;
 using ClickOrleans.Api.Queries;
 using ClickOrleans.Api.Security;
+using ClickOrleans.Drain;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 using Scalar.AspNetCore;
 
@@ -28,14 +32,14 @@ catch (Exception e) when (e is EmbeddedRedisException or MissingSettingException
     return 1;
 }
 
-builder.AddServiceDefaults();
+builder.AddServiceDefaults(DrainTelemetry.Name);
 builder.Services.AddIngest();
 builder.Services.AddOpenApi();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
 builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
-builder.WebHost.ConfigureKestrel((context, kestrel) => kestrel.Limits.MaxRequestBodySize =
-    context.Configuration.GetSection(IngestOptions.Section).Get<IngestOptions>()?.MaxRequestBytes ?? new IngestOptions().MaxRequestBytes);
+builder.Services.AddOptions<KestrelServerOptions>()
+    .Configure<IOptions<IngestOptions>>((kestrel, ingest) => kestrel.Limits.MaxRequestBodySize = ingest.Value.MaxRequestBytes);
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
 
 var app = builder.Build();

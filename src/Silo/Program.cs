@@ -1,3 +1,4 @@
+using ClickOrleans.Drain;
 using ClickOrleans.Hosting;
 using Orleans.Dashboard;
 
@@ -24,7 +25,7 @@ catch (MissingSettingException e)
     return 1;
 }
 
-builder.AddServiceDefaults();
+builder.AddServiceDefaults(DrainTelemetry.Name);
 
 var app = builder.Build();
 app.MapHealthEndpoints();

@@ -1,3 +1,4 @@
+using ClickOrleans.Api.Embedded;
 using ClickOrleans.Hosting;
 using ClickOrleans.Staging;
 using Microsoft.Extensions.Options;
@@ -18,23 +19,14 @@ public static class ClickOrleansHostingExtensions
         var configuration = builder.Configuration;
         if (configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
         {
-            builder.Services.AddStagingRedis(redis);
+            builder.Services.AddStagingRedis(redis).UseStagingConnectionForOrleans();
             builder.UseOrleansClient(client => client.UseRedisClustering(redis).AddDashboard().UseConnectionRetryFilter<ClusterConnectionRetry>());
             builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis").AddCheck<ClusterHealthCheck>("cluster")
                 .AddCheck<DrainHealthCheck>("drain");
             return null;
         }
 
-        var options = configuration.GetSection(EmbeddedRedisOptions.Section).Get<EmbeddedRedisOptions>() ?? new();
-        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
-        var embedded = EmbeddedRedis.Start(options);
-        configuration["ConnectionStrings:Redis"] = embedded.ConnectionString;
-        // Registered before the silo, so it stops after the silo left the cluster.
-        builder.Services.AddSingleton(embedded);
-        builder.Services.AddHostedService(_ => new EmbeddedRedisLifetime(embedded));
-        builder.UseOrleans(silo => silo.AddClickPipeline(configuration).AddDashboard());
-        builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
-        return embedded;
+        return builder.AddEmbeddedMode();
     }
 
     public static IServiceCollection AddIngest(this IServiceCollection services)
@@ -50,14 +42,4 @@ public static class ClickOrleansHostingExtensions
         return services;
     }
 
-    private sealed class EmbeddedRedisLifetime(EmbeddedRedis embedded) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken)
-        {
-            embedded.Dispose();
-            return Task.CompletedTask;
-        }
-    }
 }

@@ -1,3 +1,4 @@
+using ClickOrleans.Api.Embedded;
 using ClickOrleans.Sinks;
 using ClickOrleans.Sinks.Postgres;
 using ClickOrleans.Sinks.Sqlite;

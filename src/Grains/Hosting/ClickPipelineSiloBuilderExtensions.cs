@@ -36,7 +36,7 @@ public static class ClickPipelineSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<DrainTelemetry>();
-        services.AddStagingRedis(redis);
+        services.AddStagingRedis(redis).UseStagingConnectionForOrleans();
         services.AddOptions<StagingOptions>()
             .BindConfiguration(StagingOptions.Section)
             .ValidateDataAnnotations()

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Garnet;
 
-namespace ClickOrleans.Api.Hosting;
+namespace ClickOrleans.Api.Embedded;
 
 /// <summary>
 /// Garnet, a Redis-compatible server, inside the Api process: clustering, reminders and the staging list of the

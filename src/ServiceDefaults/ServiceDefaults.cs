@@ -1,4 +1,3 @@
-using ClickOrleans.Drain;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Routing;
@@ -16,11 +15,12 @@ public static class ServiceDefaults
     /// <summary>Health checks tagged with this run on <c>/alive</c>: no I/O, only "the process serves".</summary>
     public const string LiveTag = "live";
 
-    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
+    /// <param name="source">The application's meter and activity source, exported beside Orleans' and ASP.NET Core's.</param>
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, string source)
     {
         var telemetry = builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
-                .AddMeter(DrainTelemetry.Name, "Microsoft.Orleans")
+                .AddMeter(source, "Microsoft.Orleans")
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter());
@@ -28,7 +28,7 @@ public static class ServiceDefaults
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             telemetry.WithTracing(tracing => tracing
-                .AddSource(DrainTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                .AddSource(source, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
                 .AddAspNetCoreInstrumentation()
                 .AddOtlpExporter());
         }

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace ClickOrleans.Api.Hosting;
+namespace ClickOrleans.Api.Embedded;
 
 /// <summary>The in-process Redis-compatible server of the zero-setup mode (no <c>ConnectionStrings:Redis</c>).</summary>
 public sealed class EmbeddedRedisOptions
