@@ -24,6 +24,13 @@ public interface IAggregatorGrain : IGrainWithStringKey
     [OneWay]
     Task Poke();
 
+    /// <summary>
+    /// This activation's id. A caller waiting on <see cref="Drain"/> asks it now and then: a call that went through a
+    /// gateway that died is answered only at its response timeout, so a new id is how the caller learns that the
+    /// activation it waits on is gone.
+    /// </summary>
+    Task<string> GetActivationId();
+
     /// <summary>The staging list's backlog, private lists, dead letters, drain figures and health.</summary>
     Task<AggregatorStats> GetStats();
 

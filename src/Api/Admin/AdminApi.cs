@@ -34,10 +34,13 @@ public static class AdminApi
     /// A drain may take minutes, so its call waits long; the cluster is asked first, briefly, whether it answers at all,
     /// so that an Api cut off from every silo says so (503) instead of waiting.
     /// </remarks>
-    private static async Task<Results<Ok<DrainResult>, ProblemHttpResult>> Drain(IGrainFactory grains, StagingStream stream, HttpResponse response)
+    private static async Task<Results<Ok<DrainResult>, ProblemHttpResult>> Drain(
+        IGrainFactory grains, StagingStream stream, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
     {
         await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(ClusterProbeTimeout);
-        var drains = stream.Shards.Select(shard => grains.GetGrain<IAggregatorGrain>(shard.Staging!).Drain()).ToArray();
+        var drains = stream.Shards
+            .Select(shard => WatchedDrain.DrainAsync(grains.GetGrain<IAggregatorGrain>(shard.Staging!), time, cancellationToken))
+            .ToArray();
         try
         {
             return TypedResults.Ok(StreamFigures.Drain(await Task.WhenAll(drains)));

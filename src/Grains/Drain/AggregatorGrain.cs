@@ -94,6 +94,8 @@ public sealed partial class AggregatorGrain(
         await FireDueOccurrenceAsync();
     }
 
+    public Task<string> GetActivationId() => Task.FromResult(GrainContext.ActivationId.ToString());
+
     public async Task<AggregatorStats> GetStats()
     {
         try
