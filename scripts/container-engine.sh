@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Podman as the Docker engine for docker-compose, on a machine without Docker or systemd:
+#   scripts/container-engine.sh install   # podman, debootstrap, docker-compose (Debian's), and the sandbox's settings
+#   scripts/container-engine.sh start     # the Docker API on a socket, and a health-check ticker; prints DOCKER_HOST=…
+#   scripts/container-engine.sh stop
+# podman runs health checks from systemd timers; without systemd nothing runs them and compose's service_healthy
+# conditions never pass, so the ticker runs `podman healthcheck run` for every running container every 2 s.
+set -euo pipefail
+
+state="${CLICKORLEANS_ENGINE_DIR:-/tmp/clickorleans-engine}"
+socket="$state/podman.sock"
+
+install() {
+  local missing=()
+  command -v podman >/dev/null || missing+=(podman)
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  command -v docker-compose >/dev/null || missing+=(docker-compose)
+  if ((${#missing[@]})); then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  # The sandbox refuses containers' rlimit changes ("error setting rlimit type 7"): keep the engine's own.
+  if ! grep -q '^default_ulimits = \[\]' /etc/containers/containers.conf 2>/dev/null; then
+    mkdir -p /etc/containers
+    printf '[containers]\ndefault_ulimits = []\n' >>/etc/containers/containers.conf
+  fi
+}
+
+start() {
+  install
+  mkdir -p "$state"
+  if ! [[ -S "$socket" ]] || ! curl -sf --unix-socket "$socket" http://d/_ping >/dev/null; then
+    setsid podman system service --time=0 "unix://$socket" >"$state/service.log" 2>&1 &
+    echo $! >"$state/service.pid"
+    for _ in $(seq 100); do curl -sf --unix-socket "$socket" http://d/_ping >/dev/null && break; sleep 0.1; done
+  fi
+  if ! { [[ -f "$state/ticker.pid" ]] && kill -0 "$(cat "$state/ticker.pid")" 2>/dev/null; }; then
+    setsid bash -c 'while true; do
+        for c in $(podman ps -q --filter health=starting --filter health=healthy --filter health=unhealthy); do
+          podman healthcheck run "$c" >/dev/null 2>&1 || true
+        done
+        sleep 2
+      done' >/dev/null 2>&1 &
+    echo $! >"$state/ticker.pid"
+  fi
+  echo "export DOCKER_HOST=unix://$socket"
+}
+
+stop() {
+  for name in ticker service; do
+    if [[ -f "$state/$name.pid" ]]; then
+      kill -- "-$(cat "$state/$name.pid")" 2>/dev/null || kill "$(cat "$state/$name.pid")" 2>/dev/null || true
+      rm -f "$state/$name.pid"
+    fi
+  done
+}
+
+case "${1:-}" in
+  install) install ;;
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 install|start|stop" >&2; exit 2 ;;
+esac
