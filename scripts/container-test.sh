@@ -110,7 +110,8 @@ step "up: $(containers silo | wc -l) silos, the Api, Redis and PostgreSQL health
 push 100
 # And 500,000 clicks as the original producers stage them, straight into Redis: a drain long enough to be killed in.
 producer=500000
-podman exec "$(containers redis)" redis-cli EVAL "for i = 0, ARGV[1] - 1 do redis.call('LPUSH', KEYS[1], '{\"uid\":' .. (1000000 + math.floor(i / 1000)) .. ',\"pid\":' .. (i % 1000) .. '}') end" 1 product-click-staging "$producer" >/dev/null
+redis_service=$(compose config --services | grep -m1 -x 'redis\|redis-1') # the one Redis, or a node of the Redis Cluster
+podman exec "$(containers "$redis_service")" redis-cli -c EVAL "for i = 0, ARGV[1] - 1 do redis.call('LPUSH', KEYS[1], '{\"uid\":' .. (1000000 + math.floor(i / 1000)) .. ',\"pid\":' .. (i % 1000) .. '}') end" 1 product-click-staging "$producer" >/dev/null
 accepted=$((accepted + producer))
 aggregator_logs() { for c in $(containers silo); do echo "$c $(podman logs "$c" 2>&1 | grep -c 'Draining ')"; done; }
 before=$(aggregator_logs)
