@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using ClickOrleans.Tests.Infrastructure;
 
 namespace ClickOrleans.Tests.Hosting;
@@ -47,7 +46,7 @@ public sealed class HostUrlsTests : IDisposable
     [SkippableFact]
     public async Task Api_WithNothingConfigured_ListensOnItsLoopbackDefault()
     {
-        Skip.IfNot(IsFree(5080), "port 5080, the Api's default, is taken on this machine");
+        Skip.IfNot(TestServers.IsFree(5080), "port 5080, the Api's default, is taken on this machine");
         var ports = EmbeddedPorts.Free() with { Http = 5080 };
         await using var api = HostProcess.StartEmbeddedApi(ports, _directory, new Dictionary<string, string?> { ["Urls"] = null });
         await api.WaitUntilRunningAsync();
@@ -101,18 +100,4 @@ public sealed class HostUrlsTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 }

@@ -169,24 +169,10 @@ public sealed class RedisClusterNodes : IAsyncDisposable
         while (true)
         {
             var port = Random.Shared.Next(20_000, 45_000);
-            if (IsFree(port) && IsFree(port + 10_000))
+            if (TestServers.IsFree(port) && TestServers.IsFree(port + 10_000))
             {
                 return port;
             }
-        }
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
         }
     }
 }
