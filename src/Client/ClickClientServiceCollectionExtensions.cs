@@ -37,17 +37,26 @@ public static class ClickClientServiceCollectionExtensions
                 client.DefaultRequestHeaders.Add("X-Api-Key", key);
             }
         });
-        http.AddResilienceHandler("clickorleans-retry", pipeline => pipeline
-            .AddRetry(new HttpRetryStrategyOptions
-            {
-                MaxRetryAttempts = int.MaxValue,
-                Delay = TimeSpan.FromMilliseconds(500),
-                MaxDelay = TimeSpan.FromSeconds(30),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldRetryAfterHeader = true,
-            })
-            .AddTimeout(TimeSpan.FromSeconds(10)));
+        http.AddResilienceHandler("clickorleans-retry", (pipeline, context) =>
+        {
+            var telemetry = context.ServiceProvider.GetRequiredService<ClickClientTelemetry>();
+            pipeline
+                .AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = int.MaxValue,
+                    Delay = TimeSpan.FromMilliseconds(500),
+                    MaxDelay = TimeSpan.FromSeconds(30),
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    ShouldRetryAfterHeader = true,
+                    OnRetry = _ =>
+                    {
+                        telemetry.Retried();
+                        return default;
+                    },
+                })
+                .AddTimeout(TimeSpan.FromSeconds(10));
+        });
         return http;
     }
 }

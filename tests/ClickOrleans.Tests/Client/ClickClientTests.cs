@@ -1,6 +1,8 @@
 using ClickOrleans.Client;
 using ClickOrleans.Tests.Infrastructure;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace ClickOrleans.Tests.Client;
 
@@ -53,8 +55,10 @@ public sealed class ClickClientTests(SqliteClusterFixture cluster)
         await using var api = cluster.Api(data.StagingKey, ("ConnectionStrings:Redis", proxy.Endpoint));
         using var http = api.CreateClient();
         var ids = new List<string>();
+        long retried;
         await using (var provider = Client(api, options => (options.BatchSize, options.FlushInterval) = (50, TimeSpan.FromMilliseconds(20))))
         {
+            using var retries = new MetricCollector<long>(provider.GetRequiredService<IMeterFactory>(), ClickClientTelemetry.Name, "clickorleans.client.retried");
             var client = provider.GetRequiredService<ClickClient>();
             for (var i = 0; i < 200; i++)
             {
@@ -71,10 +75,13 @@ public sealed class ClickClientTests(SqliteClusterFixture cluster)
             // The batches tracked meanwhile meet a 503 and are retried: Redis is back once the Api has seen it gone.
             await Poll.UntilAsync(() => http.GetAsync("/health"), response => !response.IsSuccessStatusCode, TimeSpan.FromSeconds(30));
             proxy.Restore();
+            await client.FlushAsync();
+            retried = retries.GetMeasurementSnapshot().Sum(measurement => measurement.Value);
         }
 
         await cluster.DrainStreamAsync(data.StagingKey);
         Assert.Equal(ids.Order(), (await cluster.Probe.ClickIdsAsync(data.Uid)).Order());
+        Assert.True(retried > 0, "the batches that met the 503s were counted as retried");
     }
 
     [Fact]
