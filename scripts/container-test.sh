@@ -5,8 +5,9 @@
 # every accepted click is in the PostgreSQL container exactly once, rollups included.
 #   scripts/container-test.sh [compose file] [silos]    # default: docker-compose.yml 3
 # Uses podman as the engine (scripts/container-engine.sh) and, without a registry, the stand-in base images of
-# scripts/container-images.sh. Prints one "container:" line per step with its timing; exits 1 on any failure.
-set -euo pipefail
+# scripts/container-images.sh. Prints one "container:" line per step with its timing; exits 1 on any failure, and
+# then prints the containers' logs and, last, the reason ("container: FAILED: …").
+set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 
 file="${1:-docker-compose.yml}"
@@ -16,16 +17,38 @@ work=$(mktemp -d)
 started=$(date +%s)
 step_started=$started
 step() { local now; now=$(date +%s); echo "container: $1 ($((now - step_started)) s; $((now - started)) s in all)"; step_started=$now; }
-fail() { echo "container: FAILED: $*" >&2; exit 1; }
+# The reason is kept in a file: a step that fails in a subshell (a command substitution) cannot set a variable.
+fail() { echo "$*" >>"$work/failure"; echo "container: FAILED: $*" >&2; exit 1; }
+trap 'rc=$?; ((BASH_SUBSHELL > 0)) || [[ -s "$work/failure" ]] || echo "line $LINENO: \`$BASH_COMMAND\` exited $rc" >>"$work/failure"' ERR
+# On failure: the state of the project's containers and their logs, then the reason as the last line.
+cleanup() {
+  local status=$?
+  if ((status != 0)); then
+    if [[ -f "$work/.env" ]]; then
+      compose ps || true
+      for c in $(podman ps -aq --filter "label=com.docker.compose.project=$project"); do
+        echo "--- $(podman inspect -f '{{.Name}}' "$c")"; podman logs --tail 30 "$c" 2>&1 || true
+      done
+    fi
+    echo "container: FAILED ($file): $(cat "$work/failure" 2>/dev/null || echo "exit $status")"
+  fi
+  if [[ -f "$work/.env" ]]; then compose down -v --remove-orphans >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
 eval "$(scripts/container-engine.sh start)"
 eval "$(scripts/container-images.sh | sed 's/^/export /')"
 step "engine and base images ready"
 # The build's restore uses this machine's NuGet cache (a build-time mount, as BuildKit's cache mounts), not the network
 # for every package; podman's warnings about MSBuild's sockets in /tmp are dropped.
+# A restore that meets a transient NuGet error is tried once more.
 for host in Silo Api; do
-  podman build --network host -q --volume "$HOME/.nuget/packages:/root/.nuget/packages" -f "src/$host/Dockerfile" \
-    -t "localhost/clickorleans/${host,,}:ci" . 2> >(grep -v 'since it is a socket' >&2) >/dev/null
+  for attempt in 1 2; do
+    podman build --network host -q --volume "$HOME/.nuget/packages:/root/.nuget/packages" -f "src/$host/Dockerfile" \
+      -t "localhost/clickorleans/${host,,}:ci" . 2> >(grep -v 'since it is a socket' >&2) >/dev/null && break
+    ((attempt < 2)) || fail "building src/$host/Dockerfile"
+  done
 done
 step "images built from src/Silo/Dockerfile and src/Api/Dockerfile"
 
@@ -46,18 +69,8 @@ EOF
 compose() { docker-compose -p "$project" -f "$file" --env-file "$work/.env" "$@"; }
 # podman says on every start and stop that it has no systemd for health-check timers (container-engine.sh ticks them).
 : >"$work/podman.log"
-cleanup() {
-  local status=$?
-  if ((status != 0)); then
-    compose ps || true
-    for c in $(podman ps -aq --filter "label=com.docker.compose.project=$project"); do
-      echo "--- $(podman inspect -f '{{.Name}}' "$c")"; podman logs --tail 30 "$c" 2>&1 || true
-    done
-  fi
-  compose down -v --remove-orphans >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# What an interrupted earlier run of this project left behind (containers, volumes) is removed first.
+compose down -v --remove-orphans >/dev/null 2>&1 || true
 
 api="http://127.0.0.1:$api_port"
 containers() { podman ps -q --filter "label=com.docker.compose.project=$project" --filter "label=com.docker.compose.service=$1" | sort; }
@@ -132,7 +145,8 @@ started_drains=$(podman logs "$victim" 2>&1 | grep -c 'Draining ' || true)
 finished_drains=$(podman logs "$victim" 2>&1 | grep -c 'Drained ' || true)
 step "killed the draining silo ${victim:0:12} ($( ((started_drains > finished_drains)) && echo 'mid-drain' || echo 'after its drain had finished'))"
 echo "container: the drain request the killed silo was running answered $(cat "$work/drain-during-kill.code") $answered s after the kill"
-echo "container: the next drain succeeded $(drain) s after that"
+next_drain=$(drain)
+echo "container: the next drain succeeded $next_drain s after that"
 push 20
 drain >/dev/null
 check_sink "a silo killed mid-drain"
