@@ -11,17 +11,30 @@ state="${CLICKORLEANS_ENGINE_DIR:-/tmp/clickorleans-engine}"
 socket="$state/podman.sock"
 
 install() {
-  local missing=()
+  local missing=() runtime=crun
+  # crun refuses hosts with hybrid cgroups whose v2 hierarchy has controllers ("cgroups in hybrid mode not supported,
+  # drop all controllers from cgroupv2"), as some sandboxes have; runc runs there.
+  if [[ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]]; then runtime=runc; fi
   command -v podman >/dev/null || missing+=(podman)
+  command -v "$runtime" >/dev/null || missing+=("$runtime")
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   command -v docker-compose >/dev/null || missing+=(docker-compose)
   if ((${#missing[@]})); then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
-  # The sandbox refuses containers' rlimit changes ("error setting rlimit type 7"): keep the engine's own.
-  if ! grep -q '^default_ulimits = \[\]' /etc/containers/containers.conf 2>/dev/null; then
+  local conf=/etc/containers/containers.conf marker="# written by scripts/container-engine.sh"
+  local settings="$marker
+[containers]
+# The sandbox refuses containers' rlimit changes (\"error setting rlimit type 7\"): keep the engine's own.
+default_ulimits = []
+
+[engine]
+runtime = \"$runtime\""
+  if [[ ! -s "$conf" ]] || [[ "$(head -1 "$conf")" == "$marker" ]]; then
     mkdir -p /etc/containers
-    printf '[containers]\ndefault_ulimits = []\n' >>/etc/containers/containers.conf
+    [[ "$(cat "$conf" 2>/dev/null)" == "$settings" ]] || printf '%s\n' "$settings" >"$conf"
+  else
+    echo "container-engine: $conf is not ours; it needs default_ulimits = [] and runtime = \"$runtime\"" >&2
   fi
 }
 
