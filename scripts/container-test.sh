@@ -123,7 +123,10 @@ step "up: $(containers silo | wc -l) silos, the Api, Redis and PostgreSQL health
 push 100
 # And 500,000 clicks as the original producers stage them, straight into Redis: a drain long enough to be killed in.
 producer=500000
-redis_service=$(compose config --services | grep -m1 -x 'redis\|redis-1') # the one Redis, or a node of the Redis Cluster
+# The one Redis, or a node of the Redis Cluster. (Not `compose config | grep -m1`: grep's early exit can end compose
+# with SIGPIPE, which fails the pipeline.)
+services=$(compose config --services)
+redis_service=$(grep -m1 -x 'redis\|redis-1' <<<"$services")
 podman exec "$(containers "$redis_service")" redis-cli -c EVAL "for i = 0, ARGV[1] - 1 do redis.call('LPUSH', KEYS[1], '{\"uid\":' .. (1000000 + math.floor(i / 1000)) .. ',\"pid\":' .. (i % 1000) .. '}') end" 1 product-click-staging "$producer" >/dev/null
 accepted=$((accepted + producer))
 aggregator_logs() { for c in $(containers silo); do echo "$c $(podman logs "$c" 2>&1 | grep -c 'Draining ')"; done; }
@@ -132,7 +135,7 @@ admin -X POST "$api/admin/drain" >"$work/drain-during-kill.code" &
 drain_request=$!
 victim=""
 for _ in $(seq 200); do
-  victim=$(join -j1 <(echo "$before" | sort) <(aggregator_logs | sort) | awk '$3 > $2 { print $1; exit }')
+  victim=$(join -j1 <(echo "$before" | sort) <(aggregator_logs | sort) | awk '$3 > $2 && !found { print $1; found = 1 }')
   [[ -n "$victim" ]] && break
   sleep 0.05
 done

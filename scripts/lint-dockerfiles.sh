@@ -8,8 +8,8 @@ status=0
 fail() { echo "$1: $2" >&2; status=1; }
 for dockerfile in src/*/Dockerfile; do
   [[ $(grep -c '^FROM ' "$dockerfile") -ge 2 ]] || fail "$dockerfile" "not multi-stage"
-  restore=$(grep -n 'dotnet restore' "$dockerfile" | head -1 | cut -d: -f1)
-  sources=$(grep -n '^COPY src/ ' "$dockerfile" | head -1 | cut -d: -f1)
+  restore=$(grep -m1 -n 'dotnet restore' "$dockerfile" | cut -d: -f1)
+  sources=$(grep -m1 -n '^COPY src/ ' "$dockerfile" | cut -d: -f1)
   [[ -n "$restore" && -n "$sources" && "$restore" -lt "$sources" ]] || fail "$dockerfile" "restore must come before copying the sources"
   grep -q '^USER ' "$dockerfile" || fail "$dockerfile" "no USER: the runtime image would run as root"
   grep -q '^ENTRYPOINT ' "$dockerfile" || fail "$dockerfile" "no ENTRYPOINT"
