@@ -41,31 +41,31 @@ runtime = \"$runtime\""
 start() {
   install
   mkdir -p "$state"
-  if ! [[ -S "$socket" ]] || ! curl -sf --unix-socket "$socket" http://d/_ping >/dev/null; then
-    setsid podman system service --time=0 "unix://$socket" >"$state/service.log" 2>&1 &
-    echo $! >"$state/service.pid"
-    for _ in $(seq 100); do curl -sf --unix-socket "$socket" http://d/_ping >/dev/null && break; sleep 0.1; done
-  fi
-  if ! { [[ -f "$state/ticker.pid" ]] && kill -0 "$(cat "$state/ticker.pid")" 2>/dev/null; }; then
-    setsid bash -c 'while true; do
-        for c in $(podman ps -q --filter health=starting --filter health=healthy --filter health=unhealthy); do
-          podman healthcheck run "$c" >/dev/null 2>&1 || true
-        done
-        sleep 2
-      done' >/dev/null 2>&1 &
-    echo $! >"$state/ticker.pid"
-  fi
+  # Each start has a service and a ticker of its own: a service left running by an earlier shell answered its pings
+  # but failed every container start with "write child: broken pipe" (seen here).
+  stop
+  rm -f "$socket"
+  setsid podman system service --time=0 "unix://$socket" >"$state/service.log" 2>&1 &
+  echo $! >"$state/service.pid"
+  for _ in $(seq 100); do curl -sf --unix-socket "$socket" http://d/_ping >/dev/null && break; sleep 0.1; done
+  setsid bash -c 'while true; do
+      for c in $(podman ps -q --filter health=starting --filter health=healthy --filter health=unhealthy); do
+        podman healthcheck run "$c" >/dev/null 2>&1 || true
+      done
+      sleep 2
+    done' >/dev/null 2>&1 &
+  echo $! >"$state/ticker.pid"
   echo "export DOCKER_HOST=unix://$socket"
 }
 
-stop() {
-  for name in ticker service; do
-    if [[ -f "$state/$name.pid" ]]; then
-      kill -- "-$(cat "$state/$name.pid")" 2>/dev/null || kill "$(cat "$state/$name.pid")" 2>/dev/null || true
-      rm -f "$state/$name.pid"
-    fi
-  done
+stop_one() {
+  if [[ -f "$state/$1.pid" ]]; then
+    kill -- "-$(cat "$state/$1.pid")" 2>/dev/null || kill "$(cat "$state/$1.pid")" 2>/dev/null || true
+    rm -f "$state/$1.pid"
+  fi
 }
+
+stop() { stop_one ticker; stop_one service; }
 
 case "${1:-}" in
   install) install ;;
