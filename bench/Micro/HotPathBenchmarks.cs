@@ -32,7 +32,7 @@ public class HotPathBenchmarks
             .Select(i => Encoding.UTF8.GetBytes($$"""{"id":"0195f3c4a1b27c3d9e{{i:D14}}","uid":{{i * 7919}},"pid":{{i % 5000}},"ts":1795813500000}"""))
             .ToArray();
         _batchBody = Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Range(0, Clicks).Select(i => $$"""{"uid":{{i * 7919}},"pid":{{i % 5000}}}""")) + "]");
-        _validator = new ClickValidator(DateTimeOffset.UtcNow, new IngestOptions { MaxBatch = Clicks }, new StagingOptions());
+        _validator = new ClickValidator(DateTimeOffset.UtcNow, new ClickOptions { MaxBatch = Clicks });
         if (Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") is { Length: > 0 } postgres)
         {
             _postgres = NpgsqlDataSource.Create(postgres);

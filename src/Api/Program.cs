@@ -1,3 +1,4 @@
+using ClickOrleans;
 using ClickOrleans.Api;
 using ClickOrleans.Api.Admin;
 using ClickOrleans.Api.Embedded;
@@ -23,12 +24,14 @@ builder.UseLoopbackUnlessConfigured(ApiDefaults.Port);
 EmbeddedRedis? embedded;
 try
 {
+    // Checked before the host is built: an embedded silo reads the section while it constructs.
+    builder.Configuration.GetValidated<ClickOptions, ClickOptionsValidator>(ClickOptions.Section);
     embedded = builder.AddClickOrleans();
     builder.AddApiSecurity(embedded is not null);
 }
-catch (Exception e) when (e is EmbeddedRedisException or MissingSettingException)
+catch (Exception e) when (e is EmbeddedRedisException or MissingSettingException or OptionsValidationException)
 {
-    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(e is OptionsValidationException invalid ? ValidatedOptions.Describe(invalid) : e.Message);
     return 1;
 }
 
@@ -39,7 +42,7 @@ builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
 builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
 builder.Services.AddOptions<KestrelServerOptions>()
-    .Configure<IOptions<IngestOptions>>((kestrel, ingest) => kestrel.Limits.MaxRequestBodySize = ingest.Value.MaxRequestBytes);
+    .Configure<IOptions<ClickOptions>>((kestrel, clicks) => kestrel.Limits.MaxRequestBodySize = clicks.Value.MaxRequestBytes);
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
 
 var app = builder.Build();

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace ClickOrleans.Client;
 
@@ -30,3 +31,7 @@ public sealed class ClickClientOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan DisposeTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
+
+/// <summary>Checks the options at start, generated from their attributes.</summary>
+[OptionsValidator]
+public sealed partial class ClickClientOptionsValidator : IValidateOptions<ClickClientOptions>;

@@ -17,7 +17,8 @@ public static class ClickClientServiceCollectionExtensions
     /// <returns>The HTTP client's builder, for more handlers (a proxy, a test server).</returns>
     public static IHttpClientBuilder AddClickOrleansClient(this IServiceCollection services, Action<ClickClientOptions> configure)
     {
-        services.AddOptions<ClickClientOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClickClientOptions>, ClickClientOptionsValidator>());
+        services.AddOptions<ClickClientOptions>().Configure(configure).ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<ClickClientTelemetry>();

@@ -1,5 +1,7 @@
+using ClickOrleans;
 using ClickOrleans.Drain;
 using ClickOrleans.Hosting;
+using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 
 if (HealthProbe.IsRequested(args))
@@ -17,11 +19,13 @@ try
 {
     // Silos of a cluster share one sink, so cluster mode needs PostgreSQL; SQLite is the Api's single-process mode.
     builder.Configuration.GetRequiredConnectionString("Postgres");
+    // Checked before the silo is built: Orleans reads the section while it constructs, before options are validated.
+    builder.Configuration.GetValidated<ClickOptions, ClickOptionsValidator>(ClickOptions.Section);
     builder.UseOrleans(silo => silo.AddClickPipeline(builder.Configuration).AddDashboard());
 }
-catch (MissingSettingException e)
+catch (Exception e) when (e is MissingSettingException or OptionsValidationException)
 {
-    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(e is OptionsValidationException invalid ? ValidatedOptions.Describe(invalid) : e.Message);
     return 1;
 }
 

@@ -23,10 +23,10 @@ public static class AdminApi
         return admin;
     }
 
-    private static async Task<Ok<AggregatorStats>> GetStats(IGrainFactory grains, StagingStream stream, IOptions<StagingOptions> staging)
+    private static async Task<Ok<AggregatorStats>> GetStats(IGrainFactory grains, StagingStream stream, IOptions<ClickOptions> options)
     {
         var shards = await Task.WhenAll(stream.Shards.Select(shard => grains.GetGrain<IAggregatorGrain>(shard.Staging!).GetStats()));
-        return TypedResults.Ok(StreamFigures.Stats(staging.Value.StagingKey, shards));
+        return TypedResults.Ok(StreamFigures.Stats(options.Value.StagingKey, shards));
     }
 
     /// <summary>Drains everything staged before the call, on every shard, and says what the drains did, or why one failed.</summary>

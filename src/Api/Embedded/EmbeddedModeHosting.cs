@@ -14,9 +14,7 @@ public static class EmbeddedModeHosting
     public static EmbeddedRedis AddEmbeddedMode(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var options = configuration.GetSection(EmbeddedRedisOptions.Section).Get<EmbeddedRedisOptions>() ?? new();
-        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
-        var embedded = EmbeddedRedis.Start(options);
+        var embedded = EmbeddedRedis.Start(configuration.GetValidated<EmbeddedRedisOptions, EmbeddedRedisOptionsValidator>(EmbeddedRedisOptions.Section));
         configuration["ConnectionStrings:Redis"] = embedded.ConnectionString;
         // Registered before the silo, so it stops after the silo left the cluster.
         builder.Services.AddSingleton(embedded);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace ClickOrleans.Api.Embedded;
 
@@ -15,3 +16,6 @@ public sealed class EmbeddedRedisOptions
     [Required]
     public string DataDirectory { get; set; } = "data";
 }
+
+[OptionsValidator]
+public sealed partial class EmbeddedRedisOptionsValidator : IValidateOptions<EmbeddedRedisOptions>;

@@ -32,9 +32,8 @@ public static class ClickOrleansHostingExtensions
     public static IServiceCollection AddIngest(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<StagingOptions>().BindConfiguration(StagingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<Ingest.IngestOptions>().BindConfiguration(Ingest.IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(provider => new StagingStream(provider.GetRequiredService<IOptions<StagingOptions>>().Value));
+        services.AddValidatedOptions<ClickOptions, ClickOptionsValidator>(ClickOptions.Section);
+        services.AddSingleton(provider => new StagingStream(provider.GetRequiredService<IOptions<ClickOptions>>().Value));
         services.AddSingleton(provider => provider.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase());
         services.AddSingleton<Ingest.ClickStager>();
         services.AddSingleton<Ingest.IngestTelemetry>();

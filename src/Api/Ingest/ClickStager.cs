@@ -31,19 +31,17 @@ public sealed partial class ClickStager
     private readonly Shard[] _shards;
     private readonly IConnectionMultiplexer _redis;
     private readonly IGrainFactory _grains;
-    private readonly StagingOptions _options;
-    private readonly IngestOptions _ingest;
+    private readonly ClickOptions _options;
     private readonly ILogger<ClickStager> _logger;
     private int _turn;
 
     public ClickStager(
-        IConnectionMultiplexer redis, StagingStream stream, IGrainFactory grains, IOptions<StagingOptions> options,
-        IOptions<IngestOptions> ingest, ILogger<ClickStager> logger)
+        IConnectionMultiplexer redis, StagingStream stream, IGrainFactory grains, IOptions<ClickOptions> options,
+        ILogger<ClickStager> logger)
     {
         _redis = redis;
         _grains = grains;
         _options = options.Value;
-        _ingest = ingest.Value;
         _logger = logger;
         _shards = [.. stream.Shards.Select(keys => new Shard(this, new StagingList(redis.GetDatabase(), keys)))];
     }
@@ -154,7 +152,7 @@ public sealed partial class ClickStager
         private async Task<long[]> PushAsync(IReadOnlyList<StagedRequest> requests)
         {
             RedisValue[] elements = requests.Count == 1 ? requests[0].Elements : [.. requests.SelectMany(request => request.Elements)];
-            var maxBacklog = _stager._ingest.MaxBacklog;
+            var maxBacklog = _stager._options.MaxBacklog;
             long length;
             if (maxBacklog == 0 && requests.All(request => request.ClientIds is null))
             {
@@ -165,7 +163,7 @@ public sealed partial class ClickStager
                 string?[]? clientIds = requests.All(request => request.ClientIds is null)
                     ? null
                     : [.. requests.SelectMany(request => request.ClientIds ?? new string?[request.Elements.Length])];
-                length = await _list.PushCheckedAsync(elements, clientIds, _stager._ingest.IdempotencyWindow, maxBacklog);
+                length = await _list.PushCheckedAsync(elements, clientIds, _stager._options.IdempotencyWindow, maxBacklog);
             }
 
             await WaitForReplicasAsync();
@@ -180,7 +178,7 @@ public sealed partial class ClickStager
         // WAIT on the node that owns the shard: it counts the replicas that have every write this connection sent it.
         private async Task WaitForReplicasAsync()
         {
-            var replication = _stager._ingest.Staging;
+            var replication = _stager._options.Staging;
             if (replication.Replicas == 0)
             {
                 return;

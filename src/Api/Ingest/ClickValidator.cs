@@ -3,7 +3,7 @@ using ClickOrleans.Staging;
 namespace ClickOrleans.Api.Ingest;
 
 /// <summary>Turns a client's click into a <see cref="Click"/>, or says precisely what is wrong with it.</summary>
-internal sealed class ClickValidator(DateTimeOffset now, IngestOptions options, StagingOptions staging)
+internal sealed class ClickValidator(DateTimeOffset now, ClickOptions options)
 {
     /// <param name="field">Prefix for error keys: empty for a single click, <c>[i].</c> for element i of a batch.</param>
     public bool TryValidate(ClickRequest? request, string field, IDictionary<string, string[]> errors, out Click click)
@@ -23,10 +23,10 @@ internal sealed class ClickValidator(DateTimeOffset now, IngestOptions options, 
             valid = false;
         }
 
-        if (request.Ts is { } ts && (ts > now + staging.MaxClockSkew || ts < now - options.MaxClickAge
+        if (request.Ts is { } ts && (ts > now + options.MaxClockSkew || ts < now - options.MaxClickAge
             || !ClickRules.IsValidTimestamp(ts.ToUnixTimeMilliseconds(), long.MaxValue)))
         {
-            errors[field + "ts"] = [$"must lie between {options.MaxClickAge} before and {staging.MaxClockSkew} after the time of receipt (Clicks:MaxClickAge, Clicks:MaxClockSkew), and not before 1970"];
+            errors[field + "ts"] = [$"must lie between {options.MaxClickAge} before and {options.MaxClockSkew} after the time of receipt (Clicks:MaxClickAge, Clicks:MaxClockSkew), and not before 1970"];
             valid = false;
         }
 

@@ -1,9 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace ClickOrleans.Api.Security;
 
 /// <summary>Who may call the Api: API keys with scopes.</summary>
-public sealed class ApiKeyOptions
+public sealed class ApiKeyOptions : IValidatableObject
 {
     public const string Section = "Api";
 
@@ -20,13 +21,44 @@ public sealed class ApiKeyOptions
     /// <summary>Requests a key may send at once above the steady rate.</summary>
     [Range(1, 10_000_000)]
     public int Burst { get; set; } = 2000;
+
+    /// <summary>Every key has a name, exactly one of Key and KeyHash (64 hex digits), and known scopes.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        for (var i = 0; i < Keys.Count; i++)
+        {
+            var key = Keys[i];
+            var at = $"Api:Keys:{i}";
+            if (string.IsNullOrWhiteSpace(key.Name))
+            {
+                yield return new ValidationResult($"{at}:Name is required.");
+            }
+
+            if (string.IsNullOrEmpty(key.Key) == string.IsNullOrEmpty(key.KeyHash))
+            {
+                yield return new ValidationResult($"{at} needs exactly one of Key and KeyHash.");
+            }
+            else if (key.KeyHash is { Length: > 0 } hash && (hash.Length != 64 || !hash.All(char.IsAsciiHexDigit)))
+            {
+                yield return new ValidationResult($"{at}:KeyHash must be the SHA-256 of the key in 64 hex digits (e.g. `printf %s \"$KEY\" | sha256sum`).");
+            }
+
+            if (key.Scopes.Count == 0 || key.Scopes.Except(Scopes.All).Any())
+            {
+                yield return new ValidationResult($"{at}:Scopes must be one or more of {string.Join(", ", Scopes.All)}.");
+            }
+        }
+    }
 }
+
+/// <summary>Checks the keys and limits at start, generated from the attributes and <see cref="ApiKeyOptions.Validate"/>.</summary>
+[OptionsValidator]
+public sealed partial class ApiKeyOptionsValidator : IValidateOptions<ApiKeyOptions>;
 
 /// <summary>One client's key. Give <see cref="KeyHash"/> (hex SHA-256 of the key) to keep the key itself out of configuration.</summary>
 public sealed class ApiKey
 {
     /// <summary>Who holds the key: shows in logs and rate-limit partitions, never the key itself.</summary>
-    [Required]
     public string Name { get; set; } = "";
 
     public string? Key { get; set; }

@@ -24,8 +24,7 @@ public static class ApiSecurityExtensions
     public static WebApplicationBuilder AddApiSecurity(this WebApplicationBuilder builder, bool embedded)
     {
         var services = builder.Services;
-        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>();
+        services.AddValidatedOptions<ApiKeyOptions, ApiKeyOptionsValidator>(ApiKeyOptions.Section);
 
         var options = builder.Configuration.GetSection(ApiKeyOptions.Section).Get<ApiKeyOptions>() ?? new();
         if (options.Keys.Count == 0)

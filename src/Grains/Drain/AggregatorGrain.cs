@@ -23,8 +23,7 @@ namespace ClickOrleans.Drain;
 [ShardPlacement]
 public sealed partial class AggregatorGrain(
     IConnectionMultiplexer redis,
-    IOptions<DrainOptions> drainOptions,
-    IOptions<StagingOptions> stagingOptions,
+    IOptions<ClickOptions> options,
     DrainTelemetry telemetry,
     IClusterMembershipService membership,
     ILocalSiloDetails silo,
@@ -49,12 +48,12 @@ public sealed partial class AggregatorGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _keys = new StagingKeys(StagingKey);
-        await StagingUpgrade.RunAsync(redis.GetDatabase(), _keys, drainOptions.Value.Partitions, logger);
+        await StagingUpgrade.RunAsync(redis.GetDatabase(), _keys, options.Value.Partitions, logger);
         _drain = new StagingDrain(
-            new PrivateLists(redis.GetDatabase(), _keys), drainOptions.Value, stagingOptions.Value, GrainFactory, telemetry, time, logger);
-        var period = drainOptions.Value.SizeCheckPeriod;
+            new PrivateLists(redis.GetDatabase(), _keys), options.Value, GrainFactory, telemetry, time, logger);
+        var period = options.Value.SizeCheckPeriod;
         this.RegisterGrainTimer(CheckAsync, new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = true });
-        _cron = CronSchedule.From(drainOptions.Value);
+        _cron = CronSchedule.From(options.Value);
         if (_cron is not null)
         {
             ArmCronTimer();
@@ -100,7 +99,7 @@ public sealed partial class AggregatorGrain(
     {
         try
         {
-            return await Statistics.ReadAsync(time.GetUtcNow(), _running is not null, stagingOptions.Value.StallAfter);
+            return await Statistics.ReadAsync(time.GetUtcNow(), _running is not null, options.Value.StallAfter);
         }
         catch (RedisException e)
         {
@@ -111,17 +110,17 @@ public sealed partial class AggregatorGrain(
     public async Task EnsureScheduled()
     {
         // Re-registering moves the next tick, so a silo restart re-registers only when the schedule changed.
-        var cron = CronSchedule.From(drainOptions.Value);
-        var schedule = cron?.Text ?? $"every {drainOptions.Value.DrainPeriod}";
+        var cron = CronSchedule.From(options.Value);
+        var schedule = cron?.Text ?? $"every {options.Value.DrainPeriod}";
         if (await Statistics.GetScheduleAsync() == schedule && await this.GetReminder(ReminderName) is not null)
         {
             return;
         }
 
         // A cron schedule's heartbeat ticks every minute, Orleans' shortest reminder period.
-        var heartbeat = cron is null ? drainOptions.Value.DrainPeriod : ClickPipelineSiloBuilderExtensions.ProductionMinimumPeriod;
+        var heartbeat = cron is null ? options.Value.DrainPeriod : ClickPipelineSiloBuilderExtensions.ProductionMinimumPeriod;
         await this.RegisterOrUpdateReminder(ReminderName, dueTime: heartbeat, period: heartbeat);
-        await Statistics.SetScheduleAsync(schedule, cron?.Interval(time.GetUtcNow()) ?? drainOptions.Value.DrainPeriod);
+        await Statistics.SetScheduleAsync(schedule, cron?.Interval(time.GetUtcNow()) ?? options.Value.DrainPeriod);
         LogScheduled(logger, StagingKey, schedule);
     }
 
@@ -162,7 +161,7 @@ public sealed partial class AggregatorGrain(
             return;
         }
 
-        if (stagingOptions.Value.FlushSize > 0 && backlog >= stagingOptions.Value.FlushSize)
+        if (options.Value.FlushSize > 0 && backlog >= options.Value.FlushSize)
         {
             Schedule(DrainTick.Now(time), DrainTrigger.FlushSize).Ignore();
         }

@@ -41,7 +41,7 @@ public sealed class CronSchedule
         }
     }
 
-    public static CronSchedule? From(DrainOptions options) =>
+    public static CronSchedule? From(ClickOptions options) =>
         options.DrainSchedule is { } expression && TryParse(expression, options.DrainScheduleTimeZone, out var schedule, out _) ? schedule : null;
 
     /// <summary>The first occurrence after <paramref name="after"/>.</summary>

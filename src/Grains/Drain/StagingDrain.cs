@@ -17,8 +17,7 @@ namespace ClickOrleans.Drain;
 /// </remarks>
 internal sealed partial class StagingDrain(
     PrivateLists privateLists,
-    DrainOptions options,
-    StagingOptions staging,
+    ClickOptions options,
     IGrainFactory grains,
     DrainTelemetry telemetry,
     TimeProvider time,
@@ -49,7 +48,7 @@ internal sealed partial class StagingDrain(
 
     private async Task DrainAsync(PrivateList list, DrainTally tally, CancellationToken cancellationToken)
     {
-        var context = new ElementContext(ClickId.SeedOf(list.Name), list.TakenOverAtMs, list.TakenOverAtMs + (long)staging.MaxClockSkew.TotalMilliseconds);
+        var context = new ElementContext(ClickId.SeedOf(list.Name), list.TakenOverAtMs, list.TakenOverAtMs + (long)options.MaxClockSkew.TotalMilliseconds);
         var offset = list.CommittedOffset;
         var next = privateLists.ReadAsync(list.Name, offset, 0, options.ChunkSize);
         try

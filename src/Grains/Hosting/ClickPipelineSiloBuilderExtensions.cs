@@ -37,20 +37,13 @@ public static class ClickPipelineSiloBuilderExtensions
         services.AddMetrics();
         services.TryAddSingleton<DrainTelemetry>();
         services.AddStagingRedis(redis).UseStagingConnectionForOrleans();
-        services.AddOptions<StagingOptions>()
-            .BindConfiguration(StagingOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        services.AddOptions<DrainOptions>()
-            .BindConfiguration(DrainOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<ClickOptions, ClickOptionsValidator>(ClickOptions.Section);
         services.AddOptions<ReminderOptions>()
-            .Configure<IOptions<DrainOptions>>((reminders, drain) =>
+            .Configure<IOptions<ClickOptions>>((reminders, clicks) =>
             {
-                if (drain.Value.DrainPeriod < reminders.MinimumReminderPeriod)
+                if (clicks.Value.DrainPeriod < reminders.MinimumReminderPeriod)
                 {
-                    reminders.MinimumReminderPeriod = drain.Value.DrainPeriod;
+                    reminders.MinimumReminderPeriod = clicks.Value.DrainPeriod;
                 }
             });
         services.AddClickSink(configuration);

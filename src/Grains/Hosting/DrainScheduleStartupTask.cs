@@ -10,20 +10,19 @@ namespace ClickOrleans.Hosting;
 internal sealed partial class DrainScheduleStartupTask(
     IGrainFactory grains,
     IClickSink sink,
-    IOptions<StagingOptions> staging,
-    IOptions<DrainOptions> drain,
+    IOptions<ClickOptions> options,
     ILogger<DrainScheduleStartupTask> logger) : IStartupTask
 {
     public async Task Execute(CancellationToken cancellationToken)
     {
         await sink.MigrateAsync(cancellationToken);
-        if (drain.Value.DrainSchedule is null && drain.Value.DrainPeriod < ClickPipelineSiloBuilderExtensions.ProductionMinimumPeriod)
+        if (options.Value.DrainSchedule is null && options.Value.DrainPeriod < ClickPipelineSiloBuilderExtensions.ProductionMinimumPeriod)
         {
-            LogShortPeriod(logger, drain.Value.DrainPeriod);
+            LogShortPeriod(logger, options.Value.DrainPeriod);
         }
 
         // Activates every shard's aggregator too: each checks its list's size and drains it from now on.
-        await Task.WhenAll(new StagingStream(staging.Value).Shards.Select(shard => grains.GetGrain<IAggregatorGrain>(shard.Staging!).EnsureScheduled()));
+        await Task.WhenAll(new StagingStream(options.Value).Shards.Select(shard => grains.GetGrain<IAggregatorGrain>(shard.Staging!).EnsureScheduled()));
     }
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Warning,

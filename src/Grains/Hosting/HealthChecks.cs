@@ -28,16 +28,16 @@ public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthChec
 /// the drains of that long failed in a row (<see cref="DrainStall"/>), on any shard. Read from Redis, so the Api and
 /// every silo see it.
 /// </summary>
-public sealed class DrainHealthCheck(IConnectionMultiplexer redis, IOptions<StagingOptions> staging, TimeProvider time) : IHealthCheck
+public sealed class DrainHealthCheck(IConnectionMultiplexer redis, IOptions<ClickOptions> options, TimeProvider time) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
             var stalls = new List<string>();
-            foreach (var shard in new StagingStream(staging.Value).Shards)
+            foreach (var shard in new StagingStream(options.Value).Shards)
             {
-                var stats = await new DrainStatistics(redis.GetDatabase(), shard).ReadAsync(time.GetUtcNow(), draining: false, staging.Value.StallAfter);
+                var stats = await new DrainStatistics(redis.GetDatabase(), shard).ReadAsync(time.GetUtcNow(), draining: false, options.Value.StallAfter);
                 if (stats.Stall is { } stall)
                 {
                     stalls.Add($"The drain of {shard.Staging} is stalled: {stall}");

@@ -1,3 +1,4 @@
+using ClickOrleans.Hosting;
 using ClickOrleans.Queries;
 using ClickOrleans.Sinks.Postgres;
 using ClickOrleans.Sinks.Sqlite;
@@ -18,10 +19,7 @@ public static class ClickSinkServiceCollectionExtensions
 
     public static IServiceCollection AddPostgresClickSink(this IServiceCollection services, string connectionString)
     {
-        services.AddOptions<PostgresSinkOptions>()
-            .BindConfiguration(PostgresSinkOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<PostgresSinkOptions, PostgresSinkOptionsValidator>(PostgresSinkOptions.Section);
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<IClickSink, PostgresClickSink>();
         services.AddSingleton<IClickQueries, PostgresClickQueries>();
@@ -30,10 +28,7 @@ public static class ClickSinkServiceCollectionExtensions
 
     public static IServiceCollection AddSqliteClickSink(this IServiceCollection services)
     {
-        services.AddOptions<SqliteSinkOptions>()
-            .BindConfiguration(SqliteSinkOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<SqliteSinkOptions, SqliteSinkOptionsValidator>(SqliteSinkOptions.Section);
         services.AddSingleton<IClickSink, SqliteClickSink>();
         services.AddSingleton<IClickQueries, SqliteClickQueries>();
         return services;

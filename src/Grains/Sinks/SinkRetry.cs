@@ -20,7 +20,7 @@ public static class SinkRetry
     {
         services.AddResiliencePipeline(Name, (pipeline, context) =>
         {
-            var options = context.ServiceProvider.GetRequiredService<IOptions<DrainOptions>>().Value;
+            var options = context.ServiceProvider.GetRequiredService<IOptions<ClickOptions>>().Value;
             var sink = context.ServiceProvider.GetRequiredService<IClickSink>();
             pipeline.AddRetry(new RetryStrategyOptions
             {

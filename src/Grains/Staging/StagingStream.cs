@@ -9,7 +9,7 @@ namespace ClickOrleans.Staging;
 /// </summary>
 public sealed class StagingStream
 {
-    public StagingStream(StagingOptions options)
+    public StagingStream(ClickOptions options)
     {
         Shards = [.. Enumerable.Range(0, options.Shards).Select(shard => new StagingKeys(ShardKey(options.StagingKey, shard)))];
     }

@@ -253,7 +253,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
     }
 
     private StagingDrain Drain(TestData data, int chunkSize, int partitions, ILogger? logger = null, DrainTelemetry? telemetry = null) =>
-        new(PrivateLists(data), new DrainOptions { ChunkSize = chunkSize, Partitions = partitions }, new StagingOptions(), cluster.Grains,
+        new(PrivateLists(data), new ClickOptions { ChunkSize = chunkSize, Partitions = partitions }, cluster.Grains,
             telemetry ?? new DrainTelemetry(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
             TimeProvider.System, logger ?? new FakeLogger());
 

@@ -54,7 +54,7 @@ public abstract class ClusterFixture : IAsyncLifetime
 
     /// <summary>The staging lists of a test's stream: its staging key and, with Clicks__Shards, its shards.</summary>
     public IReadOnlyList<StagingKeys> Shards(string stagingKey) =>
-        new StagingStream(new StagingOptions { StagingKey = stagingKey, Shards = TestServers.Shards }).Shards;
+        new StagingStream(new ClickOptions { StagingKey = stagingKey, Shards = TestServers.Shards }).Shards;
 
     /// <summary>How many elements wait on the stream's staging lists, every shard together.</summary>
     public async Task<long> StagedCountAsync(string stagingKey) =>

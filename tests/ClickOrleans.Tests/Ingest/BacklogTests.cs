@@ -18,7 +18,9 @@ public sealed class BacklogTests(SqliteClusterFixture cluster)
     public async Task PushPastTheBacklogLimit_Is503NamingTheBacklog_StagesNothing_AndIsAcceptedAfterADrain()
     {
         var data = new TestData();
-        await using var api = cluster.Api(data.StagingKey, ("Clicks:MaxBacklog", "100"), ("Clicks:Shards", "1"));
+        // MaxBatch and FlushSize within the small backlog, as the settings require.
+        await using var api = cluster.Api(
+            data.StagingKey, ("Clicks:MaxBacklog", "100"), ("Clicks:MaxBatch", "100"), ("Clicks:FlushSize", "0"), ("Clicks:Shards", "1"));
         using var http = api.CreateClient();
         Assert.Equal(HttpStatusCode.Accepted, (await PostBatchAsync(http, data, 60)).StatusCode);
 

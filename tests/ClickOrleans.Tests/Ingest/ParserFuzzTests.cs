@@ -12,7 +12,7 @@ namespace ClickOrleans.Tests.Ingest;
 public sealed class ParserFuzzTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
-    private static readonly ClickValidator Validator = new(Now, new IngestOptions(), new StagingOptions());
+    private static readonly ClickValidator Validator = new(Now, new ClickOptions());
     private static readonly ElementContext Context = new(ClickId.SeedOf("{product-click-staging}:private:1"), Now.ToUnixTimeMilliseconds(), Now.AddMinutes(5).ToUnixTimeMilliseconds());
 
     private static readonly Gen<string> Number = Gen.OneOf(

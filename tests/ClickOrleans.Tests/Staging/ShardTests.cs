@@ -29,7 +29,7 @@ public sealed class ShardTests(SqliteClusterFixture cluster)
             Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/clicks/batch", clicks)).StatusCode);
         }
 
-        var shards = new StagingStream(new StagingOptions { StagingKey = data.StagingKey, Shards = Shards }).Shards;
+        var shards = new StagingStream(new ClickOptions { StagingKey = data.StagingKey, Shards = Shards }).Shards;
         var uidsPerShard = new List<HashSet<long>>();
         foreach (var shard in shards)
         {
@@ -56,7 +56,7 @@ public sealed class ShardTests(SqliteClusterFixture cluster)
                 (await http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = data.Pid(0), id = $"retry-{data.Uid}" })).StatusCode);
         }
 
-        var shards = new StagingStream(new StagingOptions { StagingKey = data.StagingKey, Shards = Shards }).Shards;
+        var shards = new StagingStream(new ClickOptions { StagingKey = data.StagingKey, Shards = Shards }).Shards;
         var lengths = await Task.WhenAll(shards.Select(shard => cluster.Redis.ListLengthAsync(shard.Staging)));
         Assert.Equal(1, lengths.Sum());
     }
@@ -92,7 +92,7 @@ public sealed class ShardTests(SqliteClusterFixture cluster)
         Skip.IfNot(TestServers.RedisIsCluster, "asks a Redis Cluster for its key slots (CLUSTER KEYSLOT)");
         var data = new TestData();
         var server = cluster.Redis.Multiplexer.GetServers().First(s => !s.IsReplica);
-        foreach (var shard in new StagingStream(new StagingOptions { StagingKey = data.StagingKey, Shards = Shards }).Shards)
+        foreach (var shard in new StagingStream(new ClickOptions { StagingKey = data.StagingKey, Shards = Shards }).Shards)
         {
             RedisKey[] keys =
             [

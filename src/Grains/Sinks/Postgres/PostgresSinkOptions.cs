@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace ClickOrleans.Sinks.Postgres;
 
@@ -11,3 +12,6 @@ public sealed class PostgresSinkOptions
     [Required, RegularExpression("^[a-z_][a-z0-9_]{0,62}$", ErrorMessage = "Clicks:Postgres:Schema must be a lower-case SQL identifier.")]
     public string Schema { get; set; } = "public";
 }
+
+[OptionsValidator]
+public sealed partial class PostgresSinkOptionsValidator : IValidateOptions<PostgresSinkOptions>;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace ClickOrleans.Sinks.Sqlite;
 
@@ -11,3 +12,6 @@ public sealed class SqliteSinkOptions
     [Required]
     public string Path { get; set; } = "data/clicks.db";
 }
+
+[OptionsValidator]
+public sealed partial class SqliteSinkOptionsValidator : IValidateOptions<SqliteSinkOptions>;

@@ -1,0 +1,165 @@
+using System.ComponentModel.DataAnnotations;
+using ClickOrleans.Drain;
+using ClickOrleans.Staging;
+using Microsoft.Extensions.Options;
+
+namespace ClickOrleans;
+
+/// <summary>
+/// The <c>Clicks</c> section: where clicks are staged, which clicks the Api accepts, and how staging lists are drained.
+/// Every host binds it whole and validates it at start with <see cref="ClickOptionsValidator"/>.
+/// </summary>
+public sealed class ClickOptions : IValidatableObject
+{
+    public const string Section = "Clicks";
+
+    // Staging: the keys, and the rules every host applies to staged clicks.
+
+    /// <summary>The staging list's key; the default is the original pattern's, so existing producers work unchanged.</summary>
+    [Required]
+    public string StagingKey { get; set; } = StagingDefaults.StagingKey;
+
+    /// <summary>
+    /// Staging lists of the stream: the staging key itself and <c>&lt;key&gt;:1</c> … <c>&lt;key&gt;:&lt;Shards-1&gt;</c>, each in its
+    /// own Redis Cluster hash slot, each drained by an aggregator of its own, spread over the silos.
+    /// </summary>
+    [Range(1, 1024)]
+    public int Shards { get; set; } = 1;
+
+    /// <summary>
+    /// Drain as soon as a staging list reaches this many elements, not only every <see cref="DrainPeriod"/>;
+    /// 0 turns it off. The Api pokes the aggregator when a push crosses it; the aggregator also checks LLEN
+    /// every <see cref="SizeCheckPeriod"/> for producers that push straight to Redis.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long FlushSize { get; set; } = 50_000;
+
+    /// <summary>
+    /// How far in the future a click's <c>ts</c> may be: at the Api, after the time of receipt; at the drain, after the
+    /// take-over of the click's private list. Clocks drift, but not by hours.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// A drain counts as stalled (<c>/health</c> Degraded) when a private list has not advanced for this long, or when
+    /// the drains of this long failed in a row. Null: three drain periods.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan? StallAfter { get; set; }
+
+    // Ingest: the limits of the Api's endpoints.
+
+    /// <summary>The most clicks one <c>POST /clicks/batch</c> may carry.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxBatch { get; set; } = 10_000;
+
+    /// <summary>The largest request body Kestrel reads (413 beyond); one click needs about 100 bytes.</summary>
+    [Range(1024, 1L << 30)]
+    public long MaxRequestBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>How old a click's <c>ts</c> may be: late arrivals are fine, backfills of years are a mistake.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "36500.00:00:00")]
+    public TimeSpan MaxClickAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// How long a client-given click id is remembered: a click posted again with the same id within this window is
+    /// answered 202 with that id and staged nothing. Redis keeps one small key per client-given id for this long.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// The most elements that may wait to be drained on a shard (its staging list and private lists): past it the Api
+    /// answers 503 and stages nothing, before Redis runs out of memory (about 100 bytes an element). 0: no limit.
+    /// Producers that push straight to Redis are not held back by it.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MaxBacklog { get; set; } = 10_000_000;
+
+    /// <summary>How many Redis replicas must have a push before the Api answers 202 (<c>Clicks:Staging:*</c>).</summary>
+    [ValidateObjectMembers]
+    public StagingReplication Staging { get; set; } = new();
+
+    // Drain: how often and in what pieces staging lists are drained, and how hard a drain tries before it gives up.
+
+    /// <summary>The reminder period: the longest a staged click waits for its drain. Below one minute only for tests and demos.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan DrainPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Drains at the times of a cron expression instead of every <see cref="DrainPeriod"/>: 5 fields (minutes), or 6 with
+    /// seconds first; e.g. <c>* * * * *</c> drains at the start of every minute. In <see cref="DrainScheduleTimeZone"/>.
+    /// </summary>
+    public string? DrainSchedule { get; set; }
+
+    /// <summary>The time zone of <see cref="DrainSchedule"/> (IANA or Windows id).</summary>
+    public string DrainScheduleTimeZone { get; set; } = "UTC";
+
+    /// <summary>Elements read from Redis and written to the sink at a time: bounds a drain's memory, whatever the backlog.</summary>
+    [Range(1, 1_000_000)]
+    public int ChunkSize { get; set; } = 20_000;
+
+    /// <summary>How often the aggregator compares the staging list's length with <see cref="FlushSize"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan SizeCheckPeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Sink partitions a chunk is split into (by product id) and written in parallel. Fixed per private list when it is
+    /// taken over: a change applies to lists taken over afterwards.
+    /// </summary>
+    [Range(1, 1024)]
+    public int Partitions { get; set; } = 4;
+
+    /// <summary>Retries of a partition write that failed with a transient error (connection lost, deadlock, server restarting).</summary>
+    [Range(0, 100)]
+    public int SinkRetries { get; set; } = 6;
+
+    /// <summary>The wait before the first retry; each next wait doubles (with jitter), up to 10 seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan SinkRetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The rules that involve more than one setting; each field's own range is checked by its attribute.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!StagingKeys.IsValidStagingKey(StagingKey))
+        {
+            yield return new ValidationResult($"Clicks:StagingKey must be {StagingKeys.StagingKeyRule}.");
+        }
+
+        if (DrainSchedule is not null && !CronSchedule.TryParse(DrainSchedule, DrainScheduleTimeZone, out _, out var error))
+        {
+            yield return new ValidationResult($"Clicks:DrainSchedule / Clicks:DrainScheduleTimeZone: {error}");
+        }
+
+        if (MaxBacklog > 0 && MaxBacklog < MaxBatch)
+        {
+            yield return new ValidationResult(
+                $"Clicks:MaxBacklog ({MaxBacklog}) must be at least Clicks:MaxBatch ({MaxBatch}), or 0: a full batch could never be staged, every retry would be answered 503.");
+        }
+
+        if (MaxBacklog > 0 && FlushSize > 0 && MaxBacklog <= FlushSize)
+        {
+            yield return new ValidationResult(
+                $"Clicks:MaxBacklog ({MaxBacklog}) must be above Clicks:FlushSize ({FlushSize}), or one of them 0: the Api would refuse clicks before a list is long enough to be drained by size.");
+        }
+    }
+}
+
+/// <summary>
+/// Replication a push waits for (Redis <c>WAIT</c>) before its 202: with 0 (the default) a click acknowledged by a
+/// Redis master that dies before replicating it is lost; with N, the Api answers 503 when fewer than N replicas have it
+/// within the timeout (the click may then be staged or not: retry with the same client id, which makes that safe).
+/// </summary>
+public sealed class StagingReplication
+{
+    [Range(0, 16)]
+    public int Replicas { get; set; }
+
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan ReplicaTimeout { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>The <c>Clicks</c> section's validation at start, generated from the attributes and <see cref="ClickOptions.Validate"/>.</summary>
+[OptionsValidator]
+public sealed partial class ClickOptionsValidator : IValidateOptions<ClickOptions>;
