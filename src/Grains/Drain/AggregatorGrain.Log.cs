@@ -41,4 +41,8 @@ public sealed partial class AggregatorGrain
     [LoggerMessage(EventId = 1009, Level = LogLevel.Information,
         Message = "The aggregator of {StagingKey} moves to silo {Silo}, where shard placement puts it")]
     private static partial void LogMoving(ILogger logger, string stagingKey, SiloAddress silo);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning,
+        Message = "The drain of {StagingKey} did not stop within {Wait} of the deactivation; its chunk is left to finish or fail, and the next drain replays it (the progress marks skip what it commits late)")]
+    private static partial void LogLeftRunning(ILogger logger, string stagingKey, TimeSpan wait);
 }

@@ -31,6 +31,10 @@ public sealed partial class AggregatorGrain(
     ILogger<AggregatorGrain> logger) : Grain, IAggregatorGrain, IRemindable
 {
     private const string ReminderName = "drain";
+    // How long a deactivation waits for the running chunk: well within the silo's 25 s shutdown, so a chunk whose
+    // write hangs (a sink grain call lost as the silo stops waits out Orleans' 30 s response timeout) cannot hold the
+    // silo past its grace period and get it killed.
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(10);
     private const string Deactivating = "The aggregator is deactivating (its silo stops); the next drain, on another silo, resumes where this one stopped.";
     // Cancelled when the activation deactivates, never disposed: a trigger arriving meanwhile still reads it.
     private readonly CancellationTokenSource _deactivating = new();
@@ -62,11 +66,18 @@ public sealed partial class AggregatorGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // Stop between chunks: what is committed stays committed, the rest waits for the next drain.
+        // Stop between chunks: what is committed stays committed, the rest waits for the next drain. A chunk still
+        // unfinished after StopWait is left to finish or fail on its own: the next drain replays it, and the progress
+        // marks skip whatever this one commits late.
         await _deactivating.CancelAsync();
         if (_running is { } running)
         {
-            await ((Task)running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            await ((Task)running).WaitAsync(StopWait, cancellationToken)
+                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            if (!running.IsCompleted)
+            {
+                LogLeftRunning(logger, StagingKey, StopWait);
+            }
         }
     }
 
