@@ -3,8 +3,10 @@
 # Three silos and the Api (cluster mode) against the private redis-server and PostgreSQL of scripts/services.sh, with
 # Clicks:FlushSize and the reminder both draining; ClickLoad sends single clicks (with client ids) and batches, and a
 # loop queries the read endpoints. Every 10 s it samples the RSS and open handles of every host, Redis' memory and key
-# count, the backlog and the drain lag. At the end: every accepted click exactly once in the sink, nothing left in
-# Redis, a linear fit of RSS and Redis memory after the warm-up (the first fifth), and bench/soak.tsv + bench/soak.png.
+# count, the backlog and the drain lag, and from the silos' /metrics their managed heap after the last GC and the
+# GC's committed memory (summed over the silos: they tell a managed leak from a GC that keeps more memory). At the
+# end: every accepted click exactly once in the sink, nothing left in Redis, a linear fit of each series after the
+# warm-up (the first fifth), and bench/soak.tsv + bench/soak.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,9 +36,11 @@ key="$run-staging"
 common=(ConnectionStrings__Redis="$ConnectionStrings__Redis" Orleans__ClusterId="$run" Orleans__ServiceId="$run"
   Clicks__StagingKey="$key" Clicks__FlushSize="$flush_size" Clicks__DrainPeriod=00:00:30 Clicks__IdempotencyWindow="$window" Logging__LogLevel__Default=Warning
   Logging__LogLevel__Microsoft.Hosting.Lifetime=Information)
+silo_ports=()
 for i in 0 1 2; do
+  silo_ports+=("$(free_port)")
   env "${common[@]}" ConnectionStrings__Postgres="$ConnectionStrings__Postgres" Clicks__Postgres__Schema="$run" \
-    Orleans__Endpoints__SiloPort="$(free_port)" Orleans__Endpoints__GatewayPort="$(free_port)" Urls="http://127.0.0.1:$(free_port)" \
+    Orleans__Endpoints__SiloPort="$(free_port)" Orleans__Endpoints__GatewayPort="$(free_port)" Urls="http://127.0.0.1:${silo_ports[$i]}" \
     dotnet "$work/Silo/ClickOrleans.Silo.dll" >"$work/silo-$i.log" 2>&1 &
   pids+=($!)
 done
@@ -63,13 +67,21 @@ pids+=($!)
 
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 handles() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
-echo -e "seconds\tsilo0_rss_kb\tsilo1_rss_kb\tsilo2_rss_kb\tapi_rss_kb\thandles\tredis_used_bytes\tredis_keys\tbacklog\tlag_s" >"$work/soak.tsv"
+# A System.Runtime gauge summed over its labels and over the silos, in kB.
+silos_gauge_kb() {
+  local total=0 port
+  for port in "${silo_ports[@]}"; do
+    total=$(( total + $(curl -sf "http://127.0.0.1:$port/metrics" | awk -v name="$1" 'index($1, name "{") == 1 { s += $NF } END { printf "%d", s / 1024 }') ))
+  done
+  echo "$total"
+}
+echo -e "seconds\tsilo0_rss_kb\tsilo1_rss_kb\tsilo2_rss_kb\tapi_rss_kb\thandles\tredis_used_bytes\tredis_keys\tbacklog\tlag_s\tsilos_gc_heap_kb\tsilos_gc_committed_kb" >"$work/soak.tsv"
 started=$(date +%s)
 while kill -0 "$single_pid" 2>/dev/null || kill -0 "$batch_pid" 2>/dev/null; do
   stats=$(curl -sf http://127.0.0.1:$api_port/stats || echo '{}')
   backlog=$(jq '(.backlog // 0) + ([.privateLists[]?.remaining] | add // 0)' <<<"$stats")
   lag=$(jq -r '.lag // "00:00:00" | split(":") | (.[0] | tonumber) * 3600 + (.[1] | tonumber) * 60 + (.[2] | tonumber)' <<<"$stats")
-  echo -e "$(( $(date +%s) - started ))\t$(rss "${hosts[0]}")\t$(rss "${hosts[1]}")\t$(rss "${hosts[2]}")\t$(rss "${hosts[3]}")\t$(( $(handles "${hosts[0]}") + $(handles "${hosts[1]}") + $(handles "${hosts[2]}") + $(handles "${hosts[3]}") ))\t$(redis-cli -p "$redis_port" info memory | awk -F: '/^used_memory:/ { print $2 }' | tr -d '\r')\t$(redis-cli -p "$redis_port" dbsize)\t$backlog\t$lag" >>"$work/soak.tsv"
+  echo -e "$(( $(date +%s) - started ))\t$(rss "${hosts[0]}")\t$(rss "${hosts[1]}")\t$(rss "${hosts[2]}")\t$(rss "${hosts[3]}")\t$(( $(handles "${hosts[0]}") + $(handles "${hosts[1]}") + $(handles "${hosts[2]}") + $(handles "${hosts[3]}") ))\t$(redis-cli -p "$redis_port" info memory | awk -F: '/^used_memory:/ { print $2 }' | tr -d '\r')\t$(redis-cli -p "$redis_port" dbsize)\t$backlog\t$lag\t$(silos_gauge_kb dotnet_gc_last_collection_heap_size_bytes)\t$(silos_gauge_kb dotnet_gc_last_collection_memory_committed_size_bytes)" >>"$work/soak.tsv"
   sleep 10
 done
 wait "$single_pid" "$batch_pid" || true
@@ -104,11 +116,13 @@ set ylabel "MB"
 set key outside right
 set grid
 plot "bench/soak.tsv" using 1:($2/1024) with lines title "silo 0 RSS", "" using 1:($3/1024) with lines title "silo 1 RSS", \
-     "" using 1:($4/1024) with lines title "silo 2 RSS", "" using 1:($5/1024) with lines title "Api RSS", "" using 1:($7/1048576) with lines lw 2 title "Redis used memory"
+     "" using 1:($4/1024) with lines title "silo 2 RSS", "" using 1:($5/1024) with lines title "Api RSS", "" using 1:($7/1048576) with lines lw 2 title "Redis used memory", \
+     "" using 1:($11/3072) with lines dt 2 title "silos' managed heap (mean)", "" using 1:($12/3072) with lines dt 3 title "silos' GC committed (mean)"
 set ylabel "seconds"
 plot "bench/soak.tsv" using 1:10 with lines title "lag of the oldest waiting click"
 unset multiplot
 GNUPLOT
 echo "RESULT minutes=$minutes accepted=$accepted not_accepted=$failed rows=$rows client_id_rows=$client_rows distinct_client_ids=$distinct_client_ids rollups=$rollups private_lists_left=$left private_list_records_left=$pending" \
-  "rss_slope_pct_per_10min=$(fit 2)/$(fit 3)/$(fit 4)/$(fit 5) redis_memory_slope_pct_per_10min=$(fit 7) handles_slope_pct_per_10min=$(fit 6) lag_p99_s=$lag_p99"
+  "rss_slope_pct_per_10min=$(fit 2)/$(fit 3)/$(fit 4)/$(fit 5) redis_memory_slope_pct_per_10min=$(fit 7) handles_slope_pct_per_10min=$(fit 6)" \
+  "silos_gc_heap_slope_pct_per_10min=$(fit 11) silos_gc_committed_slope_pct_per_10min=$(fit 12) lag_p99_s=$lag_p99"
 echo "wrote bench/soak.tsv and bench/soak.png"
