@@ -9,6 +9,7 @@
 # Each backlog is staged on a side key and renamed onto the staging key at once, so a drain sees all of it.
 # BENCH_SILO_DIR / BENCH_API_DIR: already published hosts to use (bench/run.sh publishes once).
 # BENCH_SCHEMA_SQL: SQL run in the bench schema after the silo created it (e.g. dropping an index, for bench/run.sh).
+# BENCH_PERF: a file for perf's CPU samples of the whole machine over the measured drain (needs linux-perf, root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -105,18 +106,19 @@ wait_for_drains 1 120
 if [[ "$sink" == postgres && -n "${BENCH_SCHEMA_SQL:-}" ]]; then psql "$drop_schema" -q -v ON_ERROR_STOP=1 -c "SET search_path = $run" -c "$BENCH_SCHEMA_SQL"; fi
 stage_aside "$redis_port" "$key" "$count"
 if [[ -n "${BENCH_PERF:-}" ]]; then
-  # CPU samples of the host over the measured drain, for `perf report` (run with DOTNET_PerfMapEnabled=1 exported so
-  # that JIT-compiled frames have names; not part of bench/run.sh).
-  perf record -F 499 -g -o "$BENCH_PERF" -p "$host_pid" -- sleep "${BENCH_PERF_SECONDS:-10}" >"$work/perf.log" 2>&1 &
+  # CPU samples of the whole machine (the host, PostgreSQL's backends, redis-server) over the measured drain, for
+  # `perf report --sort comm,dso,sym` (export DOTNET_PerfMapEnabled=1 so that JIT-compiled frames have names).
+  rm -f "$BENCH_PERF"
+  perf record -a -e cpu-clock -F 999 -o "$BENCH_PERF" >"$work/perf.log" 2>&1 &
   perf_pid=$!
-  sleep 1
+  for _ in $(seq 50); do [[ -s "$BENCH_PERF" ]] && break; sleep 0.1; done
 fi
 host_before=$(ticks "$host_pid"); pg_before=$([[ "$sink" == postgres ]] && postgres_ticks || echo 0); redis_before=$(ticks "$redis_pid")
 unveil "$redis_port" "$key"
 echo "staged $count elements on $key"
 wait_for_drains 2 900
 host_after=$(ticks "$host_pid"); pg_after=$([[ "$sink" == postgres ]] && postgres_ticks || echo 0); redis_after=$(ticks "$redis_pid")
-if [[ -n "${BENCH_PERF:-}" ]]; then wait "$perf_pid" || true; fi
+if [[ -n "${BENCH_PERF:-}" ]]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
 line="$(drained | sed -n 2p)"
 peak_kb="$(awk '/VmHWM/ {print $2}' "/proc/$host_pid/status")"
 ms="$(sed -E 's/.* in ([0-9]+) ms.*/\1/' <<<"$line")"

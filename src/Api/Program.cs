@@ -18,6 +18,7 @@ if (HealthProbe.IsRequested(args))
     return await HealthProbe.RunAsync(args);
 }
 
+SettingsFileWatch.PollUnlessConfigured();
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddClickOrleansDefaults();
 builder.UseLoopbackUnlessConfigured(ApiDefaults.Port);
