@@ -57,13 +57,7 @@ wait_for_drains() {
   cat "$work/host.log" >&2; echo "timed out waiting for drain $drains" >&2; exit 1
 }
 
-# CPU ticks (utime + stime) of the given processes, summed.
-ticks() { for pid in "$@"; do awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || true; done | awk '{ s += $1 } END { print s + 0 }'; }
-# PostgreSQL's CPU: every live postgres process, plus what the postmaster reaped of backends that exited meanwhile.
-postgres_ticks() {
-  local postmaster; postmaster=$(head -1 "${CLICKORLEANS_SERVICES_DIR:-/tmp/clickorleans-services}/pg/postmaster.pid")
-  { ticks $(pgrep -u postgres -x postgres || true); awk '{ print $16 + $17 }' "/proc/$postmaster/stat"; } | awk '{ s += $1 } END { print s + 0 }'
-}
+source bench/cpu.sh
 
 common_env=(
   "Clicks__DrainPeriod=00:00:02" "Clicks__FlushSize=0"
@@ -122,7 +116,6 @@ if [[ -n "${BENCH_PERF:-}" ]]; then kill -INT "$perf_pid"; wait "$perf_pid" || t
 line="$(drained | sed -n 2p)"
 peak_kb="$(awk '/VmHWM/ {print $2}' "/proc/$host_pid/status")"
 ms="$(sed -E 's/.* in ([0-9]+) ms.*/\1/' <<<"$line")"
-hz=$(getconf CLK_TCK)
 echo "$line"
 pg_cpu="$pg_before $pg_after"
 awk -v n="$count" -v ms="$ms" -v kb="$peak_kb" -v sink="$sink" -v hz="$hz" -v host="$host_before $host_after" -v pg="$pg_cpu" -v redis="$redis_before $redis_after" \

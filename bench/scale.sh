@@ -34,16 +34,10 @@ silo_dir="${BENCH_SILO_DIR:-$work/silo}"; [[ -n "${BENCH_SILO_DIR:-}" ]] || dotn
 load_dir="${BENCH_LOAD_DIR:-$work/load}"; [[ -n "${BENCH_LOAD_DIR:-}" ]] || dotnet publish tools/ClickLoad -c Release -o "$load_dir" >/dev/null
 first_seed="${seeds%%,*}"
 cli() { redis-cli -c -h 127.0.0.1 -p "${first_seed##*:}" "$@"; }
-ticks() { for pid in "$@"; do awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || true; done | awk '{ s += $1 } END { print s + 0 }'; }
-# PostgreSQL's CPU: every live postgres process, plus what the postmaster reaped of backends that exited meanwhile.
-postgres_ticks() {
-  local postmaster; postmaster=$(head -1 "${CLICKORLEANS_SERVICES_DIR:-/tmp/clickorleans-services}/pg/postmaster.pid")
-  { ticks $(pgrep -u postgres -x postgres || true); awk '{ print $16 + $17 }' "/proc/$postmaster/stat"; } | awk '{ s += $1 } END { print s + 0 }'
-}
+source bench/cpu.sh
 redis_pids=$(for port in $(tr ',' ' ' <<<"$seeds"); do redis-cli -p "${port##*:}" info server | awk -F: '/^process_id/ { print $2 }' | tr -d '\r'; done)
 # The machine's busy CPU time (all cores) from /proc/stat: user + nice + system + irq + softirq + steal.
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-hz=$(getconf CLK_TCK)
 
 # Stages a backlog on a side key in each shard's hash slot, then renames them all onto the shards at once.
 stage() {
