@@ -8,7 +8,8 @@
 # A warm-up drain of 50,000 clicks runs first, so the figures are those of a host past its start (JIT, connections).
 # Each backlog is staged on a side key and renamed onto the staging key at once, so a drain sees all of it.
 # BENCH_SILO_DIR / BENCH_API_DIR: already published hosts to use (bench/run.sh publishes once).
-# BENCH_SCHEMA_SQL: SQL run in the bench schema after the silo created it (e.g. dropping an index, for bench/run.sh).
+# BENCH_SCHEMA_SQL: SQL run in the sink's schema after the host created it (e.g. dropping an index; sqlite needs the
+# sqlite3 command).
 # BENCH_PERF: a file for perf's CPU samples of the whole machine over the measured drain (needs linux-perf, root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -97,7 +98,12 @@ for _ in $(seq 300); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && grep 
 stage_aside "$redis_port" "$key" "${BENCH_WARMUP:-50000}"
 unveil "$redis_port" "$key"
 wait_for_drains 1 120
-if [[ "$sink" == postgres && -n "${BENCH_SCHEMA_SQL:-}" ]]; then psql "$drop_schema" -q -v ON_ERROR_STOP=1 -c "SET search_path = $run" -c "$BENCH_SCHEMA_SQL"; fi
+if [[ -n "${BENCH_SCHEMA_SQL:-}" ]]; then
+  case "$sink" in
+    postgres) psql "$drop_schema" -q -v ON_ERROR_STOP=1 -c "SET search_path = $run" -c "$BENCH_SCHEMA_SQL" ;;
+    sqlite) sqlite3 -bail -cmd ".timeout 10000" "$work/data/clicks.db" "$BENCH_SCHEMA_SQL" ;;
+  esac
+fi
 stage_aside "$redis_port" "$key" "$count"
 if [[ -n "${BENCH_PERF:-}" ]]; then
   # CPU samples of the whole machine (the host, PostgreSQL's backends, redis-server) over the measured drain, for
