@@ -67,13 +67,14 @@ pids+=($!)
 
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 handles() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
-# A System.Runtime gauge summed over its labels and over the silos, in kB.
-silos_gauge_kb() {
-  local total=0 port
-  for port in "${silo_ports[@]}"; do
-    total=$(( total + $(curl -sf "http://127.0.0.1:$port/metrics" | awk -v name="$1" 'index($1, name "{") == 1 { s += $NF } END { printf "%d", s / 1024 }') ))
-  done
-  echo "$total"
+# System.Runtime gauges from one read of each silo's /metrics, each summed over its labels and the silos, in kB:
+# prints one total per name, tab-separated.
+silos_gauges_kb() {
+  local port
+  for port in "${silo_ports[@]}"; do curl -sf "http://127.0.0.1:$port/metrics" || true; done |
+    awk -v names="$*" 'BEGIN { n = split(names, name, " ") }
+      { for (i = 1; i <= n; i++) if (index($1, name[i] "{") == 1) s[i] += $NF }
+      END { for (i = 1; i <= n; i++) printf "%s%d", (i > 1 ? "\t" : ""), s[i] / 1024 }'
 }
 echo -e "seconds\tsilo0_rss_kb\tsilo1_rss_kb\tsilo2_rss_kb\tapi_rss_kb\thandles\tredis_used_bytes\tredis_keys\tbacklog\tlag_s\tsilos_gc_heap_kb\tsilos_gc_committed_kb" >"$work/soak.tsv"
 started=$(date +%s)
@@ -81,7 +82,7 @@ while kill -0 "$single_pid" 2>/dev/null || kill -0 "$batch_pid" 2>/dev/null; do
   stats=$(curl -sf http://127.0.0.1:$api_port/stats || echo '{}')
   backlog=$(jq '(.backlog // 0) + ([.privateLists[]?.remaining] | add // 0)' <<<"$stats")
   lag=$(jq -r '.lag // "00:00:00" | split(":") | (.[0] | tonumber) * 3600 + (.[1] | tonumber) * 60 + (.[2] | tonumber)' <<<"$stats")
-  echo -e "$(( $(date +%s) - started ))\t$(rss "${hosts[0]}")\t$(rss "${hosts[1]}")\t$(rss "${hosts[2]}")\t$(rss "${hosts[3]}")\t$(( $(handles "${hosts[0]}") + $(handles "${hosts[1]}") + $(handles "${hosts[2]}") + $(handles "${hosts[3]}") ))\t$(redis-cli -p "$redis_port" info memory | awk -F: '/^used_memory:/ { print $2 }' | tr -d '\r')\t$(redis-cli -p "$redis_port" dbsize)\t$backlog\t$lag\t$(silos_gauge_kb dotnet_gc_last_collection_heap_size_bytes)\t$(silos_gauge_kb dotnet_gc_last_collection_memory_committed_size_bytes)" >>"$work/soak.tsv"
+  echo -e "$(( $(date +%s) - started ))\t$(rss "${hosts[0]}")\t$(rss "${hosts[1]}")\t$(rss "${hosts[2]}")\t$(rss "${hosts[3]}")\t$(( $(handles "${hosts[0]}") + $(handles "${hosts[1]}") + $(handles "${hosts[2]}") + $(handles "${hosts[3]}") ))\t$(redis-cli -p "$redis_port" info memory | awk -F: '/^used_memory:/ { print $2 }' | tr -d '\r')\t$(redis-cli -p "$redis_port" dbsize)\t$backlog\t$lag\t$(silos_gauges_kb dotnet_gc_last_collection_heap_size_bytes dotnet_gc_last_collection_memory_committed_size_bytes)" >>"$work/soak.tsv"
   sleep 10
 done
 wait "$single_pid" "$batch_pid" || true

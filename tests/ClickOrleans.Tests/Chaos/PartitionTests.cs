@@ -30,9 +30,9 @@ public sealed class PartitionTests(ITestOutputHelper output)
         await firewall.DropFromIsolatedUserAsync(others);
         await firewall.DropToAsync([cluster.SiloPort(victim)]);
         // The partition lasts until the cluster reacted (another silo took the victim's shard over, or the victim
-        // stopped: declared dead by the others) and at least 2,000 more clicks were accepted meanwhile, or 90 s. How fast
-        // Orleans reacts is its own business (a loaded silo extends its probe timeouts, ExtendProbeTimeoutDuringDegradation): the test
-        // reports it; what it asserts is ours: ingest went on through the partition, and exactly once.
+        // stopped: declared dead by the others) and at least 2,000 more clicks were accepted meanwhile, or 90 s. How
+        // fast Orleans reacts is its own business (a loaded silo extends its probe timeouts): the test reports it; what
+        // it asserts is ours: ingest went on through the partition, and exactly once.
         var acceptedAtCut = traffic.Accepted.Count;
         TimeSpan? reactedAfter = null;
         bool Reacted()
