@@ -17,10 +17,17 @@ flush_size="${SOAK_FLUSH_SIZE:-20000}"
 # Client-id markers live for the idempotency window: at 1,000 such clicks/s a day's window is 86 M keys. The soak keeps
 # a 2-minute window, so that Redis memory levels off within the run (the README says what a window costs).
 window="${SOAK_IDEMPOTENCY_WINDOW:-00:02:00}"
+# SOAK_SILO_MEMORY (e.g. 400M) runs each silo in a memory cgroup of that size, as a container limit would: .NET reads
+# it and keeps its heap under 75% of it. Empty: no limit.
+silo_memory="${SOAK_SILO_MEMORY:-}"
 work="$(mktemp -d)"
 chmod 755 "$work"
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done; }
+cgroups=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for cgroup in "${cgroups[@]}"; do rmdir "$cgroup" 2>/dev/null || true; done
+}
 trap cleanup EXIT
 
 eval "$(scripts/services.sh start)"
@@ -36,10 +43,22 @@ key="$run-staging"
 common=(ConnectionStrings__Redis="$ConnectionStrings__Redis" Orleans__ClusterId="$run" Orleans__ServiceId="$run"
   Clicks__StagingKey="$key" Clicks__FlushSize="$flush_size" Clicks__DrainPeriod=00:00:30 Clicks__IdempotencyWindow="$window" Logging__LogLevel__Default=Warning
   Logging__LogLevel__Microsoft.Hosting.Lifetime=Information)
+# Runs a command in a new memory cgroup of $silo_memory (without swap), or as it is when no limit is set.
+in_memory_limit() {
+  local cgroup="/sys/fs/cgroup/memory/$1"; shift
+  if [[ -n "$silo_memory" ]]; then
+    mkdir "$cgroup"
+    echo "$silo_memory" >"$cgroup/memory.limit_in_bytes"
+    echo "$silo_memory" >"$cgroup/memory.memsw.limit_in_bytes" 2>/dev/null || true
+    echo "$BASHPID" >"$cgroup/cgroup.procs"
+  fi
+  exec "$@"
+}
 silo_ports=()
 for i in 0 1 2; do
   silo_ports+=("$(free_port)")
-  env "${common[@]}" ConnectionStrings__Postgres="$ConnectionStrings__Postgres" Clicks__Postgres__Schema="$run" \
+  [[ -n "$silo_memory" ]] && cgroups+=("/sys/fs/cgroup/memory/$run-silo-$i")
+  in_memory_limit "$run-silo-$i" env "${common[@]}" ConnectionStrings__Postgres="$ConnectionStrings__Postgres" Clicks__Postgres__Schema="$run" \
     Orleans__Endpoints__SiloPort="$(free_port)" Orleans__Endpoints__GatewayPort="$(free_port)" Urls="http://127.0.0.1:${silo_ports[$i]}" \
     dotnet "$work/Silo/ClickOrleans.Silo.dll" >"$work/silo-$i.log" 2>&1 &
   pids+=($!)
@@ -67,22 +86,29 @@ pids+=($!)
 
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 handles() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
-# System.Runtime gauges from one read of each silo's /metrics, each summed over its labels and the silos, in kB:
-# prints one total per name, tab-separated.
-silos_gauges_kb() {
+# System.Runtime metrics from one read of each silo's /metrics, each summed over its labels and the silos (those in
+# bytes in kB): prints one total per name, tab-separated.
+silos_metrics() {
   local port
   for port in "${silo_ports[@]}"; do curl -sf "http://127.0.0.1:$port/metrics" || true; done |
     awk -v names="$*" 'BEGIN { n = split(names, name, " ") }
       { for (i = 1; i <= n; i++) if (index($1, name[i] "{") == 1) s[i] += $NF }
-      END { for (i = 1; i <= n; i++) printf "%s%d", (i > 1 ? "\t" : ""), s[i] / 1024 }'
+      END { for (i = 1; i <= n; i++) printf "%s%.0f", (i > 1 ? "\t" : ""), (name[i] ~ /_bytes$/ ? s[i] / 1024 : s[i]) }'
 }
-echo -e "seconds\tsilo0_rss_kb\tsilo1_rss_kb\tsilo2_rss_kb\tapi_rss_kb\thandles\tredis_used_bytes\tredis_keys\tbacklog\tlag_s\tsilos_gc_heap_kb\tsilos_gc_committed_kb" >"$work/soak.tsv"
+# The silos' resident memory by kind, summed, in kB: anonymous (the GC's regions, native allocations), file-backed
+# (mapped assemblies) and shared (the JIT's double-mapped code).
+silos_rss_kinds_kb() {
+  local pid
+  for pid in "${hosts[@]:0:3}"; do cat "/proc/$pid/status" 2>/dev/null || true; done |
+    awk '/^RssAnon/ { a += $2 } /^RssFile/ { f += $2 } /^RssShmem/ { m += $2 } END { printf "%d\t%d\t%d", a, f, m }'
+}
+echo -e "seconds\tsilo0_rss_kb\tsilo1_rss_kb\tsilo2_rss_kb\tapi_rss_kb\thandles\tredis_used_bytes\tredis_keys\tbacklog\tlag_s\tsilos_gc_heap_kb\tsilos_gc_committed_kb\tsilos_rss_anon_kb\tsilos_rss_file_kb\tsilos_rss_shmem_kb\tsilos_jit_methods" >"$work/soak.tsv"
 started=$(date +%s)
 while kill -0 "$single_pid" 2>/dev/null || kill -0 "$batch_pid" 2>/dev/null; do
   stats=$(curl -sf http://127.0.0.1:$api_port/stats || echo '{}')
   backlog=$(jq '(.backlog // 0) + ([.privateLists[]?.remaining] | add // 0)' <<<"$stats")
   lag=$(jq -r '.lag // "00:00:00" | split(":") | (.[0] | tonumber) * 3600 + (.[1] | tonumber) * 60 + (.[2] | tonumber)' <<<"$stats")
-  echo -e "$(( $(date +%s) - started ))\t$(rss "${hosts[0]}")\t$(rss "${hosts[1]}")\t$(rss "${hosts[2]}")\t$(rss "${hosts[3]}")\t$(( $(handles "${hosts[0]}") + $(handles "${hosts[1]}") + $(handles "${hosts[2]}") + $(handles "${hosts[3]}") ))\t$(redis-cli -p "$redis_port" info memory | awk -F: '/^used_memory:/ { print $2 }' | tr -d '\r')\t$(redis-cli -p "$redis_port" dbsize)\t$backlog\t$lag\t$(silos_gauges_kb dotnet_gc_last_collection_heap_size_bytes dotnet_gc_last_collection_memory_committed_size_bytes)" >>"$work/soak.tsv"
+  echo -e "$(( $(date +%s) - started ))\t$(rss "${hosts[0]}")\t$(rss "${hosts[1]}")\t$(rss "${hosts[2]}")\t$(rss "${hosts[3]}")\t$(( $(handles "${hosts[0]}") + $(handles "${hosts[1]}") + $(handles "${hosts[2]}") + $(handles "${hosts[3]}") ))\t$(redis-cli -p "$redis_port" info memory | awk -F: '/^used_memory:/ { print $2 }' | tr -d '\r')\t$(redis-cli -p "$redis_port" dbsize)\t$backlog\t$lag\t$(silos_metrics dotnet_gc_last_collection_heap_size_bytes dotnet_gc_last_collection_memory_committed_size_bytes)\t$(silos_rss_kinds_kb)\t$(silos_metrics dotnet_jit_compiled_methods_total)" >>"$work/soak.tsv"
   sleep 10
 done
 wait "$single_pid" "$batch_pid" || true
@@ -125,5 +151,14 @@ unset multiplot
 GNUPLOT
 echo "RESULT minutes=$minutes accepted=$accepted not_accepted=$failed rows=$rows client_id_rows=$client_rows distinct_client_ids=$distinct_client_ids rollups=$rollups private_lists_left=$left private_list_records_left=$pending" \
   "rss_slope_pct_per_10min=$(fit 2)/$(fit 3)/$(fit 4)/$(fit 5) redis_memory_slope_pct_per_10min=$(fit 7) handles_slope_pct_per_10min=$(fit 6)" \
-  "silos_gc_heap_slope_pct_per_10min=$(fit 11) silos_gc_committed_slope_pct_per_10min=$(fit 12) lag_p99_s=$lag_p99"
+  "silos_gc_heap_slope_pct_per_10min=$(fit 11) silos_gc_committed_slope_pct_per_10min=$(fit 12)" \
+  "silos_rss_anon/file/shmem_slope_pct_per_10min=$(fit 13)/$(fit 14)/$(fit 15) silos_jit_methods_slope_pct_per_10min=$(fit 16) lag_p99_s=$lag_p99"
+if [[ -n "$silo_memory" ]]; then
+  peaks=(); oom_kills=()
+  for cgroup in "${cgroups[@]}"; do
+    peaks+=("$(( $(cat "$cgroup/memory.max_usage_in_bytes") / 1048576 ))")
+    oom_kills+=("$(awk '/^oom_kill / { print $2 }' "$cgroup/memory.oom_control")")
+  done
+  echo "SILO MEMORY limit=$silo_memory peak_mb=$(IFS=/; echo "${peaks[*]}") oom_kills=$(IFS=/; echo "${oom_kills[*]}")"
+fi
 echo "wrote bench/soak.tsv and bench/soak.png"
