@@ -20,6 +20,8 @@ window="${SOAK_IDEMPOTENCY_WINDOW:-00:02:00}"
 # SOAK_SILO_MEMORY (e.g. 400M) runs each silo in a memory cgroup of that size, as a container limit would: .NET reads
 # it and keeps its heap under 75% of it. Empty: no limit.
 silo_memory="${SOAK_SILO_MEMORY:-}"
+# As the images do (src/Silo/Dockerfile): two glibc malloc arenas per host.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 work="$(mktemp -d)"
 chmod 755 "$work"
 pids=()
