@@ -3,8 +3,9 @@
 # Three silos and the Api (cluster mode) against the private redis-server and PostgreSQL of scripts/services.sh, with
 # Clicks:FlushSize and the reminder both draining; ClickLoad sends single clicks (with client ids) and batches, and a
 # loop queries the read endpoints. Every 10 s it samples the RSS and open handles of every host, Redis' memory and key
-# count, the backlog and the drain lag, and from the silos' /metrics their managed heap after the last GC and the
-# GC's committed memory (summed over the silos: they tell a managed leak from a GC that keeps more memory). At the
+# count, the backlog and the drain lag, from the silos' /metrics their managed heap after the last GC, the GC's
+# committed memory and the methods the JIT compiled, and from /proc their RSS by kind (all summed over the silos: they
+# tell a managed leak from a GC that keeps more memory, native allocations and JIT code). At the
 # end: every accepted click exactly once in the sink, nothing left in Redis, a linear fit of each series after the
 # warm-up (the first fifth), and bench/soak.tsv + bench/soak.png.
 set -euo pipefail
@@ -45,7 +46,8 @@ key="$run-staging"
 common=(ConnectionStrings__Redis="$ConnectionStrings__Redis" Orleans__ClusterId="$run" Orleans__ServiceId="$run"
   Clicks__StagingKey="$key" Clicks__FlushSize="$flush_size" Clicks__DrainPeriod=00:00:30 Clicks__IdempotencyWindow="$window" Logging__LogLevel__Default=Warning
   Logging__LogLevel__Microsoft.Hosting.Lifetime=Information)
-# Runs a command in a new memory cgroup of $silo_memory (without swap), or as it is when no limit is set.
+# in_memory_limit NAME COMMAND...: runs COMMAND in a new memory cgroup NAME of $silo_memory (without swap), or as it is
+# when no limit is set.
 in_memory_limit() {
   local cgroup="/sys/fs/cgroup/memory/$1"; shift
   if [[ -n "$silo_memory" ]]; then
