@@ -46,10 +46,10 @@ key="$run-staging"
 common=(ConnectionStrings__Redis="$ConnectionStrings__Redis" Orleans__ClusterId="$run" Orleans__ServiceId="$run"
   Clicks__StagingKey="$key" Clicks__FlushSize="$flush_size" Clicks__DrainPeriod=00:00:30 Clicks__IdempotencyWindow="$window" Logging__LogLevel__Default=Warning
   Logging__LogLevel__Microsoft.Hosting.Lifetime=Information)
-# in_memory_limit NAME COMMAND...: runs COMMAND in a new memory cgroup NAME of $silo_memory (without swap), or as it is
-# when no limit is set.
+# in_memory_limit CGROUP COMMAND...: runs COMMAND in a new memory cgroup (a directory) of $silo_memory without swap, or
+# as it is when no limit is set.
 in_memory_limit() {
-  local cgroup="/sys/fs/cgroup/memory/$1"; shift
+  local cgroup="$1"; shift
   if [[ -n "$silo_memory" ]]; then
     mkdir "$cgroup"
     echo "$silo_memory" >"$cgroup/memory.limit_in_bytes"
@@ -61,8 +61,9 @@ in_memory_limit() {
 silo_ports=()
 for i in 0 1 2; do
   silo_ports+=("$(free_port)")
-  [[ -n "$silo_memory" ]] && cgroups+=("/sys/fs/cgroup/memory/$run-silo-$i")
-  in_memory_limit "$run-silo-$i" env "${common[@]}" ConnectionStrings__Postgres="$ConnectionStrings__Postgres" Clicks__Postgres__Schema="$run" \
+  cgroup="/sys/fs/cgroup/memory/$run-silo-$i"
+  [[ -n "$silo_memory" ]] && cgroups+=("$cgroup")
+  in_memory_limit "$cgroup" env "${common[@]}" ConnectionStrings__Postgres="$ConnectionStrings__Postgres" Clicks__Postgres__Schema="$run" \
     Orleans__Endpoints__SiloPort="$(free_port)" Orleans__Endpoints__GatewayPort="$(free_port)" Urls="http://127.0.0.1:${silo_ports[$i]}" \
     dotnet "$work/Silo/ClickOrleans.Silo.dll" >"$work/silo-$i.log" 2>&1 &
   pids+=($!)
@@ -111,8 +112,10 @@ started=$(date +%s)
 while kill -0 "$single_pid" 2>/dev/null || kill -0 "$batch_pid" 2>/dev/null; do
   stats=$(curl -sf http://127.0.0.1:$api_port/stats || echo '{}')
   backlog=$(jq '(.backlog // 0) + ([.privateLists[]?.remaining] | add // 0)' <<<"$stats")
+  runtime=$(silos_metrics dotnet_gc_last_collection_heap_size_bytes dotnet_gc_last_collection_memory_committed_size_bytes dotnet_jit_compiled_methods_total)
+  gc=${runtime%$'\t'*} jit=${runtime##*$'\t'}
   lag=$(jq -r '.lag // "00:00:00" | split(":") | (.[0] | tonumber) * 3600 + (.[1] | tonumber) * 60 + (.[2] | tonumber)' <<<"$stats")
-  echo -e "$(( $(date +%s) - started ))\t$(rss "${hosts[0]}")\t$(rss "${hosts[1]}")\t$(rss "${hosts[2]}")\t$(rss "${hosts[3]}")\t$(( $(handles "${hosts[0]}") + $(handles "${hosts[1]}") + $(handles "${hosts[2]}") + $(handles "${hosts[3]}") ))\t$(redis-cli -p "$redis_port" info memory | awk -F: '/^used_memory:/ { print $2 }' | tr -d '\r')\t$(redis-cli -p "$redis_port" dbsize)\t$backlog\t$lag\t$(silos_metrics dotnet_gc_last_collection_heap_size_bytes dotnet_gc_last_collection_memory_committed_size_bytes)\t$(silos_rss_kinds_kb)\t$(silos_metrics dotnet_jit_compiled_methods_total)" >>"$work/soak.tsv"
+  echo -e "$(( $(date +%s) - started ))\t$(rss "${hosts[0]}")\t$(rss "${hosts[1]}")\t$(rss "${hosts[2]}")\t$(rss "${hosts[3]}")\t$(( $(handles "${hosts[0]}") + $(handles "${hosts[1]}") + $(handles "${hosts[2]}") + $(handles "${hosts[3]}") ))\t$(redis-cli -p "$redis_port" info memory | awk -F: '/^used_memory:/ { print $2 }' | tr -d '\r')\t$(redis-cli -p "$redis_port" dbsize)\t$backlog\t$lag\t${gc}\t$(silos_rss_kinds_kb)\t${jit}" >>"$work/soak.tsv"
   sleep 10
 done
 wait "$single_pid" "$batch_pid" || true
