@@ -22,9 +22,11 @@ chmod 755 "$work"
 host_pid=""
 drop_schema=""
 cleanup() {
+  local status=$?
   if [[ -n "$host_pid" ]]; then kill "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true; fi
   # Leave no million-row tables behind for autovacuum to work through during the next run.
   if [[ -n "$drop_schema" ]]; then psql "$drop_schema" -q -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS $run CASCADE" || true; fi
+  if (( status == 0 )); then rm -rf "$work"; else echo "kept $work: the failed run's files" >&2; fi
 }
 trap cleanup EXIT
 

@@ -9,7 +9,11 @@ runs="${1:-3}"
 work="$(mktemp -d)"
 chmod 755 "$work"
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+cleanup() {
+  local status=$?
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if (( status == 0 )); then rm -rf "$work"; else echo "kept $work: the failed run's files" >&2; fi
+}
 trap cleanup EXIT
 
 eval "$(scripts/services.sh start)"

@@ -19,10 +19,12 @@ pids=()
 cgroups=()
 schemas=()
 cleanup() {
+  local status=$?
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   for group in "${cgroups[@]}"; do rmdir "$group" 2>/dev/null || true; done
   for schema in "${schemas[@]}"; do psql "$pg" -q -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS $schema CASCADE" || true; done
+  if (( status == 0 )); then rm -rf "$work"; else echo "kept $work: the failed run's files" >&2; fi
 }
 trap cleanup EXIT
 

@@ -28,8 +28,10 @@ chmod 755 "$work"
 pids=()
 cgroups=()
 cleanup() {
+  local status=$?
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   for cgroup in "${cgroups[@]}"; do rmdir "$cgroup" 2>/dev/null || true; done
+  if (( status == 0 )); then rm -rf "$work"; else echo "kept $work: the failed run's files" >&2; fi
 }
 trap cleanup EXIT
 
