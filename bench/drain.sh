@@ -17,8 +17,7 @@ cd "$(dirname "$0")/.."
 count="${1:-1000000}"
 sink="${2:-postgres}"
 run="bench$(date +%s)"
-work="$(mktemp -d)"
-chmod 755 "$work"
+source bench/work.sh
 host_pid=""
 drop_schema=""
 cleanup() {
@@ -26,7 +25,7 @@ cleanup() {
   if [[ -n "$host_pid" ]]; then kill "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true; fi
   # Leave no million-row tables behind for autovacuum to work through during the next run.
   if [[ -n "$drop_schema" ]]; then psql "$drop_schema" -q -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS $run CASCADE" || true; fi
-  if (( status == 0 )); then rm -rf "$work"; else echo "kept $work: the failed run's files" >&2; fi
+  finish_work "$status"
 }
 trap cleanup EXIT
 

@@ -9,14 +9,14 @@ cd "$(dirname "$0")/.."
 
 runs="${1:-3}"
 out="${2:-$(mktemp -d)}"
-work="$(mktemp -d)"
+source bench/work.sh
 pids=()
 redis_port=""
 cleanup() {
   local status=$?
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   if [[ -n "$redis_port" ]]; then redis-cli -p "$redis_port" config set appendfsync everysec >/dev/null || true; fi
-  if (( status == 0 )); then rm -rf "$work"; else echo "kept $work: the failed run's files" >&2; fi
+  finish_work "$status"
 }
 trap cleanup EXIT
 

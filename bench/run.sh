@@ -6,13 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs="${1:-3}"
-work="$(mktemp -d)"
-chmod 755 "$work"
+source bench/work.sh
 pids=()
 cleanup() {
   local status=$?
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  if (( status == 0 )); then rm -rf "$work"; else echo "kept $work: the failed run's files" >&2; fi
+  finish_work "$status"
 }
 trap cleanup EXIT
 

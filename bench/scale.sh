@@ -13,8 +13,7 @@ cd "$(dirname "$0")/.."
 backlog="${1:-2000000}"
 quota="${2:-15}"
 counts=(${3:-1 2 4})
-work="$(mktemp -d)"
-chmod 755 "$work"
+source bench/work.sh
 pids=()
 cgroups=()
 schemas=()
@@ -24,7 +23,7 @@ cleanup() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   for group in "${cgroups[@]}"; do rmdir "$group" 2>/dev/null || true; done
   for schema in "${schemas[@]}"; do psql "$pg" -q -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS $schema CASCADE" || true; done
-  if (( status == 0 )); then rm -rf "$work"; else echo "kept $work: the failed run's files" >&2; fi
+  finish_work "$status"
 }
 trap cleanup EXIT
 

@@ -23,15 +23,14 @@ window="${SOAK_IDEMPOTENCY_WINDOW:-00:02:00}"
 silo_memory="${SOAK_SILO_MEMORY:-}"
 # As the images do (src/Silo/Dockerfile): two glibc malloc arenas per host.
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-work="$(mktemp -d)"
-chmod 755 "$work"
+source bench/work.sh
 pids=()
 cgroups=()
 cleanup() {
   local status=$?
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   for cgroup in "${cgroups[@]}"; do rmdir "$cgroup" 2>/dev/null || true; done
-  if (( status == 0 )); then rm -rf "$work"; else echo "kept $work: the failed run's files" >&2; fi
+  finish_work "$status"
 }
 trap cleanup EXIT
 
