@@ -104,6 +104,8 @@ public sealed partial class CronScheduleTests
 
         Assert.Equal(HttpStatusCode.Accepted, batch.StatusCode);
         Assert.Equal(10, written);
+        // The console logger writes from a queue of its own: the drain's line can arrive after its rows are visible.
+        await api.WaitForOutputAsync("(Schedule, tick ");
         var ticks = ScheduledDrain().Matches(api.Output).Select(match => long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)).ToArray();
         Assert.NotEmpty(ticks);
         Assert.All(ticks, tick => Assert.Equal(0, tick % 3000)); // named after its occurrence: a whole multiple of 3 s

@@ -114,11 +114,7 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>Ctrl+C: SIGINT, then the exit code.</summary>
     public async Task<int> InterruptAsync()
     {
-        using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
+        Signals.Interrupt(_process.Id);
         return await WaitForExitAsync();
     }
 
