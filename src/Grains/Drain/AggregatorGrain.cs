@@ -49,10 +49,9 @@ public sealed partial class AggregatorGrain(
 
     private DrainStatistics Statistics => new(redis.GetDatabase(), _keys!);
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _keys = new StagingKeys(StagingKey);
-        await StagingUpgrade.RunAsync(redis.GetDatabase(), _keys, options.Value.Partitions, logger);
         _drain = new StagingDrain(
             new PrivateLists(redis.GetDatabase(), _keys), options.Value, GrainFactory, telemetry, time, logger);
         var period = options.Value.SizeCheckPeriod;
@@ -62,6 +61,8 @@ public sealed partial class AggregatorGrain(
         {
             ArmCronTimer();
         }
+
+        return Task.CompletedTask;
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

@@ -38,7 +38,7 @@ internal sealed partial class StagingDrain(
             await DrainAsync(left, tally, cancellationToken);
         }
 
-        if (await privateLists.TakeOverAsync(tickId, time.GetUtcNow().ToUnixTimeMilliseconds(), options.Partitions) is { } taken)
+        if (await privateLists.TakeOverAsync(tickId, options.Partitions, options.MaxClockSkew) is { } taken)
         {
             await DrainAsync(taken, tally, cancellationToken);
         }
@@ -48,7 +48,8 @@ internal sealed partial class StagingDrain(
 
     private async Task DrainAsync(PrivateList list, DrainTally tally, CancellationToken cancellationToken)
     {
-        var context = new ElementContext(ClickId.SeedOf(list.Name), list.TakenOverAtMs, list.TakenOverAtMs + (long)options.MaxClockSkew.TotalMilliseconds);
+        var context = new ElementContext(
+            ClickId.SeedOf(list.Name), list.TakenOverAtMs, list.LatestTimestampMs ?? list.TakenOverAtMs + (long)options.MaxClockSkew.TotalMilliseconds);
         var offset = list.CommittedOffset;
         var next = privateLists.ReadAsync(list.Name, offset, 0, options.ChunkSize);
         try

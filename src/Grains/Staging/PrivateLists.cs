@@ -24,24 +24,29 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
     public const int MaxChunkBytes = 32 * 1024 * 1024;
 
     // KEYS[1] staging list, KEYS[2] the new private list, KEYS[3] private lists (name → committed offset),
-    // KEYS[4] private list info (name → "<taken over at> <length> <partitions>"), KEYS[5] last tick id, KEYS[6] stats,
-    // KEYS[7] elements left in private lists.
-    // ARGV[1] tick id, ARGV[2] taken over at (Unix ms), ARGV[3] sink partitions.
-    // Returns {0} when the staging list does not exist, {1, length} when taken over, {-1, last tick} when the name was used.
-    // The rename and the records of the new private list are one script: a crash right after leaves a list any drain resumes.
+    // KEYS[4] private list info (name → "<taken over at> <length> <partitions> <latest ts>"), KEYS[5] last tick id,
+    // KEYS[6] stats, KEYS[7] elements left in private lists.
+    // ARGV[1] tick id, ARGV[2] Clicks:MaxClockSkew (ms), ARGV[3] sink partitions.
+    // Returns {0} when the staging list does not exist, {1, length, taken over at} when taken over, {-1, last tick}
+    // when the name was used.
+    // The rename and the records of the new private list are one script: a crash right after leaves a list any drain
+    // resumes. The take-over time is Redis' clock, the one clock every drain on every silo shares, and the latest valid
+    // ts is fixed with it, so no silo's clock or settings can judge an element of this list differently later.
     private static readonly FlaggedScript TakeOverScript = new("allow-oom", """
         if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
         local last = tonumber(redis.call('GET', KEYS[5]) or '0')
         if tonumber(ARGV[1]) <= last then return {-1, last} end
         if redis.call('RENAMENX', KEYS[1], KEYS[2]) == 0 then return {-1, tonumber(ARGV[1])} end
+        local time = redis.call('TIME')
+        local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
         redis.call('PERSIST', KEYS[2])
         redis.call('SET', KEYS[5], ARGV[1])
         local length = redis.call('LLEN', KEYS[2])
         redis.call('HSET', KEYS[3], KEYS[2], 0)
-        redis.call('HSET', KEYS[4], KEYS[2], ARGV[2] .. ' ' .. length .. ' ' .. ARGV[3])
-        redis.call('HSET', KEYS[6], 'progress-at', ARGV[2])
+        redis.call('HSET', KEYS[4], KEYS[2], now .. ' ' .. length .. ' ' .. ARGV[3] .. ' ' .. (now + tonumber(ARGV[2])))
+        redis.call('HSET', KEYS[6], 'progress-at', now)
         redis.call('INCRBY', KEYS[7], length)
-        return {1, length}
+        return {1, length, now}
         """);
 
     // KEYS[1] private list, KEYS[2] private lists (name → committed offset).
@@ -129,12 +134,13 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
 
     /// <summary>
     /// Atomically renames the staging list to a new private list named after <paramref name="tickId"/> and records it
-    /// with its take-over time, length and partition count; returns null when the staging list does not exist
-    /// (nothing arrived since the last drain).
+    /// with its take-over time (Redis' clock), length, partition count and latest valid <c>ts</c>; returns null when
+    /// the staging list does not exist (nothing arrived since the last drain).
     /// </summary>
+    /// <param name="maxClockSkew"><c>Clicks:MaxClockSkew</c>: fixes the latest valid <c>ts</c> of the list's elements.</param>
     /// <remarks>A tick id that was used before is replaced by the next unused one, so a private list name is never reused.</remarks>
     /// <exception cref="StagingConflictException">No unused name was found (other drains kept taking them).</exception>
-    public async Task<PrivateList?> TakeOverAsync(long tickId, long takenOverAtMs, int partitions)
+    public async Task<PrivateList?> TakeOverAsync(long tickId, int partitions, TimeSpan maxClockSkew)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -142,13 +148,13 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
             var result = (long[])(await TakeOverScript.EvaluateAsync(
                 redis,
                 [keys.Staging, name, keys.PrivateLists, keys.PrivateListInfo, keys.LastTick, keys.Stats, keys.PrivateListsRemaining],
-                [tickId, takenOverAtMs, partitions]))!;
+                [tickId, (long)maxClockSkew.TotalMilliseconds, partitions]))!;
             switch (result[0])
             {
                 case 0:
                     return null;
                 case 1:
-                    return new PrivateList(name!, 0, takenOverAtMs, result[1], partitions);
+                    return new PrivateList(name!, 0, result[2], result[1], partitions, result[2] + (long)maxClockSkew.TotalMilliseconds);
                 default:
                     tickId = Math.Max(tickId, result[1]) + 1;
                     break;

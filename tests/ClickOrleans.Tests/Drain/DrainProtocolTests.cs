@@ -88,7 +88,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         cluster.Require();
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(5000));
-        await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), DrainTick.Now(TimeProvider.System), partitions: 4);
+        await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5));
 
         var outcomes = await Task.WhenAll(RunUntilConflictAsync(Drain(data, chunkSize: 100, partitions: 4)), RunUntilConflictAsync(Drain(data, chunkSize: 70, partitions: 4)));
 
@@ -105,7 +105,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         cluster.Require();
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(1000));
-        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), DrainTick.Now(TimeProvider.System), partitions: 4))!;
+        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5)))!;
         // A drain that died mid-chunk: partitions 0 and 2 of the chunk [0, 300) are in the sink, nothing is committed in Redis.
         var elements = await PrivateLists(data).ReadAsync(list.Name, 0, 0, 300);
         var context = new ElementContext(ClickId.SeedOf(list.Name), list.TakenOverAtMs, list.TakenOverAtMs + 300_000);
@@ -124,13 +124,53 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         Assert.Equal(1000, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
     }
 
+    /// <summary>
+    /// A list taken over by a drain under one Clicks:MaxClockSkew (then a crash) and finished by a drain under another
+    /// judges each element as its take-over fixed: nothing skipped without a dead letter, nothing written and dead.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(10, 1)]
+    [InlineData(1, 10)]
+    public async Task ElementsFate_IsFixedAtTheTakeOver_WhateverTheMaxClockSkewOfTheDrainThatFinishesIt(int takenOverWith, int finishedWith)
+    {
+        cluster.Require();
+        var data = new TestData();
+        var ahead = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, [.. data.SeedElements(99), $$"""{"uid":{{data.Uid}},"pid":{{data.PidFrom}},"ts":{{ahead}}}"""]);
+        await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(takenOverWith));
+
+        var result = await Drain(data, chunkSize: 100, partitions: 4, maxClockSkew: TimeSpan.FromMinutes(finishedWith))
+            .RunAsync(DrainTick.Now(TimeProvider.System), CancellationToken.None);
+
+        var valid = takenOverWith > 5;
+        Assert.Equal((100, valid ? 100 : 99, valid ? 0 : 1), (result.Elements, result.Written, result.Dead));
+        Assert.Equal(valid ? 100 : 99, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
+    }
+
+    /// <summary>The drain's clock is Redis': a silo whose clock is ten minutes behind the Api's drains what the Api stamped.</summary>
+    [SkippableFact]
+    public async Task DrainOnASiloWhoseClockIsBehind_WritesClicksStampedNow()
+    {
+        cluster.Require();
+        var data = new TestData();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, [.. Enumerable.Range(0, 100).Select(i =>
+            (RedisValue)$$"""{"uid":{{data.Uid}},"pid":{{data.Pid(i)}},"ts":{{now}}}""")]);
+        var behind = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddMinutes(-10));
+
+        var result = await Drain(data, chunkSize: 100, partitions: 4, time: behind).RunAsync(DrainTick.Now(behind), CancellationToken.None);
+
+        Assert.Equal((100, 100, 0), (result.Elements, result.Written, result.Dead));
+        Assert.Equal(100, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
+    }
+
     [SkippableFact]
     public async Task PrivateListDeletedBehindTheDrainsBack_IsReportedLost_InTheLogTheMetricAndStats()
     {
         cluster.Require();
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(300));
-        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), DrainTick.Now(TimeProvider.System), partitions: 4))!;
+        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5)))!;
         await cluster.Redis.KeyDeleteAsync(list.Name);
         var logger = new FakeLogger();
         using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
@@ -161,7 +201,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(10));
         await cluster.Redis.KeyExpireAsync(data.StagingKey, TimeSpan.FromHours(1));
 
-        var list = await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), DrainTick.Now(TimeProvider.System), partitions: 4);
+        var list = await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5));
 
         Assert.Null(await cluster.Redis.KeyTimeToLiveAsync(list!.Name));
         await Aggregator(data).Drain();
@@ -227,7 +267,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         cluster.Require();
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(10));
-        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), DrainTick.Now(TimeProvider.System), partitions: 4))!;
+        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5)))!;
         await using var api = cluster.Api(data.StagingKey, ("Clicks:StallAfter", "00:00:01"));
         using var http = api.CreateClient();
 
@@ -252,10 +292,13 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         }
     }
 
-    private StagingDrain Drain(TestData data, int chunkSize, int partitions, ILogger? logger = null, DrainTelemetry? telemetry = null) =>
-        new(PrivateLists(data), new ClickOptions { ChunkSize = chunkSize, Partitions = partitions }, cluster.Grains,
+    private StagingDrain Drain(
+        TestData data, int chunkSize, int partitions, ILogger? logger = null, DrainTelemetry? telemetry = null, TimeSpan? maxClockSkew = null,
+        TimeProvider? time = null) =>
+        new(PrivateLists(data), new ClickOptions { ChunkSize = chunkSize, Partitions = partitions, MaxClockSkew = maxClockSkew ?? TimeSpan.FromMinutes(5) },
+            cluster.Grains,
             telemetry ?? new DrainTelemetry(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
-            TimeProvider.System, logger ?? new FakeLogger());
+            time ?? TimeProvider.System, logger ?? new FakeLogger());
 
     private IAggregatorGrain Aggregator(TestData data) => cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey);
 
