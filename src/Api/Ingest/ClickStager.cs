@@ -16,12 +16,11 @@ namespace ClickOrleans.Api.Ingest;
 /// Group commit: the requests that arrive at a shard while a push to it is in flight go out together in its next
 /// LPUSH, so Redis sees one command for many single-click requests. A request still returns only once Redis
 /// acknowledged the push that carried its clicks (and, with <c>Clicks:Staging:Replicas</c>, once that many replicas
-/// have it), and its clicks are never split across pushes or shards: a batch stays atomic.
+/// have it). A request without client-given ids is never split across pushes or shards: it stays atomic.
 /// With <c>Clicks:MaxBacklog</c>, a script checks the shard's backlog and pushes in the same round trip: a push that
 /// would pass it is refused whole. Clicks with a client-given id are pushed by that script, which leaves out the ids
-/// staged within
-/// <c>Clicks:IdempotencyWindow</c> (a client's retry), on the shard their first id hashes to, so a retry meets its
-/// marker; clicks without one pay nothing for it and go to the shards in turn.
+/// staged within <c>Clicks:IdempotencyWindow</c> (a client's retry), each on the shard its id hashes to, so a retry
+/// meets its marker; clicks without one pay nothing for it and go to the shards in turn.
 /// </remarks>
 public sealed partial class ClickStager
 {
@@ -51,8 +50,44 @@ public sealed partial class ClickStager
     /// <exception cref="StagingNotReplicatedException">Fewer replicas than <c>Clicks:Staging:Replicas</c> acknowledged in time.</exception>
     public Task StageAsync(IReadOnlyList<Click> clicks)
     {
-        var request = new StagedRequest(Serialize(clicks), ClientIds(clicks));
-        return ShardFor(request).Pushes.CommitAsync(request);
+        var elements = Serialize(clicks);
+        var clientIds = ClientIds(clicks);
+        return _shards.Length == 1 || clientIds is null
+            ? NextShard().Pushes.CommitAsync(new StagedRequest(elements, clientIds))
+            : StageByClientIdAsync(elements, clientIds);
+    }
+
+    /// <summary>
+    /// Every click with a client-given id goes to the shard its id hashes to, where its marker lives, whatever else its
+    /// request carries: so a retry meets the marker however its batch is composed. A shard's part is one atomic push;
+    /// the clicks without one go last, once every id's push succeeded, so that a failure (a 503) leaves only clicks with
+    /// ids staged, which the client's retry then stages nothing of twice.
+    /// </summary>
+    private async Task StageByClientIdAsync(RedisValue[] elements, string?[] clientIds)
+    {
+        var parts = new List<int>?[_shards.Length];
+        List<int>? withoutId = null;
+        for (var i = 0; i < elements.Length; i++)
+        {
+            var list = clientIds[i] is { } id ? parts[ShardOf(id)] ??= [] : withoutId ??= [];
+            list.Add(i);
+        }
+
+        var pushes = new List<Task>(parts.Length);
+        for (var shard = 0; shard < parts.Length; shard++)
+        {
+            if (parts[shard] is { } part)
+            {
+                pushes.Add(_shards[shard].Pushes.CommitAsync(
+                    new StagedRequest([.. part.Select(i => elements[i])], [.. part.Select(i => clientIds[i])])));
+            }
+        }
+
+        await Task.WhenAll(pushes);
+        if (withoutId is not null)
+        {
+            await NextShard().Pushes.CommitAsync(new StagedRequest([.. withoutId.Select(i => elements[i])], null));
+        }
     }
 
     /// <summary>
@@ -62,19 +97,13 @@ public sealed partial class ClickStager
     internal static bool CrossedFlushSize(long lengthAfterPush, int pushed, long flushSize) =>
         flushSize > 0 && lengthAfterPush / flushSize > (lengthAfterPush - pushed) / flushSize;
 
-    private Shard ShardFor(StagedRequest request)
-    {
-        if (_shards.Length == 1)
-        {
-            return _shards[0];
-        }
+    /// <summary>The shard of a client-given id: where its idempotency marker lives, for as long as <c>Clicks:Shards</c> stays.</summary>
+    internal static int ShardOf(string clientId, int shards) => (int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(clientId)) % (uint)shards);
 
-        var clientId = request.ClientIds?.FirstOrDefault(id => id is not null);
-        var shard = clientId is null
-            ? (uint)Interlocked.Increment(ref _turn) % (uint)_shards.Length
-            : XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(clientId)) % (uint)_shards.Length;
-        return _shards[shard];
-    }
+    private int ShardOf(string clientId) => ShardOf(clientId, _shards.Length);
+
+    private Shard NextShard() =>
+        _shards.Length == 1 ? _shards[0] : _shards[(uint)Interlocked.Increment(ref _turn) % (uint)_shards.Length];
 
     /// <returns>Per click, its client-given id (null where the Api made it); null when no click has one.</returns>
     private static string?[]? ClientIds(IReadOnlyList<Click> clicks)

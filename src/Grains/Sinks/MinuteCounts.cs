@@ -11,12 +11,22 @@ internal sealed class MinuteCounts
 
     public int Count => _counts.Count;
 
-    public void Add(in StagedClick click)
+    public static MinuteCounts Of(ReadOnlySpan<StagedClick> clicks)
     {
-        // Click times are never before 1970 (ClickRules), so the remainder is the offset into the minute.
-        var minute = click.TimestampMs - click.TimestampMs % MinuteMs;
-        CollectionsMarshal.GetValueRefOrAddDefault(_counts, (click.Pid, minute), out _)++;
+        var counts = new MinuteCounts();
+        foreach (ref readonly var click in clicks)
+        {
+            counts.Add(click);
+        }
+
+        return counts;
     }
+
+    public void Add(in StagedClick click) =>
+        CollectionsMarshal.GetValueRefOrAddDefault(_counts, (click.Pid, MinuteOf(click.TimestampMs)), out _)++;
+
+    // Click times are never before 1970 (ClickRules), so the remainder is the offset into the minute.
+    public static long MinuteOf(long timestampMs) => timestampMs - timestampMs % MinuteMs;
 
     /// <summary>In (product, minute) order, so that concurrent writers lock rollup rows in the same order (no deadlock).</summary>
     public (long[] Pids, long[] MinutesMs, long[] Clicks) Ordered()

@@ -21,6 +21,12 @@ public abstract class SinkProbe
 
     /// <summary>Removes what <see cref="InjectFaultAsync"/> or <see cref="InjectRefusalAsync"/> installed for <paramref name="uid"/>.</summary>
     public abstract Task RemoveFaultAsync(long uid);
+
+    /// <summary>From now on, the store refuses the rollup of a click of <paramref name="pid"/> (a constraint on <c>product_clicks_minute</c>).</summary>
+    public abstract Task RefuseRollupsAsync(long pid);
+
+    /// <summary>Removes what <see cref="RefuseRollupsAsync"/> installed.</summary>
+    public abstract Task AcceptRollupsAsync(long pid);
 }
 
 public sealed class PostgresSinkProbe(string connectionString, string schema) : SinkProbe
@@ -65,6 +71,25 @@ public sealed class PostgresSinkProbe(string connectionString, string schema) : 
     public override Task RemoveFaultAsync(long uid) => ExecuteAsync($"""
         DROP TRIGGER fault_{uid} ON {schema}.clicks;
         DROP FUNCTION {schema}.fault_{uid}();
+        """);
+
+    public override Task RefuseRollupsAsync(long pid) =>
+        ExecuteAsync($"ALTER TABLE {schema}.product_clicks_minute ADD CONSTRAINT refuse_pid_{pid} CHECK (pid <> {pid})");
+
+    public override Task AcceptRollupsAsync(long pid) =>
+        ExecuteAsync($"ALTER TABLE {schema}.product_clicks_minute DROP CONSTRAINT refuse_pid_{pid}");
+
+    /// <summary>From now on, COMMIT fails for a transaction that inserted a click of <paramref name="uid"/> (a deferred constraint trigger).</summary>
+    public Task RefuseAtCommitAsync(long uid) => ExecuteAsync($"""
+        CREATE FUNCTION {schema}.deferred_{uid}() RETURNS trigger LANGUAGE plpgsql AS
+          $$ BEGIN RAISE EXCEPTION 'deferred refusal for uid {uid}' USING ERRCODE = '23514'; END $$;
+        CREATE CONSTRAINT TRIGGER deferred_{uid} AFTER INSERT ON {schema}.clicks DEFERRABLE INITIALLY DEFERRED
+          FOR EACH ROW WHEN (NEW.uid = {uid}) EXECUTE FUNCTION {schema}.deferred_{uid}();
+        """);
+
+    public Task AcceptAtCommitAsync(long uid) => ExecuteAsync($"""
+        DROP TRIGGER deferred_{uid} ON {schema}.clicks;
+        DROP FUNCTION {schema}.deferred_{uid}();
         """);
 
     private async Task<long> ScalarAsync(string sql)
@@ -120,6 +145,22 @@ public sealed class SqliteSinkProbe(string path) : SinkProbe
         $"CREATE TRIGGER fault_{uid} BEFORE INSERT ON clicks WHEN NEW.uid = {uid} BEGIN SELECT RAISE(ABORT, 'injected refusal for uid {uid}'); END;");
 
     public override Task RemoveFaultAsync(long uid) => ExecuteAsync($"DROP TRIGGER fault_{uid};");
+
+    // The rollup is an upsert: the first click of a minute inserts, the next ones update.
+    public override Task RefuseRollupsAsync(long pid) => ExecuteAsync($"""
+        CREATE TRIGGER refuse_pid_{pid}_insert BEFORE INSERT ON product_clicks_minute WHEN NEW.pid = {pid}
+          BEGIN SELECT RAISE(ABORT, 'rollup refused for pid {pid}'); END;
+        CREATE TRIGGER refuse_pid_{pid}_update BEFORE UPDATE ON product_clicks_minute WHEN NEW.pid = {pid}
+          BEGIN SELECT RAISE(ABORT, 'rollup refused for pid {pid}'); END;
+        """);
+
+    public override Task AcceptRollupsAsync(long pid) => ExecuteAsync($"DROP TRIGGER refuse_pid_{pid}_insert; DROP TRIGGER refuse_pid_{pid}_update;");
+
+    /// <summary>From now on, a trigger <c>{BEFORE|AFTER} INSERT ON clicks</c> refuses a click of <paramref name="uid"/> with <c>RAISE(<paramref name="action"/>, …)</c>.</summary>
+    public Task RefuseWithTriggerAsync(long uid, string timing, string action) => ExecuteAsync(
+        $"CREATE TRIGGER raise_{uid} {timing} INSERT ON clicks WHEN NEW.uid = {uid} BEGIN SELECT RAISE({action}, 'refused with {action} for uid {uid}'); END;");
+
+    public Task RemoveTriggerAsync(long uid) => ExecuteAsync($"DROP TRIGGER raise_{uid};");
 
     private async Task ExecuteAsync(string sql)
     {

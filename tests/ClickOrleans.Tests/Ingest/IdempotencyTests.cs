@@ -1,13 +1,16 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ClickOrleans.Api.Ingest;
+using ClickOrleans.Staging;
 using ClickOrleans.Tests.Infrastructure;
 
 namespace ClickOrleans.Tests.Ingest;
 
 /// <summary>
 /// A client that retries with its own click id gets the click stored once within <c>Clicks:IdempotencyWindow</c>,
-/// whether the retries come one after the other, at once, or inside one batch; after the window a retry is a new click.
+/// whether the retries come one after the other, at once, or inside one batch, and whatever else the batch carries;
+/// after the window, or on a shard that a change of <c>Clicks:Shards</c> moved its id to, a retry is a new click.
 /// </summary>
 [Collection(SqliteClusterCollection.Name)]
 public sealed class IdempotencyTests(SqliteClusterFixture cluster)
@@ -79,4 +82,65 @@ public sealed class IdempotencyTests(SqliteClusterFixture cluster)
         await cluster.DrainStreamAsync(data.StagingKey);
         Assert.Equal([click.id, click.id], await cluster.Probe.ClickIdsAsync(data.Uid));
     }
+
+    [Fact]
+    public async Task ClickRetriedInsideBatchesLedByIdsOfEveryOtherShard_IsStoredOnce()
+    {
+        const int shards = 3;
+        var data = new TestData();
+        await using var api = cluster.Api(data.StagingKey, ("Clicks:Shards", "3"));
+        using var http = api.CreateClient();
+        var retried = $"x-{data.Uid}";
+        // Eight leaders, among them ids of every shard but the retried click's own.
+        var leaders = Enumerable.Range(0, 1000).Select(i => $"y{i}-{data.Uid}")
+            .Where(id => ClickStager.ShardOf(id, shards) != ClickStager.ShardOf(retried, shards)).Take(8).ToArray();
+        Assert.Equal(shards - 1, leaders.Select(id => ClickStager.ShardOf(id, shards)).Distinct().Count());
+
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = data.Pid(0), id = retried })).StatusCode);
+        foreach (var leader in leaders)
+        {
+            var batch = await http.PostAsJsonAsync("/clicks/batch", new object[]
+            {
+                new { uid = data.Uid, pid = data.Pid(1), id = leader },
+                new { uid = data.Uid, pid = data.Pid(0), id = retried },
+            });
+            Assert.Equal(HttpStatusCode.Accepted, batch.StatusCode);
+        }
+
+        await DrainAsync(data.StagingKey, shards);
+        var ids = await cluster.Probe.ClickIdsAsync(data.Uid);
+        Assert.Single(ids, id => id == retried);
+        Assert.Equal([.. leaders.Order(StringComparer.Ordinal)], ids.Where(id => id != retried).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// What the README says of a change of <c>Clicks:Shards</c>: an id's marker is on the shard its id hashes to among the
+    /// shards in force; a retry through an Api with another count is staged once where that shard is the same, and again
+    /// where it moved.
+    /// </summary>
+    [Fact]
+    public async Task RetriesAfterAChangeOfShards_AreStagedAgainExactlyWhereTheIdsShardMoved()
+    {
+        var data = new TestData();
+        var ids = Enumerable.Range(0, 30).Select(i => $"moved{i}-{data.Uid}").ToArray();
+        var moved = ids.Where(id => ClickStager.ShardOf(id, 3) != ClickStager.ShardOf(id, 2)).ToHashSet();
+        Assert.InRange(moved.Count, 1, ids.Length - 1);
+        var batch = ids.Select((id, i) => new { uid = data.Uid, pid = data.Pid(i), id }).ToArray();
+
+        foreach (var shards in new[] { 3, 2 })
+        {
+            await using var api = cluster.Api(data.StagingKey, ("Clicks:Shards", shards.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            using var http = api.CreateClient();
+            Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/clicks/batch", batch)).StatusCode);
+        }
+
+        await DrainAsync(data.StagingKey, shards: 3);
+        var stored = (await cluster.Probe.ClickIdsAsync(data.Uid)).CountBy(id => id).ToDictionary();
+        Assert.All(ids, id => Assert.Equal(moved.Contains(id) ? 2 : 1, stored[id]));
+    }
+
+    /// <summary>Drains every shard of a stream staged with <paramref name="shards"/> shards, whatever the test cluster's own count.</summary>
+    private Task DrainAsync(string stagingKey, int shards) =>
+        Task.WhenAll(new StagingStream(new ClickOptions { StagingKey = stagingKey, Shards = shards }).Shards
+            .Select(shard => cluster.Grains.GetGrain<IAggregatorGrain>(shard.Staging!).Drain()));
 }

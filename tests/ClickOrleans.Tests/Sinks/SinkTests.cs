@@ -84,6 +84,42 @@ public abstract class SinkTests(ClusterFixture cluster)
     }
 
     [SkippableFact]
+    public async Task RollupTheStoreRefuses_IsOneRefusedClick_AndTheRestWrittenOnce()
+    {
+        cluster.Require();
+        var data = new TestData();
+        var refusedPid = data.PidTo + 1;
+        var clicks = Batch(data, 0, 0, 100).Clicks;
+        clicks[61] = clicks[61] with { Pid = refusedPid };
+        var batch = new SinkBatch(PrivateList(data), 0, 0, 100, clicks);
+        await cluster.Probe.RefuseRollupsAsync(refusedPid);
+        try
+        {
+            await AssertOneRefusedAsync(data, batch, 61, $"{refusedPid}");
+        }
+        finally
+        {
+            await cluster.Probe.AcceptRollupsAsync(refusedPid);
+        }
+    }
+
+    /// <summary>One click of the batch refused, the other 99 written with their rollups, once, and the refusal reported again on replay.</summary>
+    protected async Task AssertOneRefusedAsync(TestData data, SinkBatch batch, int refusedPosition, string reasonContains)
+    {
+        var first = await Sink().Write(batch);
+        var replay = await Sink().Write(batch);
+
+        Assert.Equal((99, 0), (first.Written, first.Skipped));
+        var refused = Assert.Single(first.Refused);
+        Assert.Equal(refusedPosition, refused.Position);
+        Assert.Contains(reasonContains, refused.Reason);
+        Assert.Equal((0, 99), (replay.Written, replay.Skipped));
+        Assert.Equal(refused, Assert.Single(replay.Refused));
+        Assert.Equal(99, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
+        Assert.Equal(99, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
+    }
+
+    [SkippableFact]
     public async Task CompletedList_IsSkippedWhole_EvenWhereNoMarkReached()
     {
         cluster.Require();
@@ -99,12 +135,12 @@ public abstract class SinkTests(ClusterFixture cluster)
 
     private static readonly long ClickedAt = DateTimeOffset.Parse("2026-11-27T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
 
-    private ISinkGrain Sink() => cluster.Grains.GetGrain<ISinkGrain>(0);
+    protected ISinkGrain Sink() => cluster.Grains.GetGrain<ISinkGrain>(0);
 
-    private static string PrivateList(TestData data) => new StagingKeys(data.StagingKey).PrivateList(1).ToString();
+    protected static string PrivateList(TestData data) => new StagingKeys(data.StagingKey).PrivateList(1).ToString();
 
     /// <summary>Clicks at positions [from, to) of the test's private list, as one partition's batch of the chunk [from, to).</summary>
-    private static SinkBatch Batch(TestData data, int partition, int from, int to, int uidOffset = 0)
+    protected static SinkBatch Batch(TestData data, int partition, int from, int to, int uidOffset = 0)
     {
         var seed = ClickId.SeedOf(PrivateList(data));
         StagedClick[] clicks = [.. Enumerable.Range(from, to - from)
@@ -113,8 +149,64 @@ public abstract class SinkTests(ClusterFixture cluster)
     }
 }
 
+/// <summary>SQLite: a trigger's refusal in every form SQLite has is one refused click, inside the group's transaction.</summary>
 [Collection(SqliteClusterCollection.Name)]
-public sealed class SqliteSinkTests(SqliteClusterFixture cluster) : SinkTests(cluster);
+public sealed class SqliteSinkTests(SqliteClusterFixture cluster) : SinkTests(cluster)
+{
+    [SkippableTheory]
+    [InlineData("BEFORE", "ROLLBACK")]
+    [InlineData("AFTER", "ROLLBACK")]
+    [InlineData("BEFORE", "ABORT")]
+    [InlineData("BEFORE", "FAIL")]
+    [InlineData("AFTER", "FAIL")]
+    public async Task TriggerRefusal_InAnyForm_IsOneRefusedClick_AndTheOtherShardsBatchIsWrittenWhole(string timing, string action)
+    {
+        cluster.Require();
+        var data = new TestData();
+        var other = new TestData();
+        var refusedUid = data.Uid + 1;
+        var clicks = Batch(data, 0, 0, 100).Clicks;
+        clicks[13] = clicks[13] with { Uid = refusedUid };
+        var probe = (SqliteSinkProbe)cluster.Probe;
+        await probe.RefuseWithTriggerAsync(refusedUid, timing, action);
+        try
+        {
+            // Written at once, the two batches may share the group's transaction.
+            var otherWrite = Sink().Write(Batch(other, 0, 0, 100));
+            await AssertOneRefusedAsync(data, new SinkBatch(PrivateList(data), 0, 0, 100, clicks), 13, $"refused with {action}");
+            Assert.Equal(100, (await otherWrite).Written);
+            Assert.Equal(100, (await cluster.Probe.ClickIdsAsync(other.Uid)).Count);
+            Assert.Empty(await cluster.Probe.ClickIdsAsync(refusedUid));
+        }
+        finally
+        {
+            await probe.RemoveTriggerAsync(refusedUid);
+        }
+    }
+}
 
+/// <summary>PostgreSQL: a deferred constraint that refuses at COMMIT is one refused click.</summary>
 [Collection(PostgresClusterCollection.Name)]
-public sealed class PostgresSinkTests(PostgresClusterFixture cluster) : SinkTests(cluster);
+public sealed class PostgresSinkTests(PostgresClusterFixture cluster) : SinkTests(cluster)
+{
+    [SkippableFact]
+    public async Task DeferredConstraintRefusingAtCommit_IsOneRefusedClick_AndTheRestWrittenOnce()
+    {
+        cluster.Require();
+        var data = new TestData();
+        var refusedUid = data.Uid + 1;
+        var clicks = Batch(data, 0, 0, 100).Clicks;
+        clicks[42] = clicks[42] with { Uid = refusedUid };
+        var probe = (PostgresSinkProbe)cluster.Probe;
+        await probe.RefuseAtCommitAsync(refusedUid);
+        try
+        {
+            await AssertOneRefusedAsync(data, new SinkBatch(PrivateList(data), 0, 0, 100, clicks), 42, $"deferred refusal for uid {refusedUid}");
+            Assert.Empty(await cluster.Probe.ClickIdsAsync(refusedUid));
+        }
+        finally
+        {
+            await probe.AcceptAtCommitAsync(refusedUid);
+        }
+    }
+}

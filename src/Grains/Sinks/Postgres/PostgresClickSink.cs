@@ -5,7 +5,8 @@ namespace ClickOrleans.Sinks.Postgres;
 
 /// <summary>
 /// The PostgreSQL sink. One transaction per partition write: lock the partition's progress mark, binary COPY the
-/// clicks above it into <c>clicks</c>, upsert their per-minute counts, move the mark. Writers of the same private list
+/// clicks above it into <c>clicks</c>, upsert their per-minute counts, move the mark. A refusal of the data anywhere in
+/// that transaction becomes a refused click, never a failed write. Writers of the same private list
 /// and partition queue on the mark's row lock; a replay finds the mark past its clicks and writes nothing twice.
 /// </summary>
 public sealed class PostgresClickSink : IClickSink
@@ -16,6 +17,7 @@ public sealed class PostgresClickSink : IClickSink
     private readonly string _readRefused;
     private readonly string _copy;
     private readonly string _addToRollups;
+    private readonly string _checkConstraintsNow;
     private readonly string _moveMark;
     private readonly string _recordRefused;
     private readonly string[] _complete;
@@ -37,6 +39,8 @@ public sealed class PostgresClickSink : IClickSink
             SELECT pid, to_timestamp(minute_ms / 1000.0), clicks FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r (pid, minute_ms, clicks)
             ON CONFLICT (pid, minute) DO UPDATE SET clicks = m.clicks + EXCLUDED.clicks
             """;
+        // Deferred constraints too are checked per statement, so that a savepoint catches what COMMIT would refuse.
+        _checkConstraintsNow = "SET CONSTRAINTS ALL IMMEDIATE";
         _moveMark = $"UPDATE {schema}.drain_progress SET committed_to = $3 WHERE private_list = $1 AND partition = $2";
         _recordRefused = $"""
             INSERT INTO {schema}.drain_refused (private_list, partition, position, reason)
@@ -60,9 +64,10 @@ public sealed class PostgresClickSink : IClickSink
     }
 
     /// <remarks>
-    /// The whole batch goes in one COPY. When PostgreSQL refuses it for its data, the transaction is rolled back and the
-    /// write starts over isolating the refused clicks: halves of the batch are copied under savepoints, recursively,
-    /// until each refused click stands alone.
+    /// The whole batch goes in one COPY and one rollup upsert. When PostgreSQL refuses any statement of the write for its
+    /// data (a row, a rollup, a deferred constraint at COMMIT), the transaction is rolled back and the write starts over
+    /// isolating the refused clicks: with every constraint checked at once, halves of the batch are copied and rolled up
+    /// under savepoints, recursively, until each refused click stands alone.
     /// </remarks>
     public async Task<SinkResult> WriteAsync(SinkBatch batch, CancellationToken cancellationToken)
     {
@@ -89,7 +94,7 @@ public sealed class PostgresClickSink : IClickSink
 
     public bool IsTransient(Exception exception) => exception is NpgsqlException { IsTransient: true } or TimeoutException;
 
-    // Errors about a row's values: a failed constraint (class 23), a bad value (class 22), a trigger's RAISE (P0001).
+    // Errors about the data: a failed constraint (class 23), a bad value (class 22), a trigger's RAISE (P0001).
     private static bool IsDataError(PostgresException e) =>
         e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("23", StringComparison.Ordinal) || e.SqlState == "P0001";
 
@@ -104,14 +109,15 @@ public sealed class PostgresClickSink : IClickSink
         {
             if (isolateRefused)
             {
-                await CopyIsolatingAsync(connection, transaction, unwritten, refused, cancellationToken);
+                await ExecuteAsync(connection, transaction, _checkConstraintsNow, cancellationToken);
+                await WriteIsolatingAsync(connection, transaction, unwritten, refused, cancellationToken);
+                await FinishAsync(connection, transaction, batch, rollups: null, refused, cancellationToken);
             }
             else
             {
                 await CopyAsync(connection, unwritten, cancellationToken);
+                await FinishAsync(connection, transaction, batch, MinuteCounts.Of(unwritten), refused, cancellationToken);
             }
-
-            await FinishAsync(connection, transaction, batch, unwritten, refused, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -154,7 +160,8 @@ public sealed class PostgresClickSink : IClickSink
         await copy.WriteAsync(rows.Data, cancellationToken);
     }
 
-    private async Task CopyIsolatingAsync(
+    /// <summary>The clicks and their rollups under a savepoint; what the store refuses is halved until each refused click stands alone.</summary>
+    private async Task WriteIsolatingAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, ReadOnlyMemory<StagedClick> clicks, List<RefusedClick> refused, CancellationToken cancellationToken)
     {
         const string savepoint = "isolate";
@@ -162,6 +169,12 @@ public sealed class PostgresClickSink : IClickSink
         try
         {
             await CopyAsync(connection, clicks, cancellationToken);
+            await using (var rollups = new NpgsqlBatch(connection, transaction))
+            {
+                rollups.BatchCommands.Add(AddToRollups(MinuteCounts.Of(clicks.Span)));
+                await rollups.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             await transaction.ReleaseAsync(savepoint, cancellationToken);
         }
         catch (PostgresException e) when (IsDataError(e))
@@ -175,32 +188,20 @@ public sealed class PostgresClickSink : IClickSink
             }
 
             var half = clicks.Length / 2;
-            await CopyIsolatingAsync(connection, transaction, clicks[..half], refused, cancellationToken);
-            await CopyIsolatingAsync(connection, transaction, clicks[half..], refused, cancellationToken);
+            await WriteIsolatingAsync(connection, transaction, clicks[..half], refused, cancellationToken);
+            await WriteIsolatingAsync(connection, transaction, clicks[half..], refused, cancellationToken);
         }
     }
 
-    /// <summary>The rollups of what was written, the new mark and the refused clicks: one round trip.</summary>
+    /// <summary>The rollups of what was written (null: added already), the new mark and the refused clicks: one round trip.</summary>
     private async Task FinishAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, SinkBatch batch, StagedClick[] tried,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, SinkBatch batch, MinuteCounts? rollups,
         List<RefusedClick> refused, CancellationToken cancellationToken)
     {
-        var counts = new MinuteCounts();
-        var refusedPositions = refused.Select(r => r.Position).ToHashSet();
-        foreach (var click in tried)
-        {
-            if (refusedPositions.Count == 0 || !refusedPositions.Contains(click.Position))
-            {
-                counts.Add(click);
-            }
-        }
-
         await using var finish = new NpgsqlBatch(connection, transaction);
-        if (counts.Count > 0)
+        if (rollups is { Count: > 0 })
         {
-            var (pids, minutes, clicks) = counts.Ordered();
-            finish.BatchCommands.Add(Command(_addToRollups, new NpgsqlParameter<long[]> { TypedValue = pids },
-                new NpgsqlParameter<long[]> { TypedValue = minutes }, new NpgsqlParameter<long[]> { TypedValue = clicks }));
+            finish.BatchCommands.Add(AddToRollups(rollups));
         }
 
         finish.BatchCommands.Add(Command(_moveMark, new NpgsqlParameter<string> { TypedValue = batch.PrivateList },
@@ -214,6 +215,19 @@ public sealed class PostgresClickSink : IClickSink
         }
 
         await finish.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private NpgsqlBatchCommand AddToRollups(MinuteCounts counts)
+    {
+        var (pids, minutes, clicks) = counts.Ordered();
+        return Command(_addToRollups, new NpgsqlParameter<long[]> { TypedValue = pids },
+            new NpgsqlParameter<long[]> { TypedValue = minutes }, new NpgsqlParameter<long[]> { TypedValue = clicks });
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)

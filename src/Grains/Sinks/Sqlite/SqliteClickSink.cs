@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using SQLitePCL;
 
 namespace ClickOrleans.Sinks.Sqlite;
 
@@ -100,7 +101,39 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
 
     public bool IsTransient(Exception exception) => exception is SqliteException e && TransientErrors.Contains(e.SqliteErrorCode & 0xFF);
 
+    /// <remarks>
+    /// The group is written in one transaction. When SQLite refuses anything for its data — a row, a rollup, a trigger in
+    /// any form — the whole group is written again isolating the refusals: each click with its rollup under a savepoint
+    /// of its own, so a refusal undoes exactly that click (a <c>RAISE(FAIL)</c> after the insert keeps no row). A
+    /// refusal that ends the transaction itself (<c>RAISE(ROLLBACK)</c>) is remembered and the group starts over
+    /// without that click: nothing is ever written outside the group's transaction.
+    /// </remarks>
     private SinkResult[] Commit(IReadOnlyList<SinkBatch> batches)
+    {
+        try
+        {
+            return Commit(batches, isolated: null);
+        }
+        catch (StoreRefusal)
+        {
+            var isolated = new Dictionary<(int Batch, long Position), string>();
+            while (true)
+            {
+                try
+                {
+                    return Commit(batches, isolated);
+                }
+                catch (StoreRefusal refusal) when (refusal.EndedTransaction)
+                {
+                    isolated.Add((refusal.Batch, refusal.Position), refusal.Reason);
+                }
+            }
+        }
+    }
+
+    /// <param name="isolated">Null: the fast path, which gives up at the first refusal. Otherwise each click under a
+    /// savepoint, and the clicks whose refusal ended the transaction on an earlier attempt, with its reason.</param>
+    private SinkResult[] Commit(IReadOnlyList<SinkBatch> batches, Dictionary<(int Batch, long Position), string>? isolated)
     {
         using var transaction = _connection.BeginTransaction();
         foreach (var command in new[] { _lockProgress, _readRefused, _moveMark, _recordRefused, _addToMinute })
@@ -108,20 +141,23 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
             command.Transaction = transaction;
         }
 
-        var perMinute = new MinuteCounts();
+        var perMinute = isolated is null ? new MinuteCounts() : null;
         var results = new SinkResult[batches.Count];
         for (var i = 0; i < batches.Count; i++)
         {
-            results[i] = Write(batches[i], perMinute);
+            results[i] = Write(transaction, i, batches[i], perMinute, isolated);
         }
 
-        var (pids, minutes, clicks) = perMinute.Ordered();
-        for (var i = 0; i < pids.Length; i++)
+        if (perMinute is not null)
         {
-            _addToMinute.Parameters[0].Value = pids[i];
-            _addToMinute.Parameters[1].Value = minutes[i];
-            _addToMinute.Parameters[2].Value = clicks[i];
-            _addToMinute.ExecuteNonQuery();
+            var (pids, minutes, clicks) = perMinute.Ordered();
+            for (var i = 0; i < pids.Length; i++)
+            {
+                if (TryAddToMinute(pids[i], minutes[i], clicks[i]) is { } error)
+                {
+                    throw new StoreRefusal(-1, -1, error, TransactionEnded);
+                }
+            }
         }
 
         transaction.Commit();
@@ -129,7 +165,8 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
     }
 
     /// <summary>One batch inside the group's transaction: batches of the same list and partition apply one after the other.</summary>
-    private SinkResult Write(SinkBatch batch, MinuteCounts perMinute)
+    private SinkResult Write(
+        SqliteTransaction transaction, int index, SinkBatch batch, MinuteCounts? perMinute, Dictionary<(int Batch, long Position), string>? isolated)
     {
         SetList(_lockProgress, batch);
         PartitionProgress progress;
@@ -144,12 +181,26 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
         var refused = new List<RefusedClick>();
         foreach (var click in unwritten)
         {
-            if (_insertClick.TryInsert(click, out var error))
+            if (isolated is null)
             {
-                perMinute.Add(click);
+                if (!_insertClick.TryInsert(click, out var error))
+                {
+                    throw new StoreRefusal(index, click.Position, error, TransactionEnded);
+                }
+
+                perMinute!.Add(click);
             }
-            else
+            else if (isolated.TryGetValue((index, click.Position), out var reason))
             {
+                refused.Add(new RefusedClick(click.Position, reason));
+            }
+            else if (WriteUnderSavepoint(transaction, click) is { } error)
+            {
+                if (TransactionEnded)
+                {
+                    throw new StoreRefusal(index, click.Position, error, endedTransaction: true);
+                }
+
                 refused.Add(new RefusedClick(click.Position, error));
             }
         }
@@ -170,6 +221,49 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
 
         return PartitionProgress.Result(batch, unwritten.Length, refused, refusedBefore);
     }
+
+    /// <returns>Null when the click and its rollup are written; else the store's reason, with both undone (unless the
+    /// refusal ended the transaction, <see cref="TransactionEnded"/>).</returns>
+    private string? WriteUnderSavepoint(SqliteTransaction transaction, in StagedClick click)
+    {
+        const string savepoint = "click";
+        transaction.Save(savepoint);
+        var error = _insertClick.TryInsert(click, out var refusal)
+            ? TryAddToMinute(click.Pid, MinuteCounts.MinuteOf(click.TimestampMs), 1)
+            : refusal;
+        if (TransactionEnded)
+        {
+            return error;
+        }
+
+        if (error is not null)
+        {
+            transaction.Rollback(savepoint);
+        }
+
+        transaction.Release(savepoint);
+        return error;
+    }
+
+    /// <returns>Null when added; the store's reason when it refused the rollup for its data.</returns>
+    private string? TryAddToMinute(long pid, long minuteMs, long clicks)
+    {
+        _addToMinute.Parameters[0].Value = pid;
+        _addToMinute.Parameters[1].Value = minuteMs;
+        _addToMinute.Parameters[2].Value = clicks;
+        try
+        {
+            _addToMinute.ExecuteNonQuery();
+            return null;
+        }
+        catch (SqliteException e) when (SqliteClickInsert.IsDataError(e.SqliteErrorCode))
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>Whether a trigger's <c>RAISE(ROLLBACK)</c> ended the group's transaction: the connection is back in autocommit mode.</summary>
+    private bool TransactionEnded => raw.sqlite3_get_autocommit(_connection.Handle) != 0;
 
     private List<RefusedClick> ReadRefused(SinkBatch batch, PartitionProgress progress)
     {
@@ -223,4 +317,16 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
         command.Prepare();
         return command;
     }
+}
+
+/// <summary>SQLite refused a click (at <see cref="Position"/> of batch <see cref="Batch"/>; -1: a rollup of the group) for its data.</summary>
+file sealed class StoreRefusal(int batch, long position, string reason, bool endedTransaction) : Exception(reason)
+{
+    public int Batch => batch;
+
+    public long Position => position;
+
+    public string Reason => Message;
+
+    public bool EndedTransaction => endedTransaction;
 }
