@@ -9,10 +9,19 @@ namespace ClickOrleans;
 /// </summary>
 public interface ISinkGrain : IGrainWithIntegerKey
 {
+    /// <summary>
+    /// How long a drain waits for a sink call: longer than the whole retry budget of a write (<c>Clicks:SinkRetries</c>
+    /// attempts of <c>Clicks:SinkAttemptTimeout</c> and their waits, checked at start), so that a store that is out
+    /// for a while is ridden out by the retries rather than cut off by the call.
+    /// </summary>
+    public const string CallTimeout = "00:03:00";
+
     /// <summary>Writes the clicks the store does not have yet, exactly once; retries transient store errors.</summary>
+    [ResponseTimeout(CallTimeout)]
     Task<SinkResult> Write(SinkBatch batch);
 
     /// <summary>Marks a fully drained private list complete: any later write of it (a stale drain) is skipped whole.</summary>
     [AlwaysInterleave]
+    [ResponseTimeout(CallTimeout)]
     Task Complete(string privateList);
 }

@@ -115,9 +115,22 @@ public sealed class ClickOptions : IValidatableObject
     [Range(0, 100)]
     public int SinkRetries { get; set; } = 6;
 
-    /// <summary>The wait before the first retry; each next wait doubles (with jitter), up to 10 seconds.</summary>
+    /// <summary>The wait before the first retry; each next wait doubles (with jitter), up to <see cref="SinkRetryMaxDelay"/>.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan SinkRetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest wait between two attempts of a sink write.</summary>
+    public static readonly TimeSpan SinkRetryMaxDelay = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long one attempt of a sink write may take before it is cancelled and retried: a store that stopped answering
+    /// (a black-holed network, a connect that hangs) costs one attempt, not the drain.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan SinkAttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest a sink write can take with every retry: attempts, and the longest waits between them.</summary>
+    public TimeSpan SinkRetryBudget => (SinkRetries + 1) * SinkAttemptTimeout + SinkRetries * SinkRetryMaxDelay;
 
     /// <summary>The rules that involve more than one setting; each field's own range is checked by its attribute.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -130,6 +143,12 @@ public sealed class ClickOptions : IValidatableObject
         if (DrainSchedule is not null && !CronSchedule.TryParse(DrainSchedule, DrainScheduleTimeZone, out _, out var error))
         {
             yield return new ValidationResult($"Clicks:DrainSchedule / Clicks:DrainScheduleTimeZone: {error}");
+        }
+
+        if (SinkRetryBudget >= TimeSpan.Parse(ISinkGrain.CallTimeout, System.Globalization.CultureInfo.InvariantCulture))
+        {
+            yield return new ValidationResult(
+                $"Clicks:SinkRetries ({SinkRetries}) attempts after the first, of Clicks:SinkAttemptTimeout ({SinkAttemptTimeout}) each with up to {SinkRetryMaxDelay} between them, take up to {SinkRetryBudget}: that must stay under the drain's {ISinkGrain.CallTimeout} wait for a sink call, or a store outage fails the drain while its retries go on.");
         }
 
         if (MaxBacklog > 0 && MaxBacklog < MaxBatch)

@@ -14,6 +14,10 @@ internal sealed class UnavailableExceptionHandler(IProblemDetailsService problem
     // Errors a Redis returns while it fails over, starts, or refuses writes for a while: a retry can succeed.
     private static readonly string[] RetryableErrors = ["CLUSTERDOWN", "TRYAGAIN", "LOADING", "READONLY", "MASTERDOWN", "NOREPLICAS", "OOM"];
 
+    // A push that Redis did not answer in time may still be applied (a Redis stopped or forking gets it when it goes on).
+    private const string MaybeStaged =
+        "The clicks may or may not be staged: retry later with the same ids, which are then kept once; a click retried without an id may be kept twice.";
+
     private static bool IsRetryable(RedisServerException e) =>
         RetryableErrors.Any(prefix => e.Message.StartsWith(prefix, StringComparison.Ordinal));
 
@@ -22,8 +26,8 @@ internal sealed class UnavailableExceptionHandler(IProblemDetailsService problem
         var (title, what, retryAfter) = exception switch
         {
             // The drain frees the backlog at its own pace: a client that waits a few seconds is likelier to get through.
-            BacklogFullException e => ("Backlog full", e.Message[..^1], "5"),
-            _ => ("Service unavailable", Unavailable(exception), "1"),
+            BacklogFullException e => ("Backlog full", e.Message + " Retry later.", "5"),
+            _ => ("Service unavailable", Unavailable(exception) is { } reason ? reason + ". " + MaybeStaged : null, "1"),
         };
         if (what is null)
         {
@@ -40,7 +44,7 @@ internal sealed class UnavailableExceptionHandler(IProblemDetailsService problem
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
                 Title = title,
-                Detail = what + ". Retry later; a click retried with the same id is kept once.",
+                Detail = what,
             },
         });
     }
@@ -50,7 +54,7 @@ internal sealed class UnavailableExceptionHandler(IProblemDetailsService problem
         {
             RedisConnectionException or RedisTimeoutException or StagingUnavailableException => "The staging store (Redis) cannot be reached",
             RedisServerException e when IsRetryable(e) => $"The staging store (Redis) cannot take writes right now ({e.Message})",
-            StagingNotReplicatedException e => $"{e.Message} The click may or may not be staged",
+            StagingNotReplicatedException e => e.Message[..^1],
             SiloUnavailableException or OrleansMessageRejectionException => "The Orleans cluster cannot be reached",
             TimeoutException => "The Orleans cluster did not answer in time",
             _ => null,

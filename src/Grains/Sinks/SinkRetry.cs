@@ -3,14 +3,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
+using Polly.Timeout;
 
 namespace ClickOrleans.Sinks;
 
 /// <summary>
-/// The retry of sink writes: transient store errors (<see cref="IClickSink.IsTransient"/>) are retried
-/// <c>Clicks:SinkRetries</c> times, waiting <c>Clicks:SinkRetryDelay</c> and doubling with jitter up to 10 s, before the
-/// drain gives up and leaves the private list for the next drain. Writes are idempotent (progress marks), so a retry
-/// after a commit whose answer was lost writes nothing twice.
+/// The retry of sink writes: transient store errors (<see cref="IClickSink.IsTransient"/>) and attempts that took longer
+/// than <c>Clicks:SinkAttemptTimeout</c> are retried <c>Clicks:SinkRetries</c> times, waiting <c>Clicks:SinkRetryDelay</c>
+/// and doubling with jitter up to 10 s, before the drain gives up and leaves the private list for the next drain; the
+/// whole budget fits in the drain's wait for the sink call (checked at start). Writes are idempotent (progress marks),
+/// so a retry after a commit whose answer was lost writes nothing twice.
 /// </summary>
 public static class SinkRetry
 {
@@ -24,13 +26,14 @@ public static class SinkRetry
             var sink = context.ServiceProvider.GetRequiredService<IClickSink>();
             pipeline.AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(sink.IsTransient),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is TimeoutRejectedException || sink.IsTransient(e)),
                 MaxRetryAttempts = options.SinkRetries,
                 Delay = options.SinkRetryDelay,
-                MaxDelay = TimeSpan.FromSeconds(10),
+                MaxDelay = ClickOptions.SinkRetryMaxDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
             });
+            pipeline.AddTimeout(options.SinkAttemptTimeout);
         });
         return services;
     }

@@ -27,6 +27,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     private readonly IReadOnlyDictionary<string, string?> _siloSettings;
     private readonly int _shards;
     private string? _redisMaxMemory;
+    private bool _npgsqlDefaultTimeouts;
     private Isolated _isolated = new();
 
     /// <summary>Which hosts run as <see cref="Firewall.IsolatedUser"/>.</summary>
@@ -75,9 +76,11 @@ public sealed class ChaosCluster : IAsyncDisposable
     /// <param name="apiSettings">Settings of the Api over the cluster's own.</param>
     /// <param name="redisMaxMemory">redis-server's maxmemory (noeviction: writes fail with OOM past it), e.g. "64mb".</param>
     /// <param name="isolated">Hosts that run as <see cref="Firewall.IsolatedUser"/>, so that a <see cref="Firewall"/> can cut them off.</param>
+    /// <param name="npgsqlDefaultTimeouts">Npgsql's own connect and command timeouts (15 s, 30 s) instead of the cluster's short ones (3 s, 10 s).</param>
     public static async Task<ChaosCluster> StartAsync(
         int silos, IReadOnlyDictionary<string, string?>? siloSettings = null, bool redisCluster = false, int shards = 1,
-        IReadOnlyDictionary<string, string?>? apiSettings = null, string? redisMaxMemory = null, Isolated? isolated = null)
+        IReadOnlyDictionary<string, string?>? apiSettings = null, string? redisMaxMemory = null, Isolated? isolated = null,
+        bool npgsqlDefaultTimeouts = false)
     {
         var postgres = TestServers.RequirePostgres();
         if (!File.Exists("/usr/bin/redis-server"))
@@ -89,6 +92,7 @@ public sealed class ChaosCluster : IAsyncDisposable
         var cluster = new ChaosCluster(silos, postgres, siloSettings ?? new Dictionary<string, string?>(), shards)
         {
             _redisMaxMemory = redisMaxMemory,
+            _npgsqlDefaultTimeouts = npgsqlDefaultTimeouts,
             _isolated = isolated ?? new Isolated(),
         };
         if ((cluster._isolated.Silo is not null || cluster._isolated.Api) && !OperatingSystem.IsWindows())
@@ -138,7 +142,12 @@ public sealed class ChaosCluster : IAsyncDisposable
     public void StartSilo(int index)
     {
         var (silo, gateway, http) = _siloPorts[index];
-        var sinkBuilder = new NpgsqlConnectionStringBuilder(_postgres) { Host = "127.0.0.1", Port = int.Parse(PostgresProxy.Endpoint.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture), Timeout = 3, CommandTimeout = 10 };
+        var sinkBuilder = new NpgsqlConnectionStringBuilder(_postgres) { Host = "127.0.0.1", Port = int.Parse(PostgresProxy.Endpoint.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture) };
+        if (!_npgsqlDefaultTimeouts)
+        {
+            (sinkBuilder.Timeout, sinkBuilder.CommandTimeout) = (3, 10);
+        }
+
         var settings = new Dictionary<string, string?>(Common)
         {
             ["ConnectionStrings__Postgres"] = sinkBuilder.ConnectionString,

@@ -183,6 +183,34 @@ public sealed class ChaosTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// PostgreSQL black-holed (packets dropped, nothing refused) under Npgsql's default timeouts: each attempt is cut at
+    /// Clicks:SinkAttemptTimeout and retried inside the drain's wait for the sink call, so the drain rides it out.
+    /// </summary>
+    [SkippableFact]
+    public async Task SinkBlackHoledForSeveralAttempts_WithNpgsqlsDefaultTimeouts_IsRiddenOutWithinTheDrain()
+    {
+        await using var cluster = await ChaosCluster.StartAsync(silos: 1, npgsqlDefaultTimeouts: true);
+        const int backlog = 100_000;
+        await StageSeedAsync(cluster.Redis, cluster.StagingKey, backlog);
+        await Poll.UntilAsync(() => cluster.Redis.HashGetAllAsync(new ClickOrleans.Staging.StagingKeys(cluster.StagingKey).PrivateLists),
+            entries => entries.Length == 1 && (long)entries[0].Value > 0, TimeSpan.FromSeconds(60));
+
+        cluster.PostgresProxy.Stall();
+        // Three attempts cut by their timeout: longer than Npgsql's 30 s command timeout, which the drain's wait outlasts.
+        var retries = await Poll.UntilAsync(() => Task.FromResult(Retries(cluster)), count => count >= 3, TimeSpan.FromSeconds(120));
+        cluster.PostgresProxy.Restore();
+        var stats = await Poll.UntilAsync(() => cluster.StatsAsync(), s => s is { Backlog: 0, PrivateLists.Length: 0 }, TimeSpan.FromSeconds(180));
+        var (ids, rollupTotal) = await cluster.SinkAsync();
+
+        output.WriteLine($"sink writes retried {retries} times while PostgreSQL was black-holed; failed drains: {stats?.Totals.FailedDrains}");
+        Assert.True(retries >= 3, "no write was retried while PostgreSQL was black-holed");
+        Assert.True(stats is { Backlog: 0, PrivateLists.Length: 0 });
+        Assert.Equal(0, stats.Totals.FailedDrains);
+        Assert.Equal(backlog, ids.Count);
+        Assert.Equal(backlog, rollupTotal);
+    }
+
     private static int DrainFailures(ChaosCluster cluster) =>
         Enumerable.Range(0, cluster.SiloCount)
             .Sum(i => cluster.SiloOutput(i).Split("failed; committed chunks stay committed").Length - 1);

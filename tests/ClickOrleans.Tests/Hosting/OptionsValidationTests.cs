@@ -20,6 +20,8 @@ public sealed class OptionsValidationTests
     [InlineData("Staging:Replicas=17", "Replicas")]
     [InlineData("DrainSchedule=every minute", "Clicks:DrainSchedule")]
     [InlineData("StagingKey=a b", "Clicks:StagingKey must be")]
+    [InlineData("SinkRetries=10", "must stay under the drain's 00:03:00 wait for a sink call")]
+    [InlineData("SinkAttemptTimeout=00:00:30", "must stay under the drain's 00:03:00 wait for a sink call")]
     public void ClickOptions_BreakingARule_FailsNamingTheRule(string settings, string rule)
     {
         var failure = Assert.Throws<OptionsValidationException>(() => Bind<ClickOptions, ClickOptionsValidator>(ClickOptions.Section, settings));
@@ -33,6 +35,7 @@ public sealed class OptionsValidationTests
     [InlineData("FlushSize=0;MaxBacklog=10000")]
     [InlineData("MaxBacklog=60000;FlushSize=50000;MaxBatch=10000")]
     [InlineData("DrainSchedule=*/5 * * * *;DrainScheduleTimeZone=Europe/Berlin")]
+    [InlineData("SinkRetries=10;SinkAttemptTimeout=00:00:02")]
     public void ClickOptions_ConsistentSettings_Pass(string settings)
     {
         var options = Bind<ClickOptions, ClickOptionsValidator>(ClickOptions.Section, settings);

@@ -12,6 +12,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly List<TcpClient> _connections = [];
     private readonly Task _accepting;
     private volatile bool _cut;
+    private volatile TaskCompletionSource? _stalled;
 
     public TcpProxy(string target)
     {
@@ -34,11 +35,24 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    public void Restore() => _cut = false;
+    /// <summary>
+    /// A black hole: connections stay open but no byte passes either way, and new ones are accepted but never answered,
+    /// until <see cref="Restore"/> — a network that drops packets, where clients wait out their timeouts.
+    /// </summary>
+    public void Stall() => _stalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Restore()
+    {
+        _cut = false;
+        Interlocked.Exchange(ref _stalled, null)?.TrySetResult();
+    }
+
+    private Task Passing => _stalled?.Task ?? Task.CompletedTask;
 
     public async ValueTask DisposeAsync()
     {
         Cut();
+        Interlocked.Exchange(ref _stalled, null)?.TrySetResult();
         await _stopped.CancelAsync();
         _listener.Stop();
         await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -56,34 +70,46 @@ public sealed class TcpProxy : IAsyncDisposable
                 continue;
             }
 
-            var server = new TcpClient();
-            try
-            {
-                await server.ConnectAsync(_target, _stopped.Token);
-            }
-            catch (SocketException)
-            {
-                client.Dispose();
-                server.Dispose();
-                continue;
-            }
-
-            lock (_connections)
-            {
-                _connections.Add(client);
-                _connections.Add(server);
-            }
-
-            _ = PumpAsync(client, server);
-            _ = PumpAsync(server, client);
+            _ = ConnectAsync(client);
         }
     }
 
-    private static async Task PumpAsync(TcpClient from, TcpClient to)
+    private async Task ConnectAsync(TcpClient client)
     {
+        await Passing.WaitAsync(_stopped.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var server = new TcpClient();
         try
         {
-            await from.GetStream().CopyToAsync(to.GetStream());
+            await server.ConnectAsync(_target, _stopped.Token);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            client.Dispose();
+            server.Dispose();
+            return;
+        }
+
+        lock (_connections)
+        {
+            _connections.Add(client);
+            _connections.Add(server);
+        }
+
+        _ = PumpAsync(client, server);
+        _ = PumpAsync(server, client);
+    }
+
+    private async Task PumpAsync(TcpClient from, TcpClient to)
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            int read;
+            while ((read = await from.GetStream().ReadAsync(buffer)) > 0)
+            {
+                await Passing;
+                await to.GetStream().WriteAsync(buffer.AsMemory(0, read));
+            }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
         {

@@ -254,6 +254,31 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
         Assert.Equal(2, await cluster.StagedCountAsync(data.StagingKey));
     }
 
+    /// <summary>
+    /// A Redis that is connected but not answering (stopped, forking) applies the push when it goes on, after the Api
+    /// answered 503: the problem details say the click may be staged, and that only an id makes its retry exactly once.
+    /// </summary>
+    [SkippableFact]
+    public async Task RedisNotAnswering_Is503SayingTheClickMayBeStaged_AndThePushLandsWhenRedisGoesOn()
+    {
+        Skip.If(TestServers.RedisIsCluster, TestServers.NeedsOneRedisNode);
+        var data = new TestData();
+        await using var proxy = new TcpProxy(TestServers.Redis);
+        await using var api = Api(data, ("ConnectionStrings:Redis", proxy.Endpoint + ",asyncTimeout=1000"));
+        using var http = api.CreateClient();
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = 1 })).StatusCode);
+
+        proxy.Stall();
+        var during = await http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = 2 });
+        proxy.Restore();
+
+        var problem = await AssertProblemAsync(during, HttpStatusCode.ServiceUnavailable);
+        Assert.Contains("may or may not be staged", problem.GetProperty("detail").GetString());
+        Assert.Contains("without an id may be kept twice", problem.GetProperty("detail").GetString());
+        var staged = await Poll.UntilAsync(() => cluster.StagedCountAsync(data.StagingKey), count => count == 2, TimeSpan.FromSeconds(30));
+        Assert.Equal(2, staged);
+    }
+
     private ApiFactory Api(TestData data, params (string Key, string Value)[] overrides) => cluster.Api(data.StagingKey, overrides);
 
     // No length known up front: the client sends the body chunked, so Kestrel can only stop it while reading.
