@@ -70,6 +70,94 @@ public sealed class EmbeddedModeTests : IDisposable
         Assert.Equal(50, (await Sink.ClickIdsAsync(data.Uid)).Count);
     }
 
+    /// <summary>
+    /// kill -9 of the whole embedded process (Garnet, silo, SQLite) at random points of ingest with client ids and of
+    /// the drains the flush size starts, again and again: after each restart every accepted id is in the sink once,
+    /// and every id that got no answer is kept once by its retry.
+    /// </summary>
+    /// <remarks>
+    /// Fails today (issue 22, item 7, open): with Garnet 2.2.8 running scripts as transactions and committing its log
+    /// before each answer (--aof-commit-wait), 2 to 86 of about 5,000 accepted ids were missing from SQLite in each of
+    /// six runs (no dead letter, no loss recorded, about as many elements skipped by the marks on replay), and with
+    /// neither setting too. Garnet's state read after each restart showed scripts replayed in part: the elements-left
+    /// counter at -340 after a take-over's INCRBY was lost while its RENAMENX and HSETs were recovered. A kill after the
+    /// traffic stopped (drains still running) once wrote a whole private list of 320 twice (its take-over lost); the
+    /// same loop stopped with Ctrl+C lost and duplicated nothing in two runs.
+    /// </remarks>
+    [Fact(Skip = "Known defect, issue 22 item 7: accepted ids lost after kill -9 of the embedded process; see remarks")]
+    public async Task Kill9InALoop_UnderIngestWithIdsAndDrains_KeepsEveryAcceptedIdOnce()
+    {
+        const int rounds = 4;
+        var data = new TestData();
+        var random = new Random();
+        var settings = new Dictionary<string, string?> { ["Clicks__FlushSize"] = "300", ["Clicks__SizeCheckPeriod"] = "00:00:00.200" };
+        var accepted = new HashSet<string>();
+        var unanswered = new List<string[]>();
+        var next = 0;
+        for (var round = 0; round < rounds; round++)
+        {
+            await using var api = HostProcess.StartEmbeddedApi(_ports, _directory, settings);
+            await api.WaitUntilRunningAsync();
+            var killed = false;
+            var senders = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+            {
+                var sent = new List<(string[] Ids, bool Accepted)>();
+                while (!Volatile.Read(ref killed))
+                {
+                    var ids = Enumerable.Range(0, 20).Select(_ => $"k{Interlocked.Increment(ref next)}-{data.Uid}").ToArray();
+                    sent.Add((ids, await PostAsync(api.Http, data, ids)));
+                }
+
+                return sent;
+            })).ToArray();
+            await Task.Delay(random.Next(500, 3_000)); // a random point of the traffic: the fault's timing, not a wait for an event
+            await api.KillAsync();
+            Volatile.Write(ref killed, true);
+            foreach (var (ids, ok) in (await Task.WhenAll(senders)).SelectMany(sent => sent))
+            {
+                if (ok)
+                {
+                    accepted.UnionWith(ids);
+                }
+                else
+                {
+                    unanswered.Add(ids);
+                }
+            }
+        }
+
+        await using (var last = HostProcess.StartEmbeddedApi(_ports, _directory))
+        {
+            await last.WaitUntilRunningAsync();
+            foreach (var ids in unanswered)
+            {
+                Assert.True(await PostAsync(last.Http, data, ids), "a retry of an unanswered batch was refused");
+            }
+
+            Assert.Equal(HttpStatusCode.OK, (await last.Http.PostAsync("/admin/drain", null)).StatusCode);
+        }
+
+        var stored = (await Sink.ClickIdsAsync(data.Uid)).CountBy(id => id).ToDictionary();
+        Assert.NotEmpty(accepted);
+        Assert.All(accepted, id => Assert.Equal(1, stored.GetValueOrDefault(id)));
+        Assert.All(unanswered.SelectMany(ids => ids), id => Assert.Equal(1, stored.GetValueOrDefault(id)));
+        Assert.Equal(accepted.Count + unanswered.Sum(ids => ids.Length), stored.Count);
+        Assert.All(stored, entry => Assert.Equal(1, entry.Value));
+    }
+
+    private static async Task<bool> PostAsync(HttpClient http, TestData data, string[] ids)
+    {
+        try
+        {
+            var response = await http.PostAsJsonAsync("/clicks/batch", ids.Select((id, i) => new { uid = data.Uid, pid = data.Pid(i), id }));
+            return response.StatusCode == HttpStatusCode.Accepted;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
     [Fact]
     public async Task CtrlC_StopsEverythingCleanly()
     {

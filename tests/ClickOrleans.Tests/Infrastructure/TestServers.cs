@@ -83,7 +83,8 @@ public static class TestServers
         }
 
         var port = FreePort();
-        var garnet = new GarnetServer(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--lua", "true"]);
+        // Scripts as transactions, as the embedded mode runs Garnet (src/Api/Embedded/EmbeddedRedis.cs).
+        var garnet = new GarnetServer(["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--lua", "true", "--lua-transaction-mode", "true"]);
         garnet.Start();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => garnet.Dispose();
         return $"127.0.0.1:{port}";
