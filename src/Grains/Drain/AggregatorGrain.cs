@@ -139,7 +139,7 @@ public sealed partial class AggregatorGrain(
     /// <summary>Starts the drain of the latest occurrence not fired yet, if this call claims it first.</summary>
     private async Task FireDueOccurrenceAsync()
     {
-        if (_cron!.Due(time.GetUtcNow(), await Statistics.LastOccurrenceAsync()) is { } due && await Statistics.ClaimOccurrenceAsync(due))
+        if (_cron!.Due(time.GetUtcNow(), await Statistics.LastOccurrenceAsync()) is { } due && await Statistics.ClaimOccurrenceAsync(due, options.Value.MaxClockSkew))
         {
             Schedule(due.ToUnixTimeMilliseconds(), DrainTrigger.Schedule).Ignore();
         }
@@ -166,7 +166,8 @@ public sealed partial class AggregatorGrain(
     /// <summary>Every <c>Clicks:SizeCheckPeriod</c>: drain when the list passed the flush size; move when off its silo.</summary>
     private async Task CheckAsync(CancellationToken cancellationToken)
     {
-        var backlog = await new StagingList(redis.GetDatabase(), _keys!).LengthAsync();
+        // Noting since when elements wait, too: a stall without a private list is measured from that.
+        var backlog = (await Statistics.WaitingAsync()).Backlog;
         telemetry.RecordBacklog(StagingKey, backlog);
         if (_running is not null)
         {

@@ -74,7 +74,7 @@ internal sealed partial class StagingDrain(
                 var (written, skipped) = await WriteAsync(list.Name, chunk, elements);
                 var writeDuration = time.GetElapsedTime(writeStarted);
                 var dead = chunk.DeadLetters.ToArray();
-                await privateLists.CommitAsync(list.Name, offset, chunk.Count, written, skipped, dead, time.GetUtcNow().ToUnixTimeMilliseconds());
+                await privateLists.CommitAsync(list.Name, offset, chunk.Count, written, skipped, dead);
                 telemetry.RecordChunk(StagingKey, chunk.Count, written, skipped, dead.Length, writeDuration);
                 tally.AddChunk(chunk.Count, written, skipped, dead.Length);
                 offset += chunk.Count;
@@ -101,7 +101,7 @@ internal sealed partial class StagingDrain(
 
         // The sink first: a stale drain's later write of this list is then skipped whole, even after its marks are pruned.
         await grains.GetGrain<ISinkGrain>(0).Complete(list.Name);
-        await privateLists.CompleteAsync(list.Name, offset, time.GetUtcNow().ToUnixTimeMilliseconds(), loss);
+        await privateLists.CompleteAsync(list.Name, offset, loss);
         tally.Lists.Add(list.Name);
     }
 

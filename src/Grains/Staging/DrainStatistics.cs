@@ -31,12 +31,34 @@ public sealed class DrainStatistics(IDatabase redis, StagingKeys keys)
         await transaction.ExecuteAsync();
     }
 
-    // KEYS[1] the last fired occurrence. ARGV[1] the occurrence (Unix ms). Returns 1 when it is later, and records it.
+    // KEYS[1] the last fired occurrence. ARGV[1] the occurrence (Unix ms), ARGV[2] how far ahead of Redis' clock it may be (ms).
+    // Returns 1 when it is later than the last and not ahead of Redis' clock by more than ARGV[2], and records it; else 0.
+    // A silo whose clock jumped ahead must not claim a future occurrence: every real one until then would be refused.
     private const string ClaimOccurrenceScript = """
+        local time = redis.call('TIME')
+        if tonumber(ARGV[1]) > tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + tonumber(ARGV[2]) then return 0 end
         if tonumber(ARGV[1]) <= tonumber(redis.call('GET', KEYS[1]) or '0') then return 0 end
         redis.call('SET', KEYS[1], ARGV[1])
         return 1
         """;
+
+    // KEYS[1] staging list, KEYS[2] since when it waits. Returns {length, waiting since (0: empty), now}, Redis' clock (ms).
+    // The first look at a staging list with elements notes since when it waits; a take-over, or an empty list, clears it.
+    private static readonly FlaggedScript WaitingScript = new("allow-oom", """
+        local time = redis.call('TIME')
+        local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+        local length = redis.call('LLEN', KEYS[1])
+        if length == 0 then
+          redis.call('DEL', KEYS[2])
+          return {0, 0, now}
+        end
+        local since = tonumber(redis.call('GET', KEYS[2]) or '0')
+        if since == 0 then
+          since = now
+          redis.call('SET', KEYS[2], now)
+        end
+        return {length, since, now}
+        """);
 
     /// <summary>The drain schedule last registered for this staging list, if any.</summary>
     public async Task<string?> GetScheduleAsync() => await redis.StringGetAsync(keys.Schedule);
@@ -49,17 +71,28 @@ public sealed class DrainStatistics(IDatabase redis, StagingKeys keys)
     public async Task<DateTimeOffset?> LastOccurrenceAsync() =>
         await redis.StringGetAsync(keys.ScheduleFired) is { IsNull: false } value ? DateTimeOffset.FromUnixTimeMilliseconds((long)value) : null;
 
-    /// <summary>Claims an occurrence for the drain that starts now: false when it, or a later one, was claimed before.</summary>
-    public async Task<bool> ClaimOccurrenceAsync(DateTimeOffset occurrence) =>
-        (long)await redis.ScriptEvaluateAsync(ClaimOccurrenceScript, [keys.ScheduleFired], [occurrence.ToUnixTimeMilliseconds()]) == 1;
+    /// <summary>
+    /// Claims an occurrence for the drain that starts now: false when it, or a later one, was claimed before, or when it
+    /// lies more than <paramref name="maxClockSkew"/> ahead of Redis' clock (this silo's clock is ahead).
+    /// </summary>
+    public async Task<bool> ClaimOccurrenceAsync(DateTimeOffset occurrence, TimeSpan maxClockSkew) =>
+        (long)await redis.ScriptEvaluateAsync(
+            ClaimOccurrenceScript, [keys.ScheduleFired], [occurrence.ToUnixTimeMilliseconds(), (long)maxClockSkew.TotalMilliseconds]) == 1;
+
+    /// <summary>The staging list's length and, when it holds elements, since when they wait (noted now if nobody had), in Redis' clock.</summary>
+    public async Task<StagingWait> WaitingAsync()
+    {
+        var result = (long[])(await WaitingScript.EvaluateAsync(redis, [keys.Staging, keys.WaitingSince], []))!;
+        return new StagingWait(result[0], result[1] == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(result[1]), DateTimeOffset.FromUnixTimeMilliseconds(result[2]));
+    }
 
     /// <summary>Backlog, private lists, dead letters, totals, lag and whether the drain is stalled, in one round trip.</summary>
     /// <param name="stallAfter">See <c>Clicks:StallAfter</c>; null: three drain periods.</param>
     public async Task<AggregatorStats> ReadAsync(DateTimeOffset now, bool draining, TimeSpan? stallAfter)
     {
         var lists = new PrivateLists(redis, keys);
+        var wait = await WaitingAsync();
         var batch = redis.CreateBatch();
-        var backlog = batch.ListLengthAsync(keys.Staging);
         var dead = batch.ListLengthAsync(keys.Dead);
         var figures = batch.HashGetAsync(keys.Stats, Fields);
         var period = batch.StringGetAsync(keys.SchedulePeriod);
@@ -75,7 +108,7 @@ public sealed class DrainStatistics(IDatabase redis, StagingKeys keys)
         var drainPeriod = (await period).IsNull ? TimeSpan.FromMinutes(1) : TimeSpan.FromMilliseconds((long)(await period));
         return new AggregatorStats(
             keys.Staging!,
-            await backlog,
+            wait.Backlog,
             [.. privateLists.Select(list => new PrivateListStats(list.Name, list.CommittedOffset, list.Remaining, list.TakenOverAt))],
             await dead,
             new DrainTotals(Long(f[0]), Long(f[1]), Long(f[2]), Long(f[3]), Long(f[4]), Long(f[5]), Long(f[6])),
@@ -86,7 +119,7 @@ public sealed class DrainStatistics(IDatabase redis, StagingKeys keys)
             lastFailure,
             failuresInARow,
             Deserialize(f[10], StagingJsonContext.Default.PrivateListLoss),
-            DrainStall.Reason(now, stallAfter ?? 3 * drainPeriod, drainPeriod, privateLists, lastProgress, failuresInARow, lastFailure));
+            DrainStall.Reason(wait, stallAfter ?? 3 * drainPeriod, drainPeriod, privateLists, lastProgress, failuresInARow, lastFailure));
     }
 
     internal static string Serialize(PrivateListLoss loss) => JsonSerializer.Serialize(loss, StagingJsonContext.Default.PrivateListLoss);
@@ -115,3 +148,6 @@ public sealed class DrainStatistics(IDatabase redis, StagingKeys keys)
             : null;
     }
 }
+
+/// <summary>A staging list's length and, while it holds elements, since when they have waited; <see cref="Now"/> is Redis' clock.</summary>
+public readonly record struct StagingWait(long Backlog, DateTimeOffset? Since, DateTimeOffset Now);

@@ -25,7 +25,7 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
 
     // KEYS[1] staging list, KEYS[2] the new private list, KEYS[3] private lists (name → committed offset),
     // KEYS[4] private list info (name → "<taken over at> <length> <partitions> <latest ts>"), KEYS[5] last tick id,
-    // KEYS[6] stats, KEYS[7] elements left in private lists.
+    // KEYS[6] stats, KEYS[7] elements left in private lists, KEYS[8] since when the staging list waits.
     // ARGV[1] tick id, ARGV[2] Clicks:MaxClockSkew (ms), ARGV[3] sink partitions.
     // Returns {0} when the staging list does not exist, {1, length, taken over at} when taken over, {-1, last tick}
     // when the name was used.
@@ -46,6 +46,7 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
         redis.call('HSET', KEYS[4], KEYS[2], now .. ' ' .. length .. ' ' .. ARGV[3] .. ' ' .. (now + tonumber(ARGV[2])))
         redis.call('HSET', KEYS[6], 'progress-at', now)
         redis.call('INCRBY', KEYS[7], length)
+        redis.call('DEL', KEYS[8])
         return {1, length, now}
         """);
 
@@ -72,36 +73,39 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
         """);
 
     // KEYS[1] private list, KEYS[2] private lists, KEYS[3] dead-letter list, KEYS[4] stats, KEYS[5] elements left in private lists.
-    // ARGV[1] expected committed offset, ARGV[2] elements committed, ARGV[3] written, ARGV[4] skipped, ARGV[5] now (Unix ms),
-    // ARGV[6...] dead letters. Returns 0 when the committed offset is not the expected one (another drain got there first).
-    // The figures go into the totals with the commit: a drain that fails later still shows what it committed.
+    // ARGV[1] expected committed offset, ARGV[2] elements committed, ARGV[3] written, ARGV[4] skipped, ARGV[5...] dead letters.
+    // Returns 0 when the committed offset is not the expected one (another drain got there first).
+    // The figures go into the totals with the commit: a drain that fails later still shows what it committed. The
+    // progress time is Redis' clock, as every time the stall rule compares.
     private static readonly FlaggedScript CommitScript = new("allow-oom", """
         if redis.call('HGET', KEYS[2], KEYS[1]) ~= ARGV[1] then return 0 end
+        local time = redis.call('TIME')
         redis.call('LTRIM', KEYS[1], 0, -1 - tonumber(ARGV[2]))
         redis.call('HINCRBY', KEYS[2], KEYS[1], ARGV[2])
-        for i = 6, #ARGV do redis.call('LPUSH', KEYS[3], ARGV[i]) end
+        for i = 5, #ARGV do redis.call('LPUSH', KEYS[3], ARGV[i]) end
         redis.call('HINCRBY', KEYS[4], 'elements', ARGV[2])
         redis.call('HINCRBY', KEYS[4], 'written', ARGV[3])
         redis.call('HINCRBY', KEYS[4], 'skipped', ARGV[4])
-        redis.call('HINCRBY', KEYS[4], 'dead', #ARGV - 5)
-        redis.call('HSET', KEYS[4], 'progress-at', ARGV[5])
+        redis.call('HINCRBY', KEYS[4], 'dead', #ARGV - 4)
+        redis.call('HSET', KEYS[4], 'progress-at', tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
         redis.call('DECRBY', KEYS[5], ARGV[2])
         return 1
         """);
 
     // KEYS[1] private list, KEYS[2] private lists, KEYS[3] private list info, KEYS[4] stats, KEYS[5] elements left in private lists.
-    // ARGV[1] expected committed offset, ARGV[2] now (Unix ms), ARGV[3] elements lost, ARGV[4] the loss as JSON.
+    // ARGV[1] expected committed offset, ARGV[2] elements lost, ARGV[3] the loss as JSON.
     // Returns 0 when the committed offset is not the expected one.
     private static readonly FlaggedScript CompleteScript = new("allow-oom", """
         if redis.call('HGET', KEYS[2], KEYS[1]) ~= ARGV[1] then return 0 end
+        local time = redis.call('TIME')
         redis.call('DEL', KEYS[1])
         redis.call('HDEL', KEYS[2], KEYS[1])
         redis.call('HDEL', KEYS[3], KEYS[1])
-        redis.call('HSET', KEYS[4], 'progress-at', ARGV[2])
-        if tonumber(ARGV[3]) > 0 then
-          redis.call('HINCRBY', KEYS[4], 'lost', ARGV[3])
-          redis.call('HSET', KEYS[4], 'last-loss', ARGV[4])
-          redis.call('DECRBY', KEYS[5], ARGV[3])
+        redis.call('HSET', KEYS[4], 'progress-at', tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
+        if tonumber(ARGV[2]) > 0 then
+          redis.call('HINCRBY', KEYS[4], 'lost', ARGV[2])
+          redis.call('HSET', KEYS[4], 'last-loss', ARGV[3])
+          redis.call('DECRBY', KEYS[5], ARGV[2])
         end
         return 1
         """);
@@ -147,7 +151,7 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
             var name = keys.PrivateList(tickId);
             var result = (long[])(await TakeOverScript.EvaluateAsync(
                 redis,
-                [keys.Staging, name, keys.PrivateLists, keys.PrivateListInfo, keys.LastTick, keys.Stats, keys.PrivateListsRemaining],
+                [keys.Staging, name, keys.PrivateLists, keys.PrivateListInfo, keys.LastTick, keys.Stats, keys.PrivateListsRemaining, keys.WaitingSince],
                 [tickId, (long)maxClockSkew.TotalMilliseconds, partitions]))!;
             switch (result[0])
             {
@@ -187,15 +191,14 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
     /// advances the committed offset, appends the dead letters and adds the chunk's figures to the totals, in one script.
     /// </summary>
     /// <exception cref="StagingConflictException">Another drain committed this private list in the meantime.</exception>
-    public async Task CommitAsync(string privateList, long committedOffset, int count, long written, long skipped, RedisValue[] deadLetters, long nowMs)
+    public async Task CommitAsync(string privateList, long committedOffset, int count, long written, long skipped, RedisValue[] deadLetters)
     {
-        var args = new RedisValue[deadLetters.Length + 5];
+        var args = new RedisValue[deadLetters.Length + 4];
         args[0] = committedOffset;
         args[1] = count;
         args[2] = written;
         args[3] = skipped;
-        args[4] = nowMs;
-        deadLetters.CopyTo(args, 5);
+        deadLetters.CopyTo(args, 4);
         var committed = (long)await CommitScript.EvaluateAsync(
             redis, [privateList, keys.PrivateLists, keys.Dead, keys.Stats, keys.PrivateListsRemaining], args);
         if (committed == 0)
@@ -206,12 +209,12 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
 
     /// <summary>Forgets a fully drained private list; <paramref name="loss"/> records elements that vanished before they were drained.</summary>
     /// <exception cref="StagingConflictException">Another drain committed or completed this private list in the meantime.</exception>
-    public async Task CompleteAsync(string privateList, long committedOffset, long nowMs, PrivateListLoss? loss)
+    public async Task CompleteAsync(string privateList, long committedOffset, PrivateListLoss? loss)
     {
         var completed = (long)await CompleteScript.EvaluateAsync(
             redis,
             [privateList, keys.PrivateLists, keys.PrivateListInfo, keys.Stats, keys.PrivateListsRemaining],
-            [committedOffset, nowMs, loss?.Lost ?? 0, loss is null ? "" : DrainStatistics.Serialize(loss)]);
+            [committedOffset, loss?.Lost ?? 0, loss is null ? "" : DrainStatistics.Serialize(loss)]);
         if (completed == 0)
         {
             throw Moved(privateList, committedOffset);

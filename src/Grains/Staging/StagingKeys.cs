@@ -32,6 +32,7 @@ public sealed class StagingKeys
         Schedule = _tag + "drain-schedule";
         ScheduleFired = _tag + "schedule-fired";
         Stats = _tag + "stats";
+        WaitingSince = _tag + "waiting-since";
     }
 
     public const string StagingKeyRule = "1 to 200 characters, no braces, no spaces or control characters";
@@ -65,6 +66,12 @@ public sealed class StagingKeys
 
     /// <summary>Hash of drain totals, the last drain, the last failure and the last progress, so the figures outlive an activation.</summary>
     public RedisKey Stats { get; }
+
+    /// <summary>
+    /// Since when (Unix ms, Redis' clock) the staging list has held elements no drain took over, as first noticed by a
+    /// look at it; the take-over clears it. What a stall without a private list is measured by.
+    /// </summary>
+    public RedisKey WaitingSince { get; }
 
     /// <summary>The private list a take-over with this tick id creates: <c>{staging}:private:&lt;tick id&gt;</c>.</summary>
     public RedisKey PrivateList(long tickId) => _tag + "private:" + tickId.ToString(CultureInfo.InvariantCulture);

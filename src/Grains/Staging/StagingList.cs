@@ -71,9 +71,6 @@ public sealed class StagingList(IDatabase redis, StagingKeys keys)
         var result = (long[])(await redis.ScriptEvaluateAsync(PushScript, [.. markers], args))!;
         return result[0] >= 0 ? result[0] : throw new BacklogFullException((string)keys.Staging!, result[1], maxBacklog);
     }
-
-    /// <summary>The staging list's length: its backlog.</summary>
-    public Task<long> LengthAsync() => redis.ListLengthAsync(keys.Staging);
 }
 
 /// <summary>A push would have taken a staging list's backlog past <c>Clicks:MaxBacklog</c>: nothing was staged.</summary>

@@ -77,13 +77,29 @@ public sealed partial class CronScheduleTests
         var tenOClock = Start.AddSeconds(-30);
 
         // Two activations of one aggregator (a silo declared dead that still runs, and its successor) race for 10:00.
-        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => statistics.ClaimOccurrenceAsync(tenOClock)));
-        var late = await statistics.ClaimOccurrenceAsync(tenOClock.AddMinutes(-1)); // a stale timer's 09:59
+        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => statistics.ClaimOccurrenceAsync(tenOClock, Skew)));
+        var late = await statistics.ClaimOccurrenceAsync(tenOClock.AddMinutes(-1), Skew); // a stale timer's 09:59
 
         Assert.Single(claims, claimed => claimed);
         Assert.False(late);
-        Assert.True(await statistics.ClaimOccurrenceAsync(tenOClock.AddMinutes(1)));
+        Assert.True(await statistics.ClaimOccurrenceAsync(tenOClock.AddMinutes(1), Skew));
         Assert.Equal(tenOClock.AddMinutes(1), await statistics.LastOccurrenceAsync());
+    }
+
+    /// <summary>A silo whose clock jumped ahead claims no future occurrence: the real ones until then still drain.</summary>
+    [Fact]
+    public async Task AnOccurrenceAheadOfRedisClock_IsNotClaimed_AndTheRealOnesStillAre()
+    {
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(TestServers.Redis);
+        var statistics = new DrainStatistics(redis.GetDatabase(), new StagingKeys(new TestData().StagingKey));
+        var now = DateTimeOffset.UtcNow;
+
+        var ahead = await statistics.ClaimOccurrenceAsync(now.AddHours(1), Skew);
+        var real = await statistics.ClaimOccurrenceAsync(now.AddSeconds(-1), Skew);
+
+        Assert.False(ahead);
+        Assert.True(real);
+        Assert.Equal(now.AddSeconds(-1).ToUnixTimeMilliseconds(), (await statistics.LastOccurrenceAsync())?.ToUnixTimeMilliseconds());
     }
 
     [Fact]
@@ -124,6 +140,8 @@ public sealed partial class CronScheduleTests
             return 0; // the file is not there yet
         }
     }
+
+    private static readonly TimeSpan Skew = TimeSpan.FromMinutes(5);
 
     private static CronSchedule Parse(string expression, string zone = "UTC") =>
         CronSchedule.TryParse(expression, zone, out var schedule, out var error) ? schedule! : throw new ArgumentException(error);

@@ -280,6 +280,26 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         Assert.Equal("Healthy", await http.GetStringAsync("/health"));
     }
 
+    /// <summary>Elements that wait on a staging list no drain takes over (no reminder, a stopped schedule) are a stall too, without any private list.</summary>
+    [SkippableFact]
+    public async Task ElementsWaitingWithoutATakeOver_AreAStall_WithoutAPrivateList()
+    {
+        cluster.Require();
+        var data = new TestData();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(10));
+        await using var api = cluster.Api(data.StagingKey, ("Clicks:StallAfter", "00:00:01"));
+        using var http = api.CreateClient();
+
+        var report = await Poll.UntilAsync(() => http.GetStringAsync("/health"), text => text.StartsWith("Degraded", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+
+        Assert.StartsWith("Degraded", report);
+        Assert.Contains("10 elements have waited on the staging list since", report);
+        Assert.Empty(await PrivateLists(data).AllAsync());
+        await Aggregator(data).Drain();
+        Assert.Equal("Healthy", await http.GetStringAsync("/health"));
+        Assert.False(await cluster.Redis.KeyExistsAsync(Keys(data).WaitingSince));
+    }
+
     private async Task<DrainResult?> RunUntilConflictAsync(StagingDrain drain)
     {
         try
