@@ -1,5 +1,6 @@
 using ClickOrleans.Staging;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace ClickOrleans.Api.Admin;
@@ -38,27 +39,40 @@ public static class DeadLettersApi
         return TypedResults.Ok(new DeadLetterPage(count, [.. letters]));
     }
 
-    private static async Task<Results<Ok<DeadLettersReplayed>, ValidationProblem, ProblemHttpResult>> Replay(int? limit, StagingStream stream, IDatabase redis)
+    /// <remarks>
+    /// Shard by shard, each shard's move atomic; every shard is tried and reported, so a replay that moved some shards'
+    /// letters says which. 200 unless nothing moved and some shard refused: 503 when its backlog is full, 409 when its
+    /// letters changed meanwhile.
+    /// </remarks>
+    private static async Task<Results<Ok<DeadLettersReplayed>, ValidationProblem, ProblemHttpResult>> Replay(
+        int? limit, StagingStream stream, IDatabase redis, IOptions<ClickOptions> options)
     {
         if (Invalid(limit) is { } problem)
         {
             return problem;
         }
 
-        try
+        var shards = new List<DeadLetterReplay>();
+        var replayed = 0;
+        foreach (var shard in Shards(stream, redis))
         {
-            var replayed = 0;
-            foreach (var shard in Shards(stream, redis))
-            {
-                replayed += await shard.ReplayAsync((limit ?? MaxLimit) - replayed);
-            }
+            var replay = await shard.ReplayAsync((limit ?? MaxLimit) - replayed, options.Value.MaxBacklog);
+            shards.Add(replay);
+            replayed += replay.Replayed;
+        }
 
-            return TypedResults.Ok(new DeadLettersReplayed(replayed));
-        }
-        catch (StagingConflictException e)
+        var result = new DeadLettersReplayed(replayed, [.. shards]);
+        if (replayed == 0 && shards.FirstOrDefault(shard => shard.Refused is not null) is { Refused: { } refused })
         {
-            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status409Conflict, title: "Dead letters changed");
+            var backlogFull = shards.Any(shard => shard.BacklogFull);
+            return TypedResults.Problem(
+                refused,
+                statusCode: backlogFull ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status409Conflict,
+                title: backlogFull ? "Backlog full" : "Dead letters changed",
+                extensions: new Dictionary<string, object?> { ["shards"] = result.Shards });
         }
+
+        return TypedResults.Ok(result);
     }
 
     private static async Task<Ok<DeadLettersPurged>> Purge(StagingStream stream, IDatabase redis)
@@ -83,6 +97,8 @@ public static class DeadLettersApi
 
 public sealed record DeadLetterPage(long Count, DeadLetter[] Letters);
 
-public sealed record DeadLettersReplayed(int Replayed);
+/// <param name="Replayed">Dead letters moved back onto staging lists, all shards together.</param>
+/// <param name="Shards">Per shard: moved, left, and why none moved where none did.</param>
+public sealed record DeadLettersReplayed(int Replayed, DeadLetterReplay[] Shards);
 
 public sealed record DeadLettersPurged(long Purged);

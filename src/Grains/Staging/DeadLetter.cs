@@ -35,8 +35,10 @@ public sealed record DeadLetter(string Reason, string Source, long Position, str
     {
         try
         {
-            return JsonSerializer.Deserialize(((ReadOnlyMemory<byte>)value).Span, StagingJsonContext.Default.DeadLetter)
-                ?? Unknown(value);
+            // JSON of another shape reads as a letter without an element: kept whole too, never replayed as nothing.
+            return JsonSerializer.Deserialize(((ReadOnlyMemory<byte>)value).Span, StagingJsonContext.Default.DeadLetter) is { Element: not null } letter
+                ? letter
+                : Unknown(value);
         }
         catch (JsonException)
         {

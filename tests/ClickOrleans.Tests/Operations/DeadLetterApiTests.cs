@@ -54,6 +54,68 @@ public sealed class DeadLetterApiTests(SqliteClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Replay_StagesNoMoreThanMaxBacklogAllows_AndSaysWhatIsLeft()
+    {
+        var data = new TestData();
+        await PushDeadLettersAsync(new StagingKeys(data.StagingKey));
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(9_998));
+        await using var api = cluster.Api(data.StagingKey, ("Clicks:MaxBacklog", "10000"), ("Clicks:FlushSize", "0"));
+        using var http = api.CreateClient();
+
+        var first = await http.PostAsync("/admin/dead-letters/replay", null);
+        var second = await http.PostAsync("/admin/dead-letters/replay", null);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var replay = await first.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(2, replay.GetProperty("replayed").GetInt32());
+        Assert.Equal(2, replay.GetProperty("shards")[0].GetProperty("left").GetInt64());
+        Assert.Equal(10_000, await cluster.Redis.ListLengthAsync(data.StagingKey));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
+        Assert.Contains("Clicks:MaxBacklog (10000)", (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        Assert.Equal(2, await cluster.Redis.ListLengthAsync(new StagingKeys(data.StagingKey).Dead));
+    }
+
+    [Fact]
+    public async Task Replay_OverShards_ReportsEachShard_WhenOnlySomeMoved()
+    {
+        var data = new TestData();
+        var shards = new StagingStream(new ClickOptions { StagingKey = data.StagingKey, Shards = 2 }).Shards;
+        foreach (var shard in shards)
+        {
+            await PushDeadLettersAsync(shard);
+        }
+
+        await cluster.Redis.ListLeftPushAsync(shards[0].Staging, data.SeedElements(10_000));
+        await using var api = cluster.Api(data.StagingKey, ("Clicks:MaxBacklog", "10000"), ("Clicks:FlushSize", "0"), ("Clicks:Shards", "2"));
+        using var http = api.CreateClient();
+
+        var response = await http.PostAsync("/admin/dead-letters/replay", null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var replay = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(4, replay.GetProperty("replayed").GetInt32());
+        var (full, moved) = (replay.GetProperty("shards")[0], replay.GetProperty("shards")[1]);
+        Assert.Equal((shards[0].Staging.ToString(), 0, 4L), (full.GetProperty("stagingKey").GetString(), full.GetProperty("replayed").GetInt32(), full.GetProperty("left").GetInt64()));
+        Assert.Contains("no room under Clicks:MaxBacklog", full.GetProperty("refused").GetString());
+        Assert.Equal((shards[1].Staging.ToString(), 4, 0L), (moved.GetProperty("stagingKey").GetString(), moved.GetProperty("replayed").GetInt32(), moved.GetProperty("left").GetInt64()));
+    }
+
+    [Fact]
+    public async Task Replay_OfAHandPushedLetterOfAnotherShape_StagesItWhole()
+    {
+        var data = new TestData();
+        const string handPushed = """{"uid":1,"pid":2}""";
+        await cluster.Redis.ListLeftPushAsync(new StagingKeys(data.StagingKey).Dead, handPushed);
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+
+        var replay = await http.PostAsync("/admin/dead-letters/replay", null);
+
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        Assert.Equal([handPushed], (await cluster.Redis.ListRangeAsync(data.StagingKey)).Select(element => (string?)element));
+    }
+
+    [Fact]
     public async Task Purge_DeletesEveryDeadLetter_AndSaysHowMany()
     {
         var data = new TestData();
@@ -81,6 +143,10 @@ public sealed class DeadLetterApiTests(SqliteClusterFixture cluster)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
+
+    /// <summary>The dead letters a drain would have written for <see cref="Poison"/>, without a drain: no aggregator of the key is active to drain it.</summary>
+    private Task PushDeadLettersAsync(StagingKeys keys) =>
+        cluster.Redis.ListLeftPushAsync(keys.Dead, [.. Poison.Select((element, i) => DeadLetter.Of("a test's dead letter", keys.PrivateList(1)!, i, (byte[])element!).ToRedisValue())]);
 
     private IAggregatorGrain Aggregator(TestData data) => cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey);
 
