@@ -34,8 +34,9 @@ public sealed record AggregatorStats(
 public sealed record PrivateListStats(string Name, long Committed, long Remaining, DateTimeOffset TakenOverAt);
 
 /// <summary>Figures summed over every drain of a staging list, recorded as each chunk commits.</summary>
+/// <param name="DeadDropped">The oldest dead letters dropped because the list passed <c>Clicks:MaxDeadLetters</c>.</param>
 [GenerateSerializer, Immutable]
-public sealed record DrainTotals(long Drains, long FailedDrains, long Elements, long Written, long Skipped, long Dead, long Lost);
+public sealed record DrainTotals(long Drains, long FailedDrains, long Elements, long Written, long Skipped, long Dead, long Lost, long DeadDropped = 0);
 
 /// <summary>A drain that failed: when, and the error.</summary>
 [GenerateSerializer, Immutable]

@@ -111,6 +111,30 @@ public sealed class ClickOptions : IValidatableObject
     [Range(1, 1024)]
     public int Partitions { get; set; } = 4;
 
+    /// <summary>
+    /// The largest element a drain reads whole. A larger one (no click is that large: a producer's mistake) becomes a
+    /// dead letter by reference — its length, SHA-1 and first 64 bytes — so it is never loaded into the silo.
+    /// </summary>
+    [Range(1024, 256 * 1024 * 1024)]
+    public int MaxElementBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// The elements the first LRANGE of a chunk read fetches; each next window doubles (up to 1024, or this if larger)
+    /// while the elements stay within <see cref="MaxElementBytes"/>, and falls back to 1 after a larger one. With 1, a
+    /// read holds at most its byte budget plus one window, however large a producer's elements. The embedded mode sets
+    /// the chunk size: Garnet walks a list from its head for every LRANGE (windows cost it a third of its drain speed),
+    /// and its producers are local.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int ReadWindow { get; set; } = 1;
+
+    /// <summary>
+    /// The most dead letters a staging list keeps; past it the oldest go, counted in <c>/stats</c>' <c>deadDropped</c>,
+    /// so a producer that pushes only garbage cannot fill Redis.
+    /// </summary>
+    [Range(1, 1_000_000_000)]
+    public long MaxDeadLetters { get; set; } = 1_000_000;
+
     /// <summary>Retries of a partition write that failed with a transient error (connection lost, deadlock, server restarting).</summary>
     [Range(0, 100)]
     public int SinkRetries { get; set; } = 6;

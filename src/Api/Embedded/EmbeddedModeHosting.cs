@@ -16,6 +16,8 @@ public static class EmbeddedModeHosting
         var configuration = builder.Configuration;
         var embedded = EmbeddedRedis.Start(configuration.GetValidated<EmbeddedRedisOptions, EmbeddedRedisOptionsValidator>(EmbeddedRedisOptions.Section));
         configuration["ConnectionStrings:Redis"] = embedded.ConnectionString;
+        // One LRANGE per chunk read: Garnet walks a list from its head for each (ClickOptions.ReadWindow).
+        configuration[$"{ClickOptions.Section}:{nameof(ClickOptions.ReadWindow)}"] ??= "1000000";
         // Registered before the silo, so it stops after the silo left the cluster.
         builder.Services.AddSingleton(embedded);
         builder.Services.AddHostedService(_ => new EmbeddedRedisLifetime(embedded));

@@ -41,7 +41,13 @@ internal sealed class DrainChunk
         for (var i = 0; i < elements.Count; i++)
         {
             var position = elements.Start + i;
-            if (StagedElement.TryParse(elements[i], context, position, out var click, out var error))
+            if (elements.ReferenceOf(i) is { } large)
+            {
+                deadLetters.Add(DeadLetter.Of(
+                    $"element of {large.Size} bytes is larger than Clicks:MaxElementBytes: dead-lettered by reference (sha1 {large.Sha1}), with its first {large.Prefix.Length} bytes",
+                    privateList, position, large.Prefix).ToRedisValue());
+            }
+            else if (StagedElement.TryParse(elements[i], context, position, out var click, out var error))
             {
                 var partition = SinkPartition.Of(click.Pid, partitions);
                 clicks[valid] = click;

@@ -51,7 +51,7 @@ internal sealed partial class StagingDrain(
         var context = new ElementContext(
             ClickId.SeedOf(list.Name), list.TakenOverAtMs, list.LatestTimestampMs ?? list.TakenOverAtMs + (long)options.MaxClockSkew.TotalMilliseconds);
         var offset = list.CommittedOffset;
-        var next = privateLists.ReadAsync(list.Name, offset, 0, options.ChunkSize);
+        var next = privateLists.ReadAsync(list.Name, offset, 0, options.ChunkSize, options.MaxElementBytes, options.ReadWindow);
         try
         {
             while (true)
@@ -64,7 +64,7 @@ internal sealed partial class StagingDrain(
                 }
 
                 // The next chunk is read while this one is written: it sits past the committed offset this drain expects.
-                next = privateLists.ReadAsync(list.Name, offset, elements.Count, options.ChunkSize);
+                next = privateLists.ReadAsync(list.Name, offset, elements.Count, options.ChunkSize, options.MaxElementBytes, options.ReadWindow);
                 using var activity = DrainTelemetry.Source.StartActivity("drain chunk");
                 activity?.SetTag("clickorleans.private_list", list.Name);
                 activity?.SetTag("clickorleans.offset", offset);
@@ -74,7 +74,7 @@ internal sealed partial class StagingDrain(
                 var (written, skipped) = await WriteAsync(list.Name, chunk, elements);
                 var writeDuration = time.GetElapsedTime(writeStarted);
                 var dead = chunk.DeadLetters.ToArray();
-                await privateLists.CommitAsync(list.Name, offset, chunk.Count, written, skipped, dead);
+                await privateLists.CommitAsync(list.Name, offset, chunk.Count, written, skipped, dead, options.MaxDeadLetters);
                 telemetry.RecordChunk(StagingKey, chunk.Count, written, skipped, dead.Length, writeDuration);
                 tally.AddChunk(chunk.Count, written, skipped, dead.Length);
                 offset += chunk.Count;

@@ -10,7 +10,7 @@ namespace ClickOrleans.Staging;
 public sealed class DrainStatistics(IDatabase redis, StagingKeys keys)
 {
     private static readonly RedisValue[] Fields =
-        ["drains", "failed", "elements", "written", "skipped", "dead", "lost", "last-drain", "last-failure", "failures-in-a-row", "last-loss", "progress-at"];
+        ["drains", "failed", "elements", "written", "skipped", "dead", "lost", "last-drain", "last-failure", "failures-in-a-row", "last-loss", "progress-at", "dead-dropped"];
 
     /// <summary>A drain completed: count it, keep it as the last drain, and end a run of failures.</summary>
     public async Task RecordCompletedAsync(DrainResult drain)
@@ -111,7 +111,7 @@ public sealed class DrainStatistics(IDatabase redis, StagingKeys keys)
             wait.Backlog,
             [.. privateLists.Select(list => new PrivateListStats(list.Name, list.CommittedOffset, list.Remaining, list.TakenOverAt))],
             await dead,
-            new DrainTotals(Long(f[0]), Long(f[1]), Long(f[2]), Long(f[3]), Long(f[4]), Long(f[5]), Long(f[6])),
+            new DrainTotals(Long(f[0]), Long(f[1]), Long(f[2]), Long(f[3]), Long(f[4]), Long(f[5]), Long(f[6]), Long(f[12])),
             Deserialize(f[7], StagingJsonContext.Default.DrainResult),
             Lag(oldest, now),
             draining,

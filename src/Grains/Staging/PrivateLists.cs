@@ -52,29 +52,52 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
 
     // KEYS[1] private list, KEYS[2] private lists (name → committed offset).
     // ARGV[1] the committed offset the reader expects, ARGV[2] elements to skip past it, ARGV[3] the most elements to
-    // read, ARGV[4] the most bytes to return (at least one element is returned, whatever its size).
-    // Returns {0} when the committed offset is not the expected one, else {1, elements, sizes}: the elements oldest
-    // first, concatenated, and their sizes, space-separated. One LRANGE: Garnet walks its lists from the head.
+    // read, ARGV[4] the most bytes to look at, large elements included (at least one element is read, whatever its
+    // size), ARGV[5] the largest element returned whole (Clicks:MaxElementBytes), ARGV[6] the first window (Clicks:ReadWindow).
+    // Returns {0} when the committed offset is not the expected one, else {1, elements, sizes, references, prefixes}: the
+    // elements oldest first, concatenated, and their sizes, space-separated; an element larger than ARGV[5] is returned
+    // empty, with "<index> <size> <sha1>" in references (space-separated triples) and its first 64 bytes in prefixes.
+    // Elements are fetched in windows that start at ARGV[6] and double (up to 1024, or ARGV[6] if larger) while they are
+    // small, and fall back to 1 after a large one: from 1, the script holds at most ARGV[4] bytes plus one window,
+    // however large the elements a producer pushed. LRANGE, not LINDEX: Garnet walks its lists from the head.
     private static readonly FlaggedScript ReadScript = new("no-writes", """
         if redis.call('HGET', KEYS[2], KEYS[1]) ~= ARGV[1] then return {0} end
-        local skip, count, budget = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-        local items = redis.call('LRANGE', KEYS[1], -(skip + count), -(skip + 1))
-        local kept, sizes, n, total = {}, {}, 0, 0
-        for i = #items, 1, -1 do
-          local item = items[i]
-          local size = string.len(item)
-          if n > 0 and total + size > budget then break end
-          n = n + 1
-          kept[n] = item
-          sizes[n] = size
-          total = total + size
+        local skip, count, budget, largest = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+        local window = tonumber(ARGV[6])
+        local widest = math.max(window, 1024)
+        local kept, sizes, references, prefixes, n, seen = {}, {}, {}, {}, 0, 0
+        while n < count and (n == 0 or seen < budget) do
+          local take = math.min(window, count - n)
+          local items = redis.call('LRANGE', KEYS[1], -(skip + n + take), -(skip + n + 1))
+          local large = false
+          for i = #items, 1, -1 do
+            local item = items[i]
+            local size = string.len(item)
+            if n > 0 and seen + size > budget then
+              items = {}
+              break
+            end
+            n = n + 1
+            seen = seen + size
+            if size > largest then
+              kept[n], sizes[n] = '', 0
+              references[#references + 1] = (n - 1) .. ' ' .. size .. ' ' .. redis.sha1hex(item)
+              prefixes[#prefixes + 1] = string.sub(item, 1, 64)
+              large = true
+            else
+              kept[n], sizes[n] = item, size
+            end
+          end
+          if #items < take then break end
+          window = large and 1 or math.min(window * 2, widest)
         end
-        return {1, table.concat(kept), table.concat(sizes, ' ')}
+        return {1, table.concat(kept), table.concat(sizes, ' '), table.concat(references, ' '), prefixes}
         """);
 
     // KEYS[1] private list, KEYS[2] private lists, KEYS[3] dead-letter list, KEYS[4] stats, KEYS[5] elements left in private lists.
-    // ARGV[1] expected committed offset, ARGV[2] elements committed, ARGV[3] written, ARGV[4] skipped, ARGV[5...] dead letters.
-    // Returns 0 when the committed offset is not the expected one (another drain got there first).
+    // ARGV[1] expected committed offset, ARGV[2] elements committed, ARGV[3] written, ARGV[4] skipped, ARGV[5] the most dead
+    // letters kept (Clicks:MaxDeadLetters), ARGV[6...] dead letters. Returns 0 when the committed offset is not the expected
+    // one (another drain got there first). Past the bound, the oldest dead letters go, counted in the stats' dead-dropped.
     // The figures go into the totals with the commit: a drain that fails later still shows what it committed. The
     // progress time is Redis' clock, as every time the stall rule compares.
     private static readonly FlaggedScript CommitScript = new("allow-oom", """
@@ -82,11 +105,18 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
         local time = redis.call('TIME')
         redis.call('LTRIM', KEYS[1], 0, -1 - tonumber(ARGV[2]))
         redis.call('HINCRBY', KEYS[2], KEYS[1], ARGV[2])
-        for i = 5, #ARGV do redis.call('LPUSH', KEYS[3], ARGV[i]) end
+        for i = 6, #ARGV do redis.call('LPUSH', KEYS[3], ARGV[i]) end
+        if #ARGV > 5 then
+          local over = redis.call('LLEN', KEYS[3]) - tonumber(ARGV[5])
+          if over > 0 then
+            redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[5]) - 1)
+            redis.call('HINCRBY', KEYS[4], 'dead-dropped', over)
+          end
+        end
         redis.call('HINCRBY', KEYS[4], 'elements', ARGV[2])
         redis.call('HINCRBY', KEYS[4], 'written', ARGV[3])
         redis.call('HINCRBY', KEYS[4], 'skipped', ARGV[4])
-        redis.call('HINCRBY', KEYS[4], 'dead', #ARGV - 4)
+        redis.call('HINCRBY', KEYS[4], 'dead', #ARGV - 5)
         redis.call('HSET', KEYS[4], 'progress-at', tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
         redis.call('DECRBY', KEYS[5], ARGV[2])
         return 1
@@ -169,36 +199,42 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
     }
 
     /// <summary>
-    /// Reads up to <paramref name="count"/> elements (and <see cref="MaxChunkBytes"/>) of a private list, <paramref name="skip"/> elements past its
+    /// Reads up to <paramref name="count"/> elements (and about <see cref="MaxChunkBytes"/>) of a private list, <paramref name="skip"/> elements past its
     /// committed offset, which must be <paramref name="committedOffset"/>: so a stale drain can never read elements at
     /// positions other than the ones it believes. Skipping reads the next chunk while the current one is written.
     /// </summary>
     /// <exception cref="StagingConflictException">The committed offset is not <paramref name="committedOffset"/>: another drain moved on.</exception>
-    public async Task<ChunkElements> ReadAsync(string privateList, long committedOffset, int skip, int count)
+    /// <param name="maxElementBytes"><c>Clicks:MaxElementBytes</c>: a larger element comes back as a reference (<see cref="ElementReference"/>), not whole.</param>
+    /// <param name="firstWindow"><c>Clicks:ReadWindow</c>: the elements the read's first LRANGE fetches.</param>
+    public async Task<ChunkElements> ReadAsync(string privateList, long committedOffset, int skip, int count, int maxElementBytes, int firstWindow)
     {
         var result = (RedisResult[])(await ReadScript.EvaluateAsync(
-            redis, [privateList, keys.PrivateLists], [committedOffset, skip, count, MaxChunkBytes]))!;
+            redis, [privateList, keys.PrivateLists], [committedOffset, skip, count, MaxChunkBytes, maxElementBytes, firstWindow]))!;
         if ((long)result[0] == 0)
         {
             throw Moved(privateList, committedOffset);
         }
 
-        return ChunkElements.Parse(committedOffset + skip, (byte[])result[1]!, (string)result[2]!);
+        return ChunkElements.Parse(
+            committedOffset + skip, (byte[])result[1]!, (string)result[2]!, (string)result[3]!, [.. ((RedisResult[])result[4]!).Select(prefix => (byte[])prefix!)]);
     }
 
     /// <summary>
     /// Records that the <paramref name="count"/> oldest elements of a private list are in the sink: trims them off,
-    /// advances the committed offset, appends the dead letters and adds the chunk's figures to the totals, in one script.
+    /// advances the committed offset, appends the dead letters (dropping the oldest past <paramref name="maxDeadLetters"/>)
+    /// and adds the chunk's figures to the totals, in one script.
     /// </summary>
     /// <exception cref="StagingConflictException">Another drain committed this private list in the meantime.</exception>
-    public async Task CommitAsync(string privateList, long committedOffset, int count, long written, long skipped, RedisValue[] deadLetters)
+    /// <param name="maxDeadLetters"><c>Clicks:MaxDeadLetters</c>: the dead-letter list's bound.</param>
+    public async Task CommitAsync(string privateList, long committedOffset, int count, long written, long skipped, RedisValue[] deadLetters, long maxDeadLetters)
     {
-        var args = new RedisValue[deadLetters.Length + 4];
+        var args = new RedisValue[deadLetters.Length + 5];
         args[0] = committedOffset;
         args[1] = count;
         args[2] = written;
         args[3] = skipped;
-        deadLetters.CopyTo(args, 4);
+        args[4] = maxDeadLetters;
+        deadLetters.CopyTo(args, 5);
         var committed = (long)await CommitScript.EvaluateAsync(
             redis, [privateList, keys.PrivateLists, keys.Dead, keys.Stats, keys.PrivateListsRemaining], args);
         if (committed == 0)

@@ -107,7 +107,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(1000));
         var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5)))!;
         // A drain that died mid-chunk: partitions 0 and 2 of the chunk [0, 300) are in the sink, nothing is committed in Redis.
-        var elements = await PrivateLists(data).ReadAsync(list.Name, 0, 0, 300);
+        var elements = await PrivateLists(data).ReadAsync(list.Name, 0, 0, 300, maxElementBytes: 1024 * 1024, firstWindow: 1);
         var context = new ElementContext(ClickId.SeedOf(list.Name), list.TakenOverAtMs, list.TakenOverAtMs + 300_000);
         var chunk = DrainChunk.Parse(elements, list.Name, context, list.Partitions);
         var written = 0;
@@ -122,6 +122,49 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         Assert.Equal((1000, 1000 - written, written), (result.Elements, result.Written, result.Skipped));
         Assert.Equal(1000, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
         Assert.Equal(1000, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
+    }
+
+    /// <summary>
+    /// A producer's elements far larger than any click are dead-lettered by reference (length, SHA-1, first bytes), never
+    /// read whole into the silo; one read script looks at no more than its byte budget, however many of them wait.
+    /// </summary>
+    [SkippableFact]
+    public async Task ElementsLargerThanMaxElementBytes_AreDeadLetteredByReference_AndReadsStayWithinTheirBudget()
+    {
+        cluster.Require();
+        var data = new TestData();
+        var large = System.Text.Encoding.ASCII.GetBytes(new string('L', 2 * 1024 * 1024));
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, [.. data.SeedElements(100), .. Enumerable.Repeat((RedisValue)large, 40), .. data.SeedElements(100)]);
+        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5)))!;
+
+        var read = await PrivateLists(data).ReadAsync(list.Name, 0, 100, 20_000, maxElementBytes: 1024 * 1024, firstWindow: 1);
+        var result = await Drain(data, chunkSize: 20_000, partitions: 4).RunAsync(DrainTick.Now(TimeProvider.System), CancellationToken.None);
+
+        Assert.Equal(ClickOrleans.Staging.PrivateLists.MaxChunkBytes / large.Length, read.Count);
+        Assert.All(Enumerable.Range(0, read.Count), i => Assert.Equal(large.Length, read.ReferenceOf(i)?.Size));
+        Assert.Equal((240, 200, 40), (result.Elements, result.Written, result.Dead));
+        Assert.Equal(200, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
+        var letters = await new DeadLetters(cluster.Redis, Keys(data)).ReadAsync(100);
+        Assert.Equal(40, letters.Length);
+        var sha1 = Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(large));
+        Assert.All(letters, letter => Assert.Contains($"element of {large.Length} bytes is larger than Clicks:MaxElementBytes: dead-lettered by reference (sha1 {sha1})", letter.Reason));
+        Assert.All(letters, letter => Assert.Equal(new string('L', 64), letter.Element));
+    }
+
+    [SkippableFact]
+    public async Task DeadLetters_PastMaxDeadLetters_DropTheOldest_AndCountWhatWasDropped()
+    {
+        cluster.Require();
+        var data = new TestData();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, [.. Enumerable.Range(0, 15).Select(i => (RedisValue)$"not a click {i}"), .. data.SeedElements(5)]);
+        await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5));
+
+        var result = await Drain(data, chunkSize: 4, partitions: 4, maxDeadLetters: 10).RunAsync(DrainTick.Now(TimeProvider.System), CancellationToken.None);
+
+        Assert.Equal((20, 5, 15), (result.Elements, result.Written, result.Dead));
+        var letters = await new DeadLetters(cluster.Redis, Keys(data)).ReadAsync(100);
+        Assert.Equal([.. Enumerable.Range(5, 10).Select(i => $"not a click {i}")], letters.Select(letter => letter.Element));
+        Assert.Equal(5, (await new DrainStatistics(cluster.Redis, Keys(data)).ReadAsync(DateTimeOffset.UtcNow, false, null)).Totals.DeadDropped);
     }
 
     /// <summary>
@@ -314,8 +357,9 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
 
     private StagingDrain Drain(
         TestData data, int chunkSize, int partitions, ILogger? logger = null, DrainTelemetry? telemetry = null, TimeSpan? maxClockSkew = null,
-        TimeProvider? time = null) =>
-        new(PrivateLists(data), new ClickOptions { ChunkSize = chunkSize, Partitions = partitions, MaxClockSkew = maxClockSkew ?? TimeSpan.FromMinutes(5) },
+        TimeProvider? time = null, long maxDeadLetters = 1_000_000) =>
+        new(PrivateLists(data),
+            new ClickOptions { ChunkSize = chunkSize, Partitions = partitions, MaxClockSkew = maxClockSkew ?? TimeSpan.FromMinutes(5), MaxDeadLetters = maxDeadLetters },
             cluster.Grains,
             telemetry ?? new DrainTelemetry(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
             time ?? TimeProvider.System, logger ?? new FakeLogger());
