@@ -93,12 +93,14 @@ drain() {
 }
 
 accepted=0 refused=0 uid=0
-# Pushes $1 batches of 1,000 clicks of new users; a 503 (nothing staged) is retried, anything else fails the test.
+# Pushes $1 batches of 1,000 clicks of new users, each with its own id; a 503 is retried with the same ids (a 503 after
+# a push that Redis applied, or that its replica did not acknowledge, leaves clicks staged: the ids keep them once),
+# anything else fails the test.
 push() {
   local batch code
   for ((batch = 0; batch < $1; batch++)); do
     uid=$((uid + 1))
-    jq -nc --argjson u "$uid" '[range(1000) | {uid: $u, pid: .}]' >"$work/batch.json"
+    jq -nc --argjson u "$uid" '[range(1000) | {uid: $u, pid: ., id: "c\($u)-\(.)"}]' >"$work/batch.json"
     while true; do
       code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Api-Key: $ingest_key" -H 'Content-Type: application/json' \
         --data-binary "@$work/batch.json" "$api/clicks/batch")

@@ -28,21 +28,21 @@ public sealed partial class ClickStager
     internal const int MaxGroupedElements = 10_000;
 
     private readonly Shard[] _shards;
-    private readonly IConnectionMultiplexer _redis;
+    private readonly ReplicatedWrites _writes;
     private readonly IGrainFactory _grains;
     private readonly ClickOptions _options;
     private readonly ILogger<ClickStager> _logger;
     private int _turn;
 
     public ClickStager(
-        IConnectionMultiplexer redis, StagingStream stream, IGrainFactory grains, IOptions<ClickOptions> options,
+        ReplicatedWrites writes, StagingStream stream, IGrainFactory grains, IOptions<ClickOptions> options,
         ILogger<ClickStager> logger)
     {
-        _redis = redis;
+        _writes = writes;
         _grains = grains;
         _options = options.Value;
         _logger = logger;
-        _shards = [.. stream.Shards.Select(keys => new Shard(this, new StagingList(redis.GetDatabase(), keys)))];
+        _shards = [.. stream.Shards.Select(keys => new Shard(this, new StagingList(writes.Database, keys)))];
     }
 
     /// <summary>Completes once Redis acknowledged the push; fails when Redis cannot be reached.</summary>
@@ -195,7 +195,7 @@ public sealed partial class ClickStager
                 length = await _list.PushCheckedAsync(elements, clientIds, _stager._options.IdempotencyWindow, maxBacklog);
             }
 
-            await WaitForReplicasAsync();
+            await _stager._writes.AcknowledgedAsync(_list.Keys.Staging);
             if (CrossedFlushSize(length, elements.Length, _stager._options.FlushSize))
             {
                 _stager.Poke(_list.Keys.Staging!);
@@ -203,30 +203,9 @@ public sealed partial class ClickStager
 
             return [.. requests.Select(_ => length)];
         }
-
-        // WAIT on the node that owns the shard: it counts the replicas that have every write this connection sent it.
-        private async Task WaitForReplicasAsync()
-        {
-            var replication = _stager._options.Staging;
-            if (replication.Replicas == 0)
-            {
-                return;
-            }
-
-            var server = _stager._redis.GetServer(_list.Keys.Staging);
-            var acknowledged = (long)await server.ExecuteAsync("WAIT", replication.Replicas, (long)replication.ReplicaTimeout.TotalMilliseconds);
-            if (acknowledged < replication.Replicas)
-            {
-                throw new StagingNotReplicatedException(replication.Replicas, acknowledged);
-            }
-        }
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning,
         Message = "Could not poke the aggregator of {StagingKey}; its timer and reminder will drain the list")]
     private static partial void LogPokeFailed(ILogger logger, string stagingKey, Exception exception);
 }
-
-/// <summary>A push reached Redis but fewer replicas than <c>Clicks:Staging:Replicas</c> acknowledged it in time.</summary>
-public sealed class StagingNotReplicatedException(int wanted, long acknowledged)
-    : Exception($"{acknowledged} of the {wanted} replicas Clicks:Staging:Replicas asks for acknowledged the push in time.");

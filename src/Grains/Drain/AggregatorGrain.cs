@@ -23,6 +23,7 @@ namespace ClickOrleans.Drain;
 [ShardPlacement]
 public sealed partial class AggregatorGrain(
     IConnectionMultiplexer redis,
+    ReplicatedWrites writes,
     IOptions<ClickOptions> options,
     DrainTelemetry telemetry,
     IClusterMembershipService membership,
@@ -53,7 +54,7 @@ public sealed partial class AggregatorGrain(
     {
         _keys = new StagingKeys(StagingKey);
         _drain = new StagingDrain(
-            new PrivateLists(redis.GetDatabase(), _keys), options.Value, GrainFactory, telemetry, time, logger);
+            new PrivateLists(writes.Database, _keys, writes), options.Value, GrainFactory, telemetry, time, logger);
         var period = options.Value.SizeCheckPeriod;
         this.RegisterGrainTimer(CheckAsync, new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = true });
         _cron = CronSchedule.From(options.Value);

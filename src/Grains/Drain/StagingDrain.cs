@@ -35,6 +35,7 @@ internal sealed partial class StagingDrain(
         foreach (var left in await privateLists.AllAsync())
         {
             LogResuming(logger, left.Name, left.CommittedOffset, left.Length);
+            await privateLists.ConfirmReplicatedAsync(left);
             await DrainAsync(left, tally, cancellationToken);
         }
 

@@ -15,7 +15,10 @@ namespace ClickOrleans.Staging;
 /// that advances the committed offset, so Redis memory shrinks as the drain goes on and the position of every element
 /// (offset + index from the tail) stays stable for a replay.
 /// </remarks>
-public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
+/// <param name="writes">For a drain: where its writes go and how they are acknowledged by <c>Clicks:Staging:Replicas</c>
+/// replicas before the drain relies on them (its <see cref="ReplicatedWrites.Database"/> is <paramref name="redis"/>).
+/// Null for readers.</param>
+public sealed class PrivateLists(IDatabase redis, StagingKeys keys, ReplicatedWrites? writes = null)
 {
     /// <summary>
     /// The most bytes one read returns (at least one element, however large): a chunk's memory stays bounded when
@@ -140,7 +143,30 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
         return 1
         """);
 
+    // KEYS[1] private lists. ARGV[1] a private list. Writes its committed offset again as it is: something for a WAIT to
+    // count, so that a drain that resumes a list knows its take-over and last commit are on the replicas.
+    private static readonly FlaggedScript TouchScript = new("allow-oom", """
+        local offset = redis.call('HGET', KEYS[1], ARGV[1])
+        if offset then redis.call('HSET', KEYS[1], ARGV[1], offset) end
+        return 0
+        """);
+
     public StagingKeys Keys => keys;
+
+    /// <summary>
+    /// Before a drain resumes <paramref name="list"/>: with <c>Clicks:Staging:Replicas</c>, waits until the replicas have
+    /// its take-over and every commit so far, so nothing is written to the sink on the strength of a record a failover
+    /// could lose.
+    /// </summary>
+    /// <exception cref="StagingNotReplicatedException">Fewer replicas acknowledged in time.</exception>
+    public async Task ConfirmReplicatedAsync(PrivateList list)
+    {
+        if (writes is { WaitsForReplicas: true })
+        {
+            await TouchScript.EvaluateAsync(redis, [keys.PrivateLists], [list.Name]);
+            await writes.AcknowledgedAsync(keys.Staging);
+        }
+    }
 
     /// <summary>The private lists earlier drains left unfinished, oldest first.</summary>
     public async Task<IReadOnlyList<PrivateList>> AllAsync()
@@ -174,6 +200,7 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
     /// <param name="maxClockSkew"><c>Clicks:MaxClockSkew</c>: fixes the latest valid <c>ts</c> of the list's elements.</param>
     /// <remarks>A tick id that was used before is replaced by the next unused one, so a private list name is never reused.</remarks>
     /// <exception cref="StagingConflictException">No unused name was found (other drains kept taking them).</exception>
+    /// <exception cref="StagingNotReplicatedException">Taken over, but fewer replicas than <c>Clicks:Staging:Replicas</c> acknowledged it in time.</exception>
     public async Task<PrivateList?> TakeOverAsync(long tickId, int partitions, TimeSpan maxClockSkew)
     {
         for (var attempt = 0; attempt < 3; attempt++)
@@ -188,6 +215,7 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
                 case 0:
                     return null;
                 case 1:
+                    await AcknowledgedAsync();
                     return new PrivateList(name!, 0, result[2], result[1], partitions, result[2] + (long)maxClockSkew.TotalMilliseconds);
                 default:
                     tickId = Math.Max(tickId, result[1]) + 1;
@@ -241,6 +269,8 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
         {
             throw Moved(privateList, committedOffset);
         }
+
+        await AcknowledgedAsync();
     }
 
     /// <summary>Forgets a fully drained private list; <paramref name="loss"/> records elements that vanished before they were drained.</summary>
@@ -255,7 +285,11 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys)
         {
             throw Moved(privateList, committedOffset);
         }
+
+        await AcknowledgedAsync();
     }
+
+    private Task AcknowledgedAsync() => writes?.AcknowledgedAsync(keys.Staging) ?? Task.CompletedTask;
 
     private static StagingConflictException Moved(string privateList, long committedOffset) =>
         new($"The committed offset of '{privateList}' is no longer {committedOffset}: another drain is working on it.");

@@ -11,8 +11,10 @@ public sealed class StagingList(IDatabase redis, StagingKeys keys)
     // ARGV[1] the idempotency window (ms), ARGV[2] the backlog limit (0: none), ARGV[3] one character per element, '1'
     // where it carries a client-given id, ARGV[4...] the elements, oldest first.
     // Refuses the whole push when it would take the backlog (staging list + private lists) past the limit. An element
-    // whose marker exists is a retry within the window: not pushed. Checks, marks and pushes in one script: a click can
-    // be neither marked without being staged nor staged twice, and a refused push stages nothing.
+    // whose marker exists is a retry within the window: not pushed, but its marker is written again as it is (KEEPTTL),
+    // so that a WAIT after this script also covers the original push, which came before it in the replication stream.
+    // Checks, marks and pushes in one script: a click can be neither marked without being staged nor staged twice, and
+    // a refused push stages nothing.
     // Returns {length after the push} or {-1, backlog}.
     private const string PushScript = """
         local unpack = unpack or table.unpack
@@ -26,7 +28,11 @@ public sealed class StagingList(IDatabase redis, StagingKeys keys)
           if string.sub(flags, i - 3, i - 3) == '0' then
             pushed[#pushed + 1] = ARGV[i]
           else
-            if redis.call('SET', KEYS[key], '1', 'NX', 'PX', ARGV[1]) then pushed[#pushed + 1] = ARGV[i] end
+            if redis.call('SET', KEYS[key], '1', 'NX', 'PX', ARGV[1]) then
+              pushed[#pushed + 1] = ARGV[i]
+            else
+              redis.call('SET', KEYS[key], '1', 'XX', 'KEEPTTL')
+            end
             key = key + 1
           end
         end

@@ -1,11 +1,15 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
 namespace ClickOrleans.Staging;
 
 public static class StagingRedisExtensions
 {
-    /// <summary>Registers the process's one shared Redis connection for staging lists.</summary>
+    /// <summary>
+    /// Registers the process's one shared Redis connection for staging lists, and <see cref="ReplicatedWrites"/> (a
+    /// second connection, only with <c>Clicks:Staging:Replicas</c>).
+    /// </summary>
     /// <remarks>
     /// Connects here, while the host is being built: created lazily by the first requests, a synchronous connect
     /// would block thread-pool threads that its own handshake needs. The connection starts even while Redis is
@@ -14,11 +18,31 @@ public static class StagingRedisExtensions
     /// </remarks>
     public static IServiceCollection AddStagingRedis(this IServiceCollection services, string connectionString)
     {
+        var redis = ConnectionMultiplexer.Connect(ConfigurationOf(connectionString));
+        services.AddSingleton<IConnectionMultiplexer>(_ => redis); // a factory, so the container disposes it
+        services.AddSingleton<ReplicatedWrites>();
+        services.AddHostedService<ReplicatedWritesConnection>();
+        return services;
+    }
+
+    /// <summary>How every staging connection connects: starts while Redis is down, fails commands fast while disconnected.</summary>
+    internal static ConfigurationOptions ConfigurationOf(string connectionString)
+    {
         var configuration = ConfigurationOptions.Parse(connectionString);
         configuration.AbortOnConnectFail = false;
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
-        var redis = ConnectionMultiplexer.Connect(configuration);
-        services.AddSingleton<IConnectionMultiplexer>(_ => redis); // a factory, so the container disposes it
-        return services;
+        return configuration;
+    }
+
+    /// <summary>Creates <see cref="ReplicatedWrites"/> (and so its connection) at start, not in the first request that needs it.</summary>
+    private sealed class ReplicatedWritesConnection(IServiceProvider services) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            services.GetRequiredService<ReplicatedWrites>();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -28,6 +28,7 @@ public sealed class ChaosCluster : IAsyncDisposable
     private readonly int _shards;
     private string? _redisMaxMemory;
     private bool _npgsqlDefaultTimeouts;
+    private IReadOnlyDictionary<string, string?> _apiSettings = new Dictionary<string, string?>();
     private Isolated _isolated = new();
 
     /// <summary>Which hosts run as <see cref="Firewall.IsolatedUser"/>.</summary>
@@ -127,7 +128,8 @@ public sealed class ChaosCluster : IAsyncDisposable
                 await cluster.WaitHealthyAsync(i);
             }
 
-            cluster.StartApi(apiSettings ?? new Dictionary<string, string?>());
+            cluster._apiSettings = apiSettings ?? new Dictionary<string, string?>();
+            cluster.StartApi(cluster._apiSettings);
             await cluster._api!.WaitUntilRunningAsync();
         }
         catch
@@ -191,6 +193,14 @@ public sealed class ChaosCluster : IAsyncDisposable
             }
         }, ok => ok, TimeSpan.FromSeconds(90));
         Assert.True(healthy, $"silo {index} did not become healthy:\n{_silos[index]!.Output}");
+    }
+
+    /// <summary>A new Api process in place of the running one (new connections), with the same settings.</summary>
+    public async Task RestartApiAsync()
+    {
+        await _api!.DisposeAsync();
+        StartApi(_apiSettings);
+        await _api!.WaitUntilRunningAsync();
     }
 
     /// <summary>SIGKILL: no shutdown code runs, membership learns of it by probing.</summary>

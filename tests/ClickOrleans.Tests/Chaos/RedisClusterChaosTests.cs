@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using ClickOrleans.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -79,6 +80,51 @@ public sealed class RedisClusterChaosTests(ITestOutputHelper output)
         Assert.True(resumed >= acceptedAtKill + 3000, "ingest did not resume after the failover");
         Assert.Equal(0, traffic.Rejected); // every refusal during the failover was a 503 the client can retry, never a 500
         ChaosTests.AssertExactlyOnce(traffic, ids, rollupTotal);
+    }
+
+    /// <summary>
+    /// With Clicks:Staging:Replicas = 1 and the shard's only replica frozen: a click posted then is answered 503 (staged on
+    /// the master only); its retry through a new Api (a connection that wrote nothing yet) waits for the replica too
+    /// rather than passing an idle WAIT, and a drain writes nothing to the sink on a take-over the replica does not have.
+    /// Once the replica is back, every click is drained once.
+    /// </summary>
+    [SkippableFact]
+    public async Task ReplicaFrozen_WithOneReplicaAsked_NoRetryIsAcceptedAndNoDrainWrites_UntilItIsBack()
+    {
+        var replicas = new Dictionary<string, string?> { ["Clicks__Staging__Replicas"] = "1" };
+        await using var cluster = await ChaosCluster.StartAsync(silos: 1, siloSettings: replicas, redisCluster: true, apiSettings: replicas);
+        var redis = cluster.RedisCluster!;
+        var replica = await redis.ReplicaOfAsync(await redis.MasterOfAsync(cluster.StagingKey));
+        var click = new { uid = 7, pid = 7, id = $"replicated-{Guid.NewGuid():N}" };
+        await ChaosTests.StageSeedAsync(cluster.Redis, cluster.StagingKey, 1_000);
+
+        redis.Pause(replica);
+        System.Net.HttpStatusCode posted, retried, drained;
+        List<string> written;
+        try
+        {
+            posted = (await cluster.Api.PostAsJsonAsync("/clicks", click)).StatusCode;
+            await cluster.RestartApiAsync();
+            retried = (await cluster.Api.PostAsJsonAsync("/clicks", click)).StatusCode;
+            drained = (await cluster.Api.PostAsync("/admin/drain", null)).StatusCode;
+            written = (await cluster.SinkAsync()).Ids;
+        }
+        finally
+        {
+            redis.Resume(replica);
+        }
+
+        await cluster.DrainEverythingAsync();
+        var (ids, rollupTotal) = await cluster.SinkAsync();
+
+        output.WriteLine($"with the replica frozen: post {posted}, retry {retried}, drain {drained}, {written.Count} rows; after: {ids.Count} rows");
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, posted);
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, retried);
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, drained);
+        Assert.Empty(written);
+        Assert.Equal(1_001, ids.Count);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Equal(ids.Count, rollupTotal);
     }
 
     [SkippableFact]

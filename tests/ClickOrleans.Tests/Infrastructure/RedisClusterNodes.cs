@@ -99,6 +99,26 @@ public sealed class RedisClusterNodes : IAsyncDisposable
         await node.WaitForExitAsync();
     }
 
+    /// <summary>The port of a replica of the master on <paramref name="masterPort"/>.</summary>
+    public async Task<int> ReplicaOfAsync(int masterPort)
+    {
+        // INFO replication lists them as slave0:ip=…,port=…,state=online,…; a replica appears there once it synced.
+        var port = await Poll.UntilAsync(async () =>
+        {
+            using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{masterPort},abortConnect=false,connectTimeout=1000,allowAdmin=true");
+            var info = await redis.GetServer("127.0.0.1", masterPort).InfoAsync("replication");
+            var replica = info.SelectMany(group => group).FirstOrDefault(pair => pair.Key.StartsWith("slave", StringComparison.Ordinal) && pair.Value.Contains("state=online", StringComparison.Ordinal));
+            return replica.Value is { } value ? int.Parse(value.Split(',').First(part => part.StartsWith("port=", StringComparison.Ordinal))[5..], System.Globalization.CultureInfo.InvariantCulture) : 0;
+        }, found => found > 0, TimeSpan.FromSeconds(30));
+        Assert.True(port > 0, $"the master on {masterPort} has no replica online");
+        return port;
+    }
+
+    /// <summary>SIGSTOP of one node: it neither answers nor replicates, its connections stay open, until <see cref="Resume"/>.</summary>
+    public void Pause(int port) => Signals.Stop(_nodes[Array.IndexOf(_ports, port)]!.Id);
+
+    public void Resume(int port) => Signals.Continue(_nodes[Array.IndexOf(_ports, port)]!.Id);
+
     /// <summary>Starts a killed node again: it rejoins, as a replica of the master that replaced it.</summary>
     public void Restart(int port) => Start(Array.IndexOf(_ports, port));
 
