@@ -8,111 +8,94 @@ using Npgsql;
 namespace ClickOrleans.Tests.Sinks;
 
 /// <summary>
-/// A store written by the first release (a text primary key on event_id, no schema_migrations) is migrated in place when
-/// a silo of this release starts: every row kept, every id still what the query API returns, the rollups untouched.
+/// Schema versions: a new store gets the first shipped schema (version 2) recorded, a second silo finds it current, and
+/// a store in the layout before it (a text primary key on event_id, no schema_migrations), which no release shipped and
+/// nothing converts, is refused at start with what to do, and left exactly as it was.
 /// </summary>
 public sealed class SchemaMigrationTests
 {
-    private const int Rows = 10_000;
+    private const int Rows = 100;
 
-    // The first release's DDL, as it created the tables.
-    private const string FirstReleasePostgres = """
+    // The layout before schema version 2, as its build created it.
+    private const string FirstLayoutPostgres = """
         CREATE TABLE {schema}.clicks (event_id text COLLATE "C" PRIMARY KEY, uid bigint NOT NULL, pid bigint NOT NULL, ts timestamptz NOT NULL);
-        CREATE INDEX clicks_uid_ts ON {schema}.clicks (uid, ts);
         CREATE TABLE {schema}.product_clicks_minute (pid bigint NOT NULL, minute timestamptz NOT NULL, clicks bigint NOT NULL, PRIMARY KEY (pid, minute));
         """;
 
-    private const string FirstReleaseSqlite = """
+    private const string FirstLayoutSqlite = """
         CREATE TABLE clicks (event_id TEXT PRIMARY KEY, uid INTEGER NOT NULL, pid INTEGER NOT NULL, ts INTEGER NOT NULL) WITHOUT ROWID;
-        CREATE INDEX clicks_uid_ts ON clicks (uid, ts);
         CREATE TABLE product_clicks_minute (pid INTEGER NOT NULL, minute INTEGER NOT NULL, clicks INTEGER NOT NULL, PRIMARY KEY (pid, minute)) WITHOUT ROWID;
         """;
 
-    private static readonly DateTimeOffset Start = new(2026, 11, 20, 12, 0, 0, TimeSpan.Zero);
-
     [SkippableFact]
-    public async Task FirstReleasePostgresSchema_WithRows_IsMigrated_KeepingEveryRowAndId()
+    public async Task NewPostgresSchema_GetsVersion2_AndASecondSiloFindsItCurrent()
     {
         var postgres = TestServers.RequirePostgres();
         var schema = "migrate_" + Guid.NewGuid().ToString("N")[..12];
         await using var dataSource = NpgsqlDataSource.Create(postgres);
         try
         {
-            await using (var create = dataSource.CreateCommand($"CREATE SCHEMA {schema};" + FirstReleasePostgres.Replace("{schema}", schema)))
+            var options = Options.Create(new PostgresSinkOptions { Schema = schema });
+            await new PostgresClickSink(dataSource, options).MigrateAsync(CancellationToken.None);
+            await new PostgresClickSink(dataSource, options).MigrateAsync(CancellationToken.None);
+
+            await using var versions = dataSource.CreateCommand($"SELECT array_agg(version ORDER BY version) FROM {schema}.schema_migrations");
+            Assert.Equal(new[] { 2 }, (int[])(await versions.ExecuteScalarAsync())!);
+        }
+        finally
+        {
+            await DropAsync(dataSource, schema);
+        }
+    }
+
+    [SkippableFact]
+    public async Task FirstLayoutPostgresSchema_IsRefusedAtStart_AndLeftAsItWas()
+    {
+        var postgres = TestServers.RequirePostgres();
+        var schema = "migrate_" + Guid.NewGuid().ToString("N")[..12];
+        await using var dataSource = NpgsqlDataSource.Create(postgres);
+        try
+        {
+            await using (var create = dataSource.CreateCommand(
+                $"CREATE SCHEMA {schema};" + FirstLayoutPostgres.Replace("{schema}", schema) +
+                $"INSERT INTO {schema}.clicks SELECT 'id-' || i, i, 7, now() FROM generate_series(1, {Rows}) AS i;"))
             {
                 await create.ExecuteNonQueryAsync();
             }
 
-            await using (var connection = await dataSource.OpenConnectionAsync())
-            await using (var copy = await connection.BeginBinaryImportAsync($"COPY {schema}.clicks (event_id, uid, pid, ts) FROM STDIN (FORMAT BINARY)"))
-            {
-                foreach (var (id, uid, pid, ts) in FirstReleaseRows())
-                {
-                    await copy.WriteRowAsync(default, id, uid, pid, ts);
-                }
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+                new PostgresClickSink(dataSource, Options.Create(new PostgresSinkOptions { Schema = schema })).MigrateAsync(CancellationToken.None));
 
-                await copy.CompleteAsync();
-            }
-
-            await using (var rollup = dataSource.CreateCommand($"INSERT INTO {schema}.product_clicks_minute VALUES (7, '{Start:O}', {Rows})"))
-            {
-                await rollup.ExecuteNonQueryAsync();
-            }
-
-            var options = Options.Create(new PostgresSinkOptions { Schema = schema });
-            await new PostgresClickSink(dataSource, options).MigrateAsync(CancellationToken.None);
-            await new PostgresClickSink(dataSource, options).MigrateAsync(CancellationToken.None); // a second silo: nothing to do
-
-            await AssertEveryRowKeptAsync(new PostgresClickQueries(dataSource, options));
-            await using var versions = dataSource.CreateCommand($"SELECT array_agg(version ORDER BY version) FROM {schema}.schema_migrations");
-            Assert.Equal(new[] { 1, 2 }, (int[])(await versions.ExecuteScalarAsync())!);
+            Assert.Contains("a layout no release shipped", refused.Message);
+            Assert.Contains("Clicks:Postgres:Schema", refused.Message);
+            await using var left = dataSource.CreateCommand(
+                $"SELECT (SELECT count(*) FROM {schema}.clicks), to_regclass('{schema}.schema_migrations') IS NULL, to_regclass('{schema}.drain_progress') IS NULL");
+            await using var reader = await left.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            Assert.Equal((Rows, true, true), (reader.GetInt64(0), reader.GetBoolean(1), reader.GetBoolean(2)));
         }
         finally
         {
-            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
-            await drop.ExecuteNonQueryAsync();
+            await DropAsync(dataSource, schema);
         }
     }
 
     [Fact]
-    public async Task FirstReleaseSqliteFile_WithRows_IsMigrated_KeepingEveryRowAndId()
+    public async Task FirstLayoutSqliteFile_IsRefusedWhenOpened_AndLeftAsItWas()
     {
         var directory = Directory.CreateTempSubdirectory("clickorleans-migrate-").FullName;
         var path = Path.Combine(directory, "clicks.db");
         try
         {
-            await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-            {
-                await connection.OpenAsync();
-                await using var transaction = connection.BeginTransaction();
-                await using var create = connection.CreateCommand();
-                create.CommandText = FirstReleaseSqlite + $"INSERT INTO product_clicks_minute VALUES (7, {Start.ToUnixTimeMilliseconds()}, {Rows});";
-                await create.ExecuteNonQueryAsync();
-                await using var insert = connection.CreateCommand();
-                insert.CommandText = "INSERT INTO clicks VALUES ($id, $uid, $pid, $ts)";
-                foreach (var (id, uid, pid, ts) in FirstReleaseRows())
-                {
-                    insert.Parameters.Clear();
-                    insert.Parameters.AddWithValue("$id", id);
-                    insert.Parameters.AddWithValue("$uid", uid);
-                    insert.Parameters.AddWithValue("$pid", pid);
-                    insert.Parameters.AddWithValue("$ts", ts.ToUnixTimeMilliseconds());
-                    await insert.ExecuteNonQueryAsync();
-                }
+            await ExecuteAsync(path, FirstLayoutSqlite + string.Concat(Enumerable.Range(0, Rows).Select(i => $"INSERT INTO clicks VALUES ('id-{i}', {i}, 7, 0);")));
 
-                await transaction.CommitAsync();
-            }
+            var refused = Assert.Throws<InvalidOperationException>(() => new SqliteClickSink(Options.Create(new SqliteSinkOptions { Path = path })));
 
-            var options = Options.Create(new SqliteSinkOptions { Path = path });
-            using (new SqliteClickSink(options))
-            {
-            }
-
-            using (new SqliteClickSink(options)) // opened again: nothing to do
-            {
-            }
-
-            await AssertEveryRowKeptAsync(new SqliteClickQueries(options));
+            Assert.Contains("a layout no release shipped", refused.Message);
+            Assert.Contains("Clicks:Sqlite:Path", refused.Message);
+            Assert.Equal(
+                $"{Rows} 0",
+                await ScalarAsync(path, "SELECT (SELECT count(*) FROM clicks) || ' ' || (SELECT count(*) FROM sqlite_master WHERE name IN ('schema_migrations', 'drain_progress'))"));
         }
         finally
         {
@@ -121,36 +104,27 @@ public sealed class SchemaMigrationTests
         }
     }
 
-    /// <summary>Every kind of id the first release stored: the Api's hex UUIDs, client ids, and position-derived ids.</summary>
-    private static readonly (string Id, long Uid, long Pid, DateTimeOffset Ts)[] FirstReleaseRowsOnce =
-    [
-        .. Enumerable.Range(0, Rows).Select(i => (
-            (i % 3) switch
-            {
-                0 => Guid.CreateVersion7().ToString("N"),
-                1 => $"client-order-{i}",
-                _ => $"product-click-1764000000000:{i}",
-            },
-            (long)(i % 10),
-            7L,
-            Start.AddMilliseconds(i))),
-    ];
-
-    private static IEnumerable<(string Id, long Uid, long Pid, DateTimeOffset Ts)> FirstReleaseRows() => FirstReleaseRowsOnce;
-
-    private static async Task AssertEveryRowKeptAsync(ClickOrleans.Queries.IClickQueries queries)
+    private static async Task DropAsync(NpgsqlDataSource dataSource, string schema)
     {
-        var expected = FirstReleaseRowsOnce;
-        var ids = new List<string>();
-        for (var uid = 0; uid < 10; uid++)
-        {
-            var clicks = await queries.UserClicksAsync(uid, Start, Start.AddDays(1), 1000, CancellationToken.None);
-            ids.AddRange(clicks.Select(click => click.Id));
-        }
+        await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+        await drop.ExecuteNonQueryAsync();
+    }
 
-        Assert.Equal(Rows, ids.Count);
-        Assert.Equal(expected.Select(row => row.Id).Order(), ids.Order());
-        var minutes = await queries.ProductMinutesAsync(7, Start, Start.AddMinutes(1), CancellationToken.None);
-        Assert.Equal(Rows, Assert.Single(minutes).Clicks);
+    private static async Task ExecuteAsync(string path, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<string> ScalarAsync(string path, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (string)(await command.ExecuteScalarAsync())!;
     }
 }

@@ -6,47 +6,33 @@ namespace ClickOrleans.Sinks.Postgres;
 /// The PostgreSQL schema as numbered migrations, applied in order at silo start under an advisory lock, each recorded in
 /// <c>schema_migrations</c>. An empty schema runs them all; a schema from an older release runs the ones it lacks.
 /// </summary>
+/// <remarks>
+/// The first is version 2: the layout before it (a text primary key on <c>clicks</c>, no <c>schema_migrations</c>) was
+/// never released, so nothing converts it; a schema that holds it is refused at start, unchanged.
+/// </remarks>
 internal static class PostgresSchema
 {
     private const string SchemaPlaceholder = "{schema}";
+    private const int FirstVersion = 2;
 
-    /// <summary>Migration n is at index n - 1. Never edit one that shipped: add the next.</summary>
+    /// <summary>Migration n is at index n - <see cref="FirstVersion"/>. Never edit one that shipped: add the next.</summary>
     private static readonly string[] Migrations =
     [
-        // 1: the first release's tables (a text primary key deduplicated replays). IF NOT EXISTS: databases of that
-        // release, which had no schema_migrations table, take it as applied.
-        """
-        CREATE TABLE IF NOT EXISTS {schema}.clicks (
-            event_id text COLLATE "C" PRIMARY KEY,
-            uid bigint NOT NULL,
-            pid bigint NOT NULL,
-            ts timestamptz NOT NULL);
-        CREATE INDEX IF NOT EXISTS clicks_uid_ts ON {schema}.clicks (uid, ts);
-        CREATE TABLE IF NOT EXISTS {schema}.product_clicks_minute (
-            pid bigint NOT NULL,
-            minute timestamptz NOT NULL,
-            clicks bigint NOT NULL,
-            PRIMARY KEY (pid, minute));
-        """,
-
         // 2: exactly once by progress marks committed with the data, so clicks needs no unique index: 16-byte uuid ids
         // (client ids that are not lower-case hex UUIDs become md5(id) and keep their text in client_id).
         """
-        ALTER TABLE {schema}.clicks RENAME TO clicks_v1;
-        ALTER INDEX {schema}.clicks_uid_ts RENAME TO clicks_v1_uid_ts;
         CREATE TABLE {schema}.clicks (
             event_id uuid NOT NULL,
             client_id text,
             uid bigint NOT NULL,
             pid bigint NOT NULL,
             ts timestamptz NOT NULL);
-        INSERT INTO {schema}.clicks (event_id, client_id, uid, pid, ts)
-            SELECT CASE WHEN event_id ~ '^[0-9a-f]{32}$' THEN event_id::uuid ELSE md5(event_id)::uuid END,
-                   CASE WHEN event_id ~ '^[0-9a-f]{32}$' THEN NULL ELSE event_id END,
-                   uid, pid, ts
-            FROM {schema}.clicks_v1;
-        DROP TABLE {schema}.clicks_v1;
         CREATE INDEX clicks_uid_ts ON {schema}.clicks (uid, ts);
+        CREATE TABLE {schema}.product_clicks_minute (
+            pid bigint NOT NULL,
+            minute timestamptz NOT NULL,
+            clicks bigint NOT NULL,
+            PRIMARY KEY (pid, minute));
         CREATE TABLE {schema}.drain_progress (
             private_list text COLLATE "C" NOT NULL,
             partition int NOT NULL,
@@ -62,7 +48,7 @@ internal static class PostgresSchema
         """,
     ];
 
-    public static int Version => Migrations.Length;
+    public static int Version => FirstVersion + Migrations.Length - 1;
 
     /// <returns>The migrations applied now (none when the schema was current).</returns>
     public static async Task<int> MigrateAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken)
@@ -82,15 +68,24 @@ internal static class PostgresSchema
         }
 
         int current;
-        await using (var version = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {schema}.schema_migrations", connection, transaction))
+        await using (var version = new NpgsqlCommand(
+            $"SELECT coalesce(max(version), CASE WHEN to_regclass('{schema}.clicks') IS NULL THEN 0 ELSE 1 END) FROM {schema}.schema_migrations",
+            connection, transaction))
         {
             current = (int)(await version.ExecuteScalarAsync(cancellationToken))!;
         }
 
-        for (var next = current + 1; next <= Migrations.Length; next++)
+        if (current is > 0 and < FirstVersion)
+        {
+            throw new InvalidOperationException(
+                $"The schema '{schema}' holds ClickOrleans tables without schema version {FirstVersion} (a layout no release shipped); " +
+                "this release does not convert it. Drain it with the build that wrote it and drop its tables, or set Clicks:Postgres:Schema to another schema.");
+        }
+
+        for (var next = Math.Max(current + 1, FirstVersion); next <= Version; next++)
         {
             await using var migrate = new NpgsqlCommand(
-                Migrations[next - 1].Replace(SchemaPlaceholder, schema, StringComparison.Ordinal) +
+                Migrations[next - FirstVersion].Replace(SchemaPlaceholder, schema, StringComparison.Ordinal) +
                 $";\nINSERT INTO {schema}.schema_migrations (version) VALUES ({next});",
                 connection,
                 transaction)
@@ -101,6 +96,6 @@ internal static class PostgresSchema
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return Math.Max(0, Migrations.Length - current);
+        return Math.Max(0, Version - Math.Max(current, FirstVersion - 1));
     }
 }

@@ -35,9 +35,18 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString();
         _connection = new SqliteConnection(_connectionString);
         _connection.Open();
-        Execute(_connection, Open);
-        // Migrated when opened: the statements below are prepared against the current schema.
-        SqliteSchema.Migrate(_connection);
+        try
+        {
+            Execute(_connection, Open);
+            // Migrated when opened: the statements below are prepared against the current schema.
+            SqliteSchema.Migrate(_connection);
+        }
+        catch
+        {
+            _connection.Dispose();
+            throw;
+        }
+
         _lockProgress = Prepare("""
             INSERT INTO drain_progress (private_list, partition, committed_to) VALUES ($list, $partition, 0)
             ON CONFLICT (private_list, partition) DO UPDATE SET committed_to = committed_to
