@@ -118,20 +118,41 @@ public sealed class ChaosTests(ITestOutputHelper output)
     public async Task SinkOutageShorterThanTheRetryBudget_IsRiddenOutWithinTheDrain()
     {
         await using var cluster = await ChaosCluster.StartAsync(silos: 1);
+        // The default budget is 6 retries from 0.5 s, doubling: restore after the second retry, about 1.5 s into the outage.
+        await RideOutSinkOutageAsync(cluster, cluster.PostgresProxy.Cut, retries: 2, "cut");
+    }
+
+    /// <summary>
+    /// PostgreSQL black-holed (packets dropped, nothing refused) under Npgsql's default timeouts: each attempt is cut at
+    /// Clicks:SinkAttemptTimeout and retried inside the drain's wait for the sink call, so the drain rides it out.
+    /// </summary>
+    [SkippableFact]
+    public async Task SinkBlackHoledForSeveralAttempts_WithNpgsqlsDefaultTimeouts_IsRiddenOutWithinTheDrain()
+    {
+        await using var cluster = await ChaosCluster.StartAsync(silos: 1, npgsqlDefaultTimeouts: true);
+        // Three attempts cut by their timeout: longer than Npgsql's 30 s command timeout, which the drain's wait outlasts.
+        await RideOutSinkOutageAsync(cluster, cluster.PostgresProxy.Stall, retries: 3, "black-holed");
+    }
+
+    /// <summary>
+    /// Mid-drain of 100,000 clicks, <paramref name="outage"/> PostgreSQL until <paramref name="retries"/> sink writes were
+    /// retried, then restores it: no drain fails, and every click is in the sink once.
+    /// </summary>
+    private async Task RideOutSinkOutageAsync(ChaosCluster cluster, Action outage, int retries, string what)
+    {
         const int backlog = 100_000;
         await StageSeedAsync(cluster.Redis, cluster.StagingKey, backlog);
         await Poll.UntilAsync(() => cluster.Redis.HashGetAllAsync(new ClickOrleans.Staging.StagingKeys(cluster.StagingKey).PrivateLists),
             entries => entries.Length == 1 && (long)entries[0].Value > 0, TimeSpan.FromSeconds(60));
 
-        cluster.PostgresProxy.Cut();
-        // The default budget is 6 retries from 0.5 s, doubling: restore after the second retry, about 1.5 s into the outage.
-        var retries = await Poll.UntilAsync(() => Task.FromResult(Retries(cluster)), count => count >= 2, TimeSpan.FromSeconds(30));
+        outage();
+        var retried = await Poll.UntilAsync(() => Task.FromResult(Retries(cluster)), count => count >= retries, TimeSpan.FromSeconds(120));
         cluster.PostgresProxy.Restore();
-        var stats = await Poll.UntilAsync(() => cluster.StatsAsync(), s => s is { Backlog: 0, PrivateLists.Length: 0 }, TimeSpan.FromSeconds(120));
+        var stats = await Poll.UntilAsync(() => cluster.StatsAsync(), s => s is { Backlog: 0, PrivateLists.Length: 0 }, TimeSpan.FromSeconds(180));
         var (ids, rollupTotal) = await cluster.SinkAsync();
 
-        output.WriteLine($"sink writes retried {retries} times during the outage; failed drains: {stats?.Totals.FailedDrains}");
-        Assert.True(retries >= 2, "no write was retried while PostgreSQL was cut");
+        output.WriteLine($"sink writes retried {retried} times while PostgreSQL was {what}; failed drains: {stats?.Totals.FailedDrains}");
+        Assert.True(retried >= retries, $"no write was retried while PostgreSQL was {what}");
         Assert.True(stats is { Backlog: 0, PrivateLists.Length: 0 });
         Assert.Equal(0, stats.Totals.FailedDrains);
         Assert.Equal(backlog, ids.Count);
@@ -181,34 +202,6 @@ public sealed class ChaosTests(ITestOutputHelper output)
                 .Select(i => (RedisValue)$$"""{"uid":{{i}},"pid":{{i % 1000}}}""").ToArray();
             await redis.ListLeftPushAsync(key, elements);
         }
-    }
-
-    /// <summary>
-    /// PostgreSQL black-holed (packets dropped, nothing refused) under Npgsql's default timeouts: each attempt is cut at
-    /// Clicks:SinkAttemptTimeout and retried inside the drain's wait for the sink call, so the drain rides it out.
-    /// </summary>
-    [SkippableFact]
-    public async Task SinkBlackHoledForSeveralAttempts_WithNpgsqlsDefaultTimeouts_IsRiddenOutWithinTheDrain()
-    {
-        await using var cluster = await ChaosCluster.StartAsync(silos: 1, npgsqlDefaultTimeouts: true);
-        const int backlog = 100_000;
-        await StageSeedAsync(cluster.Redis, cluster.StagingKey, backlog);
-        await Poll.UntilAsync(() => cluster.Redis.HashGetAllAsync(new ClickOrleans.Staging.StagingKeys(cluster.StagingKey).PrivateLists),
-            entries => entries.Length == 1 && (long)entries[0].Value > 0, TimeSpan.FromSeconds(60));
-
-        cluster.PostgresProxy.Stall();
-        // Three attempts cut by their timeout: longer than Npgsql's 30 s command timeout, which the drain's wait outlasts.
-        var retries = await Poll.UntilAsync(() => Task.FromResult(Retries(cluster)), count => count >= 3, TimeSpan.FromSeconds(120));
-        cluster.PostgresProxy.Restore();
-        var stats = await Poll.UntilAsync(() => cluster.StatsAsync(), s => s is { Backlog: 0, PrivateLists.Length: 0 }, TimeSpan.FromSeconds(180));
-        var (ids, rollupTotal) = await cluster.SinkAsync();
-
-        output.WriteLine($"sink writes retried {retries} times while PostgreSQL was black-holed; failed drains: {stats?.Totals.FailedDrains}");
-        Assert.True(retries >= 3, "no write was retried while PostgreSQL was black-holed");
-        Assert.True(stats is { Backlog: 0, PrivateLists.Length: 0 });
-        Assert.Equal(0, stats.Totals.FailedDrains);
-        Assert.Equal(backlog, ids.Count);
-        Assert.Equal(backlog, rollupTotal);
     }
 
     private static int DrainFailures(ChaosCluster cluster) =>

@@ -64,18 +64,8 @@ public abstract class SinkTests(ClusterFixture cluster)
         await cluster.Probe.InjectRefusalAsync(refusedUid);
         try
         {
-            var first = await Sink().Write(batch);
-            var replay = await Sink().Write(batch);
-
-            Assert.Equal((99, 0), (first.Written, first.Skipped));
-            var refused = Assert.Single(first.Refused);
-            Assert.Equal(37, refused.Position);
-            Assert.Contains($"injected refusal for uid {refusedUid}", refused.Reason);
-            Assert.Equal((0, 99), (replay.Written, replay.Skipped));
-            Assert.Equal(refused, Assert.Single(replay.Refused));
-            Assert.Equal(99, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
+            await AssertOneRefusedAsync(data, batch, 37, $"injected refusal for uid {refusedUid}");
             Assert.Empty(await cluster.Probe.ClickIdsAsync(refusedUid));
-            Assert.Equal(99, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
         }
         finally
         {
