@@ -9,11 +9,13 @@ namespace ClickOrleans.Api.Admin;
 public static class DeadLettersApi
 {
     private const int MaxLimit = 10_000;
+    private const int MaxShards = 1024;
 
     public static RouteGroupBuilder MapDeadLettersApi(this IEndpointRouteBuilder app)
     {
         var letters = app.MapGroup("/admin/dead-letters").WithTags("Admin");
-        letters.MapGet("/", List).WithSummary("The oldest dead letters, oldest first, with the reason and the private list they came from");
+        letters.MapGet("/", List).WithSummary("The oldest dead letters, oldest first, with the reason and the private list they came from")
+            .WithDescription("Every shard of Clicks:Shards, or ?shards=N to reach shards a lowered Clicks:Shards left behind (as for replay and delete).");
         letters.MapPost("/replay", Replay)
             .WithSummary("Move the oldest dead letters' elements back onto the staging list")
             .WithDescription("For after the producer that pushed them was fixed: elements that still cannot be parsed return here on the next drain.");
@@ -21,16 +23,16 @@ public static class DeadLettersApi
         return letters;
     }
 
-    private static async Task<Results<Ok<DeadLetterPage>, ValidationProblem>> List(int? limit, StagingStream stream, IDatabase redis)
+    private static async Task<Results<Ok<DeadLetterPage>, ValidationProblem>> List(int? limit, int? shards, IDatabase redis, IOptions<ClickOptions> options)
     {
-        if (Invalid(limit) is { } problem)
+        if (Invalid(limit, shards) is { } problem)
         {
             return problem;
         }
 
         var count = 0L;
         var letters = new List<DeadLetter>();
-        foreach (var shard in Shards(stream, redis))
+        foreach (var shard in Shards(options.Value, shards, redis))
         {
             count += await shard.CountAsync();
             letters.AddRange(await shard.ReadAsync((limit ?? 100) - letters.Count));
@@ -45,26 +47,26 @@ public static class DeadLettersApi
     /// letters changed meanwhile.
     /// </remarks>
     private static async Task<Results<Ok<DeadLettersReplayed>, ValidationProblem, ProblemHttpResult>> Replay(
-        int? limit, StagingStream stream, IDatabase redis, IOptions<ClickOptions> options)
+        int? limit, int? shards, IDatabase redis, IOptions<ClickOptions> options)
     {
-        if (Invalid(limit) is { } problem)
+        if (Invalid(limit, shards) is { } problem)
         {
             return problem;
         }
 
-        var shards = new List<DeadLetterReplay>();
+        var replays = new List<DeadLetterReplay>();
         var replayed = 0;
-        foreach (var shard in Shards(stream, redis))
+        foreach (var shard in Shards(options.Value, shards, redis))
         {
             var replay = await shard.ReplayAsync((limit ?? MaxLimit) - replayed, options.Value.MaxBacklog);
-            shards.Add(replay);
+            replays.Add(replay);
             replayed += replay.Replayed;
         }
 
-        var result = new DeadLettersReplayed(replayed, [.. shards]);
-        if (replayed == 0 && shards.FirstOrDefault(shard => shard.Refused is not null) is { Refused: { } refused })
+        var result = new DeadLettersReplayed(replayed, [.. replays]);
+        if (replayed == 0 && replays.FirstOrDefault(shard => shard.Refused is not null) is { Refused: { } refused })
         {
-            var backlogFull = shards.Any(shard => shard.BacklogFull);
+            var backlogFull = replays.Any(shard => shard.BacklogFull);
             return TypedResults.Problem(
                 refused,
                 statusCode: backlogFull ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status409Conflict,
@@ -75,10 +77,15 @@ public static class DeadLettersApi
         return TypedResults.Ok(result);
     }
 
-    private static async Task<Ok<DeadLettersPurged>> Purge(StagingStream stream, IDatabase redis)
+    private static async Task<Results<Ok<DeadLettersPurged>, ValidationProblem>> Purge(int? shards, IDatabase redis, IOptions<ClickOptions> options)
     {
+        if (Invalid(null, shards) is { } problem)
+        {
+            return problem;
+        }
+
         var purged = 0L;
-        foreach (var shard in Shards(stream, redis))
+        foreach (var shard in Shards(options.Value, shards, redis))
         {
             purged += await shard.PurgeAsync();
         }
@@ -86,13 +93,29 @@ public static class DeadLettersApi
         return TypedResults.Ok(new DeadLettersPurged(purged));
     }
 
-    private static IEnumerable<DeadLetters> Shards(StagingStream stream, IDatabase redis) =>
-        stream.Shards.Select(keys => new DeadLetters(redis, keys));
+    /// <summary>
+    /// The dead-letter lists of the stream's shards: <c>Clicks:Shards</c> of them, or <paramref name="shards"/> when more,
+    /// to reach the shards a lowered <c>Clicks:Shards</c> left behind.
+    /// </summary>
+    private static IEnumerable<DeadLetters> Shards(ClickOptions options, int? shards, IDatabase redis) =>
+        Enumerable.Range(0, Math.Max(options.Shards, shards ?? 0))
+            .Select(shard => new DeadLetters(redis, new StagingKeys(StagingStream.ShardKey(options.StagingKey, shard))));
 
-    private static ValidationProblem? Invalid(int? limit) =>
-        limit is < 1 or > MaxLimit
-            ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = [$"must be from 1 to {MaxLimit}"] })
-            : null;
+    private static ValidationProblem? Invalid(int? limit, int? shards)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (limit is < 1 or > MaxLimit)
+        {
+            errors["limit"] = [$"must be from 1 to {MaxLimit}"];
+        }
+
+        if (shards is < 1 or > MaxShards)
+        {
+            errors["shards"] = [$"must be from 1 to {MaxShards} (Clicks:Shards' range)"];
+        }
+
+        return errors.Count > 0 ? TypedResults.ValidationProblem(errors) : null;
+    }
 }
 
 public sealed record DeadLetterPage(long Count, DeadLetter[] Letters);

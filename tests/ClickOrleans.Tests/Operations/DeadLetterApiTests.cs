@@ -100,6 +100,28 @@ public sealed class DeadLetterApiTests(SqliteClusterFixture cluster)
         Assert.Equal((shards[1].Staging.ToString(), 4, 0L), (moved.GetProperty("stagingKey").GetString(), moved.GetProperty("replayed").GetInt32(), moved.GetProperty("left").GetInt64()));
     }
 
+    /// <summary>After Clicks:Shards was lowered from 3 to 1, the dead letters of shards 1 and 2 are still reached with ?shards=3.</summary>
+    [Fact]
+    public async Task DeadLettersOfShardsAboveClicksShards_AreReachedWithTheShardsParameter()
+    {
+        var data = new TestData();
+        var left = new StagingStream(new ClickOptions { StagingKey = data.StagingKey, Shards = 3 }).Shards[2];
+        await PushDeadLettersAsync(left);
+        await using var api = cluster.Api(data.StagingKey, ("Clicks:Shards", "1"));
+        using var http = api.CreateClient();
+
+        var configured = await http.GetFromJsonAsync<JsonElement>("/admin/dead-letters");
+        var reached = await http.GetFromJsonAsync<JsonElement>("/admin/dead-letters?shards=3");
+        var replay = await http.PostAsync("/admin/dead-letters/replay?shards=3", null);
+        var tooMany = await http.GetAsync("/admin/dead-letters?shards=1025");
+
+        Assert.Equal(0, configured.GetProperty("count").GetInt64());
+        Assert.Equal(Poison.Length, reached.GetProperty("count").GetInt64());
+        Assert.Equal(Poison.Length, (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayed").GetInt32());
+        Assert.Equal(Poison.Length, await cluster.Redis.ListLengthAsync(left.Staging));
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+    }
+
     [Fact]
     public async Task Replay_OfAHandPushedLetterOfAnotherShape_StagesItWhole()
     {
