@@ -6,8 +6,9 @@ namespace ClickOrleans.Api.Embedded;
 
 /// <summary>
 /// Garnet, a Redis-compatible server, inside the Api process: clustering, reminders and the staging list of the
-/// zero-setup mode. Scripts run as transactions, and its append-only log is recovered at start, so a click staged before
-/// a crash is drained after it — but not yet always exactly once after a kill -9 (issue 22, item 7; README, Embedded mode).
+/// zero-setup mode. Scripts run with their keys locked, and its append-only log is recovered at start, so a click staged
+/// before a crash is drained after it — but not always exactly once after a kill -9: Garnet 2.2.8 logs a script's writes
+/// one by one and can replay a part of it (issue 22, item 7; scripts/garnet-replay-check.sh; README, Embedded mode).
 /// </summary>
 public sealed class EmbeddedRedis : IDisposable
 {
@@ -57,8 +58,8 @@ public sealed class EmbeddedRedis : IDisposable
         "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "--bind", "127.0.0.1",
         "--lua", "true",
-        // A script is a transaction (its keys locked, its writes logged as one): a crash can never leave half of a
-        // take-over, a push with its markers, or a commit with its trim in the log.
+        // Without it Garnet runs a script without locking its keys, so other clients' commands interleave with it. It
+        // does not make the script one entry of the log: that is what a kill -9 still breaks (scripts/garnet-replay-check.sh).
         "--lua-transaction-mode", "true",
         // Not --aof-commit-wait: it cost 91% of batch ingest here and did not stop the loss under kill -9 that
         // EmbeddedModeTests.Kill9InALoop shows (bench/results.md, "Embedded Garnet's settings").
