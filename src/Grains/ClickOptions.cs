@@ -64,7 +64,8 @@ public sealed class ClickOptions : IValidatableObject
 
     /// <summary>
     /// How long a client-given click id is remembered: a click posted again with the same id within this window is
-    /// answered 202 with that id and staged nothing. Redis keeps one small key per client-given id for this long.
+    /// answered 202 with that id and staged nothing. Redis keeps one key per client-given id for this long (about 160
+    /// bytes each), at most <see cref="MaxClientIds"/> per shard.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
@@ -76,6 +77,14 @@ public sealed class ClickOptions : IValidatableObject
     /// </summary>
     [Range(0, long.MaxValue)]
     public long MaxBacklog { get; set; } = 10_000_000;
+
+    /// <summary>
+    /// The most client-id markers a shard may hold within <see cref="IdempotencyWindow"/>, counted in sixteenths of the
+    /// window: past it the Api answers 503 to a push with new ids and stages nothing, until the oldest sixteenth expires.
+    /// Retries of ids already held still pass. 0: no limit.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MaxClientIds { get; set; } = 10_000_000;
 
     /// <summary>How many Redis replicas must have a push before the Api answers 202 (<c>Clicks:Staging:*</c>).</summary>
     [ValidateObjectMembers]
@@ -179,6 +188,12 @@ public sealed class ClickOptions : IValidatableObject
         {
             yield return new ValidationResult(
                 $"Clicks:MaxBacklog ({MaxBacklog}) must be at least Clicks:MaxBatch ({MaxBatch}), or 0: a full batch could never be staged, every retry would be answered 503.");
+        }
+
+        if (MaxClientIds > 0 && MaxClientIds < MaxBatch)
+        {
+            yield return new ValidationResult(
+                $"Clicks:MaxClientIds ({MaxClientIds}) must be at least Clicks:MaxBatch ({MaxBatch}), or 0: a full batch of new ids could never be staged.");
         }
 
         if (MaxBacklog > 0 && FlushSize > 0 && MaxBacklog <= FlushSize)

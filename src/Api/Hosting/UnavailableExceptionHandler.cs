@@ -1,3 +1,4 @@
+using System.Globalization;
 using ClickOrleans.Api.Ingest;
 using ClickOrleans.Staging;
 using Microsoft.AspNetCore.Diagnostics;
@@ -6,7 +7,7 @@ using StackExchange.Redis;
 namespace ClickOrleans.Api.Hosting;
 
 /// <summary>
-/// Redis or the Orleans cluster out of reach, or a backlog at <c>Clicks:MaxBacklog</c> → 503 problem details with
+/// Redis or the Orleans cluster out of reach, or a backlog at <c>Clicks:MaxBacklog</c> or <c>Clicks:MaxClientIds</c> → 503 problem details with
 /// Retry-After, so clients retry; never a 2xx for a click that was not staged.
 /// </summary>
 internal sealed class UnavailableExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
@@ -27,6 +28,7 @@ internal sealed class UnavailableExceptionHandler(IProblemDetailsService problem
         {
             // The drain frees the backlog at its own pace: a client that waits a few seconds is likelier to get through.
             BacklogFullException e => ("Backlog full", e.Message + " Retry later.", "5"),
+            ClientIdsFullException e => ("Client ids full", e.Message + " Retry later.", Math.Max(1, (int)Math.Ceiling(e.Until.TotalSeconds)).ToString(CultureInfo.InvariantCulture)),
             _ => ("Service unavailable", Unavailable(exception) is { } reason ? reason + ". " + MaybeStaged : null, "1"),
         };
         if (what is null)

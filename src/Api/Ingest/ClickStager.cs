@@ -31,6 +31,7 @@ public sealed partial class ClickStager
     private readonly ReplicatedWrites _writes;
     private readonly IGrainFactory _grains;
     private readonly ClickOptions _options;
+    private readonly StagingLimits _limits;
     private readonly ILogger<ClickStager> _logger;
     private int _turn;
 
@@ -41,12 +42,14 @@ public sealed partial class ClickStager
         _writes = writes;
         _grains = grains;
         _options = options.Value;
+        _limits = new StagingLimits(_options.IdempotencyWindow, _options.MaxBacklog, _options.MaxClientIds);
         _logger = logger;
         _shards = [.. stream.Shards.Select(keys => new Shard(this, new StagingList(writes.Database, keys)))];
     }
 
     /// <summary>Completes once Redis acknowledged the push; fails when Redis cannot be reached.</summary>
     /// <exception cref="BacklogFullException">The shard's backlog is at <c>Clicks:MaxBacklog</c>: nothing was staged.</exception>
+    /// <exception cref="ClientIdsFullException">The shard holds <c>Clicks:MaxClientIds</c> client ids: nothing was staged.</exception>
     /// <exception cref="StagingNotReplicatedException">Fewer replicas than <c>Clicks:Staging:Replicas</c> acknowledged in time.</exception>
     public Task StageAsync(IReadOnlyList<Click> clicks)
     {
@@ -181,9 +184,8 @@ public sealed partial class ClickStager
         private async Task<long[]> PushAsync(IReadOnlyList<StagedRequest> requests)
         {
             RedisValue[] elements = requests.Count == 1 ? requests[0].Elements : [.. requests.SelectMany(request => request.Elements)];
-            var maxBacklog = _stager._options.MaxBacklog;
             long length;
-            if (maxBacklog == 0 && requests.All(request => request.ClientIds is null))
+            if (_stager._limits.MaxBacklog == 0 && requests.All(request => request.ClientIds is null))
             {
                 length = await _list.PushAsync(elements);
             }
@@ -192,7 +194,7 @@ public sealed partial class ClickStager
                 string?[]? clientIds = requests.All(request => request.ClientIds is null)
                     ? null
                     : [.. requests.SelectMany(request => request.ClientIds ?? new string?[request.Elements.Length])];
-                length = await _list.PushCheckedAsync(elements, clientIds, _stager._options.IdempotencyWindow, maxBacklog);
+                length = await _list.PushCheckedAsync(elements, clientIds, _stager._limits);
             }
 
             await _stager._writes.AcknowledgedAsync(_list.Keys.Staging);

@@ -33,6 +33,7 @@ public sealed class StagingKeys
         ScheduleFired = _tag + "schedule-fired";
         Stats = _tag + "stats";
         WaitingSince = _tag + "waiting-since";
+        ClientIdCounts = _tag + "client-id-counts";
     }
 
     public const string StagingKeyRule = "1 to 200 characters, no braces, no spaces or control characters";
@@ -72,6 +73,12 @@ public sealed class StagingKeys
     /// look at it; the take-over clears it. What a stall without a private list is measured by.
     /// </summary>
     public RedisKey WaitingSince { get; }
+
+    /// <summary>
+    /// Hash of sixteenths of the idempotency window (Redis' clock) → how many client-id markers the Api created in each:
+    /// what <c>Clicks:MaxClientIds</c> is checked against.
+    /// </summary>
+    public RedisKey ClientIdCounts { get; }
 
     /// <summary>The private list a take-over with this tick id creates: <c>{staging}:private:&lt;tick id&gt;</c>.</summary>
     public RedisKey PrivateList(long tickId) => _tag + "private:" + tickId.ToString(CultureInfo.InvariantCulture);

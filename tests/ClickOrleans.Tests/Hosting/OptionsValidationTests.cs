@@ -15,6 +15,7 @@ public sealed class OptionsValidationTests
     [Theory]
     [InlineData("MaxBacklog=5000", "Clicks:MaxBacklog (5000) must be at least Clicks:MaxBatch (10000)")]
     [InlineData("MaxBacklog=40000;MaxBatch=100", "Clicks:MaxBacklog (40000) must be above Clicks:FlushSize (50000)")]
+    [InlineData("MaxClientIds=100", "Clicks:MaxClientIds (100) must be at least Clicks:MaxBatch (10000)")]
     [InlineData("Shards=0", "Shards")]
     [InlineData("ChunkSize=2000000", "ChunkSize")]
     [InlineData("Staging:Replicas=17", "Replicas")]
@@ -31,7 +32,7 @@ public sealed class OptionsValidationTests
 
     [Theory]
     [InlineData("")]
-    [InlineData("MaxBacklog=0;MaxBatch=1000000")]
+    [InlineData("MaxBacklog=0;MaxClientIds=0;MaxBatch=1000000")]
     [InlineData("FlushSize=0;MaxBacklog=10000")]
     [InlineData("MaxBacklog=60000;FlushSize=50000;MaxBatch=10000")]
     [InlineData("DrainSchedule=*/5 * * * *;DrainScheduleTimeZone=Europe/Berlin")]

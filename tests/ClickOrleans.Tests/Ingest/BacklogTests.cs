@@ -9,7 +9,8 @@ namespace ClickOrleans.Tests.Ingest;
 
 /// <summary>
 /// Back-pressure before Redis is full: past <c>Clicks:MaxBacklog</c> elements waiting on a shard (its staging list and
-/// its private lists), a push is refused whole with a 503 naming the backlog, and accepted again once the drain freed room.
+/// its private lists), a push is refused whole with a 503 naming the backlog, and accepted again once the drain freed room;
+/// past <c>Clicks:MaxClientIds</c> client-id markers on a shard, a push with new ids is refused whole until markers expire.
 /// </summary>
 [Collection(SqliteClusterCollection.Name)]
 public sealed class BacklogTests(SqliteClusterFixture cluster)
@@ -49,6 +50,40 @@ public sealed class BacklogTests(SqliteClusterFixture cluster)
         await cluster.DrainStreamAsync(data.StagingKey);
         Assert.Equal(111, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
     }
+
+    [Fact]
+    public async Task PushPastTheClientIdLimit_Is503NamingTheLimit_StagesNothing_RetriesStillPass_AndNewIdsPassAfterTheWindow()
+    {
+        var data = new TestData();
+        await using var api = cluster.Api(data.StagingKey, ("Clicks:MaxClientIds", "10"), ("Clicks:MaxBatch", "10"),
+            ("Clicks:IdempotencyWindow", "00:00:02"), ("Clicks:FlushSize", "0"), ("Clicks:Shards", "1"));
+        using var http = api.CreateClient();
+        Assert.Equal(HttpStatusCode.Accepted, (await PostIdsAsync(http, data, "a", 8)).StatusCode);
+
+        var refused = await PostIdsAsync(http, data, "b", 3);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.InRange(refused.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4));
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Client ids full", problem.GetProperty("title").GetString());
+        Assert.Contains($"{data.StagingKey} holds 8 client ids", problem.GetProperty("detail").GetString());
+        Assert.Contains("Clicks:MaxClientIds allows 10", problem.GetProperty("detail").GetString());
+        Assert.Equal(8, await cluster.StagedCountAsync(data.StagingKey));
+        Assert.False(await cluster.Redis.KeyExistsAsync(new StagingKeys(data.StagingKey).ClientId($"b0-{data.Uid}")));
+
+        // Retries of ids already held add no marker; two new ones fit.
+        Assert.Equal(HttpStatusCode.Accepted, (await PostIdsAsync(http, data, "a", 8)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await PostIdsAsync(http, data, "b", 2)).StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await PostIdsAsync(http, data, "c", 1)).StatusCode);
+
+        var later = await Poll.UntilAsync(() => PostIdsAsync(http, data, "c", 1), response => response.StatusCode == HttpStatusCode.Accepted, TimeSpan.FromSeconds(20));
+        Assert.Equal(HttpStatusCode.Accepted, later.StatusCode);
+        await cluster.DrainStreamAsync(data.StagingKey);
+        Assert.Equal(11, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
+    }
+
+    private static Task<HttpResponseMessage> PostIdsAsync(HttpClient http, TestData data, string prefix, int count) =>
+        http.PostAsJsonAsync("/clicks/batch", Enumerable.Range(0, count).Select(i => new { uid = data.Uid, pid = data.Pid(i), id = $"{prefix}{i}-{data.Uid}" }));
 
     private static Task<HttpResponseMessage> PostBatchAsync(HttpClient http, TestData data, int count) =>
         http.PostAsJsonAsync("/clicks/batch", Enumerable.Range(0, count).Select(i => new { uid = data.Uid, pid = data.Pid(i) }));
