@@ -114,6 +114,14 @@ public sealed class RedisClusterNodes : IAsyncDisposable
         return port;
     }
 
+    /// <summary>Returns once a replica of the master on <paramref name="masterPort"/> has every write it took so far (WAIT).</summary>
+    public async Task WaitForReplicaAsync(int masterPort)
+    {
+        using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{masterPort},abortConnect=false,connectTimeout=1000,allowAdmin=true");
+        var acknowledged = (long)await redis.GetServer("127.0.0.1", masterPort).ExecuteAsync("WAIT", 1, 10_000);
+        Assert.True(acknowledged >= 1, $"no replica of the master on {masterPort} acknowledged its writes");
+    }
+
     /// <summary>SIGSTOP of one node: it neither answers nor replicates, its connections stay open, until <see cref="Resume"/>.</summary>
     public void Pause(int port) => Signals.Stop(_nodes[Array.IndexOf(_ports, port)]!.Id);
 
