@@ -50,8 +50,10 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
-app.UseAuthorization();
+// Between authentication and authorization: a request is limited by its key (by its address when it has no valid key)
+// before a 401 or 403, so guessing keys is limited too.
 app.UseRateLimiter();
+app.UseAuthorization();
 app.MapHealthEndpoints();
 app.MapMetricsEndpoint().RequireAuthorization(Scopes.Admin);
 app.MapClicksApi().RequireAuthorization(Scopes.Ingest).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
@@ -65,7 +67,16 @@ if (embedded is not null || app.Environment.IsDevelopment())
 }
 
 app.MapOrleansDashboard("/dashboard").RequireAuthorization(Scopes.Admin);
-app.Run();
+try
+{
+    await app.RunAsync();
+}
+catch (UnsafeBindingException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+
 return 0;
 
 /// <summary>The Api's entry point, visible to <c>WebApplicationFactory</c> in the tests.</summary>

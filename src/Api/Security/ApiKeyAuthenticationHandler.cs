@@ -9,7 +9,8 @@ namespace ClickOrleans.Api.Security;
 
 /// <summary>
 /// Authenticates <c>X-Api-Key: &lt;key&gt;</c> (or <c>Authorization: Bearer &lt;key&gt;</c>) against <c>Api:Keys</c>,
-/// in constant time. A missing key is no result (401 where a scope is required); an unknown key fails (401).
+/// in constant time: the presented key's SHA-256 is compared with each key's, so neither a key's bytes nor its length
+/// leak. A missing key is no result (401 where a scope is required); an unknown key fails (401).
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -31,7 +32,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
         foreach (var key in keys.CurrentValue.Keys)
         {
-            if (Matches(key, presented, hash))
+            if (Matches(key, hash))
             {
                 var claims = key.Scopes.Select(scope => new Claim(Scopes.ClaimType, scope)).Append(new Claim(ClaimTypes.Name, key.Name));
                 var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
@@ -60,7 +61,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
     }
 
-    private static bool Matches(ApiKey key, string presented, byte[] presentedHash)
+    private static bool Matches(ApiKey key, byte[] presentedHash)
     {
         // Key hashes were checked at start by ApiKeyOptionsValidator.
         if (key.KeyHash is { Length: > 0 } hex)
@@ -69,6 +70,6 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
 
         return key.Key is { Length: > 0 } plain
-            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(plain), Encoding.UTF8.GetBytes(presented));
+            && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(plain)), presentedHash);
     }
 }

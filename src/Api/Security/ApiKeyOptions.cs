@@ -8,7 +8,13 @@ public sealed class ApiKeyOptions : IValidatableObject
 {
     public const string Section = "Api";
 
-    /// <summary>The keys. Empty: anonymous access, which needs <see cref="AllowAnonymous"/> in cluster mode.</summary>
+    /// <summary>The shortest plain <see cref="ApiKey.Key"/> accepted: 16 characters (e.g. 24 random bytes in hex are 48).</summary>
+    public const int MinKeyLength = 16;
+
+    /// <summary>
+    /// The keys. Empty at start: anonymous access, which needs <see cref="AllowAnonymous"/> in cluster mode. Empty later,
+    /// after an Api started with keys: nobody gets in until keys are configured again.
+    /// </summary>
     public List<ApiKey> Keys { get; set; } = [];
 
     /// <summary>Run a cluster-mode Api without keys: only behind something else that authenticates.</summary>
@@ -41,6 +47,10 @@ public sealed class ApiKeyOptions : IValidatableObject
             else if (key.KeyHash is { Length: > 0 } hash && (hash.Length != 64 || !hash.All(char.IsAsciiHexDigit)))
             {
                 yield return new ValidationResult($"{at}:KeyHash must be the SHA-256 of the key in 64 hex digits (e.g. `printf %s \"$KEY\" | sha256sum`).");
+            }
+            else if (key.Key is { Length: > 0 and < MinKeyLength })
+            {
+                yield return new ValidationResult($"{at}:Key must be at least {MinKeyLength} characters: a short key is guessed (e.g. `head -c 24 /dev/urandom | xxd -p`).");
             }
 
             if (key.Scopes.Count == 0 || key.Scopes.Except(Scopes.All).Any())

@@ -27,6 +27,8 @@ public static class ApiSecurityExtensions
         services.AddValidatedOptions<ApiKeyOptions, ApiKeyOptionsValidator>(ApiKeyOptions.Section);
 
         var options = builder.Configuration.GetSection(ApiKeyOptions.Section).Get<ApiKeyOptions>() ?? new();
+        services.AddSingleton(new ApiAccess(Anonymous: options.Keys.Count == 0));
+        services.AddHostedService<ApiKeysWatch>();
         if (options.Keys.Count == 0)
         {
             if (!embedded && !options.AllowAnonymous)
@@ -38,8 +40,9 @@ public static class ApiSecurityExtensions
 
             if (embedded)
             {
+                // Kestrel:Endpoints overrides UseUrls: what Kestrel then binds is checked once it listens.
                 builder.WebHost.UseUrls([.. (HostUrls.Configured(builder.Configuration) ?? [HostUrls.Loopback(ApiDefaults.Port)]).Select(LoopbackOnly)]);
-                services.AddHostedService<AnonymousAccessWarning>();
+                services.AddHostedService<LoopbackOnlyCheck>();
             }
         }
 
@@ -100,7 +103,13 @@ public static class ApiSecurityExtensions
     private static string LoopbackOnly(string url)
     {
         var address = BindingAddress.Parse(url);
-        var loopback = address.Host == "localhost" || (IPAddress.TryParse(address.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
-        return loopback ? url : $"{address.Scheme}://127.0.0.1:{address.Port}{address.PathBase}";
+        return IsLoopback(url) ? url : $"{address.Scheme}://127.0.0.1:{address.Port}{address.PathBase}";
+    }
+
+    /// <summary>Whether an address Kestrel binds (or was told to bind) is loopback: <c>localhost</c> or a loopback IP.</summary>
+    internal static bool IsLoopback(string url)
+    {
+        var host = BindingAddress.Parse(url).Host;
+        return host == "localhost" || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
     }
 }

@@ -49,6 +49,7 @@ public sealed class OptionsValidationTests
     [InlineData("Keys:0:Name=shop;Keys:0:KeyHash=abc;Keys:0:Scopes:0=ingest", "Api:Keys:0:KeyHash must be the SHA-256")]
     [InlineData("Keys:0:Name=shop;Keys:0:Key=k;Keys:0:Scopes:0=write", "Api:Keys:0:Scopes must be one or more of")]
     [InlineData("Keys:0:Key=k;Keys:0:Scopes:0=ingest", "Api:Keys:0:Name is required.")]
+    [InlineData("Keys:0:Name=shop;Keys:0:Key=abc;Keys:0:Scopes:0=ingest", "Api:Keys:0:Key must be at least 16 characters")]
     [InlineData("Burst=0", "Burst")]
     public void ApiKeyOptions_BreakingARule_FailsNamingTheRule(string settings, string rule)
     {

@@ -12,7 +12,7 @@ namespace ClickOrleans.Tests.Security;
 public sealed class ApiKeyTests(SqliteClusterFixture cluster)
 {
     private const string IngestKey = "ingest-key-8f1c2e";
-    private const string ReadKey = "read-key-51be90";
+    private const string ReadKey = "read-key-51be90a7";
     private const string AdminKey = "admin-key-c03d77";
 
     [Theory]
@@ -92,6 +92,24 @@ public sealed class ApiKeyTests(SqliteClusterFixture cluster)
         var problem = await limited.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(429, problem.GetProperty("status").GetInt32());
         Assert.Equal(2, await cluster.StagedCountAsync(data.StagingKey));
+    }
+
+    [Fact]
+    public async Task WrongKeysOverTheRate_Get429_WhileAValidKeyKeepsItsOwnBucket()
+    {
+        var data = new TestData();
+        await using var api = Api(data, ("Api:RequestsPerSecond", "1"), ("Api:Burst", "5"));
+        using var http = api.CreateClient();
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 30; i++)
+        {
+            statuses.Add((await http.SendAsync(Request("GET", "/stats", $"guessed-key-{i:D8}"))).StatusCode);
+        }
+
+        Assert.All(statuses, status => Assert.True(status is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests, $"{status}"));
+        Assert.InRange(statuses.Count(status => status == HttpStatusCode.Unauthorized), 5, 10);
+        Assert.Equal(HttpStatusCode.Accepted, (await http.SendAsync(Request("POST", "/clicks", IngestKey))).StatusCode);
     }
 
     [Fact]

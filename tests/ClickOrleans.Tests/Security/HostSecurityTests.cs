@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Net;
 using ClickOrleans.Tests.Infrastructure;
 
@@ -40,6 +41,40 @@ public sealed class HostSecurityTests : IDisposable
     }
 
     [Fact]
+    public async Task EmbeddedApi_WithoutKeys_BoundByKestrelEndpointsToEveryInterface_StopsAtStart()
+    {
+        await using var api = HostProcess.StartEmbeddedApi(_ports, _directory, new Dictionary<string, string?>
+        {
+            ["Kestrel__Endpoints__Http__Url"] = $"http://0.0.0.0:{_ports.Http}",
+        });
+
+        var exitCode = await api.WaitForExitAsync();
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"The Api without keys (Api:Keys) is bound to http://0.0.0.0:{_ports.Http}, which is not loopback: stopped", api.Output);
+    }
+
+    [Fact]
+    public async Task ApiStartedWithKeys_WhoseKeysFileIsRemoved_DeniesEveryone_AndLogsAnError()
+    {
+        const string adminKey = "admin-key-3c9e51d8";
+        var settings = Path.Combine(_directory, "appsettings.json");
+        await File.WriteAllTextAsync(settings, JsonSerializer.Serialize(new { Api = new { Keys = new[] { new { Name = "operator", Key = adminKey, Scopes = new[] { "admin" } } } } }));
+        await using var api = HostProcess.StartEmbeddedApi(_ports, _directory);
+        await api.WaitUntilRunningAsync();
+        Assert.Equal(HttpStatusCode.OK, (await Get(api, "/stats", adminKey)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.Http.GetAsync("/stats")).StatusCode);
+
+        File.Delete(settings);
+        var revoked = await Poll.UntilAsync(() => Get(api, "/stats", adminKey), response => response.StatusCode != HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.Http.GetAsync("/stats")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.Http.DeleteAsync("/admin/dead-letters")).StatusCode);
+        await api.WaitForOutputAsync("Api:Keys no longer holds any key");
+    }
+
+    [Fact]
     public async Task EmbeddedDashboard_WithKeys_NeedsTheAdminScope()
     {
         await using var api = HostProcess.StartEmbeddedApi(_ports, _directory, new Dictionary<string, string?>
@@ -64,7 +99,7 @@ public sealed class HostSecurityTests : IDisposable
     {
         const string redisPassword = "redis-pw-7f3a9c";
         const string postgresPassword = "pg-pw-2b8e41";
-        const string apiKey = "api-key-e5d0c6";
+        const string apiKey = "api-key-e5d0c6b2f1";
         const string wrongKey = "wrong-key-a19f55";
         var redis = TestServers.Redis;
         await using var silo = HostProcess.Start("Silo", _directory, new Dictionary<string, string?>
