@@ -6,6 +6,7 @@ namespace ClickOrleans.Api.Queries;
 public static class QueriesApi
 {
     private static readonly TimeSpan MaxMinuteRange = TimeSpan.FromDays(31);
+    private static readonly TimeSpan MaxTopRange = TimeSpan.FromDays(31);
     private static readonly TimeSpan MaxUserRange = TimeSpan.FromDays(366);
 
     public static RouteGroupBuilder MapQueriesApi(this IEndpointRouteBuilder app)
@@ -16,10 +17,10 @@ public static class QueriesApi
             .WithDescription("from defaults to an hour before to; to defaults to now; the range spans at most 31 days.");
         queries.MapGet("/products/top", GetTopProducts)
             .WithSummary("The most clicked products")
-            .WithDescription("since: an ISO 8601 duration back from now (default PT1H) or an RFC 3339 time; until: an RFC 3339 time (default now); limit 1-1000 (default 10).");
+            .WithDescription("since: an ISO 8601 duration back from now (default PT1H) or an RFC 3339 time; until: an RFC 3339 time (default now); the range spans at most 31 days; limit 1-1000 (default 10).");
         queries.MapGet("/users/{uid:long}/clicks", GetUserClicks)
             .WithSummary("A user's clicks in [from, to), newest first")
-            .WithDescription("limit 1-1000 (default 100). For the next page, pass the oldest ts returned as to.");
+            .WithDescription("from defaults to 30 days before to; to defaults to now; the range spans at most 366 days; limit 1-1000 (default 100). For the next page, pass the oldest ts returned as to.");
         return queries;
     }
 
@@ -30,7 +31,7 @@ public static class QueriesApi
         parameters.NonNegative("pid", pid);
         var end = parameters.Time("to", to, time.GetUtcNow());
         var start = parameters.Time("from", from, end.AddHours(-1));
-        parameters.Range(start, end, MaxMinuteRange);
+        parameters.Range("from", start, "to", end, MaxMinuteRange);
         if (!parameters.IsValid)
         {
             return Invalid(parameters);
@@ -43,13 +44,10 @@ public static class QueriesApi
         string? since, string? until, int? limit, IGrainFactory grains, TimeProvider time)
     {
         var parameters = new QueryParameters(time.GetUtcNow());
-        var start = parameters.Since("since", since, TimeSpan.FromHours(1));
+        var start = parameters.Since("since", since, TimeSpan.FromHours(1), MaxTopRange);
         var end = parameters.Time("until", until, time.GetUtcNow());
         var top = parameters.Limit("limit", limit, 10, 1000);
-        if (start >= end)
-        {
-            parameters.Errors["since"] = ["must be before until"];
-        }
+        parameters.Range("since", start, "until", end, MaxTopRange);
 
         if (!parameters.IsValid)
         {
@@ -66,7 +64,7 @@ public static class QueriesApi
         parameters.NonNegative("uid", uid);
         var end = parameters.Time("to", to, time.GetUtcNow());
         var start = parameters.Time("from", from, end.AddDays(-30));
-        parameters.Range(start, end, MaxUserRange);
+        parameters.Range("from", start, "to", end, MaxUserRange);
         var page = parameters.Limit("limit", limit, 100, 1000);
         if (!parameters.IsValid)
         {

@@ -6,11 +6,17 @@ namespace ClickOrleans.Api.Queries;
 /// <summary>Parses and bounds query-string parameters, collecting a precise error per bad one.</summary>
 internal sealed class QueryParameters(DateTimeOffset now)
 {
+    /// <summary>The earliest time a query may name: clicks carry Unix milliseconds.</summary>
+    public static readonly DateTimeOffset Earliest = DateTimeOffset.UnixEpoch;
+
+    /// <summary>The latest time a query may name.</summary>
+    public static readonly DateTimeOffset Latest = new(9999, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     public Dictionary<string, string[]> Errors { get; } = [];
 
     public bool IsValid => Errors.Count == 0;
 
-    /// <summary>An RFC 3339 time; UTC is assumed when it has no offset.</summary>
+    /// <summary>An RFC 3339 time from <see cref="Earliest"/> to <see cref="Latest"/>; UTC is assumed when it has no offset.</summary>
     public DateTimeOffset Time(string name, string? value, DateTimeOffset fallback)
     {
         if (value is null)
@@ -20,15 +26,21 @@ internal sealed class QueryParameters(DateTimeOffset now)
 
         if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
         {
-            return time.ToUniversalTime();
+            if (time >= Earliest && time <= Latest)
+            {
+                return time.ToUniversalTime();
+            }
+
+            Errors[name] = [$"must lie from {Earliest:yyyy-MM-ddTHH:mm:ssZ} to {Latest:yyyy-MM-ddTHH:mm:ssZ}"];
+            return fallback;
         }
 
         Errors[name] = ["must be an RFC 3339 time, e.g. 2026-11-27T10:00:00Z"];
         return fallback;
     }
 
-    /// <summary>An ISO 8601 duration back from now (PT1H, P7D), or an RFC 3339 time.</summary>
-    public DateTimeOffset Since(string name, string? value, TimeSpan fallback)
+    /// <summary>An ISO 8601 duration back from now (PT1H, P7D) of at most <paramref name="max"/>, or an RFC 3339 time.</summary>
+    public DateTimeOffset Since(string name, string? value, TimeSpan fallback, TimeSpan max)
     {
         if (value is null)
         {
@@ -40,17 +52,17 @@ internal sealed class QueryParameters(DateTimeOffset now)
             try
             {
                 var duration = XmlConvert.ToTimeSpan(value);
-                if (duration > TimeSpan.Zero)
+                if (duration > TimeSpan.Zero && duration <= max)
                 {
                     return now - duration;
                 }
             }
-            catch (FormatException)
+            catch (Exception e) when (e is FormatException or OverflowException)
             {
                 // Reported below with the accepted forms.
             }
 
-            Errors[name] = ["must be a positive ISO 8601 duration (PT1H, P7D) or an RFC 3339 time"];
+            Errors[name] = [$"must be a positive ISO 8601 duration of at most {max.TotalDays:0} days (PT1H, P7D) or an RFC 3339 time"];
             return now - fallback;
         }
 
@@ -73,15 +85,16 @@ internal sealed class QueryParameters(DateTimeOffset now)
         return value.Value;
     }
 
-    public void Range(DateTimeOffset from, DateTimeOffset to, TimeSpan max)
+    /// <summary>The range [<paramref name="from"/>, <paramref name="to"/>) is not empty and spans at most <paramref name="max"/>.</summary>
+    public void Range(string fromName, DateTimeOffset from, string toName, DateTimeOffset to, TimeSpan max)
     {
         if (from >= to)
         {
-            Errors["from"] = ["must be before to"];
+            Errors[fromName] = [$"must be before {toName}"];
         }
         else if (to - from > max)
         {
-            Errors["to"] = [$"the range from..to spans at most {max.TotalDays:0} days"];
+            Errors[toName] = [$"the range {fromName}..{toName} spans at most {max.TotalDays:0} days"];
         }
     }
 

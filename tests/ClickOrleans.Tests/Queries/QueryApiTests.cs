@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -71,6 +72,10 @@ public abstract class QueryApiTests(ClusterFixture cluster)
     [InlineData("/products/top?since=-PT1H", "since")]
     [InlineData("/products/top?limit=0", "limit")]
     [InlineData("/products/top?limit=1001", "limit")]
+    [InlineData("/products/top?since=P36500D", "since")]
+    [InlineData("/products/top?since=P3000000D", "since")]
+    [InlineData("/products/top?since=2026-01-01T00:00:00Z&until=2026-11-27T00:00:00Z", "until")]
+    [InlineData("/products/1/clicks?to=0001-01-01T00:00:00Z", "to")]
     [InlineData("/users/1/clicks?limit=5000", "limit")]
     [InlineData("/users/1/clicks?to=soon", "to")]
     public async Task BadParameters_Are400NamingTheParameter(string url, string parameter)
@@ -86,6 +91,51 @@ public abstract class QueryApiTests(ClusterFixture cluster)
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(problem.GetProperty("errors").TryGetProperty(parameter, out _), problem.ToString());
     }
+
+    /// <summary>
+    /// Random values for every query parameter of every query endpoint, among them the extremes of each form: every
+    /// answer is a 200 or a 400 problem details, never a 5xx.
+    /// </summary>
+    [SkippableFact]
+    public async Task AnyQueryParameters_Are200Or400_NeverA5xx()
+    {
+        cluster.Require();
+        await using var api = Api(new TestData());
+        using var http = api.CreateClient();
+        var value = Gen.OneOf(
+            Gen.String[Gen.Char, 0, 30],
+            Gen.Long.Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            Gen.Long[0, 99_999_999].Select(days => $"P{days}D"),
+            Gen.Long[0, 99_999_999].Select(seconds => $"PT{seconds}S"),
+            Gen.DateTimeOffset.Select(time => time.ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
+            Gen.Int[0, Extremes.Length - 1].Select(i => Extremes[i]));
+        var query = Gen.Select(Gen.Int[0, 2], value, value, value, Gen.Long[0, long.MaxValue]);
+
+        await query.SampleAsync(async q =>
+        {
+            var (endpoint, a, b, c, id) = (q.Item1, q.Item2, q.Item3, q.Item4, q.Item5);
+            var url = endpoint switch
+            {
+                0 => $"/products/{id}/clicks?from={Escape(a)}&to={Escape(b)}",
+                1 => $"/products/top?since={Escape(a)}&until={Escape(b)}&limit={Escape(c)}",
+                _ => $"/users/{id}/clicks?from={Escape(a)}&to={Escape(b)}&limit={Escape(c)}",
+            };
+            var response = await http.GetAsync(url);
+            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"{url}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            if (response.StatusCode == HttpStatusCode.BadRequest)
+            {
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            }
+        }, iter: 300, threads: 1);
+    }
+
+    private static readonly string[] Extremes =
+    [
+        "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1969-12-31T23:59:59Z", "P3000000D", "2026-11-27T10:00:00",
+        "2026-11-27T10:00:00+14:00", "-PT1H", "PT0S", "0", "-1", "1001", "2147483648", "", " ",
+    ];
+
+    private static string Escape(string value) => Uri.EscapeDataString(value);
 
     // A random minute of the past: no other test has clicks there.
     private static (TestData Data, DateTimeOffset At) Scenario() =>
