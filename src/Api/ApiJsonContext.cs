@@ -5,8 +5,11 @@ using ClickOrleans.Api.Ingest;
 
 namespace ClickOrleans.Api;
 
-/// <summary>Source-generated JSON for every request and response body of the Api.</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.Strict)]
+/// <summary>
+/// Source-generated JSON for every request and response body of the Api: property names exactly as documented (no
+/// other case), each at most once.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.Strict, PropertyNameCaseInsensitive = false, AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(ClickRequest))]
 [JsonSerializable(typeof(ClickAccepted))]
 [JsonSerializable(typeof(BatchAccepted))]

@@ -14,15 +14,19 @@ public static class ClickRules
     /// <summary>uid and pid: non-negative 64-bit integers, as PostgreSQL's <c>bigint</c> and SQLite's <c>INTEGER</c> store them.</summary>
     public static bool IsValidNumber(long value) => value >= 0;
 
-    /// <summary>An event id: 1 to 64 characters of valid Unicode (no unpaired surrogate), no control characters.</summary>
+    /// <summary>
+    /// An event id: 1 to 64 characters of valid Unicode (no unpaired surrogate), no control characters. A character is
+    /// a code point: an emoji outside the Basic Multilingual Plane counts once, though .NET holds it in two chars.
+    /// </summary>
     public static bool IsValidId(ReadOnlySpan<char> id)
     {
-        if (id.IsEmpty || id.Length > MaxIdLength)
+        if (id.IsEmpty || id.Length > 2 * MaxIdLength)
         {
             return false;
         }
 
-        for (var i = 0; i < id.Length; i++)
+        var characters = 0;
+        for (var i = 0; i < id.Length; i++, characters++)
         {
             var c = id[i];
             if (char.IsControl(c))
@@ -40,11 +44,11 @@ public static class ClickRules
             }
         }
 
-        return true;
+        return characters <= MaxIdLength;
     }
 
     /// <summary>A click time from the Unix epoch up to <paramref name="latestMs"/>.</summary>
     public static bool IsValidTimestamp(long timestampMs, long latestMs) => timestampMs >= EarliestTimestampMs && timestampMs <= latestMs;
 
-    public const string IdRule = "1 to 64 characters of valid Unicode without control characters";
+    public const string IdRule = "1 to 64 characters (Unicode code points) of valid Unicode without control characters";
 }

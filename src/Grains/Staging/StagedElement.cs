@@ -5,7 +5,8 @@ namespace ClickOrleans.Staging;
 
 /// <summary>
 /// The format of one element on a staging list: compact JSON <c>{"id":..,"uid":..,"pid":..,"ts":&lt;unix ms&gt;}</c>.
-/// The original producers' <c>{"uid":..,"pid":..}</c> is accepted too; unknown properties are ignored.
+/// The original producers' <c>{"uid":..,"pid":..}</c> is accepted too, and so are what loosely typed producers send:
+/// numbers as digit strings, <c>"id": null</c> for no id; unknown properties are ignored.
 /// </summary>
 public static class StagedElement
 {
@@ -64,16 +65,23 @@ public static class StagedElement
             if (reader.ValueTextEquals(IdName.EncodedUtf8Bytes))
             {
                 reader.Read();
-                if (!TryReadEventId(ref reader, out var id, out clientId, out error))
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    eventId = null;
+                    clientId = null;
+                }
+                else if (!TryReadEventId(ref reader, out var id, out clientId, out error))
                 {
                     return false;
                 }
-
-                eventId = id;
+                else
+                {
+                    eventId = id;
+                }
             }
             else if (reader.ValueTextEquals(UidName.EncodedUtf8Bytes))
             {
-                if (!TryReadNumber(ref reader, out uid))
+                if (!TryReadInteger(ref reader, out uid) || !ClickRules.IsValidNumber(uid.Value))
                 {
                     error = "uid must be an integer from 0 to 2^63-1";
                     return false;
@@ -81,7 +89,7 @@ public static class StagedElement
             }
             else if (reader.ValueTextEquals(PidName.EncodedUtf8Bytes))
             {
-                if (!TryReadNumber(ref reader, out pid))
+                if (!TryReadInteger(ref reader, out pid) || !ClickRules.IsValidNumber(pid.Value))
                 {
                     error = "pid must be an integer from 0 to 2^63-1";
                     return false;
@@ -89,14 +97,11 @@ public static class StagedElement
             }
             else if (reader.ValueTextEquals(TsName.EncodedUtf8Bytes))
             {
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var value))
+                if (!TryReadInteger(ref reader, out ts))
                 {
                     error = "ts must be an integer (Unix milliseconds)";
                     return false;
                 }
-
-                ts = value;
             }
             else
             {
@@ -159,8 +164,8 @@ public static class StagedElement
         return true;
     }
 
-    // Producers written in loosely typed languages push ids as numbers or as digit strings; both are fine.
-    private static bool TryReadNumber(ref Utf8JsonReader reader, out long? value)
+    // Producers written in loosely typed languages push numbers as numbers or as digit strings; both are fine.
+    private static bool TryReadInteger(ref Utf8JsonReader reader, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out long? value)
     {
         reader.Read();
         value = reader.TokenType switch
@@ -171,7 +176,7 @@ public static class StagedElement
                 && consumed == reader.ValueSpan.Length => number,
             _ => null,
         };
-        return value is { } v && ClickRules.IsValidNumber(v);
+        return value is not null;
     }
 }
 

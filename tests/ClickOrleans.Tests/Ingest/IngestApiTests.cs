@@ -97,6 +97,10 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
     [InlineData("""{"uid":"7","pid":2}""")]
     [InlineData("""{"uid":99999999999999999999,"pid":2}""")]
     [InlineData("""{"uid":1,"pid":2,"ts":"yesterday"}""")]
+    [InlineData("""{"uid":1,"pid":2,"ts":"2026-12-01T07:00:00"}""")]
+    [InlineData("""{"uid":1,"pid":2,"ts":"2026-12-01 07:00:00Z"}""")]
+    [InlineData("""{"uid":1,"uid":2,"pid":1}""")]
+    [InlineData("""{"UID":1,"pid":1}""")]
     [InlineData("")]
     public async Task MalformedJson_Is400_AndNothingIsStaged(string body)
     {
@@ -139,6 +143,26 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
         var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("ts", out _), problem.ToString());
         Assert.Equal(0, await cluster.StagedCountAsync(data.StagingKey));
+    }
+
+    [Theory]
+    [InlineData("+05:30")]
+    [InlineData("Z")]
+    [InlineData("z")]
+    public async Task TimestampWithItsOffset_IsStagedAtThatInstant(string offset)
+    {
+        var data = new TestData();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+        var at = DateTimeOffset.UtcNow.AddMinutes(-3);
+        var local = offset is "Z" or "z" ? at : at.ToOffset(new TimeSpan(5, 30, 0));
+        var ts = local.ToString("yyyy-MM-dd'T'HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture) + offset;
+
+        var response = await http.PostAsync("/clicks", Json($$"""{"uid":1,"pid":2,"ts":"{{ts}}"}"""));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var staged = Assert.Single(await cluster.StagedAsync(data.StagingKey));
+        Assert.Equal(at.ToUnixTimeMilliseconds(), JsonDocument.Parse((string)staged!).RootElement.GetProperty("ts").GetInt64());
     }
 
     [Fact]

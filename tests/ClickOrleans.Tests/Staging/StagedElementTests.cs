@@ -41,6 +41,7 @@ public sealed class StagedElementTests
     [InlineData("""{"uid":"1","pid":"2"}""", 1, 2)]
     [InlineData("""{"uid":1,"pid":2,"extra":{"nested":[1,2,3]}}""", 1, 2)]
     [InlineData(""" { "uid" : 9223372036854775807 , "pid" : 0 } """, long.MaxValue, 0)]
+    [InlineData("""{"uid":1,"pid":2,"id":null}""", 1, 2)]
     public void SeedFormat_GetsAnIdFromItsPlace_AndTheTakeOverTime(string element, long uid, long pid)
     {
         Assert.True(Parse(element, out var click, out var error), error);
@@ -81,6 +82,23 @@ public sealed class StagedElementTests
     {
         Assert.False(Parse(element, out _, out var error));
         Assert.StartsWith(reason, error);
+    }
+
+    [Fact]
+    public void TimestampAsADigitString_IsReadLikeANumber()
+    {
+        Assert.True(Parse("""{"uid":1,"pid":2,"ts":"1700000000000"}""", out var click, out var error), error);
+        Assert.Equal(1_700_000_000_000, click.TimestampMs);
+        Assert.False(Parse("""{"uid":1,"pid":2,"ts":"17e11"}""", out _, out _));
+    }
+
+    [Fact]
+    public void IdLength_CountsCharacters_NotUtf16Units()
+    {
+        Assert.True(ClickRules.IsValidId(string.Concat(Enumerable.Repeat("𝄞", 64))));
+        Assert.False(ClickRules.IsValidId(string.Concat(Enumerable.Repeat("𝄞", 65))));
+        Assert.True(ClickRules.IsValidId(new string('x', 64)));
+        Assert.False(ClickRules.IsValidId(new string('x', 65)));
     }
 
     [Fact]
