@@ -54,7 +54,7 @@ app.UseAuthentication();
 // before a 401 or 403, so guessing keys is limited too.
 app.UseRateLimiter();
 app.UseAuthorization();
-app.MapHealthEndpoints();
+app.MapHealthEndpoints(ApiSecurityExtensions.IsAdministratorAsync).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
 app.MapMetricsEndpoint().RequireAuthorization(Scopes.Admin);
 app.MapClicksApi().RequireAuthorization(Scopes.Ingest).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
 app.MapQueriesApi().RequireAuthorization(Scopes.Read).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -34,19 +35,32 @@ public static class ServiceDefaults
         }
 
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        builder.Services.AddSingleton<HealthReports>();
         return builder;
     }
 
-    /// <summary><c>/alive</c> and <c>/health</c>, open to probes.</summary>
-    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    /// <summary>
+    /// <c>/alive</c> and <c>/health</c>, open to probes. <c>/health</c> answers 200 (Healthy, Degraded) or 503
+    /// (Unhealthy) with the status; with the reason of each check that is not healthy only to the callers
+    /// <paramref name="showsDetails"/> admits (the reasons name stores, users and lists).
+    /// </summary>
+    /// <returns><c>/health</c>, for its conventions (a rate limit).</returns>
+    public static IEndpointConventionBuilder MapHealthEndpoints(this IEndpointRouteBuilder app, Func<HttpContext, Task<bool>> showsDetails)
     {
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
-        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
-        return app;
+        return app.MapGet("/health", async (HttpContext context, HealthReports reports) =>
+        {
+            var details = await showsDetails(context);
+            var report = details ? await reports.FreshAsync(context.RequestAborted) : await reports.SharedAsync();
+            context.Response.StatusCode = report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
+            context.Response.Headers.CacheControl = "no-store";
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            await context.Response.WriteAsync(details ? Describe(report) : report.Status.ToString());
+        }).ExcludeFromDescription();
     }
 
     // "Healthy", or the status and one line per check that is not healthy, with its reason.
-    private static Task WriteHealthAsync(Microsoft.AspNetCore.Http.HttpContext context, HealthReport report)
+    private static string Describe(HealthReport report)
     {
         var text = new System.Text.StringBuilder(report.Status.ToString());
         foreach (var (name, entry) in report.Entries)
@@ -57,8 +71,7 @@ public static class ServiceDefaults
             }
         }
 
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        return Microsoft.AspNetCore.Http.HttpResponseWritingExtensions.WriteAsync(context.Response, text.ToString());
+        return text.ToString();
     }
 
     /// <summary><c>/metrics</c> in Prometheus format.</summary>

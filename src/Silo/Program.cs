@@ -32,7 +32,8 @@ catch (Exception e) when (e is MissingSettingException or OptionsValidationExcep
 builder.AddServiceDefaults(DrainTelemetry.Name);
 
 var app = builder.Build();
-app.MapHealthEndpoints();
+// The reasons of /health name stores and lists: for callers on this machine (the silo's HTTP has no keys).
+app.MapHealthEndpoints(context => Task.FromResult(context.Connection.RemoteIpAddress is { } address && System.Net.IPAddress.IsLoopback(address)));
 app.MapMetricsEndpoint();
 app.MapOrleansDashboard("/dashboard");
 app.Run();

@@ -64,6 +64,10 @@ public static class ApiSecurityExtensions
         return builder;
     }
 
+    /// <summary>Whether the caller may administer (a key with the <c>admin</c> scope, or anyone on an Api without keys).</summary>
+    public static async Task<bool> IsAdministratorAsync(HttpContext context) =>
+        (await context.RequestServices.GetRequiredService<IAuthorizationService>().AuthorizeAsync(context.User, Scopes.Admin)).Succeeded;
+
     // One token bucket per key (per client address when anonymous): a noisy client cannot starve the others.
     private static RateLimitPartition<string> PartitionByKey(HttpContext http)
     {

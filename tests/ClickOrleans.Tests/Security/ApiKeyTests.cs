@@ -112,6 +112,33 @@ public sealed class ApiKeyTests(SqliteClusterFixture cluster)
         Assert.Equal(HttpStatusCode.Accepted, (await http.SendAsync(Request("POST", "/clicks", IngestKey))).StatusCode);
     }
 
+    [SkippableFact]
+    public async Task Health_WithKeys_TellsAnonymousCallersOnlyTheStatus_TheAdminTheReasons_AndAFloodRunsTheChecksOncePerSecond()
+    {
+        var data = new TestData();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(10));
+        await using var api = Api(data, ("Clicks:StallAfter", "00:00:01"), ("Clicks:Shards", "1"));
+        using var http = api.CreateClient();
+
+        var detailed = await Poll.UntilAsync(async () => await (await http.SendAsync(Request("GET", "/health", AdminKey))).Content.ReadAsStringAsync(),
+            text => text.StartsWith("Degraded", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        var anonymous = await Poll.UntilAsync(() => http.GetStringAsync("/health"), text => text != "Healthy", TimeSpan.FromSeconds(10));
+
+        Assert.Contains("10 elements have waited on the staging list since", detailed);
+        Assert.Equal("Degraded", anonymous);
+        Skip.If(TestServers.RedisIsEmbedded, RedisCommandStats.NeedsRedisServer);
+        var pings = await RedisCommandStats.CallsAsync(cluster.Redis.Multiplexer, "ping");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Equal("Degraded", await http.GetStringAsync("/health"));
+        }
+
+        var checks = await RedisCommandStats.CallsAsync(cluster.Redis.Multiplexer, "ping") - pings;
+        // One report per second at most (each pings every node once), not one per request.
+        Assert.InRange(checks, 0, (clock.Elapsed.TotalSeconds + 2) * cluster.Redis.Multiplexer.GetServers().Length);
+    }
+
     [Fact]
     public async Task InvalidKeyConfiguration_StopsTheStart_NamingTheKey()
     {
