@@ -188,4 +188,11 @@ check_sink "down and up (volumes kept)"
 [[ "$(curl -s -o /dev/null -w '%{http_code}' "$api/health")" == 200 ]] || fail "/health through the Api"
 [[ "$(admin "$api/dashboard/")" == 200 ]] && grep -qi "orleans" "$work/admin.json" || fail "/dashboard through the Api"
 echo "container: /health and /dashboard answer through the Api; $refused batches met a 503 and were retried"
+# The silo's HTTP (dashboard, /metrics, /health) listens on loopback inside its container: its own address is refused.
+silo_container=$(containers silo | head -1)
+silo_ip=$(podman inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$silo_container")
+podman exec "$silo_container" dotnet ClickOrleans.Silo.dll health-check http://127.0.0.1:8080/alive >/dev/null || fail "silo HTTP on loopback"
+! podman exec "$silo_container" dotnet ClickOrleans.Silo.dll health-check "http://$silo_ip:8080/alive" >/dev/null 2>&1 \
+  || fail "the silo's HTTP answers on $silo_ip:8080, not only on loopback"
+echo "container: the silo's HTTP answers on 127.0.0.1:8080 only, not on $silo_ip:8080"
 step "done"
