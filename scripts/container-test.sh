@@ -191,6 +191,7 @@ echo "container: /health and /dashboard answer through the Api; $refused batches
 # The silo's HTTP (dashboard, /metrics, /health) listens on loopback inside its container: its own address is refused.
 silo_container=$(containers silo | head -1)
 silo_ip=$(podman inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$silo_container")
+[[ -n "$silo_ip" ]] || fail "no address of silo container $silo_container"
 podman exec "$silo_container" dotnet ClickOrleans.Silo.dll health-check http://127.0.0.1:8080/alive >/dev/null || fail "silo HTTP on loopback"
 ! podman exec "$silo_container" dotnet ClickOrleans.Silo.dll health-check "http://$silo_ip:8080/alive" >/dev/null 2>&1 \
   || fail "the silo's HTTP answers on $silo_ip:8080, not only on loopback"
