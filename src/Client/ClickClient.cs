@@ -11,10 +11,15 @@ namespace ClickOrleans.Client;
 /// buffered and sent as one <c>POST /clicks/batch</c> when <see cref="ClickClientOptions.BatchSize"/> are waiting or
 /// <see cref="ClickClientOptions.FlushInterval"/> after the first, every click with an id of its own, so that a batch
 /// sent again after a failure (a 503 while Redis fails over, a timeout) is stored once. Disposing sends what is left.
+/// Nothing is lost in silence: <see cref="FlushAsync"/> throws <see cref="ClicksNotAcceptedException"/> naming how many
+/// clicks tracked since the previous flush were dropped and why.
 /// </summary>
 /// <remarks>
 /// Register it with <c>AddClickOrleansClient</c>: it sends through <see cref="IHttpClientFactory"/>, whose pipeline
-/// retries 429, 503 and network failures with exponential backoff and jitter, honouring <c>Retry-After</c>.
+/// retries 429, 502–504 and network failures with exponential backoff and jitter, honouring <c>Retry-After</c>, and
+/// other 5xx a few times. A batch refused for some of its clicks (400 naming them) is sent again without them; clicks
+/// stamped by the client are stamped by its clock corrected by the Api's <c>Date</c> header, and stamped again once
+/// when the Api refuses their <c>ts</c>, so a client clock minutes off loses nothing. A 401 or 403 stops the client.
 /// </remarks>
 public sealed partial class ClickClient : IAsyncDisposable
 {
@@ -29,6 +34,10 @@ public sealed partial class ClickClient : IAsyncDisposable
     private readonly Channel<Tracked> _buffer;
     private readonly CancellationTokenSource _giveUp = new();
     private readonly Task _sending;
+    private readonly List<string> _dropReasons = [];
+    private long _droppedSinceFlush;
+    private long _clockOffsetTicks;
+    private volatile string? _stopped;
 
     internal ClickClient(
         IHttpClientFactory http, IOptions<ClickClientOptions> options, ClickClientTelemetry telemetry, TimeProvider time, ILogger<ClickClient> logger)
@@ -44,22 +53,30 @@ public sealed partial class ClickClient : IAsyncDisposable
     }
 
     /// <summary>Tracks a click; it is sent with the next batch. Waits only when <see cref="ClickClientOptions.MaxBuffered"/> wait already.</summary>
+    /// <param name="at">When the click happened; by default now, by this machine's clock corrected by the Api's.</param>
     /// <returns>The click's id, as the query API will return it.</returns>
+    /// <exception cref="ClickClientStoppedException">The Api refused the client's key.</exception>
     public async ValueTask<string> TrackAsync(long uid, long pid, DateTimeOffset? at = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(uid);
         ArgumentOutOfRangeException.ThrowIfNegative(pid);
+        ThrowIfStopped();
         var id = Guid.CreateVersion7().ToString("N");
-        await _buffer.Writer.WriteAsync(new Tracked(new ClickRequest(id, uid, pid, at ?? _time.GetUtcNow()), null), cancellationToken);
+        var offset = ClockOffset;
+        var tracked = at is { } given
+            ? new Tracked(new ClickRequest(id, uid, pid, given), null, null)
+            : new Tracked(new ClickRequest(id, uid, pid, _time.GetUtcNow() + offset), offset, null);
+        await _buffer.Writer.WriteAsync(tracked, cancellationToken);
         _telemetry.Tracked();
         return id;
     }
 
     /// <summary>Sends everything tracked so far; completes once the Api accepted it.</summary>
+    /// <exception cref="ClicksNotAcceptedException">Some clicks tracked since the previous flush were dropped; the others were accepted.</exception>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _buffer.Writer.WriteAsync(new Tracked(null, flushed), cancellationToken);
+        await _buffer.Writer.WriteAsync(new Tracked(null, null, flushed), cancellationToken);
         await flushed.Task.WaitAsync(cancellationToken);
     }
 
@@ -95,9 +112,19 @@ public sealed partial class ClickClient : IAsyncDisposable
 
     private HttpClient Client() => _http.CreateClient(HttpClientName);
 
+    private TimeSpan ClockOffset => TimeSpan.FromTicks(Interlocked.Read(ref _clockOffsetTicks));
+
+    private void ThrowIfStopped()
+    {
+        if (_stopped is { } reason)
+        {
+            throw new ClickClientStoppedException(reason);
+        }
+    }
+
     private async Task SendAsync()
     {
-        var batch = new List<ClickRequest>(_options.BatchSize);
+        var batch = new List<Tracked>(_options.BatchSize);
         var flushes = new List<TaskCompletionSource>();
         while (await _buffer.Reader.WaitToReadAsync())
         {
@@ -106,13 +133,13 @@ public sealed partial class ClickClient : IAsyncDisposable
             {
                 if (_buffer.Reader.TryRead(out var tracked))
                 {
-                    if (tracked.Click is { } click)
+                    if (tracked.Flushed is { } flushed)
                     {
-                        batch.Add(click);
+                        flushes.Add(flushed);
                     }
                     else
                     {
-                        flushes.Add(tracked.Flushed!);
+                        batch.Add(tracked);
                     }
 
                     continue;
@@ -131,33 +158,130 @@ public sealed partial class ClickClient : IAsyncDisposable
                 batch.Clear();
             }
 
-            flushes.ForEach(flushed => flushed.TrySetResult());
-            flushes.Clear();
+            if (flushes.Count > 0)
+            {
+                CompleteFlushes(flushes);
+                flushes.Clear();
+            }
         }
     }
 
-    // The HTTP pipeline retries 429, 503 and network failures without end (bounded by the dispose timeout): the
-    // batch's ids make every retry safe. A 400 or 413 is the caller's to fix: the batch is dropped, and logged.
-    private async Task SendBatchAsync(List<ClickRequest> batch)
+    private void CompleteFlushes(List<TaskCompletionSource> flushes)
+    {
+        if (_droppedSinceFlush == 0)
+        {
+            flushes.ForEach(flushed => flushed.TrySetResult());
+            return;
+        }
+
+        var dropped = new ClicksNotAcceptedException(_droppedSinceFlush, [.. _dropReasons]);
+        flushes.ForEach(flushed => flushed.TrySetException(dropped));
+        _droppedSinceFlush = 0;
+        _dropReasons.Clear();
+    }
+
+    // The HTTP pipeline retries what may pass later (bounded by the dispose timeout): the batch's ids make every retry
+    // safe. A 400 naming clicks is answered by sending the others again (and the client-stamped clicks whose ts was
+    // refused, stamped again by the corrected clock); anything else the pipeline gave up on drops the batch, counted
+    // and reported by the next flush; a 401 or 403 stops the client.
+    private async Task SendBatchAsync(List<Tracked> batch)
     {
         var started = _time.GetTimestamp();
+        var pending = batch;
+        var restamped = false;
         try
         {
-            using var response = await _sender.PostAsJsonAsync("/clicks/batch", batch, ClientJson.Default.ListClickRequest, _giveUp.Token);
-            if (response.IsSuccessStatusCode)
+            while (pending.Count > 0)
             {
-                _telemetry.Sent(batch.Count, _time.GetElapsedTime(started));
-                return;
-            }
+                if (_stopped is { } stopped)
+                {
+                    Drop(pending.Count, "stopped", stopped);
+                    return;
+                }
 
-            LogRefused(_logger, batch.Count, (int)response.StatusCode, await response.Content.ReadAsStringAsync());
+                using var response = await _sender.PostAsJsonAsync("/clicks/batch", pending.ConvertAll(tracked => tracked.Click!), ClientJson.Default.ListClickRequest, _giveUp.Token);
+                LearnClockOffset(response);
+                if (response.IsSuccessStatusCode)
+                {
+                    _telemetry.Sent(pending.Count, _time.GetElapsedTime(started));
+                    return;
+                }
+
+                var status = (int)response.StatusCode;
+                var problem = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                {
+                    _stopped = $"the Api answered {status} to its key ({BatchRefusal.Parse(problem).Detail})";
+                    LogStopped(_logger, status);
+                    Drop(pending.Count, "key", _stopped);
+                    return;
+                }
+
+                var refusal = BatchRefusal.Parse(problem);
+                if (response.StatusCode != HttpStatusCode.BadRequest || refusal.InvalidFields.Count == 0)
+                {
+                    Drop(pending.Count, status >= 500 ? "failed" : "refused", $"{status}: {refusal.Detail}");
+                    return;
+                }
+
+                pending = WithoutInvalid(pending, refusal, restampTs: !restamped);
+                restamped = true;
+            }
         }
         catch (OperationCanceledException) when (_giveUp.IsCancellationRequested)
         {
-            LogGaveUp(_logger, batch.Count, _options.DisposeTimeout);
+            LogGaveUp(_logger, pending.Count, _options.DisposeTimeout);
+            Drop(pending.Count, "timeout", $"not accepted within the dispose timeout of {_options.DisposeTimeout}");
+        }
+    }
+
+    // The clicks the Api did not name, and (once) the client-stamped ones refused only for their ts, stamped again.
+    private List<Tracked> WithoutInvalid(List<Tracked> pending, BatchRefusal refusal, bool restampTs)
+    {
+        var kept = new List<Tracked>(pending.Count);
+        var offset = ClockOffset;
+        for (var i = 0; i < pending.Count; i++)
+        {
+            var tracked = pending[i];
+            if (!refusal.InvalidFields.TryGetValue(i, out var fields))
+            {
+                kept.Add(tracked);
+            }
+            else if (restampTs && tracked.StampOffset is { } used && used != offset && fields.All(field => field == "ts"))
+            {
+                kept.Add(tracked with { Click = tracked.Click! with { Ts = tracked.Click.Ts + (offset - used) }, StampOffset = offset });
+            }
+            else
+            {
+                Drop(1, "invalid", $"400 for {string.Join(", ", fields)}: {refusal.Detail}");
+            }
         }
 
-        _telemetry.Dropped(batch.Count);
+        return kept;
+    }
+
+    // The Api's Date header has whole seconds: only an offset of more than two seconds is taken as this clock's error.
+    private void LearnClockOffset(HttpResponseMessage response)
+    {
+        if (response.Headers.Date is { } date)
+        {
+            var offset = date + TimeSpan.FromMilliseconds(500) - _time.GetUtcNow();
+            if ((offset - ClockOffset).Duration() > TimeSpan.FromSeconds(2))
+            {
+                Interlocked.Exchange(ref _clockOffsetTicks, offset.Ticks);
+            }
+        }
+    }
+
+    private void Drop(int count, string kind, string reason)
+    {
+        _telemetry.Dropped(count, kind);
+        LogDropped(_logger, count, reason);
+        _droppedSinceFlush += count;
+        if (_dropReasons.Count < 10 && !_dropReasons.Contains(reason))
+        {
+            _dropReasons.Add(reason);
+        }
     }
 
     private static string Query(params (string Name, object? Value)[] parameters)
@@ -168,11 +292,14 @@ public sealed partial class ClickClient : IAsyncDisposable
         return given.Length == 0 ? "" : "?" + string.Join('&', given);
     }
 
-    /// <summary>A click to send, or a flush waiting for everything tracked before it.</summary>
-    private sealed record Tracked(ClickRequest? Click, TaskCompletionSource? Flushed);
+    /// <summary>A click to send (with the clock offset it was stamped with, when the client stamped it), or a flush waiting for everything tracked before it.</summary>
+    private sealed record Tracked(ClickRequest? Click, TimeSpan? StampOffset, TaskCompletionSource? Flushed);
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "The Api refused a batch of {Count} clicks with {Status}: {Problem}; they are dropped")]
-    private static partial void LogRefused(ILogger logger, int count, int status, string problem);
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "{Count} clicks are dropped: {Reason}")]
+    private static partial void LogDropped(ILogger logger, int count, string reason);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Critical, Message = "The Api answered {Status} to the client's key: the client stops sending; fix the key and make a new client")]
+    private static partial void LogStopped(ILogger logger, int status);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "{Count} clicks were not accepted within the dispose timeout of {Timeout}; they are dropped")]
     private static partial void LogGaveUp(ILogger logger, int count, TimeSpan timeout);

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
@@ -9,10 +10,14 @@ namespace ClickOrleans.Client;
 
 public static class ClickClientServiceCollectionExtensions
 {
+    /// <summary>Attempts for a 500 or another 5xx that is not a gateway's or a 503: then the batch is dropped and reported.</summary>
+    public const int ServerErrorAttempts = 4;
+
     /// <summary>
     /// Registers <see cref="ClickClient"/> (one per container) on <see cref="IHttpClientFactory"/>, with a retry of 408,
-    /// 429, 5xx and network failures: exponential backoff from 500 ms with jitter, up to 30 s, <c>Retry-After</c>
-    /// honoured, without a limit of attempts (disposing the client ends them), 10 s per attempt.
+    /// 429, 502, 503, 504 and network failures without a limit of attempts (disposing the client ends them), and of
+    /// other 5xx (a fault that may be deterministic) for <see cref="ServerErrorAttempts"/> attempts: exponential backoff
+    /// from 500 ms with jitter, up to 30 s, <c>Retry-After</c> honoured, 10 s per attempt.
     /// </summary>
     /// <returns>The HTTP client's builder, for more handlers (a proxy, a test server).</returns>
     public static IHttpClientBuilder AddClickOrleansClient(this IServiceCollection services, Action<ClickClientOptions> configure)
@@ -45,6 +50,14 @@ public static class ClickClientServiceCollectionExtensions
                 .AddRetry(new HttpRetryStrategyOptions
                 {
                     MaxRetryAttempts = int.MaxValue,
+                    ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
+                    {
+                        { Exception: HttpRequestException or Polly.Timeout.TimeoutRejectedException } => true,
+                        { Result.StatusCode: HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway
+                            or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout } => true,
+                        { Result.StatusCode: >= HttpStatusCode.InternalServerError } => args.AttemptNumber + 1 < ServerErrorAttempts,
+                        _ => false,
+                    }),
                     Delay = TimeSpan.FromMilliseconds(500),
                     MaxDelay = TimeSpan.FromSeconds(30),
                     BackoffType = DelayBackoffType.Exponential,

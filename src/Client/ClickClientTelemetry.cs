@@ -19,7 +19,7 @@ internal sealed class ClickClientTelemetry
         _tracked = meter.CreateCounter<long>("clickorleans.client.tracked", description: "Clicks handed to TrackAsync");
         _sent = meter.CreateCounter<long>("clickorleans.client.sent", description: "Clicks the Api accepted (202)");
         _retried = meter.CreateCounter<long>("clickorleans.client.retried", description: "Batches sent again after the Api or the network failed them");
-        _dropped = meter.CreateCounter<long>("clickorleans.client.dropped", description: "Clicks the Api refused as invalid (400) or left unsent at dispose");
+        _dropped = meter.CreateCounter<long>("clickorleans.client.dropped", description: "Clicks not accepted, by reason: invalid (400 naming them), refused (another 4xx), failed (a 5xx past its retries), key (401/403: the client stopped), stopped, timeout (unsent at dispose)");
         _batchDuration = meter.CreateHistogram<double>("clickorleans.client.batch.duration", "s", "Time to get a batch accepted, retries included");
     }
 
@@ -33,5 +33,5 @@ internal sealed class ClickClientTelemetry
 
     public void Retried() => _retried.Add(1);
 
-    public void Dropped(int clicks) => _dropped.Add(clicks);
+    public void Dropped(int clicks, string reason) => _dropped.Add(clicks, new KeyValuePair<string, object?>("reason", reason));
 }

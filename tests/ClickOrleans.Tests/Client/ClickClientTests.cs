@@ -6,7 +6,10 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace ClickOrleans.Tests.Client;
 
-/// <summary>The typed .NET client against the real Api: batching by count and time, retries through a Redis outage, queries.</summary>
+/// <summary>
+/// The typed .NET client against the real Api: batching by count and time, retries through a Redis outage, queries,
+/// and no loss in silence — invalid clicks, a revoked key, a deterministic 500 and its own clock minutes off.
+/// </summary>
 [Collection(SqliteClusterCollection.Name)]
 public sealed class ClickClientTests(SqliteClusterFixture cluster)
 {
@@ -104,6 +107,117 @@ public sealed class ClickClientTests(SqliteClusterFixture cluster)
         Assert.Equal([second, first], userClicks.Select(click => click.Id));
         Assert.Equal(2, product?.Total);
         Assert.Contains(top, entry => entry.Pid == data.PidFrom && entry.Clicks == 2);
+    }
+
+    [Fact]
+    public async Task InvalidClicksInABatch_AreDropped_TheOthersAccepted_AndFlushSaysHowManyAndWhy()
+    {
+        var data = new TestData();
+        await using var api = cluster.Api(data.StagingKey);
+        await using var provider = Client(api, _ => { });
+        var client = provider.GetRequiredService<ClickClient>();
+        var valid = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            var at = i is 3 or 7 ? DateTimeOffset.UtcNow.AddDays(-30) : (DateTimeOffset?)null;
+            var id = await client.TrackAsync(data.Uid, data.Pid(i), at);
+            if (at is null)
+            {
+                valid.Add(id);
+            }
+        }
+
+        var refused = await Assert.ThrowsAsync<ClicksNotAcceptedException>(() => client.FlushAsync());
+
+        Assert.Equal(2, refused.Dropped);
+        Assert.Contains("ts", Assert.Single(refused.Reasons));
+        await client.FlushAsync(); // reported once: the next flush has nothing dropped
+        await cluster.DrainStreamAsync(data.StagingKey);
+        Assert.Equal(valid.Order(), (await cluster.Probe.ClickIdsAsync(data.Uid)).Order());
+    }
+
+    [Fact]
+    public async Task RevokedKey_StopsTheClient_AndSurfacesToTheCaller()
+    {
+        var data = new TestData();
+        await using var api = cluster.Api(data.StagingKey, ("Api:AllowAnonymous", "false"), ("Api:Keys:0:Name", "shop"),
+            ("Api:Keys:0:Key", "the-current-key-5d1e"), ("Api:Keys:0:Scopes:0", "ingest"));
+        await using var provider = Client(api, options => options.ApiKey = "a-revoked-key-77c2");
+        var client = provider.GetRequiredService<ClickClient>();
+        await client.TrackAsync(data.Uid, data.Pid(0));
+
+        var refused = await Assert.ThrowsAsync<ClicksNotAcceptedException>(() => client.FlushAsync());
+
+        Assert.Equal(1, refused.Dropped);
+        Assert.Contains("401", refused.Reasons[0]);
+        await Assert.ThrowsAsync<ClickClientStoppedException>(() => client.TrackAsync(data.Uid, data.Pid(1)).AsTask());
+        Assert.Equal(0, await cluster.StagedCountAsync(data.StagingKey));
+    }
+
+    [Fact]
+    public async Task ADeterministic500_IsRetriedAFewTimes_ThenDroppedAndReported_NotRetriedForever()
+    {
+        var data = new TestData();
+        // A staging key that holds a string: every LPUSH to it fails with WRONGTYPE, an error no retry mends (500).
+        foreach (var shard in cluster.Shards(data.StagingKey))
+        {
+            await cluster.Redis.StringSetAsync(shard.Staging, "not a list");
+        }
+
+        await using var api = cluster.Api(data.StagingKey);
+        await using var provider = Client(api, _ => { });
+        var client = provider.GetRequiredService<ClickClient>();
+        using var dropped = new MetricCollector<long>(provider.GetRequiredService<IMeterFactory>(), ClickClientTelemetry.Name, "clickorleans.client.dropped");
+        await client.TrackAsync(data.Uid, data.Pid(0));
+
+        var refused = await Assert.ThrowsAsync<ClicksNotAcceptedException>(() => client.FlushAsync().WaitAsync(TimeSpan.FromMinutes(2)));
+
+        Assert.Equal(1, refused.Dropped);
+        Assert.StartsWith("500", refused.Reasons[0]);
+        Assert.Equal("failed", Assert.Single(dropped.GetMeasurementSnapshot()).Tags["reason"]);
+    }
+
+    /// <summary>A client whose clock is ten minutes fast, against a real Api host (Kestrel sends the Date header).</summary>
+    [Fact]
+    public async Task ClientClockTenMinutesFast_LosesNoClick_AndStampsThemByTheApisClock()
+    {
+        var data = new TestData();
+        var directory = Directory.CreateTempSubdirectory("clickorleans-client-").FullName;
+        var ports = EmbeddedPorts.Free();
+        await using var api = HostProcess.StartEmbeddedApi(ports, directory);
+        await api.WaitUntilRunningAsync();
+        var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(new SkewedClock(TimeSpan.FromMinutes(10)));
+        services.AddClickOrleansClient(options => options.BaseAddress = api.Http.BaseAddress);
+        var ids = new List<string>();
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var client = provider.GetRequiredService<ClickClient>();
+            for (var i = 0; i < 20; i++)
+            {
+                ids.Add(await client.TrackAsync(data.Uid, data.Pid(i)));
+            }
+
+            await client.FlushAsync();
+            for (var i = 20; i < 30; i++)
+            {
+                ids.Add(await client.TrackAsync(data.Uid, data.Pid(i)));
+            }
+
+            await client.FlushAsync();
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await api.Http.PostAsync("/admin/drain", null)).StatusCode);
+            var stored = await client.GetUserClicksAsync(data.Uid, limit: 1000);
+
+            Assert.Equal(ids.Order(), stored.Select(click => click.Id).Order());
+            Assert.All(stored, click => Assert.InRange(click.Ts, DateTimeOffset.UtcNow.AddMinutes(-2), DateTimeOffset.UtcNow.AddMinutes(1)));
+        }
+
+        await api.InterruptAsync();
+        Directory.Delete(directory, recursive: true);
+    }
+
+    private sealed class SkewedClock(TimeSpan skew) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + skew;
     }
 
     private static ServiceProvider Client(ApiFactory api, Action<ClickClientOptions> configure)
