@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Garnet;
 
 namespace ClickOrleans.Api.Embedded;
@@ -9,19 +10,31 @@ namespace ClickOrleans.Api.Embedded;
 /// zero-setup mode. Scripts run with their keys locked, and its append-only log is recovered at start, so a click staged
 /// before a crash is drained after it — but not always exactly once after a kill -9: Garnet 2.2.8 logs a script's writes
 /// one by one and can replay a part of it (issue 22, item 7; scripts/garnet-replay-check.sh; README, Embedded mode).
+/// It asks for a password, generated at the first start and kept in <see cref="PasswordFile"/> (readable by its owner
+/// only): without one, any web page the machine's browser opens could write to it with an HTTP POST whose body is
+/// RESP, a request browsers send without asking.
 /// </summary>
 public sealed class EmbeddedRedis : IDisposable
 {
     private readonly GarnetServer _server;
 
-    private EmbeddedRedis(GarnetServer server, int port, string dataDirectory)
+    private EmbeddedRedis(GarnetServer server, int port, string password, string passwordFile, string dataDirectory)
     {
         _server = server;
-        ConnectionString = $"127.0.0.1:{port}";
+        Address = $"127.0.0.1:{port}";
+        ConnectionString = $"{Address},password={password}";
+        PasswordFile = passwordFile;
         DataDirectory = dataDirectory;
     }
 
+    /// <summary>Where it listens, without the password: what may be printed.</summary>
+    public string Address { get; }
+
+    /// <summary>The address with the password: never printed.</summary>
     public string ConnectionString { get; }
+
+    /// <summary>The file that holds the password, for other producers (<c>redis-cli -a "$(cat …)"</c>).</summary>
+    public string PasswordFile { get; }
 
     public string DataDirectory { get; }
 
@@ -34,6 +47,8 @@ public sealed class EmbeddedRedis : IDisposable
         // The append-only log lives under the checkpoint directory (Garnet's --logdir is for tiered storage).
         var checkpointDirectory = Path.Combine(dataDirectory, "garnet");
         Directory.CreateDirectory(checkpointDirectory);
+        var passwordFile = Path.Combine(checkpointDirectory, "password");
+        var password = ReadOrCreatePassword(passwordFile);
 
         // Garnet prints its logo on stdout; the Api prints one banner of its own once everything runs.
         var stdout = Console.Out;
@@ -41,9 +56,9 @@ public sealed class EmbeddedRedis : IDisposable
         try
         {
             // The options-object constructor of Garnet 2.2.8 throws; the command-line one is the supported entry.
-            var server = new GarnetServer(Arguments(port, checkpointDirectory));
+            var server = new GarnetServer(Arguments(port, password, checkpointDirectory));
             server.Start();
-            return new EmbeddedRedis(server, port, dataDirectory);
+            return new EmbeddedRedis(server, port, password, passwordFile, dataDirectory);
         }
         finally
         {
@@ -53,10 +68,34 @@ public sealed class EmbeddedRedis : IDisposable
 
     public void Dispose() => _server.Dispose();
 
-    private static string[] Arguments(int port, string checkpointDirectory) =>
+    private static string ReadOrCreatePassword(string file)
+    {
+        if (File.Exists(file))
+        {
+            return File.ReadAllText(file).Trim();
+        }
+
+        var password = RandomNumberGenerator.GetHexString(48, lowercase: true);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var writer = new StreamWriter(file, options))
+        {
+            writer.Write(password);
+        }
+
+        return password;
+    }
+
+    private static string[] Arguments(int port, string password, string checkpointDirectory) =>
     [
         "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "--bind", "127.0.0.1",
+        "--auth", "Password",
+        "--password", password,
         "--lua", "true",
         // Without it Garnet runs a script without locking its keys, so other clients' commands interleave with it. It
         // does not make the script one entry of the log: that is what a kill -9 still breaks (scripts/garnet-replay-check.sh).

@@ -35,7 +35,7 @@ internal sealed class StartupBanner(
         banner.AppendLine($"  Dashboard  {url}/dashboard");
         if (embedded is not null)
         {
-            banner.AppendLine($"  Redis      {embedded.ConnectionString} (embedded Garnet, append-only log in {embedded.DataDirectory})");
+            banner.AppendLine($"  Redis      {embedded.Address} (embedded Garnet, password in {embedded.PasswordFile}, append-only log in {embedded.DataDirectory})");
             banner.AppendLine($"  Sink       {SinkDescription()}");
         }
         else

@@ -13,8 +13,11 @@ namespace ClickOrleans.Api.Security;
 
 public static class ApiSecurityExtensions
 {
-    /// <summary>The rate-limiting policy every Api endpoint but the probes carries.</summary>
+    /// <summary>The rate-limiting policy every Api endpoint carries, <c>/health</c> too.</summary>
     public const string RateLimitPolicy = "per-key";
+
+    /// <summary>The host names an Api without keys answers (ASP.NET Core's host filtering, <c>AllowedHosts</c>).</summary>
+    public const string LoopbackHosts = "localhost;127.0.0.1;[::1]";
 
     /// <summary>
     /// API keys with scopes, and per-key rate limits. Without keys, the embedded Api binds to loopback only (with a
@@ -40,6 +43,9 @@ public static class ApiSecurityExtensions
 
             if (embedded)
             {
+                // A web page could point a name of its own at 127.0.0.1 (DNS rebinding) and reach the anonymous Api as
+                // its own origin: only requests for the loopback names pass, unless AllowedHosts says otherwise.
+                builder.Configuration["AllowedHosts"] ??= LoopbackHosts;
                 // Kestrel:Endpoints overrides UseUrls: what Kestrel then binds is checked once it listens.
                 builder.WebHost.UseUrls([.. (HostUrls.Configured(builder.Configuration) ?? [HostUrls.Loopback(ApiDefaults.Port)]).Select(LoopbackOnly)]);
                 services.AddHostedService<LoopbackOnlyCheck>();

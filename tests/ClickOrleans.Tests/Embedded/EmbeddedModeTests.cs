@@ -31,7 +31,7 @@ public sealed class EmbeddedModeTests : IDisposable
             Assert.Equal(HttpStatusCode.Accepted, (await api.Http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = data.Pid(i) })).StatusCode);
         }
 
-        await using (var producer = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_ports.Redis}"))
+        await using (var producer = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_ports.Redis},password={GarnetPassword()}"))
         {
             await producer.GetDatabase().ListLeftPushAsync(StagingDefaults.StagingKey, data.SeedElements(7));
         }
@@ -159,6 +159,54 @@ public sealed class EmbeddedModeTests : IDisposable
             return false;
         }
     }
+
+    /// <summary>
+    /// A web page can make the browser POST anything to 127.0.0.1:6379 without asking (a text/plain body is a "simple"
+    /// request): Garnet answers RESP in such a body unless it wants a password. It does, and the password is in a file
+    /// only its owner reads, not in the banner.
+    /// </summary>
+    [Fact]
+    public async Task CrossProtocolPostToTheEmbeddedGarnet_WritesNothing_ItWantsThePasswordFromItsFile()
+    {
+        await using var api = HostProcess.StartEmbeddedApi(_ports, _directory);
+        await api.WaitUntilRunningAsync();
+        var attack = new StringContent("*3\r\n$5\r\nLPUSH\r\n$13\r\nattacker-list\r\n$5\r\npwned\r\n", System.Text.Encoding.ASCII, "text/plain");
+        using var browser = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+
+        try
+        {
+            await browser.PostAsync($"http://127.0.0.1:{_ports.Redis}/", attack);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            // Garnet answers no HTTP: the page gets an error either way; what counts is what Garnet did.
+        }
+
+        var password = GarnetPassword();
+        await using var producer = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_ports.Redis},password={password}");
+        Assert.Equal(0, await producer.GetDatabase().ListLengthAsync("attacker-list"));
+        Assert.StartsWith("-NOAUTH", await AnswerWithoutPasswordAsync("*2\r\n$4\r\nLLEN\r\n$13\r\nattacker-list\r\n"));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_directory, "data", "garnet", "password")));
+        }
+
+        Assert.Contains($"password in {Path.Combine(_directory, "data", "garnet", "password")}", api.Output);
+        Assert.DoesNotContain(password, api.Output);
+    }
+
+    // One RESP command on a fresh connection, as a client that knows no password sends it; Garnet's first line back.
+    private async Task<string> AnswerWithoutPasswordAsync(string command)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, _ports.Redis);
+        var stream = client.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(command));
+        using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+        return await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)) ?? "";
+    }
+
+    private string GarnetPassword() => File.ReadAllText(Path.Combine(_directory, "data", "garnet", "password")).Trim();
 
     [Fact]
     public async Task CtrlC_StopsEverythingCleanly()

@@ -40,6 +40,21 @@ public sealed class HostSecurityTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await api.Http.GetAsync("/alive")).StatusCode);
     }
 
+    /// <summary>DNS rebinding: a page's own name pointed at 127.0.0.1 reaches the Api with that name as its Host.</summary>
+    [Fact]
+    public async Task EmbeddedApi_WithoutKeys_AnswersOnlyRequestsForLoopbackNames()
+    {
+        await using var api = HostProcess.StartEmbeddedApi(_ports, _directory);
+        await api.WaitUntilRunningAsync();
+
+        using var rebound = new HttpRequestMessage(HttpMethod.Get, "/stats") { Headers = { Host = $"attacker.example:{_ports.Http}" } };
+        using var local = new HttpRequestMessage(HttpMethod.Get, "/stats") { Headers = { Host = $"localhost:{_ports.Http}" } };
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await api.Http.SendAsync(rebound)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.Http.SendAsync(local)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.Http.GetAsync("/stats")).StatusCode);
+    }
+
     [Fact]
     public async Task EmbeddedApi_WithoutKeys_BoundByKestrelEndpointsToEveryInterface_StopsAtStart()
     {
