@@ -95,7 +95,12 @@ case "$sink" in
   *) echo "usage: $0 [N] [postgres|sqlite]" >&2; exit 2 ;;
 esac
 
-for _ in $(seq 300); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && grep -q "scheduled: " "$work/host.log" 2>/dev/null && break; sleep 0.2; done
+for _ in $(seq 300); do
+  # The embedded Garnet wants the password it wrote at its first start; redis-cli reads it from REDISCLI_AUTH.
+  [[ -f "$work/data/garnet/password" ]] && export REDISCLI_AUTH="$(cat "$work/data/garnet/password")"
+  redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && grep -q "scheduled: " "$work/host.log" 2>/dev/null && break
+  sleep 0.2
+done
 stage_aside "$redis_port" "$key" "${BENCH_WARMUP:-50000}"
 unveil "$redis_port" "$key"
 wait_for_drains 1 120
