@@ -38,7 +38,7 @@ catch (Exception e) when (e is EmbeddedRedisException or MissingSettingException
 
 builder.AddServiceDefaults(DrainTelemetry.Name);
 builder.Services.AddIngest();
-builder.Services.AddOpenApi();
+builder.Services.AddClickOrleansOpenApi();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
 builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
@@ -66,7 +66,7 @@ if (embedded is not null || app.Environment.IsDevelopment())
     app.MapScalarApiReference("/scalar");
 }
 
-app.MapOrleansDashboard("/dashboard").RequireAuthorization(Scopes.Admin);
+app.MapOrleansDashboard("/dashboard").RequireAuthorization(Scopes.Admin).ExcludeFromDescription();
 try
 {
     await app.RunAsync();
