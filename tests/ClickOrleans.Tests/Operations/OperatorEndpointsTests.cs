@@ -108,10 +108,19 @@ public sealed class OperatorEndpointsTests(SqliteClusterFixture cluster)
         Assert.All(expected, path => Assert.True(paths.TryGetProperty(path, out _), path));
         var click = paths.GetProperty("/clicks").GetProperty("post");
         Assert.True(click.TryGetProperty("requestBody", out _));
-        foreach (var status in new[] { "202", "400", "415", "503" })
+        foreach (var status in new[] { "202", "400", "401", "403", "415", "429", "503" })
         {
             Assert.True(click.GetProperty("responses").TryGetProperty(status, out _), status);
         }
+
+        // A client generated from the document sends the key: the scheme, and every scoped operation requiring it.
+        var apiKey = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");
+        Assert.Equal(("apiKey", "header", "X-Api-Key"), (apiKey.GetProperty("type").GetString(), apiKey.GetProperty("in").GetString(), apiKey.GetProperty("name").GetString()));
+        Assert.Equal("StageClick", click.GetProperty("operationId").GetString());
+        Assert.Contains("ingest scope", click.GetProperty("description").GetString());
+        Assert.All(paths.EnumerateObject().SelectMany(path => path.Value.EnumerateObject()), operation =>
+            Assert.Contains(operation.Value.GetProperty("security").EnumerateArray(), requirement => requirement.TryGetProperty("ApiKey", out _)));
+        Assert.False(paths.TryGetProperty("/dashboard", out _), "the dashboard is a page, not an operation");
     }
 
     private static RedisValue[] Elements(TestData data, int count, DateTimeOffset ts) =>
