@@ -47,6 +47,7 @@ builder.Services.AddOptions<KestrelServerOptions>()
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
 
 var app = builder.Build();
+app.UseForwardedHeaders(); // only from Api:KnownProxies: the client address the rate limits partition by
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();

@@ -24,6 +24,12 @@ public sealed class ApiKeyOptions : IValidatableObject
     [Range(0, 1_000_000)]
     public int RequestsPerSecond { get; set; } = 1000;
 
+    /// <summary>
+    /// Addresses of the reverse proxies in front of the Api: only from these is <c>X-Forwarded-For</c> believed, so that
+    /// anonymous clients behind a proxy get a rate bucket each. Empty (the default): the header is ignored.
+    /// </summary>
+    public List<string> KnownProxies { get; set; } = [];
+
     /// <summary>Requests a key may send at once above the steady rate.</summary>
     [Range(1, 10_000_000)]
     public int Burst { get; set; } = 2000;
@@ -31,6 +37,11 @@ public sealed class ApiKeyOptions : IValidatableObject
     /// <summary>Every key has a name, exactly one of Key and KeyHash (64 hex digits), and known scopes.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var proxy in KnownProxies.Where(proxy => !System.Net.IPAddress.TryParse(proxy, out _)))
+        {
+            yield return new ValidationResult($"Api:KnownProxies: '{proxy}' is not an IP address.");
+        }
+
         for (var i = 0; i < Keys.Count; i++)
         {
             var key = Keys[i];

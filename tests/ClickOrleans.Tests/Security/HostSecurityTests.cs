@@ -55,6 +55,42 @@ public sealed class HostSecurityTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await api.Http.GetAsync("/stats")).StatusCode);
     }
 
+    /// <summary>
+    /// Behind a proxy every client has the proxy's address: with it in Api:KnownProxies, each forwarded client gets a
+    /// rate bucket of its own; from an address not listed, X-Forwarded-For is ignored and the clients share one.
+    /// </summary>
+    [Theory]
+    [InlineData("127.0.0.1", false)]
+    [InlineData("192.0.2.1", true)]
+    public async Task RateLimits_PartitionByForwardedClient_OnlyFromAKnownProxy(string knownProxy, bool shared)
+    {
+        await using var api = HostProcess.StartEmbeddedApi(_ports, _directory, new Dictionary<string, string?>
+        {
+            ["Api__RequestsPerSecond"] = "1",
+            ["Api__Burst"] = "2",
+            ["Api__KnownProxies__0"] = knownProxy,
+        });
+        await api.WaitUntilRunningAsync();
+
+        var first = await SendAsAsync(api, "198.51.100.7", 5);
+        var second = await SendAsAsync(api, "198.51.100.8", 2); // within a fresh bucket's burst
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, first);
+        Assert.Equal(shared, second.Contains(HttpStatusCode.TooManyRequests));
+    }
+
+    private static async Task<List<HttpStatusCode>> SendAsAsync(HostProcess api, string client, int requests)
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < requests; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/stats") { Headers = { { "X-Forwarded-For", client } } };
+            statuses.Add((await api.Http.SendAsync(request)).StatusCode);
+        }
+
+        return statuses;
+    }
+
     [Fact]
     public async Task EmbeddedApi_WithoutKeys_BoundByKestrelEndpointsToEveryInterface_StopsAtStart()
     {
