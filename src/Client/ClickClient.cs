@@ -208,16 +208,15 @@ public sealed partial class ClickClient : IAsyncDisposable
                 }
 
                 var status = (int)response.StatusCode;
-                var problem = await response.Content.ReadAsStringAsync();
+                var refusal = BatchRefusal.Parse(await response.Content.ReadAsStringAsync());
                 if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
                 {
-                    _stopped = $"the Api answered {status} to its key ({BatchRefusal.Parse(problem).Detail})";
+                    _stopped = $"the Api answered {status} to its key ({refusal.Detail})";
                     LogStopped(_logger, status);
                     Drop(pending.Count, "key", _stopped);
                     return;
                 }
 
-                var refusal = BatchRefusal.Parse(problem);
                 if (response.StatusCode != HttpStatusCode.BadRequest || refusal.InvalidFields.Count == 0)
                 {
                     Drop(pending.Count, status >= 500 ? "failed" : "refused", $"{status}: {refusal.Detail}");
