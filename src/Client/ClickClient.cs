@@ -259,12 +259,14 @@ public sealed partial class ClickClient : IAsyncDisposable
         return kept;
     }
 
-    // The Api's Date header has whole seconds: only an offset of more than two seconds is taken as this clock's error.
+    // The Api's Date header has whole seconds, truncated: the Api's clock was at or past it when it answered. Taking the
+    // header itself keeps the corrected stamps at or behind the Api's clock, never ahead, so a query up to "now" right
+    // after a flush finds them. Only an offset of more than two seconds is taken as this clock's error.
     private void LearnClockOffset(HttpResponseMessage response)
     {
         if (response.Headers.Date is { } date)
         {
-            var offset = date + TimeSpan.FromMilliseconds(500) - _time.GetUtcNow();
+            var offset = date - _time.GetUtcNow();
             if ((offset - ClockOffset).Duration() > TimeSpan.FromSeconds(2))
             {
                 Interlocked.Exchange(ref _clockOffsetTicks, offset.Ticks);
