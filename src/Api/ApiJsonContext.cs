@@ -21,4 +21,17 @@ namespace ClickOrleans.Api;
 [JsonSerializable(typeof(DeadLetterPage))]
 [JsonSerializable(typeof(DeadLettersReplayed))]
 [JsonSerializable(typeof(DeadLettersPurged))]
-internal sealed partial class ApiJsonContext : JsonSerializerContext;
+internal sealed partial class ApiJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The same rules for the bodies minimal APIs bind and write, and so for the OpenAPI document, which describes them
+    /// from these options (with the web defaults it would offer every number as a string too).
+    /// </summary>
+    public static void Configure(JsonSerializerOptions options)
+    {
+        options.NumberHandling = Default.Options.NumberHandling;
+        options.PropertyNameCaseInsensitive = Default.Options.PropertyNameCaseInsensitive;
+        options.AllowDuplicateProperties = Default.Options.AllowDuplicateProperties;
+        options.TypeInfoResolverChain.Insert(0, Default);
+    }
+}

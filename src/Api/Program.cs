@@ -44,7 +44,7 @@ builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
 builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
 builder.Services.AddOptions<KestrelServerOptions>()
     .Configure<IOptions<ClickOptions>>((kestrel, clicks) => kestrel.Limits.MaxRequestBodySize = clicks.Value.MaxRequestBytes);
-builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+builder.Services.ConfigureHttpJsonOptions(json => ApiJsonContext.Configure(json.SerializerOptions));
 
 var app = builder.Build();
 app.UseForwardedHeaders(); // only from Api:KnownProxies: the client address the rate limits partition by

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using StackExchange.Redis;
 
 namespace ClickOrleans.Staging;
@@ -27,7 +28,8 @@ public sealed record DeadLetter(string Reason, string Source, long Position, str
 
     public RedisValue ToRedisValue() => JsonSerializer.SerializeToUtf8Bytes(this, StagingJsonContext.Default.DeadLetter);
 
-    /// <summary>The element as it was pushed.</summary>
+    /// <summary>The element as it was pushed (for a replay; not part of the letter's JSON).</summary>
+    [JsonIgnore]
     public RedisValue ElementValue => ElementBase64 is null ? Element : Convert.FromBase64String(ElementBase64);
 
     /// <summary>Reads a dead letter; one that is not in this format (pushed by hand) is kept whole as its element.</summary>

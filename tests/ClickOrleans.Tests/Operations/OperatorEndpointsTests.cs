@@ -123,6 +123,28 @@ public sealed class OperatorEndpointsTests(SqliteClusterFixture cluster)
         Assert.False(paths.TryGetProperty("/dashboard", out _), "the dashboard is a page, not an operation");
     }
 
+    /// <summary>The document types bodies as the Api reads and writes them: numbers as numbers only, no internal members.</summary>
+    [Fact]
+    public async Task OpenApiDocument_TypesEveryBodyAsTheApiReadsAndWritesIt()
+    {
+        await using var api = Api(new TestData());
+        using var http = api.CreateClient();
+
+        var schemas = (await http.GetFromJsonAsync<JsonElement>("/openapi/v1.json")).GetProperty("components").GetProperty("schemas");
+
+        var numbersAlsoStrings = schemas.EnumerateObject()
+            .SelectMany(schema => schema.Value.TryGetProperty("properties", out var properties) ? properties.EnumerateObject().Select(p => (Schema: schema.Name, Property: p)) : [])
+            .Where(entry => entry.Property.Value.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.Array
+                && type.EnumerateArray().Select(t => t.GetString()).Intersect(["integer", "number"]).Any()
+                && type.EnumerateArray().Any(t => t.GetString() == "string"))
+            .Select(entry => $"{entry.Schema}.{entry.Property.Name}")
+            .ToArray();
+        Assert.Empty(numbersAlsoStrings);
+        Assert.Equal(["element", "elementBase64", "position", "reason", "source"],
+            schemas.GetProperty("DeadLetter").GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.False(schemas.TryGetProperty("RedisValue", out _), "a Redis client type is not part of the Api");
+    }
+
     private static RedisValue[] Elements(TestData data, int count, DateTimeOffset ts) =>
         Enumerable.Range(0, count)
             .Select(i => (RedisValue)$$"""{"id":"{{data.Uid}}-{{ts.ToUnixTimeMilliseconds()}}-{{i}}","uid":{{data.Uid}},"pid":{{data.Pid(i)}},"ts":{{ts.ToUnixTimeMilliseconds()}}}""")
