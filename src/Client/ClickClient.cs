@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
 
 namespace ClickOrleans.Client;
 
@@ -20,6 +22,9 @@ namespace ClickOrleans.Client;
 /// other 5xx a few times. A batch refused for some of its clicks (400 naming them) is sent again without them; clicks
 /// stamped by the client are stamped by its clock corrected by the Api's <c>Date</c> header, and stamped again once
 /// when the Api refuses their <c>ts</c>, so a client clock minutes off loses nothing. A 401 or 403 stops the client.
+/// Batches that fail for good (<see cref="BatchAnswer.Permanent"/>) open a circuit (<see cref="BatchCircuit"/>): for
+/// <see cref="ClickClientOptions.CircuitBreakDuration"/> batches are dropped unsent, so a broken Api neither takes
+/// retries from every batch nor makes <see cref="TrackAsync"/> wait.
 /// </remarks>
 public sealed partial class ClickClient : IAsyncDisposable
 {
@@ -36,8 +41,10 @@ public sealed partial class ClickClient : IAsyncDisposable
     private readonly Task _sending;
     private readonly List<string> _dropReasons = [];
     private long _droppedSinceFlush;
+    private readonly ResiliencePipeline<BatchAnswer> _circuit;
     private long _clockOffsetTicks;
     private volatile string? _stopped;
+    private string _circuitOpenedBy = "";
 
     internal ClickClient(
         IHttpClientFactory http, IOptions<ClickClientOptions> options, ClickClientTelemetry telemetry, TimeProvider time, ILogger<ClickClient> logger)
@@ -48,6 +55,7 @@ public sealed partial class ClickClient : IAsyncDisposable
         _telemetry = telemetry;
         _time = time;
         _logger = logger;
+        _circuit = BatchCircuit.Create(_options.CircuitBreakDuration, time, CircuitOpened, CircuitClosed);
         _buffer = Channel.CreateBounded<Tracked>(new BoundedChannelOptions(_options.MaxBuffered) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _sending = Task.Run(SendAsync);
     }
@@ -183,7 +191,8 @@ public sealed partial class ClickClient : IAsyncDisposable
     // The HTTP pipeline retries what may pass later (bounded by the dispose timeout): the batch's ids make every retry
     // safe. A 400 naming clicks is answered by sending the others again (and the client-stamped clicks whose ts was
     // refused, stamped again by the corrected clock); anything else the pipeline gave up on drops the batch, counted
-    // and reported by the next flush; a 401 or 403 stops the client.
+    // and reported by the next flush, and counts towards opening the circuit; while it is open batches are dropped
+    // unsent; a 401 or 403 stops the client.
     private async Task SendBatchAsync(List<Tracked> batch)
     {
         var started = _time.GetTimestamp();
@@ -199,31 +208,38 @@ public sealed partial class ClickClient : IAsyncDisposable
                     return;
                 }
 
-                using var response = await _sender.PostAsJsonAsync("/clicks/batch", pending.ConvertAll(tracked => tracked.Click!), ClientJson.Default.ListClickRequest, _giveUp.Token);
-                LearnClockOffset(response);
-                if (response.IsSuccessStatusCode)
+                BatchAnswer answer;
+                try
+                {
+                    answer = await _circuit.ExecuteAsync(static (state, token) => state.Client.PostAsync(state.Pending, token), (Client: this, Pending: pending), _giveUp.Token);
+                }
+                catch (BrokenCircuitException)
+                {
+                    Drop(pending.Count, "circuit", $"the circuit is open: {_circuitOpenedBy}");
+                    return;
+                }
+
+                if (answer.Accepted)
                 {
                     _telemetry.Sent(pending.Count, _time.GetElapsedTime(started));
                     return;
                 }
 
-                var status = (int)response.StatusCode;
-                var refusal = BatchRefusal.Parse(await response.Content.ReadAsStringAsync());
-                if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                if (answer.KeyRefused)
                 {
-                    _stopped = $"the Api answered {status} to its key ({refusal.Detail})";
-                    LogStopped(_logger, status);
+                    _stopped = $"the Api answered {(int)answer.Status} to its key ({answer.Refusal!.Detail})";
+                    LogStopped(_logger, (int)answer.Status);
                     Drop(pending.Count, "key", _stopped);
                     return;
                 }
 
-                if (response.StatusCode != HttpStatusCode.BadRequest || refusal.InvalidFields.Count == 0)
+                if (answer.Permanent)
                 {
-                    Drop(pending.Count, status >= 500 ? "failed" : "refused", $"{status}: {refusal.Detail}");
+                    Drop(pending.Count, (int)answer.Status >= 500 ? "failed" : "refused", answer.Reason);
                     return;
                 }
 
-                pending = WithoutInvalid(pending, refusal, restampTs: !restamped);
+                pending = WithoutInvalid(pending, answer.Refusal!, restampTs: !restamped);
                 restamped = true;
             }
         }
@@ -233,6 +249,25 @@ public sealed partial class ClickClient : IAsyncDisposable
             Drop(pending.Count, "timeout", $"not accepted within the dispose timeout of {_options.DisposeTimeout}");
         }
     }
+
+    private async ValueTask<BatchAnswer> PostAsync(List<Tracked> pending, CancellationToken cancellationToken)
+    {
+        using var response = await _sender.PostAsJsonAsync("/clicks/batch", pending.ConvertAll(tracked => tracked.Click!), ClientJson.Default.ListClickRequest, cancellationToken);
+        LearnClockOffset(response);
+        return response.IsSuccessStatusCode
+            ? new BatchAnswer(response.StatusCode, null)
+            : new BatchAnswer(response.StatusCode, BatchRefusal.Parse(await response.Content.ReadAsStringAsync(cancellationToken)));
+    }
+
+    private void CircuitOpened(BatchAnswer last, TimeSpan breakDuration)
+    {
+        var closes = (_time.GetUtcNow() + breakDuration).ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        _circuitOpenedBy = $"{BatchCircuit.FailuresToOpen} or more batches failed in a row, the last with {last.Reason}; no batch is sent until {closes} UTC";
+        _telemetry.CircuitOpened();
+        LogCircuitOpened(_logger, BatchCircuit.FailuresToOpen, last.Reason, breakDuration);
+    }
+
+    private void CircuitClosed() => LogCircuitClosed(_logger);
 
     // The clicks the Api did not name, and (once) the client-stamped ones refused only for their ts, stamped again.
     private List<Tracked> WithoutInvalid(List<Tracked> pending, BatchRefusal refusal, bool restampTs)
@@ -301,6 +336,13 @@ public sealed partial class ClickClient : IAsyncDisposable
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Critical, Message = "The Api answered {Status} to the client's key: the client stops sending; fix the key and make a new client")]
     private static partial void LogStopped(ILogger logger, int status);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Error,
+        Message = "{Failures} or more batches failed in a row, the last with {Reason}: the circuit opens, no batch is sent for {BreakDuration} and what is tracked meanwhile is dropped")]
+    private static partial void LogCircuitOpened(ILogger logger, int failures, string reason, TimeSpan breakDuration);
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Information, Message = "A batch passed after the break: the circuit closes, batches are sent again")]
+    private static partial void LogCircuitClosed(ILogger logger);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "{Count} clicks were not accepted within the dispose timeout of {Timeout}; they are dropped")]
     private static partial void LogGaveUp(ILogger logger, int count, TimeSpan timeout);

@@ -27,6 +27,13 @@ public sealed class ClickClientOptions
     [Range(1, 10_000_000)]
     public int MaxBuffered { get; set; } = 100_000;
 
+    /// <summary>
+    /// How long no batch is sent once three batches in a row failed for good (a 5xx past its attempts, a 404, a 413):
+    /// batches tracked meanwhile are dropped and reported. Then one batch probes; its success closes the circuit.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.5", "01:00:00")]
+    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long disposing waits for the last clicks to be sent.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan DisposeTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -11,6 +11,7 @@ internal sealed class ClickClientTelemetry
     private readonly Counter<long> _sent;
     private readonly Counter<long> _retried;
     private readonly Counter<long> _dropped;
+    private readonly Counter<long> _circuitOpened;
     private readonly Histogram<double> _batchDuration;
 
     public ClickClientTelemetry(IMeterFactory meters)
@@ -19,7 +20,8 @@ internal sealed class ClickClientTelemetry
         _tracked = meter.CreateCounter<long>("clickorleans.client.tracked", description: "Clicks handed to TrackAsync");
         _sent = meter.CreateCounter<long>("clickorleans.client.sent", description: "Clicks the Api accepted (202)");
         _retried = meter.CreateCounter<long>("clickorleans.client.retried", description: "Batches sent again after the Api or the network failed them");
-        _dropped = meter.CreateCounter<long>("clickorleans.client.dropped", description: "Clicks not accepted, by reason: invalid (400 naming them), refused (another 4xx), failed (a 5xx past its retries), key (401/403: the client stopped), stopped, timeout (unsent at dispose)");
+        _dropped = meter.CreateCounter<long>("clickorleans.client.dropped", description: "Clicks not accepted, by reason: invalid (400 naming them), refused (another 4xx), failed (a 5xx past its retries), key (401/403: the client stopped), stopped, circuit (unsent while the circuit is open), timeout (unsent at dispose)");
+        _circuitOpened = meter.CreateCounter<long>("clickorleans.client.circuit.opened", description: "Times the circuit opened: batches in a row failed for good, and none is sent for the break");
         _batchDuration = meter.CreateHistogram<double>("clickorleans.client.batch.duration", "s", "Time to get a batch accepted, retries included");
     }
 
@@ -32,6 +34,8 @@ internal sealed class ClickClientTelemetry
     }
 
     public void Retried() => _retried.Add(1);
+
+    public void CircuitOpened() => _circuitOpened.Add(1);
 
     public void Dropped(int clicks, string reason) => _dropped.Add(clicks, new KeyValuePair<string, object?>("reason", reason));
 }

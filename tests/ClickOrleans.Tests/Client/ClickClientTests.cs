@@ -177,6 +177,77 @@ public sealed class ClickClientTests(SqliteClusterFixture cluster)
         Assert.Equal("failed", Assert.Single(dropped.GetMeasurementSnapshot()).Tags["reason"]);
     }
 
+    [Fact]
+    public async Task BatchesFailingForGood_OpenTheCircuit_LaterBatchesAreDroppedUnsent_AndAfterTheBreakAProbeClosesIt()
+    {
+        var data = new TestData();
+        var shards = cluster.Shards(data.StagingKey).ToArray();
+        foreach (var shard in shards)
+        {
+            await cluster.Redis.StringSetAsync(shard.Staging, "not a list"); // every LPUSH fails with WRONGTYPE: 500
+        }
+
+        await using var api = cluster.Api(data.StagingKey);
+        await using var provider = Client(api, options =>
+        {
+            options.BatchSize = 1;
+            options.CircuitBreakDuration = TimeSpan.FromSeconds(10);
+        });
+        var client = provider.GetRequiredService<ClickClient>();
+        var meters = provider.GetRequiredService<IMeterFactory>();
+        using var dropped = new MetricCollector<long>(meters, ClickClientTelemetry.Name, "clickorleans.client.dropped");
+        using var retried = new MetricCollector<long>(meters, ClickClientTelemetry.Name, "clickorleans.client.retried");
+        using var opened = new MetricCollector<long>(meters, ClickClientTelemetry.Name, "clickorleans.client.circuit.opened");
+
+        for (var i = 0; i < 3; i++)
+        {
+            await client.TrackAsync(data.Uid, data.Pid(i));
+        }
+
+        var failed = await Assert.ThrowsAsync<ClicksNotAcceptedException>(() => client.FlushAsync().WaitAsync(TimeSpan.FromMinutes(2)));
+        var retriesWhileClosed = retried.GetMeasurementSnapshot().Count;
+        for (var i = 3; i < 6; i++)
+        {
+            await client.TrackAsync(data.Uid, data.Pid(i));
+        }
+
+        var unsent = await Assert.ThrowsAsync<ClicksNotAcceptedException>(() => client.FlushAsync().WaitAsync(TimeSpan.FromMinutes(2)));
+
+        Assert.Equal(3, failed.Dropped);
+        Assert.Equal(3 * (ClickClientServiceCollectionExtensions.ServerErrorAttempts - 1), retriesWhileClosed);
+        Assert.Equal(3, unsent.Dropped);
+        Assert.Contains("the circuit is open", Assert.Single(unsent.Reasons));
+        Assert.Equal(retriesWhileClosed, retried.GetMeasurementSnapshot().Count); // nothing was sent while it was open
+        Assert.Equal(1, opened.GetMeasurementSnapshot().EvaluateAsCounter());
+        Assert.Equal(3, dropped.GetMeasurementSnapshot().Where(m => (string?)m.Tags["reason"] == "circuit").Sum(m => m.Value));
+
+        // The Api mended: once the break is over, a batch probes, passes and closes the circuit.
+        foreach (var shard in shards)
+        {
+            await cluster.Redis.KeyDeleteAsync(shard.Staging);
+        }
+
+        var accepted = new List<string>();
+        var passed = await Poll.UntilAsync(async () =>
+        {
+            var id = await client.TrackAsync(data.Uid, data.Pid(100 + accepted.Count));
+            try
+            {
+                await client.FlushAsync();
+                accepted.Add(id);
+                return true;
+            }
+            catch (ClicksNotAcceptedException)
+            {
+                return false;
+            }
+        }, done => done, TimeSpan.FromSeconds(60));
+        Assert.True(passed, "no batch passed after the break");
+        await client.TrackAsync(data.Uid, data.Pid(200));
+        await client.FlushAsync();
+        Assert.Equal(2, await cluster.StagedCountAsync(data.StagingKey));
+    }
+
     /// <summary>A client whose clock is ten minutes fast, against a real Api host (Kestrel sends the Date header).</summary>
     [Fact]
     public async Task ClientClockTenMinutesFast_LosesNoClick_AndStampsThemByTheApisClock()
