@@ -43,14 +43,16 @@ step "engine and base images ready"
 # The build's restore uses this machine's NuGet cache (a build-time mount, as BuildKit's cache mounts), not the network
 # for every package; podman's warnings about MSBuild's sockets in /tmp are dropped.
 # A restore that meets a transient NuGet error is tried once more.
+# CONTAINER_TEST_REUSE_IMAGES=1 takes the images a run before this one built from the same tree (.ci/run's second run).
 for host in Silo Api; do
+  [[ "${CONTAINER_TEST_REUSE_IMAGES:-}" == 1 ]] && podman image exists "localhost/clickorleans/${host,,}:ci" && continue
   for attempt in 1 2; do
     podman build --network host -q --volume "$HOME/.nuget/packages:/root/.nuget/packages" -f "src/$host/Dockerfile" \
       -t "localhost/clickorleans/${host,,}:ci" . 2> >(grep -v 'since it is a socket' >&2) >/dev/null && break
     ((attempt < 2)) || fail "building src/$host/Dockerfile"
   done
 done
-step "images built from src/Silo/Dockerfile and src/Api/Dockerfile"
+step "images built from src/Silo/Dockerfile and src/Api/Dockerfile${CONTAINER_TEST_REUSE_IMAGES:+ (reused)}"
 
 key() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 hash() { printf %s "$1" | sha256sum | cut -d' ' -f1; }

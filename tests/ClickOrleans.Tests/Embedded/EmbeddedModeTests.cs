@@ -11,6 +11,8 @@ namespace ClickOrleans.Tests.Embedded;
 /// The zero-setup mode as a new user meets it: `dotnet run --project src/Api` with no connection strings starts
 /// Garnet, a silo and the SQLite sink in one process.
 /// </summary>
+// Host processes with servers of their own (embedded mode) or none: .ci/run runs them once, not against every Redis.
+[Trait("Category", "Hosts")]
 public sealed class EmbeddedModeTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("clickorleans-embedded-").FullName;

@@ -8,6 +8,8 @@ namespace ClickOrleans.Tests.Hosting;
 /// <c>--urls</c>, <c>Urls</c> — as every container image and platform expects, and on their loopback default only when
 /// none is set.
 /// </summary>
+// Host processes with servers of their own (embedded mode) or none: .ci/run runs them once, not against every Redis.
+[Trait("Category", "Hosts")]
 public sealed class HostUrlsTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("clickorleans-urls-").FullName;

@@ -5,6 +5,8 @@ using ClickOrleans.Tests.Infrastructure;
 namespace ClickOrleans.Tests.Security;
 
 /// <summary>The start-up rules of each mode, and what must never be printed, checked on real processes.</summary>
+// Host processes with servers of their own (embedded mode) or none: .ci/run runs them once, not against every Redis.
+[Trait("Category", "Hosts")]
 public sealed class HostSecurityTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("clickorleans-security-").FullName;
