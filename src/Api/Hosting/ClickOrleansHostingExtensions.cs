@@ -35,7 +35,7 @@ public static class ClickOrleansHostingExtensions
         services.AddValidatedOptions<ClickOptions, ClickOptionsValidator>(ClickOptions.Section);
         services.AddSingleton(provider => new StagingStream(provider.GetRequiredService<IOptions<ClickOptions>>().Value));
         services.AddSingleton(provider => provider.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase());
-        services.AddSingleton<Ingest.ClickStager>();
+        services.AddSingleton<StreamStager>();
         services.AddSingleton<Ingest.IngestTelemetry>();
         services.AddHostedService<StartupBanner>();
         return services;

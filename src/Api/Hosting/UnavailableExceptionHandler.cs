@@ -1,26 +1,19 @@
 using System.Globalization;
-using ClickOrleans.Api.Ingest;
 using ClickOrleans.Staging;
 using Microsoft.AspNetCore.Diagnostics;
-using StackExchange.Redis;
 
 namespace ClickOrleans.Api.Hosting;
 
 /// <summary>
 /// Redis or the Orleans cluster out of reach, or a backlog at <c>Clicks:MaxBacklog</c> or <c>Clicks:MaxClientIds</c> → 503 problem details with
-/// Retry-After, so clients retry; never a 2xx for a click that was not staged.
+/// Retry-After, so clients retry; never a 2xx for a click that was not staged. Staging names its failures with its own
+/// exception types (<see cref="StagingFailures"/>): this maps types, it reads no Redis error.
 /// </summary>
 internal sealed class UnavailableExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
-    // Errors a Redis returns while it fails over, starts, or refuses writes for a while: a retry can succeed.
-    private static readonly string[] RetryableErrors = ["CLUSTERDOWN", "TRYAGAIN", "LOADING", "READONLY", "MASTERDOWN", "NOREPLICAS", "OOM"];
-
     // A push that Redis did not answer in time may still be applied (a Redis stopped or forking gets it when it goes on).
     private const string MaybeStaged =
         "The clicks may or may not be staged: retry later with the same ids, which are then kept once; a click retried without an id may be kept twice.";
-
-    private static bool IsRetryable(RedisServerException e) =>
-        RetryableErrors.Any(prefix => e.Message.StartsWith(prefix, StringComparison.Ordinal));
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -54,8 +47,7 @@ internal sealed class UnavailableExceptionHandler(IProblemDetailsService problem
     private static string? Unavailable(Exception exception) =>
         exception switch
         {
-            RedisConnectionException or RedisTimeoutException or StagingUnavailableException => "The staging store (Redis) cannot be reached",
-            RedisServerException e when IsRetryable(e) => $"The staging store (Redis) cannot take writes right now ({e.Message})",
+            StagingUnavailableException e => e.Message,
             StagingNotReplicatedException e => e.Message[..^1],
             SiloUnavailableException or OrleansMessageRejectionException => "The Orleans cluster cannot be reached",
             TimeoutException => "The Orleans cluster did not answer in time",

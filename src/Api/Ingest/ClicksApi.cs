@@ -27,21 +27,21 @@ public static class ClicksApi
     }
 
     private static Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageClick(
-        HttpRequest request, ClickStager stager, IngestTelemetry telemetry, TimeProvider time, IOptions<ClickOptions> options,
+        HttpRequest request, StreamStager stager, IngestTelemetry telemetry, TimeProvider time, IOptions<ClickOptions> options,
         CancellationToken cancellationToken) =>
         StageAsync(request, stager, telemetry,
             () => ClickBody.ReadClickAsync(request.Body, new ClickValidator(time.GetUtcNow(), options.Value), cancellationToken),
             clicks => new ClickAccepted(clicks[0].Id));
 
     private static Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> StageBatch(
-        HttpRequest request, ClickStager stager, IngestTelemetry telemetry, TimeProvider time, IOptions<ClickOptions> options,
+        HttpRequest request, StreamStager stager, IngestTelemetry telemetry, TimeProvider time, IOptions<ClickOptions> options,
         CancellationToken cancellationToken) =>
         StageAsync(request, stager, telemetry,
             () => ClickBody.ReadBatchAsync(request.Body, new ClickValidator(time.GetUtcNow(), options.Value), options.Value.MaxBatch, cancellationToken),
             clicks => new BatchAccepted(clicks.Count));
 
     private static async Task<Results<Accepted<TAccepted>, ValidationProblem, ProblemHttpResult>> StageAsync<TAccepted>(
-        HttpRequest request, ClickStager stager, IngestTelemetry telemetry,
+        HttpRequest request, StreamStager stager, IngestTelemetry telemetry,
         Func<Task<ParsedBody>> readBody, Func<IReadOnlyList<Click>, TAccepted> accepted)
     {
         if (!request.HasJsonContentType())

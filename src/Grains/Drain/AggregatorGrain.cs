@@ -114,9 +114,9 @@ public sealed partial class AggregatorGrain(
         {
             return await Statistics.ReadAsync(time.GetUtcNow(), _running is not null, options.Value.StallAfter);
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException || StagingFailures.IsUnavailable(e))
         {
-            throw new StagingUnavailableException($"{e.GetType().Name}: {e.Message}");
+            throw new StagingUnavailableException(StagingFailures.Describe(e)); // without the Redis exception: it crosses silos
         }
     }
 

@@ -2,13 +2,29 @@ using StackExchange.Redis;
 
 namespace ClickOrleans.Staging;
 
-/// <summary>The dead-letter list of one staging list: what no drain could write, for an operator to read, replay or purge.</summary>
+/// <summary>
+/// The dead-letter list of one staging list: what no drain could write, for an operator to read, replay or purge.
+/// Redis out of reach is a <see cref="StagingUnavailableException"/>.
+/// </summary>
 public sealed class DeadLetters(IDatabase redis, StagingKeys keys)
 {
-    public Task<long> CountAsync() => redis.ListLengthAsync(keys.Dead);
+    public Task<long> CountAsync() => StagingFailures.TranslateAsync(() => redis.ListLengthAsync(keys.Dead));
 
     /// <summary>Up to <paramref name="limit"/> of the oldest dead letters, oldest first.</summary>
-    public async Task<DeadLetter[]> ReadAsync(int limit)
+    public Task<DeadLetter[]> ReadAsync(int limit) => StagingFailures.TranslateAsync(() => ReadOldestAsync(limit));
+
+    /// <summary>
+    /// Moves the elements of up to <paramref name="limit"/> of the oldest dead letters back onto the staging list, as many
+    /// as <paramref name="maxBacklog"/> leaves room for, in one script with their removal, for after the producer that
+    /// pushed them was fixed.
+    /// </summary>
+    /// <param name="maxBacklog"><c>Clicks:MaxBacklog</c>: a replay stages no more than ingest may; 0: no limit.</param>
+    public Task<DeadLetterReplay> ReplayAsync(int limit, long maxBacklog) => StagingFailures.TranslateAsync(() => ReplayOldestAsync(limit, maxBacklog));
+
+    /// <summary>Deletes every dead letter; returns how many there were.</summary>
+    public Task<long> PurgeAsync() => StagingFailures.TranslateAsync(PurgeAllAsync);
+
+    private async Task<DeadLetter[]> ReadOldestAsync(int limit)
     {
         if (limit <= 0)
         {
@@ -41,13 +57,7 @@ public sealed class DeadLetters(IDatabase redis, StagingKeys keys)
         return count
         """);
 
-    /// <summary>
-    /// Moves the elements of up to <paramref name="limit"/> of the oldest dead letters back onto the staging list, as many
-    /// as <paramref name="maxBacklog"/> leaves room for, in one script with their removal, for after the producer that
-    /// pushed them was fixed.
-    /// </summary>
-    /// <param name="maxBacklog"><c>Clicks:MaxBacklog</c>: a replay stages no more than ingest may; 0: no limit.</param>
-    public async Task<DeadLetterReplay> ReplayAsync(int limit, long maxBacklog)
+    private async Task<DeadLetterReplay> ReplayOldestAsync(int limit, long maxBacklog)
     {
         var room = limit;
         if (maxBacklog > 0)
@@ -86,8 +96,7 @@ public sealed class DeadLetters(IDatabase redis, StagingKeys keys)
     private DeadLetterReplay BacklogFull(long left, long maxBacklog) =>
         new(keys.Staging!, 0, left, $"the backlog of {keys.Staging} leaves no room under Clicks:MaxBacklog ({maxBacklog}); nothing of this shard was moved, retry after the next drain", BacklogFull: true);
 
-    /// <summary>Deletes every dead letter; returns how many there were.</summary>
-    public async Task<long> PurgeAsync()
+    private async Task<long> PurgeAllAsync()
     {
         var transaction = redis.CreateTransaction();
         var count = transaction.ListLengthAsync(keys.Dead);

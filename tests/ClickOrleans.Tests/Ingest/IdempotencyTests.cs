@@ -93,8 +93,8 @@ public sealed class IdempotencyTests(SqliteClusterFixture cluster)
         var retried = $"x-{data.Uid}";
         // Eight leaders, among them ids of every shard but the retried click's own.
         var leaders = Enumerable.Range(0, 1000).Select(i => $"y{i}-{data.Uid}")
-            .Where(id => ClickStager.ShardOf(id, shards) != ClickStager.ShardOf(retried, shards)).Take(8).ToArray();
-        Assert.Equal(shards - 1, leaders.Select(id => ClickStager.ShardOf(id, shards)).Distinct().Count());
+            .Where(id => StreamStager.ShardOf(id, shards) != StreamStager.ShardOf(retried, shards)).Take(8).ToArray();
+        Assert.Equal(shards - 1, leaders.Select(id => StreamStager.ShardOf(id, shards)).Distinct().Count());
 
         Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = data.Pid(0), id = retried })).StatusCode);
         foreach (var leader in leaders)
@@ -123,7 +123,7 @@ public sealed class IdempotencyTests(SqliteClusterFixture cluster)
     {
         var data = new TestData();
         var ids = Enumerable.Range(0, 30).Select(i => $"moved{i}-{data.Uid}").ToArray();
-        var moved = ids.Where(id => ClickStager.ShardOf(id, 3) != ClickStager.ShardOf(id, 2)).ToHashSet();
+        var moved = ids.Where(id => StreamStager.ShardOf(id, 3) != StreamStager.ShardOf(id, 2)).ToHashSet();
         Assert.InRange(moved.Count, 1, ids.Length - 1);
         var batch = ids.Select((id, i) => new { uid = data.Uid, pid = data.Pid(i), id }).ToArray();
 

@@ -80,7 +80,7 @@ public sealed class FlushBySizeTests(SqliteClusterFixture cluster)
     [InlineData(3000, 2500, 1000, true)]
     [InlineData(5000, 5000, 0, false)]
     public void OnlyThePushThatCrossesAMultipleOfTheFlushSize_Pokes(long lengthAfterPush, int pushed, long flushSize, bool pokes) =>
-        Assert.Equal(pokes, ClickOrleans.Api.Ingest.ClickStager.CrossedFlushSize(lengthAfterPush, pushed, flushSize));
+        Assert.Equal(pokes, ClickOrleans.Staging.StreamStager.CrossedFlushSize(lengthAfterPush, pushed, flushSize));
 
     private IAggregatorGrain Aggregator(TestData data) => cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey);
 

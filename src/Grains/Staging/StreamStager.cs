@@ -3,14 +3,17 @@ using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using ClickOrleans.Staging;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace ClickOrleans.Api.Ingest;
+namespace ClickOrleans.Staging;
 
 /// <summary>
-/// Stages accepted clicks on the stream's staging lists (compact JSON elements), one shard per request, and pokes a
-/// shard's aggregator when a push made its list cross a multiple of <c>Clicks:FlushSize</c>.
+/// The Redis half of ingest: stages accepted clicks on the stream's staging lists (compact JSON elements), one shard
+/// per request, and pokes a shard's aggregator when a push made its list cross a multiple of <c>Clicks:FlushSize</c>.
+/// Redis' failures leave it as staging's own exceptions (<see cref="StagingFailures"/>), so its callers need to know
+/// nothing of the Redis client.
 /// </summary>
 /// <remarks>
 /// Group commit: the requests that arrive at a shard while a push to it is in flight go out together in its next
@@ -22,7 +25,7 @@ namespace ClickOrleans.Api.Ingest;
 /// staged within <c>Clicks:IdempotencyWindow</c> (a client's retry), each on the shard its id hashes to, so a retry
 /// meets its marker; clicks without one pay nothing for it and go to the shards in turn.
 /// </remarks>
-public sealed partial class ClickStager
+public sealed partial class StreamStager
 {
     /// <summary>The most elements one push groups; a single request may exceed it alone.</summary>
     internal const int MaxGroupedElements = 10_000;
@@ -32,12 +35,12 @@ public sealed partial class ClickStager
     private readonly IGrainFactory _grains;
     private readonly ClickOptions _options;
     private readonly StagingLimits _limits;
-    private readonly ILogger<ClickStager> _logger;
+    private readonly ILogger<StreamStager> _logger;
     private int _turn;
 
-    public ClickStager(
+    public StreamStager(
         ReplicatedWrites writes, StagingStream stream, IGrainFactory grains, IOptions<ClickOptions> options,
-        ILogger<ClickStager> logger)
+        ILogger<StreamStager> logger)
     {
         _writes = writes;
         _grains = grains;
@@ -47,17 +50,25 @@ public sealed partial class ClickStager
         _shards = [.. stream.Shards.Select(keys => new Shard(this, new StagingList(writes.Database, keys)))];
     }
 
-    /// <summary>Completes once Redis acknowledged the push; fails when Redis cannot be reached.</summary>
+    /// <summary>Completes once Redis acknowledged the push.</summary>
     /// <exception cref="BacklogFullException">The shard's backlog is at <c>Clicks:MaxBacklog</c>: nothing was staged.</exception>
     /// <exception cref="ClientIdsFullException">The shard holds <c>Clicks:MaxClientIds</c> client ids: nothing was staged.</exception>
     /// <exception cref="StagingNotReplicatedException">Fewer replicas than <c>Clicks:Staging:Replicas</c> acknowledged in time.</exception>
-    public Task StageAsync(IReadOnlyList<Click> clicks)
+    /// <exception cref="StagingUnavailableException">Redis could not be reached or refused writes for a while: the clicks may or may not be staged.</exception>
+    public async Task StageAsync(IReadOnlyList<Click> clicks)
     {
         var elements = Serialize(clicks);
         var clientIds = ClientIds(clicks);
-        return _shards.Length == 1 || clientIds is null
-            ? NextShard().Pushes.CommitAsync(new StagedRequest(elements, clientIds))
-            : StageByClientIdAsync(elements, clientIds);
+        try
+        {
+            await (_shards.Length == 1 || clientIds is null
+                ? NextShard().Pushes.CommitAsync(new StagedRequest(elements, clientIds))
+                : StageByClientIdAsync(elements, clientIds));
+        }
+        catch (Exception e) when (StagingFailures.IsUnavailable(e))
+        {
+            throw StagingFailures.Unavailable(e);
+        }
     }
 
     /// <summary>
@@ -168,10 +179,10 @@ public sealed partial class ClickStager
     /// <summary>One staging list of the stream and the group commit of its pushes.</summary>
     private sealed class Shard
     {
-        private readonly ClickStager _stager;
+        private readonly StreamStager _stager;
         private readonly StagingList _list;
 
-        public Shard(ClickStager stager, StagingList list)
+        public Shard(StreamStager stager, StagingList list)
         {
             _stager = stager;
             _list = list;
