@@ -12,7 +12,7 @@ namespace ClickOrleans;
 /// <param name="LastLoss">The last private list that vanished from Redis before it was drained.</param>
 /// <param name="Stall">Why the drain is stalled (see <c>Clicks:StallAfter</c>), or null while it keeps up.</param>
 /// <param name="Shards">For the whole stream (<c>/stats</c>): each shard's figures, which the fields above sum up.</param>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("ClickOrleans.AggregatorStats")]
 public sealed record AggregatorStats(
     string StagingKey,
     long Backlog,
@@ -30,18 +30,18 @@ public sealed record AggregatorStats(
     AggregatorStats[]? Shards = null);
 
 /// <summary>A private list awaiting its drain: elements committed so far and elements left.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("ClickOrleans.PrivateListStats")]
 public sealed record PrivateListStats(string Name, long Committed, long Remaining, DateTimeOffset TakenOverAt);
 
 /// <summary>Figures summed over every drain of a staging list, recorded as each chunk commits.</summary>
 /// <param name="DeadDropped">The oldest dead letters dropped because the list passed <c>Clicks:MaxDeadLetters</c>.</param>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("ClickOrleans.DrainTotals")]
 public sealed record DrainTotals(long Drains, long FailedDrains, long Elements, long Written, long Skipped, long Dead, long Lost, long DeadDropped = 0);
 
 /// <summary>A drain that failed: when, and the error.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("ClickOrleans.DrainFailure")]
 public sealed record DrainFailure(DateTimeOffset At, string Reason);
 
 /// <summary>A private list found missing from Redis with elements not yet drained.</summary>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("ClickOrleans.PrivateListLoss")]
 public sealed record PrivateListLoss(string Name, long Lost, DateTimeOffset At);

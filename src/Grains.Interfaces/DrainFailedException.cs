@@ -5,7 +5,7 @@ namespace ClickOrleans;
 /// committed; the rest waits for the next drain. Carries the cause as text only (no inner exception),
 /// so every caller (any silo, the Api) can read it whatever the cause's type.
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("ClickOrleans.DrainFailedException")]
 public sealed class DrainFailedException : Exception
 {
     public DrainFailedException(string message) : base(message)

@@ -8,7 +8,7 @@ namespace ClickOrleans;
 /// <param name="Dead">Elements moved to the dead-letter list: not a valid click, or refused by the sink.</param>
 /// <param name="Lost">Elements of private lists that vanished from Redis before they were drained (deleted behind the drain's back).</param>
 /// <param name="Chunks">Chunks read and committed.</param>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("ClickOrleans.DrainResult")]
 public sealed record DrainResult(
     string[] Lists,
     long Elements,

@@ -6,6 +6,7 @@ namespace ClickOrleans;
 /// The singleton that drains one staging list, keyed by the list's Redis key.
 /// A reminder drains it periodically; <see cref="Drain"/> drains it now.
 /// </summary>
+[Alias("ClickOrleans.IAggregatorGrain")]
 public interface IAggregatorGrain : IGrainWithStringKey
 {
     /// <summary>
@@ -15,6 +16,7 @@ public interface IAggregatorGrain : IGrainWithStringKey
     /// <remarks>A backlog of millions takes minutes: the caller waits for the figures rather than timing out.</remarks>
     /// <exception cref="DrainFailedException">The drain failed; what it committed stays committed.</exception>
     [ResponseTimeout("00:30:00")]
+    [Alias("Drain")]
     Task<DrainResult> Drain();
 
     /// <summary>
@@ -22,6 +24,7 @@ public interface IAggregatorGrain : IGrainWithStringKey
     /// One-way: the producer that pokes never waits for the drain.
     /// </summary>
     [OneWay]
+    [Alias("Poke")]
     Task Poke();
 
     /// <summary>
@@ -29,11 +32,14 @@ public interface IAggregatorGrain : IGrainWithStringKey
     /// gateway that died is answered only at its response timeout, so a new id is how the caller learns that the
     /// activation it waits on is gone.
     /// </summary>
+    [Alias("GetActivationId")]
     Task<string> GetActivationId();
 
     /// <summary>The staging list's backlog, private lists, dead letters, drain figures and health.</summary>
+    [Alias("GetStats")]
     Task<AggregatorStats> GetStats();
 
     /// <summary>Registers the drain reminder, or re-registers it when the configured period changed.</summary>
+    [Alias("EnsureScheduled")]
     Task EnsureScheduled();
 }

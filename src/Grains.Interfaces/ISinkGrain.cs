@@ -7,6 +7,7 @@ namespace ClickOrleans;
 /// never copied between silos, and every silo that drains adds writers. Writers of the same private list and partition
 /// serialize on the partition's progress mark in the store, not on a grain.
 /// </summary>
+[Alias("ClickOrleans.ISinkGrain")]
 public interface ISinkGrain : IGrainWithIntegerKey
 {
     /// <summary>
@@ -18,10 +19,12 @@ public interface ISinkGrain : IGrainWithIntegerKey
 
     /// <summary>Writes the clicks the store does not have yet, exactly once; retries transient store errors.</summary>
     [ResponseTimeout(CallTimeout)]
+    [Alias("Write")]
     Task<SinkResult> Write(SinkBatch batch);
 
     /// <summary>Marks a fully drained private list complete: any later write of it (a stale drain) is skipped whole.</summary>
     [AlwaysInterleave]
     [ResponseTimeout(CallTimeout)]
+    [Alias("Complete")]
     Task Complete(string privateList);
 }

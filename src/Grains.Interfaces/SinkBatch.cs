@@ -8,5 +8,5 @@ namespace ClickOrleans;
 /// The sink writes the clicks, their rollups and the partition's progress mark (<paramref name="ChunkEnd"/>) in one
 /// transaction, skipping the clicks below the mark it already has: a replayed or overlapping chunk is written once.
 /// </remarks>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("ClickOrleans.SinkBatch")]
 public sealed record SinkBatch(string PrivateList, int Partition, long ChunkStart, long ChunkEnd, StagedClick[] Clicks);

@@ -5,5 +5,5 @@ namespace ClickOrleans;
 /// <param name="EventId">The event id as stored: the Api's UUIDv7, a hash of a client-given id, or derived from the position.</param>
 /// <param name="ClientId">A client-given id that is not a lower-case hex UUID, kept as given; null otherwise.</param>
 /// <param name="TimestampMs">When the click happened, Unix milliseconds (UTC).</param>
-[GenerateSerializer, Immutable]
+[GenerateSerializer, Immutable, Alias("ClickOrleans.StagedClick")]
 public readonly record struct StagedClick(long Position, Guid EventId, string? ClientId, long Uid, long Pid, long TimestampMs);

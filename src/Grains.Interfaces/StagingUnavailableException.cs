@@ -5,7 +5,7 @@ namespace ClickOrleans;
 /// error as text, so it crosses silos and reaches the Api as what it is (the Redis client's own exception types have
 /// no Orleans codec).
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("ClickOrleans.StagingUnavailableException")]
 public sealed class StagingUnavailableException : Exception
 {
     public StagingUnavailableException(string message)

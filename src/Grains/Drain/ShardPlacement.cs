@@ -16,7 +16,7 @@ namespace ClickOrleans.Drain;
 /// weighs memory and CPU that a drain uses in bursts; a shard's number is the load-independent spread that makes
 /// throughput grow with the cluster.
 /// </remarks>
-[GenerateSerializer, Immutable, SuppressReferenceTracking]
+[GenerateSerializer, Immutable, SuppressReferenceTracking, Alias("ClickOrleans.ShardPlacement")]
 public sealed class ShardPlacement : PlacementStrategy
 {
     /// <summary>The silo a shard's aggregator belongs on, among these.</summary>
