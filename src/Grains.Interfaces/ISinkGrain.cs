@@ -15,7 +15,7 @@ public interface ISinkGrain : IGrainWithIntegerKey
     /// attempts of <c>Clicks:SinkAttemptTimeout</c> and their waits, checked at start), so that a store that is out
     /// for a while is ridden out by the retries rather than cut off by the call.
     /// </summary>
-    public const string CallTimeout = "00:03:00";
+    const string CallTimeout = "00:03:00";
 
     /// <summary>Writes the clicks the store does not have yet, exactly once; retries transient store errors.</summary>
     [ResponseTimeout(CallTimeout)]

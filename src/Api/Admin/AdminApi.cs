@@ -37,7 +37,7 @@ public static class AdminApi
     private static async Task<Results<Ok<DrainResult>, ProblemHttpResult>> Drain(
         IGrainFactory grains, StagingStream stream, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
     {
-        await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(ClusterProbeTimeout);
+        await grains.GetGrain<IManagementGrain>(0).GetHosts(true, cancellationToken).WaitAsync(ClusterProbeTimeout, cancellationToken);
         var drains = stream.Shards
             .Select(shard => WatchedDrain.DrainAsync(grains.GetGrain<IAggregatorGrain>(shard.Staging!), time, cancellationToken))
             .ToArray();

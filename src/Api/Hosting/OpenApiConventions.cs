@@ -1,7 +1,6 @@
 using System.Reflection;
 using ClickOrleans.Api.Security;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
 namespace ClickOrleans.Api.Hosting;

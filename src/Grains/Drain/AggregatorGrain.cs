@@ -3,7 +3,6 @@ using ClickOrleans.Staging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
-using Orleans.Runtime;
 using StackExchange.Redis;
 
 namespace ClickOrleans.Drain;
@@ -21,6 +20,7 @@ namespace ClickOrleans.Drain;
 /// </remarks>
 [Reentrant]
 [ShardPlacement]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A CancellationTokenSource without a timer holds nothing to free, and the drain still running at deactivation reads its token.")]
 public sealed partial class AggregatorGrain(
     IConnectionMultiplexer redis,
     ReplicatedWrites writes,

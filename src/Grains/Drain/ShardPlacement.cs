@@ -1,6 +1,5 @@
 using ClickOrleans.Staging;
 using Orleans.Placement;
-using Orleans.Runtime;
 using Orleans.Runtime.Placement;
 
 namespace ClickOrleans.Drain;

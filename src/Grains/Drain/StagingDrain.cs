@@ -1,6 +1,5 @@
 using ClickOrleans.Staging;
 using Microsoft.Extensions.Logging;
-using StackExchange.Redis;
 
 namespace ClickOrleans.Drain;
 

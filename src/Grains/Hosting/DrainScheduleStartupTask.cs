@@ -1,4 +1,3 @@
-using ClickOrleans.Drain;
 using ClickOrleans.Sinks;
 using ClickOrleans.Staging;
 using Microsoft.Extensions.Logging;

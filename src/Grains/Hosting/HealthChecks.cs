@@ -77,7 +77,7 @@ public sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
     {
         try
         {
-            var silos = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+            var silos = await grains.GetGrain<IManagementGrain>(0).GetHosts(true, cancellationToken);
             return silos.Count > 0
                 ? HealthCheckResult.Healthy($"{silos.Count} active silos")
                 : HealthCheckResult.Unhealthy("No active silo");

@@ -1,4 +1,3 @@
-using ClickOrleans.Drain;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Polly;

@@ -49,7 +49,9 @@ public static class ClickId
     public static Guid FromClientId(string clientId)
     {
         Span<byte> hash = stackalloc byte[16];
+#pragma warning disable CA5351 // a name-based id (as UUIDv3 is), not a secret: MD5's 16 bytes are the Guid, and stored ids depend on them
         MD5.HashData(Encoding.UTF8.GetBytes(clientId), hash);
+#pragma warning restore CA5351
         return new Guid(hash, bigEndian: true);
     }
 

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
-using ClickOrleans.Staging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

@@ -24,9 +24,12 @@ public sealed class Traffic : IAsyncDisposable
 
     public ConcurrentDictionary<string, bool> Unanswered { get; } = new();
 
-    public int Unavailable;
+    private int _unavailable;
+    private int _rejected;
 
-    public int Rejected;
+    public int Unavailable => Volatile.Read(ref _unavailable);
+
+    public int Rejected => Volatile.Read(ref _rejected);
 
     public async Task StopAsync()
     {
@@ -58,8 +61,8 @@ public sealed class Traffic : IAsyncDisposable
                 var outcome = response.StatusCode switch
                 {
                     HttpStatusCode.Accepted => Accepted,
-                    HttpStatusCode.ServiceUnavailable => Count(ref Unavailable, Unanswered),
-                    _ => Count(ref Rejected, Unanswered),
+                    HttpStatusCode.ServiceUnavailable => Count(ref _unavailable, Unanswered),
+                    _ => Count(ref _rejected, Unanswered),
                 };
                 foreach (var id in ids)
                 {

@@ -1,5 +1,4 @@
 using ClickOrleans.Drain;
-using Orleans.Runtime;
 
 namespace ClickOrleans.Tests.Drain;
 

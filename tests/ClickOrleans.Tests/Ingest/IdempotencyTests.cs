@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using ClickOrleans.Api.Ingest;
 using ClickOrleans.Staging;
 using ClickOrleans.Tests.Infrastructure;
 
