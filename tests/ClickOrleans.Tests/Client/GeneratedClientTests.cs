@@ -15,9 +15,6 @@ namespace ClickOrleans.Tests.Client;
 [Collection(SqliteClusterCollection.Name)]
 public sealed class GeneratedClientTests(SqliteClusterFixture cluster)
 {
-    private const string IngestKey = "generated-ingest-key-41d9";
-    private const string ReadKey = "generated-read-key-7c02e5";
-    private const string AdminKey = "generated-admin-key-e6b313";
 
     /// <summary>The generated client is only as good as the document it came from: the committed one is the one served.</summary>
     [Fact]
@@ -44,10 +41,10 @@ public sealed class GeneratedClientTests(SqliteClusterFixture cluster)
         var at = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds()); // stored to the millisecond
         var clicks = Enumerable.Range(0, 3).Select(i => new ClickRequest { Id = $"{data.Uid}-generated-{i}", Uid = data.Uid, Pid = data.Pid(i), Ts = at }).ToList();
 
-        var accepted = await Client(api, IngestKey).Clicks.Batch.PostAsync(clicks);
-        var refused = await Assert.ThrowsAsync<ProblemDetails>(() => Client(api, IngestKey).Users[data.Uid].Clicks.GetAsync());
-        var drained = await Client(api, AdminKey).Admin.Drain.PostAsync();
-        var stored = await Client(api, ReadKey).Users[data.Uid].Clicks.GetAsync(request => request.QueryParameters.Limit = 10);
+        var accepted = await Client(api, TestKeys.Ingest).Clicks.Batch.PostAsync(clicks);
+        var refused = await Assert.ThrowsAsync<ProblemDetails>(() => Client(api, TestKeys.Ingest).Users[data.Uid].Clicks.GetAsync());
+        var drained = await Client(api, TestKeys.Admin).Admin.Drain.PostAsync();
+        var stored = await Client(api, TestKeys.Read).Users[data.Uid].Clicks.GetAsync(request => request.QueryParameters.Limit = 10);
 
         Assert.Equal(3, accepted!.Accepted);
         Assert.Equal(403, refused.Status);
@@ -63,18 +60,5 @@ public sealed class GeneratedClientTests(SqliteClusterFixture cluster)
             BaseUrl = "https://localhost",
         });
 
-    private ApiFactory Api(TestData data) =>
-        cluster.Api(data.StagingKey,
-        [
-            ("Api:AllowAnonymous", "false"),
-            ("Api:Keys:0:Name", "shop"),
-            ("Api:Keys:0:Key", IngestKey),
-            ("Api:Keys:0:Scopes:0", "ingest"),
-            ("Api:Keys:1:Name", "analyst"),
-            ("Api:Keys:1:Key", ReadKey),
-            ("Api:Keys:1:Scopes:0", "read"),
-            ("Api:Keys:2:Name", "operator"),
-            ("Api:Keys:2:Key", AdminKey),
-            ("Api:Keys:2:Scopes:0", "admin"),
-        ]);
+    private ApiFactory Api(TestData data) => cluster.Api(data.StagingKey, TestKeys.Settings);
 }

@@ -29,7 +29,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         var good = data.SeedElements(500);
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, [.. good[..250], .. hostile.Select(h => h.Element), .. good[250..]]);
 
-        var result = await Aggregator(data).Drain();
+        var result = await cluster.Aggregator(data).Drain();
 
         Assert.Equal((good.Length + hostile.Count, good.Length, hostile.Count, 0), (result.Elements, result.Written, result.Dead, result.Skipped));
         Assert.Equal(good.Length, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
@@ -46,7 +46,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
 
         var later = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, later.SeedElements(50));
-        await Aggregator(data).Drain();
+        await cluster.Aggregator(data).Drain();
         Assert.Equal(50, (await cluster.Probe.ClickIdsAsync(later.Uid)).Count);
         Assert.Empty(await PrivateLists(data).AllAsync());
         Assert.False(await cluster.Redis.KeyExistsAsync(data.StagingKey));
@@ -249,7 +249,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         var list = await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5));
 
         Assert.Null(await cluster.Redis.KeyTimeToLiveAsync(list!.Name));
-        await Aggregator(data).Drain();
+        await cluster.Aggregator(data).Drain();
     }
 
     [SkippableFact]
@@ -321,7 +321,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
 
         Assert.StartsWith("Degraded", report);
         Assert.Contains($"private list {list.Name} (10 elements left) has not advanced", report);
-        await Aggregator(data).Drain();
+        await cluster.Aggregator(data).Drain();
         Assert.Equal("Healthy", await http.GetStringAsync("/health"));
     }
 
@@ -340,7 +340,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         Assert.StartsWith("Degraded", report);
         Assert.Contains("10 elements have waited on the staging list since", report);
         Assert.Empty(await PrivateLists(data).AllAsync());
-        await Aggregator(data).Drain();
+        await cluster.Aggregator(data).Drain();
         Assert.Equal("Healthy", await http.GetStringAsync("/health"));
         Assert.False(await cluster.Redis.KeyExistsAsync(Keys(data).WaitingSince));
     }
@@ -365,8 +365,6 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
             cluster.Grains,
             telemetry ?? new DrainTelemetry(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
             time ?? TimeProvider.System, logger ?? new FakeLogger());
-
-    private IAggregatorGrain Aggregator(TestData data) => cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey);
 
     private PrivateLists PrivateLists(TestData data) => new(cluster.Redis, Keys(data));
 

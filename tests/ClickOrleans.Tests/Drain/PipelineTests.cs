@@ -18,7 +18,7 @@ public abstract class PipelineTests(ClusterFixture cluster)
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(1000));
 
-        var result = await Aggregator(data).Drain();
+        var result = await cluster.Aggregator(data).Drain();
 
         Assert.Equal((1000, 1000, 0, 0), (result.Elements, result.Written, result.Skipped, result.Dead));
         Assert.Equal(1000 / ChunkSize, result.Chunks);
@@ -41,7 +41,7 @@ public abstract class PipelineTests(ClusterFixture cluster)
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, elements);
         await cluster.Probe.InjectFaultAsync(poisonUid);
 
-        await Assert.ThrowsAsync<DrainFailedException>(() => Aggregator(data).Drain());
+        await Assert.ThrowsAsync<DrainFailedException>(() => cluster.Aggregator(data).Drain());
 
         // Chunks 0-4 committed, chunk 5 failed: its other partitions may have committed, the rest waits in Redis.
         var left = await PrivateLists(data).AllAsync();
@@ -52,7 +52,7 @@ public abstract class PipelineTests(ClusterFixture cluster)
         Assert.InRange(committedBeforeResume, 500, 599);
 
         await cluster.Probe.RemoveFaultAsync(poisonUid);
-        var resumed = await Aggregator(data).Drain();
+        var resumed = await cluster.Aggregator(data).Drain();
 
         Assert.Equal([privateList.Name], resumed.Lists);
         Assert.Equal(500, resumed.Elements);
@@ -74,7 +74,7 @@ public abstract class PipelineTests(ClusterFixture cluster)
         var orphan = await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System) - 60_000, ClusterFixture.Partitions, TimeSpan.FromMinutes(5));
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, elements[300..]);
 
-        var result = await Aggregator(data).Drain();
+        var result = await cluster.Aggregator(data).Drain();
 
         Assert.NotNull(orphan);
         Assert.Equal(2, result.Lists.Length);
@@ -90,7 +90,7 @@ public abstract class PipelineTests(ClusterFixture cluster)
         cluster.Require();
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(2000));
-        var aggregator = Aggregator(data);
+        var aggregator = cluster.Aggregator(data);
 
         var results = (await Task.WhenAll(aggregator.Drain(), aggregator.Drain(), aggregator.Drain())).OrderBy(r => r.StartedAt).ToArray();
 
@@ -109,7 +109,7 @@ public abstract class PipelineTests(ClusterFixture cluster)
         var data = new TestData();
         var late = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(20_000));
-        var aggregator = Aggregator(data);
+        var aggregator = cluster.Aggregator(data);
         var first = aggregator.Drain();
         await Poll.UntilAsync(() => aggregator.GetStats(), stats => stats.Draining, TimeSpan.FromSeconds(30));
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, late.SeedElements(10));
@@ -127,7 +127,7 @@ public abstract class PipelineTests(ClusterFixture cluster)
         cluster.Require();
         var data = new TestData();
 
-        var result = await Aggregator(data).Drain();
+        var result = await cluster.Aggregator(data).Drain();
 
         Assert.Empty(result.Lists);
         Assert.Equal((0, 0, 0), (result.Elements, result.Chunks, result.Written));
@@ -141,7 +141,7 @@ public abstract class PipelineTests(ClusterFixture cluster)
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(150));
 
-        var result = await Aggregator(data).Drain();
+        var result = await cluster.Aggregator(data).Drain();
 
         var privateList = Assert.Single(result.Lists);
         var ids = (await cluster.Probe.ClickIdsAsync(data.Uid)).Order().ToArray();
@@ -157,7 +157,7 @@ public abstract class PipelineTests(ClusterFixture cluster)
         RedisValue[] poison = ["not json", """{"uid":-1,"pid":1}""", """{"pid":5}""", """{"uid":1,"pid":2"""];
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, [.. data.SeedElements(10), .. poison, .. data.SeedElements(10)]);
 
-        var result = await Aggregator(data).Drain();
+        var result = await cluster.Aggregator(data).Drain();
 
         Assert.Equal((24, 20, 4), (result.Elements, result.Written, result.Dead));
         var dead = await cluster.Redis.ListRangeAsync(new StagingKeys(data.StagingKey).Dead);
@@ -182,7 +182,7 @@ public abstract class PipelineTests(ClusterFixture cluster)
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(1000));
         var before = await RedisCommandStats.CallsAsync(cluster.Redis.Multiplexer, "lrange");
 
-        var result = await Aggregator(data).Drain();
+        var result = await cluster.Aggregator(data).Drain();
 
         // Ten full chunks and the empty read that ends the list; other tests in this collection run one at a time. Each
         // read fetches windows of 1, 2, 4, … elements (a producer's huge elements never come in bulk): 7 LRANGEs for 100.
@@ -203,8 +203,6 @@ public abstract class PipelineTests(ClusterFixture cluster)
 
         Assert.Equal(50, written);
     }
-
-    private IAggregatorGrain Aggregator(TestData data) => cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey);
 
     private PrivateLists PrivateLists(TestData data) => new(cluster.Redis, new StagingKeys(data.StagingKey));
 

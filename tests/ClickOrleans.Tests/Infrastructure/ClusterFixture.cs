@@ -52,6 +52,9 @@ public abstract class ClusterFixture : IAsyncLifetime
         return new ApiFactory(settings);
     }
 
+    /// <summary>The aggregator of a test's staging key (its only shard, or the unsharded key).</summary>
+    public IAggregatorGrain Aggregator(TestData data) => Grains.GetGrain<IAggregatorGrain>(data.StagingKey);
+
     /// <summary>The staging lists of a test's stream: its staging key and, with Clicks__Shards, its shards.</summary>
     public IReadOnlyList<StagingKeys> Shards(string stagingKey) =>
         new StagingStream(new ClickOptions { StagingKey = stagingKey, Shards = TestServers.Shards }).Shards;

@@ -18,7 +18,7 @@ public sealed class DeadLetterApiTests(SqliteClusterFixture cluster)
     {
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, [.. data.SeedElements(5), .. Poison]);
-        var drain = await Aggregator(data).Drain();
+        var drain = await cluster.Aggregator(data).Drain();
         await using var api = Api(data);
         using var http = api.CreateClient();
 
@@ -38,7 +38,7 @@ public sealed class DeadLetterApiTests(SqliteClusterFixture cluster)
     {
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, Poison);
-        await Aggregator(data).Drain();
+        await cluster.Aggregator(data).Drain();
         await using var api = Api(data);
         using var http = api.CreateClient();
 
@@ -49,7 +49,7 @@ public sealed class DeadLetterApiTests(SqliteClusterFixture cluster)
         Assert.Equal(0, await cluster.Redis.ListLengthAsync(new StagingKeys(data.StagingKey).Dead));
         var staged = await cluster.Redis.ListRangeAsync(data.StagingKey);
         Assert.Equal(Poison.Reverse(), staged);
-        var again = await Aggregator(data).Drain();
+        var again = await cluster.Aggregator(data).Drain();
         Assert.Equal((4, 4), (again.Elements, again.Dead));
     }
 
@@ -142,7 +142,7 @@ public sealed class DeadLetterApiTests(SqliteClusterFixture cluster)
     {
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, Poison);
-        await Aggregator(data).Drain();
+        await cluster.Aggregator(data).Drain();
         await using var api = Api(data);
         using var http = api.CreateClient();
 
@@ -150,7 +150,7 @@ public sealed class DeadLetterApiTests(SqliteClusterFixture cluster)
 
         Assert.Equal(4, (await purge.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("purged").GetInt64());
         Assert.Equal(0, await cluster.Redis.ListLengthAsync(new StagingKeys(data.StagingKey).Dead));
-        Assert.Equal(0, (await Aggregator(data).GetStats()).DeadLetters);
+        Assert.Equal(0, (await cluster.Aggregator(data).GetStats()).DeadLetters);
     }
 
     [Theory]
@@ -169,8 +169,6 @@ public sealed class DeadLetterApiTests(SqliteClusterFixture cluster)
     /// <summary>The dead letters a drain would have written for <see cref="Poison"/>, without a drain: no aggregator of the key is active to drain it.</summary>
     private Task PushDeadLettersAsync(StagingKeys keys) =>
         cluster.Redis.ListLeftPushAsync(keys.Dead, [.. Poison.Select((element, i) => DeadLetter.Of("a test's dead letter", keys.PrivateList(1)!, i, (byte[])element!).ToRedisValue())]);
-
-    private IAggregatorGrain Aggregator(TestData data) => cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey);
 
     private ApiFactory Api(TestData data) => cluster.Api(data.StagingKey);
 }

@@ -30,7 +30,7 @@ public sealed class FlushBySizeTests(SqliteClusterFixture cluster)
         var written = await Poll.UntilAsync(() => WrittenAsync(data), count => count == 5000, Deadline);
 
         Assert.Equal(5000, written);
-        Assert.InRange((await Aggregator(data).GetStats()).Totals.Drains, 1, 10);
+        Assert.InRange((await cluster.Aggregator(data).GetStats()).Totals.Drains, 1, 10);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class FlushBySizeTests(SqliteClusterFixture cluster)
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(ClusterFixture.FlushSize + 10));
 
-        await Aggregator(data).GetStats(); // activates the aggregator, as its reminder would in production
+        await cluster.Aggregator(data).GetStats(); // activates the aggregator, as its reminder would in production
         var written = await Poll.UntilAsync(() => WrittenAsync(data), count => count == ClusterFixture.FlushSize + 10, Deadline);
 
         Assert.Equal(ClusterFixture.FlushSize + 10, written);
@@ -81,8 +81,6 @@ public sealed class FlushBySizeTests(SqliteClusterFixture cluster)
     [InlineData(5000, 5000, 0, false)]
     public void OnlyThePushThatCrossesAMultipleOfTheFlushSize_Pokes(long lengthAfterPush, int pushed, long flushSize, bool pokes) =>
         Assert.Equal(pokes, ClickOrleans.Staging.StreamStager.CrossedFlushSize(lengthAfterPush, pushed, flushSize));
-
-    private IAggregatorGrain Aggregator(TestData data) => cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey);
 
     private async Task<int> WrittenAsync(TestData data) => (await cluster.Probe.ClickIdsAsync(data.Uid)).Count;
 

@@ -16,7 +16,7 @@ public sealed class OperatorEndpointsTests(SqliteClusterFixture cluster)
         var data = new TestData();
         var now = DateTimeOffset.UtcNow;
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, [.. Elements(data, 3, now.AddMinutes(-2)), "garbage"]);
-        var first = await Aggregator(data).Drain();
+        var first = await cluster.Aggregator(data).Drain();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, Elements(data, 100, now.AddMinutes(-5)));
         var left = await new PrivateLists(cluster.Redis, new StagingKeys(data.StagingKey))
             .TakeOverAsync(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ClusterFixture.Partitions, TimeSpan.FromMinutes(5));
@@ -154,8 +154,6 @@ public sealed class OperatorEndpointsTests(SqliteClusterFixture cluster)
         metrics.Split('\n')
             .Where(line => line.StartsWith(name, StringComparison.Ordinal) && !line.StartsWith('#'))
             .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-
-    private IAggregatorGrain Aggregator(TestData data) => cluster.Grains.GetGrain<IAggregatorGrain>(data.StagingKey);
 
     private ApiFactory Api(TestData data, params (string Key, string Value)[] overrides) => cluster.Api(data.StagingKey, overrides);
 }

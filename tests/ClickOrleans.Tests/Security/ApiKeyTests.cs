@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using ClickOrleans.Tests.Infrastructure;
@@ -11,29 +10,25 @@ namespace ClickOrleans.Tests.Security;
 [Collection(SqliteClusterCollection.Name)]
 public sealed class ApiKeyTests(SqliteClusterFixture cluster)
 {
-    private const string IngestKey = "ingest-key-8f1c2e";
-    private const string ReadKey = "read-key-51be90a7";
-    private const string AdminKey = "admin-key-c03d77";
-
     [Theory]
     [InlineData("POST", "/clicks", null, HttpStatusCode.Unauthorized)]
     [InlineData("POST", "/clicks", "not-a-key", HttpStatusCode.Unauthorized)]
-    [InlineData("POST", "/clicks", ReadKey, HttpStatusCode.Forbidden)]
-    [InlineData("POST", "/clicks", AdminKey, HttpStatusCode.Forbidden)]
-    [InlineData("POST", "/clicks", IngestKey, HttpStatusCode.Accepted)]
-    [InlineData("POST", "/clicks/batch", IngestKey, HttpStatusCode.Accepted)]
+    [InlineData("POST", "/clicks", TestKeys.Read, HttpStatusCode.Forbidden)]
+    [InlineData("POST", "/clicks", TestKeys.Admin, HttpStatusCode.Forbidden)]
+    [InlineData("POST", "/clicks", TestKeys.Ingest, HttpStatusCode.Accepted)]
+    [InlineData("POST", "/clicks/batch", TestKeys.Ingest, HttpStatusCode.Accepted)]
     [InlineData("GET", "/products/top", null, HttpStatusCode.Unauthorized)]
-    [InlineData("GET", "/products/top", IngestKey, HttpStatusCode.Forbidden)]
-    [InlineData("GET", "/products/top", ReadKey, HttpStatusCode.OK)]
-    [InlineData("GET", "/users/1/clicks", ReadKey, HttpStatusCode.OK)]
-    [InlineData("POST", "/admin/drain", ReadKey, HttpStatusCode.Forbidden)]
-    [InlineData("POST", "/admin/drain", AdminKey, HttpStatusCode.OK)]
-    [InlineData("GET", "/stats", IngestKey, HttpStatusCode.Forbidden)]
-    [InlineData("GET", "/stats", AdminKey, HttpStatusCode.OK)]
-    [InlineData("GET", "/admin/dead-letters", ReadKey, HttpStatusCode.Forbidden)]
-    [InlineData("DELETE", "/admin/dead-letters", AdminKey, HttpStatusCode.OK)]
+    [InlineData("GET", "/products/top", TestKeys.Ingest, HttpStatusCode.Forbidden)]
+    [InlineData("GET", "/products/top", TestKeys.Read, HttpStatusCode.OK)]
+    [InlineData("GET", "/users/1/clicks", TestKeys.Read, HttpStatusCode.OK)]
+    [InlineData("POST", "/admin/drain", TestKeys.Read, HttpStatusCode.Forbidden)]
+    [InlineData("POST", "/admin/drain", TestKeys.Admin, HttpStatusCode.OK)]
+    [InlineData("GET", "/stats", TestKeys.Ingest, HttpStatusCode.Forbidden)]
+    [InlineData("GET", "/stats", TestKeys.Admin, HttpStatusCode.OK)]
+    [InlineData("GET", "/admin/dead-letters", TestKeys.Read, HttpStatusCode.Forbidden)]
+    [InlineData("DELETE", "/admin/dead-letters", TestKeys.Admin, HttpStatusCode.OK)]
     [InlineData("GET", "/metrics", null, HttpStatusCode.Unauthorized)]
-    [InlineData("GET", "/metrics", AdminKey, HttpStatusCode.OK)]
+    [InlineData("GET", "/metrics", TestKeys.Admin, HttpStatusCode.OK)]
     [InlineData("GET", "/health", null, HttpStatusCode.OK)]
     [InlineData("GET", "/alive", null, HttpStatusCode.OK)]
     public async Task EachEndpoint_NeedsAKeyWithItsScope(string method, string path, string? key, HttpStatusCode expected)
@@ -64,7 +59,7 @@ public sealed class ApiKeyTests(SqliteClusterFixture cluster)
         await using var api = Api(data);
         using var http = api.CreateClient();
         var request = new HttpRequestMessage(HttpMethod.Get, "/products/top");
-        request.Headers.Authorization = new("Bearer", ReadKey);
+        request.Headers.Authorization = new("Bearer", TestKeys.Read);
 
         var response = await http.SendAsync(request);
 
@@ -82,7 +77,7 @@ public sealed class ApiKeyTests(SqliteClusterFixture cluster)
         HttpResponseMessage? limited = null;
         for (var i = 0; i < 3; i++)
         {
-            var response = await http.SendAsync(Request("POST", "/clicks", IngestKey));
+            var response = await http.SendAsync(Request("POST", "/clicks", TestKeys.Ingest));
             statuses.Add(response.StatusCode);
             limited = response;
         }
@@ -109,7 +104,7 @@ public sealed class ApiKeyTests(SqliteClusterFixture cluster)
 
         Assert.All(statuses, status => Assert.True(status is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests, $"{status}"));
         Assert.InRange(statuses.Count(status => status == HttpStatusCode.Unauthorized), 5, 10);
-        Assert.Equal(HttpStatusCode.Accepted, (await http.SendAsync(Request("POST", "/clicks", IngestKey))).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await http.SendAsync(Request("POST", "/clicks", TestKeys.Ingest))).StatusCode);
     }
 
     [SkippableFact]
@@ -120,7 +115,7 @@ public sealed class ApiKeyTests(SqliteClusterFixture cluster)
         await using var api = Api(data, ("Clicks:StallAfter", "00:00:01"), ("Clicks:Shards", "1"));
         using var http = api.CreateClient();
 
-        var detailed = await Poll.UntilAsync(async () => await (await http.SendAsync(Request("GET", "/health", AdminKey))).Content.ReadAsStringAsync(),
+        var detailed = await Poll.UntilAsync(async () => await (await http.SendAsync(Request("GET", "/health", TestKeys.Admin))).Content.ReadAsStringAsync(),
             text => text.StartsWith("Degraded", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         var anonymous = await Poll.UntilAsync(() => http.GetStringAsync("/health"), text => text != "Healthy", TimeSpan.FromSeconds(10));
 
@@ -168,18 +163,5 @@ public sealed class ApiKeyTests(SqliteClusterFixture cluster)
     }
 
     private ApiFactory Api(TestData data, params (string Key, string Value)[] overrides) =>
-        cluster.Api(data.StagingKey,
-        [
-            ("Api:AllowAnonymous", "false"),
-            ("Api:Keys:0:Name", "shop"),
-            ("Api:Keys:0:Key", IngestKey),
-            ("Api:Keys:0:Scopes:0", "ingest"),
-            ("Api:Keys:1:Name", "analyst"),
-            ("Api:Keys:1:KeyHash", Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ReadKey)))),
-            ("Api:Keys:1:Scopes:0", "read"),
-            ("Api:Keys:2:Name", "operator"),
-            ("Api:Keys:2:Key", AdminKey),
-            ("Api:Keys:2:Scopes:0", "admin"),
-            .. overrides,
-        ]);
+        cluster.Api(data.StagingKey, [.. TestKeys.Settings, .. overrides]);
 }

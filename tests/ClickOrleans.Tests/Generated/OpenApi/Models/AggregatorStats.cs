@@ -7,22 +7,23 @@ using System.IO;
 using System;
 namespace ClickOrleans.Tests.Generated.Models
 {
+    /// <summary>
+    /// What an operator wants to know about one staging list and its drains.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class AggregatorStats : IAdditionalDataHolder, IParsable
-    #pragma warning restore CS1591
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
-        /// <summary>The backlog property</summary>
+        /// <summary>Elements waiting on the staging list (LLEN).</summary>
         public long? Backlog { get; set; }
-        /// <summary>The deadLetters property</summary>
+        /// <summary>Elements on the dead-letter list.</summary>
         public long? DeadLetters { get; set; }
-        /// <summary>The draining property</summary>
+        /// <summary>Whether a drain runs right now.</summary>
         public bool? Draining { get; set; }
-        /// <summary>The failuresInARow property</summary>
+        /// <summary>Drains that failed since the last one that completed.</summary>
         public long? FailuresInARow { get; set; }
-        /// <summary>The lag property</summary>
+        /// <summary>Age of the oldest click still waiting, when its element carries a timestamp.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Lag { get; set; }
@@ -54,9 +55,9 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public global::ClickOrleans.Tests.Generated.Models.PrivateListLoss LastLoss { get; set; }
 #endif
-        /// <summary>The lastProgress property</summary>
+        /// <summary>When a drain last took a list over, committed a chunk or finished a list.</summary>
         public DateTimeOffset? LastProgress { get; set; }
-        /// <summary>The privateLists property</summary>
+        /// <summary>Private lists taken over and not yet fully drained, with what is left of them.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public List<global::ClickOrleans.Tests.Generated.Models.PrivateListStats>? PrivateLists { get; set; }
@@ -64,7 +65,7 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public List<global::ClickOrleans.Tests.Generated.Models.PrivateListStats> PrivateLists { get; set; }
 #endif
-        /// <summary>The shards property</summary>
+        /// <summary>For the whole stream (`/stats`): each shard&apos;s figures, which the fields above sum up.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public List<global::ClickOrleans.Tests.Generated.Models.AggregatorStats>? Shards { get; set; }
@@ -80,7 +81,7 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public string StagingKey { get; set; }
 #endif
-        /// <summary>The stall property</summary>
+        /// <summary>Why the drain is stalled (see `Clicks:StallAfter`), or null while it keeps up.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Stall { get; set; }
@@ -88,7 +89,7 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public string Stall { get; set; }
 #endif
-        /// <summary>The totals property</summary>
+        /// <summary>Figures summed over every drain of a staging list, recorded as each chunk commits.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public global::ClickOrleans.Tests.Generated.Models.DrainTotals? Totals { get; set; }

@@ -7,10 +7,11 @@ using System.IO;
 using System;
 namespace ClickOrleans.Tests.Generated.Models
 {
+    /// <summary>
+    /// The answer to a staged batch.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class BatchAccepted : IAdditionalDataHolder, IParsable
-    #pragma warning restore CS1591
     {
         /// <summary>The accepted property</summary>
         public int? Accepted { get; set; }

@@ -7,12 +7,13 @@ using System.IO;
 using System;
 namespace ClickOrleans.Tests.Generated.Models
 {
+    /// <summary>
+    /// A click as a client sends it; every field is checked by ClickValidator.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class ClickRequest : IParsable
-    #pragma warning restore CS1591
     {
-        /// <summary>The id property</summary>
+        /// <summary>Optional event id: a client that sends one can retry safely, the sink keeps the click once.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Id { get; set; }
@@ -22,7 +23,7 @@ namespace ClickOrleans.Tests.Generated.Models
 #endif
         /// <summary>The pid property</summary>
         public long? Pid { get; set; }
-        /// <summary>The ts property</summary>
+        /// <summary>Optional time of the click (RFC 3339, with its offset); the time of receipt otherwise.</summary>
         public DateTimeOffset? Ts { get; set; }
         /// <summary>The uid property</summary>
         public long? Uid { get; set; }

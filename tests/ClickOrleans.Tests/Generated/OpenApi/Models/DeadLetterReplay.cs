@@ -7,14 +7,15 @@ using System.IO;
 using System;
 namespace ClickOrleans.Tests.Generated.Models
 {
+    /// <summary>
+    /// What a replay did on one shard: how many dead letters went back to staging, how many are left, and why it moved none.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class DeadLetterReplay : IAdditionalDataHolder, IParsable
-    #pragma warning restore CS1591
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
-        /// <summary>The backlogFull property</summary>
+        /// <summary>Whether Refused is the backlog limit (rather than letters that changed meanwhile).</summary>
         public bool? BacklogFull { get; set; }
         /// <summary>The left property</summary>
         public long? Left { get; set; }

@@ -14,9 +14,9 @@ namespace ClickOrleans.Tests.Generated.Models
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
-        /// <summary>The replayed property</summary>
+        /// <summary>Dead letters moved back onto staging lists, all shards together.</summary>
         public int? Replayed { get; set; }
-        /// <summary>The shards property</summary>
+        /// <summary>Per shard: moved, left, and why none moved where none did.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public List<global::ClickOrleans.Tests.Generated.Models.DeadLetterReplay>? Shards { get; set; }

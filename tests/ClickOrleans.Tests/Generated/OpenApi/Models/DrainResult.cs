@@ -7,16 +7,17 @@ using System.IO;
 using System;
 namespace ClickOrleans.Tests.Generated.Models
 {
+    /// <summary>
+    /// What one drain of a staging list did.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class DrainResult : IAdditionalDataHolder, IParsable
-    #pragma warning restore CS1591
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
-        /// <summary>The chunks property</summary>
+        /// <summary>Chunks read and committed.</summary>
         public int? Chunks { get; set; }
-        /// <summary>The dead property</summary>
+        /// <summary>Elements moved to the dead-letter list: not a valid click, or refused by the sink.</summary>
         public long? Dead { get; set; }
         /// <summary>The duration property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -26,9 +27,9 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public string Duration { get; set; }
 #endif
-        /// <summary>The elements property</summary>
+        /// <summary>Elements read from those lists.</summary>
         public long? Elements { get; set; }
-        /// <summary>The lists property</summary>
+        /// <summary>Private lists finished by this drain: those earlier drains left first, then the one taken over now.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public List<string>? Lists { get; set; }
@@ -36,13 +37,13 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public List<string> Lists { get; set; }
 #endif
-        /// <summary>The lost property</summary>
+        /// <summary>Elements of private lists that vanished from Redis before they were drained (deleted behind the drain&apos;s back).</summary>
         public long? Lost { get; set; }
-        /// <summary>The skipped property</summary>
+        /// <summary>Clicks the sink had already written (a replayed chunk): below its progress mark.</summary>
         public long? Skipped { get; set; }
         /// <summary>The startedAt property</summary>
         public DateTimeOffset? StartedAt { get; set; }
-        /// <summary>The written property</summary>
+        /// <summary>Clicks written to the sink.</summary>
         public long? Written { get; set; }
         /// <summary>
         /// Instantiates a new <see cref="global::ClickOrleans.Tests.Generated.Models.DrainResult"/> and sets the default values.

@@ -7,16 +7,17 @@ using System.IO;
 using System;
 namespace ClickOrleans.Tests.Generated.Models
 {
+    /// <summary>
+    /// Figures summed over every drain of a staging list, recorded as each chunk commits.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class DrainTotals : IAdditionalDataHolder, IParsable
-    #pragma warning restore CS1591
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
         /// <summary>The dead property</summary>
         public long? Dead { get; set; }
-        /// <summary>The deadDropped property</summary>
+        /// <summary>The oldest dead letters dropped because the list passed `Clicks:MaxDeadLetters`.</summary>
         public long? DeadDropped { get; set; }
         /// <summary>The drains property</summary>
         public long? Drains { get; set; }
