@@ -4,44 +4,11 @@ namespace ClickOrleans.Drain;
 
 public sealed partial class AggregatorGrain
 {
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
-        Message = "Drained {StagingKey} ({Trigger}): {Lists} private lists, {Elements} elements, {Written} written, {Skipped} skipped, {Dead} dead, {Lost} lost, {Chunks} chunks in {DurationMs:F0} ms")]
-    private static partial void LogDrained(ILogger logger, string stagingKey, DrainTrigger trigger, int lists, long elements, long written,
-        long skipped, long dead, long lost, int chunks, double durationMs);
-
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Error,
-        Message = "Drain of {StagingKey} failed; committed chunks stay committed and the next drain resumes the rest")]
-    private static partial void LogDrainFailed(ILogger logger, string stagingKey, Exception exception);
-
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
-        Message = "Drain of {StagingKey} stopped: {Reason}")]
-    private static partial void LogConflict(ILogger logger, string stagingKey, string reason);
-
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Information,
-        Message = "Drain of {StagingKey} stopped between chunks because the activation is deactivating")]
-    private static partial void LogStoppedByDeactivation(ILogger logger, string stagingKey);
-
-    [LoggerMessage(EventId = 1005, Level = LogLevel.Debug,
-        Message = "{Trigger} asked for a drain of {StagingKey} while one runs; one more drain follows it")]
-    private static partial void LogTriggeredWhileRunning(ILogger logger, string stagingKey, DrainTrigger trigger);
-
     [LoggerMessage(EventId = 1006, Level = LogLevel.Information,
         Message = "Drain of {StagingKey} scheduled: {Schedule}")]
     private static partial void LogScheduled(ILogger logger, string stagingKey, string schedule);
 
-    [LoggerMessage(EventId = 1007, Level = LogLevel.Information,
-        Message = "Draining {StagingKey} ({Trigger}, tick {TickId})")]
-    private static partial void LogDrainStarted(ILogger logger, string stagingKey, DrainTrigger trigger, long tickId);
-
-    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning,
-        Message = "Could not record the failed drain of {StagingKey} in Redis: {Reason}")]
-    private static partial void LogFailureNotRecorded(ILogger logger, string stagingKey, string reason);
-
     [LoggerMessage(EventId = 1009, Level = LogLevel.Information,
         Message = "The aggregator of {StagingKey} moves to silo {Silo}, where shard placement puts it")]
     private static partial void LogMoving(ILogger logger, string stagingKey, SiloAddress silo);
-
-    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning,
-        Message = "The drain of {StagingKey} did not stop within {Wait} of the deactivation; its chunk is left to finish or fail, and the next drain replays it (the progress marks skip what it commits late)")]
-    private static partial void LogLeftRunning(ILogger logger, string stagingKey, TimeSpan wait);
 }

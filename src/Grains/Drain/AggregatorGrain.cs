@@ -14,13 +14,13 @@ namespace ClickOrleans.Drain;
 /// at once: a reminder tick that throws is not retried, and a long drain must not hold up the next triggers.
 /// </summary>
 /// <remarks>
-/// One drain runs at a time. A trigger during a drain queues exactly one follow-up drain, which starts as soon as the
-/// running one ends; <see cref="Drain"/> during a drain waits for that follow-up, because the running drain may have
+/// The grain schedules (reminder, cron timer, size check), moves to its shard's silo and answers stats; the drains
+/// themselves run in its <see cref="DrainRunner"/>, one at a time. A trigger during a drain queues exactly one
+/// follow-up drain; <see cref="Drain"/> during a drain waits for that follow-up, because the running drain may have
 /// taken the staging list over before the call, and the caller is promised everything it staged before the call.
 /// </remarks>
 [Reentrant]
 [ShardPlacement]
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A CancellationTokenSource without a timer holds nothing to free, and the drain still running at deactivation reads its token.")]
 public sealed partial class AggregatorGrain(
     IConnectionMultiplexer redis,
     ReplicatedWrites writes,
@@ -36,13 +36,8 @@ public sealed partial class AggregatorGrain(
     // write hangs (a sink grain call lost as the silo stops waits out Orleans' 30 s response timeout) cannot hold the
     // silo past its grace period and get it killed.
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(10);
-    private const string Deactivating = "The aggregator is deactivating (its silo stops); the next drain, on another silo, resumes where this one stopped.";
-    // Cancelled when the activation deactivates, never disposed: a trigger arriving meanwhile still reads it.
-    private readonly CancellationTokenSource _deactivating = new();
     private StagingKeys? _keys;
-    private StagingDrain? _drain;
-    private Task<DrainResult>? _running;
-    private TaskCompletionSource<DrainResult>? _followUp;
+    private DrainRunner? _drains;
     private CronSchedule? _cron;
     private IGrainTimer? _cronTimer;
 
@@ -53,8 +48,9 @@ public sealed partial class AggregatorGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _keys = new StagingKeys(StagingKey);
-        _drain = new StagingDrain(
+        var drain = new StagingDrain(
             new PrivateLists(writes.Database, _keys, writes), options.Value, GrainFactory, telemetry, time, logger);
+        _drains = new DrainRunner(StagingKey, drain, Statistics, telemetry, time, logger);
         var period = options.Value.SizeCheckPeriod;
         this.RegisterGrainTimer(CheckAsync, new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = true });
         _cron = CronSchedule.From(options.Value);
@@ -66,28 +62,14 @@ public sealed partial class AggregatorGrain(
         return Task.CompletedTask;
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        // Stop between chunks: what is committed stays committed, the rest waits for the next drain. A chunk still
-        // unfinished after StopWait is left to finish or fail on its own: the next drain replays it, and the progress
-        // marks skip whatever this one commits late.
-        await _deactivating.CancelAsync();
-        if (_running is { } running)
-        {
-            await ((Task)running).WaitAsync(StopWait, cancellationToken)
-                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
-            if (!running.IsCompleted)
-            {
-                LogLeftRunning(logger, StagingKey, StopWait);
-            }
-        }
-    }
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        _drains!.StopAsync(StopWait, cancellationToken);
 
-    public Task<DrainResult> Drain() => Schedule(DrainTick.Now(time), DrainTrigger.Request);
+    public Task<DrainResult> Drain() => _drains!.Schedule(DrainTick.Now(time), DrainTrigger.Request);
 
     public Task Poke()
     {
-        Schedule(DrainTick.Now(time), DrainTrigger.FlushSize).Ignore();
+        _drains!.Schedule(DrainTick.Now(time), DrainTrigger.FlushSize).Ignore();
         return Task.CompletedTask;
     }
 
@@ -99,7 +81,7 @@ public sealed partial class AggregatorGrain(
     {
         if (_cron is null)
         {
-            Schedule(DrainTick.FromReminder(status), DrainTrigger.Reminder).Ignore();
+            _drains!.Schedule(DrainTick.FromReminder(status), DrainTrigger.Reminder).Ignore();
             return;
         }
 
@@ -112,7 +94,7 @@ public sealed partial class AggregatorGrain(
     {
         try
         {
-            return await Statistics.ReadAsync(time.GetUtcNow(), _running is not null, options.Value.StallAfter);
+            return await Statistics.ReadAsync(time.GetUtcNow(), _drains!.IsRunning, options.Value.StallAfter);
         }
         catch (Exception e) when (e is RedisException || StagingFailures.IsUnavailable(e))
         {
@@ -142,7 +124,7 @@ public sealed partial class AggregatorGrain(
     {
         if (_cron!.Due(time.GetUtcNow(), await Statistics.LastOccurrenceAsync()) is { } due && await Statistics.ClaimOccurrenceAsync(due, options.Value.MaxClockSkew))
         {
-            Schedule(due.ToUnixTimeMilliseconds(), DrainTrigger.Schedule).Ignore();
+            _drains!.Schedule(due.ToUnixTimeMilliseconds(), DrainTrigger.Schedule).Ignore();
         }
     }
 
@@ -170,14 +152,14 @@ public sealed partial class AggregatorGrain(
         // Noting since when elements wait, too: a stall without a private list is measured from that.
         var backlog = (await Statistics.WaitingAsync()).Backlog;
         telemetry.RecordBacklog(StagingKey, backlog);
-        if (_running is not null)
+        if (_drains!.IsRunning)
         {
             return;
         }
 
         if (options.Value.FlushSize > 0 && backlog >= options.Value.FlushSize)
         {
-            Schedule(DrainTick.Now(time), DrainTrigger.FlushSize).Ignore();
+            _drains!.Schedule(DrainTick.Now(time), DrainTrigger.FlushSize).Ignore();
         }
         else if (ShardPlacement.SiloOf(StagingKey, ActiveSilos()) is var home && !home.Equals(silo.SiloAddress))
         {
@@ -188,105 +170,4 @@ public sealed partial class AggregatorGrain(
 
     private IEnumerable<SiloAddress> ActiveSilos() =>
         membership.CurrentSnapshot.Members.Values.Where(member => member.Status == SiloStatus.Active).Select(member => member.SiloAddress);
-
-    /// <returns>The drain that starts now, or the follow-up of the running one.</returns>
-    private Task<DrainResult> Schedule(long tickId, DrainTrigger trigger)
-    {
-        if (_deactivating.IsCancellationRequested)
-        {
-            return Task.FromException<DrainResult>(new DrainFailedException(Deactivating));
-        }
-
-        if (_running is null)
-        {
-            return _running = RunAsync(tickId, trigger);
-        }
-
-        if (_followUp is null)
-        {
-            _followUp = new TaskCompletionSource<DrainResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-            LogTriggeredWhileRunning(logger, StagingKey, trigger);
-        }
-
-        return _followUp.Task;
-    }
-
-    private async Task<DrainResult> RunAsync(long tickId, DrainTrigger trigger)
-    {
-        // Yield first so that _running is set before the drain can finish and clear it.
-        await Task.Yield();
-        LogDrainStarted(logger, StagingKey, trigger, tickId);
-        var started = time.GetTimestamp();
-        try
-        {
-            var result = await _drain!.RunAsync(tickId, _deactivating.Token);
-            await Statistics.RecordCompletedAsync(result);
-            telemetry.RecordDrain(StagingKey, trigger, "completed", result.Duration);
-            LogDrained(logger, StagingKey, trigger, result.Lists.Length, result.Elements, result.Written,
-                result.Skipped, result.Dead, result.Lost, result.Chunks, result.Duration.TotalMilliseconds);
-            return result;
-        }
-        catch (StagingConflictException e)
-        {
-            // Another activation drains this list: not a failure of the pipeline, which goes on there.
-            telemetry.RecordDrain(StagingKey, trigger, "conflict", time.GetElapsedTime(started));
-            LogConflict(logger, StagingKey, e.Message);
-            throw new DrainFailedException(e.Message);
-        }
-        catch (OperationCanceledException) when (_deactivating.IsCancellationRequested)
-        {
-            LogStoppedByDeactivation(logger, StagingKey);
-            throw new DrainFailedException(Deactivating);
-        }
-        catch (Exception e)
-        {
-            telemetry.RecordDrain(StagingKey, trigger, "failed", time.GetElapsedTime(started));
-            LogDrainFailed(logger, StagingKey, e);
-            var failure = new DrainFailure(time.GetUtcNow(), $"{e.GetType().Name}: {e.Message}");
-            await RecordFailureAsync(failure);
-            throw new DrainFailedException(
-                $"The drain of {StagingKey} failed: {failure.Reason}. What it committed stays committed; the next drain resumes the rest.");
-        }
-        finally
-        {
-            _running = null;
-            if (_followUp is { } followUp)
-            {
-                _followUp = null;
-                if (_deactivating.IsCancellationRequested)
-                {
-                    followUp.TrySetException(new DrainFailedException(Deactivating));
-                }
-                else
-                {
-                    ForwardAsync(Schedule(DrainTick.Now(time), DrainTrigger.FollowUp), followUp).Ignore();
-                }
-            }
-        }
-    }
-
-    // Recording the failure needs Redis, which may be what failed: the drain's own error is the one to report.
-    private async Task RecordFailureAsync(DrainFailure failure)
-    {
-        try
-        {
-            await Statistics.RecordFailedAsync(failure);
-        }
-        catch (RedisException e)
-        {
-            LogFailureNotRecorded(logger, StagingKey, e.Message);
-        }
-    }
-
-    private static async Task ForwardAsync(Task<DrainResult> drain, TaskCompletionSource<DrainResult> to)
-    {
-        try
-        {
-            to.TrySetResult(await drain);
-        }
-        catch (Exception e)
-        {
-            to.TrySetException(e);
-        }
-    }
 }
