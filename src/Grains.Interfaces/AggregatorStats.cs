@@ -11,7 +11,7 @@ namespace ClickOrleans;
 /// <param name="FailuresInARow">Drains that failed since the last one that completed.</param>
 /// <param name="LastLoss">The last private list that vanished from Redis before it was drained.</param>
 /// <param name="Stall">Why the drain is stalled (see <c>Clicks:StallAfter</c>), or null while it keeps up.</param>
-/// <param name="Shards">For the whole stream (<c>/stats</c>): each shard's figures, which the fields above sum up.</param>
+/// <param name="Shards">For the whole stream (<c>/stats</c>): each shard's stats, which the fields above sum up.</param>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.AggregatorStats")]
 public sealed record AggregatorStats(
     string StagingKey,
@@ -33,7 +33,7 @@ public sealed record AggregatorStats(
 [GenerateSerializer, Immutable, Alias("ClickOrleans.PrivateListStats")]
 public sealed record PrivateListStats(string Name, long Committed, long Remaining, DateTimeOffset TakenOverAt);
 
-/// <summary>Figures summed over every drain of a staging list, recorded as each chunk commits.</summary>
+/// <summary>Stats summed over every drain of a staging list, recorded as each chunk commits.</summary>
 /// <param name="DeadDropped">The oldest dead letters dropped because the list passed <c>Clicks:MaxDeadLetters</c>.</param>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.DrainTotals")]
 public sealed record DrainTotals(long Drains, long FailedDrains, long Elements, long Written, long Skipped, long Dead, long Lost, long DeadDropped = 0);

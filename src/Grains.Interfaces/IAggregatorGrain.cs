@@ -13,7 +13,7 @@ public interface IAggregatorGrain : IGrainWithStringKey
     /// Drains everything staged before the call: starts a drain, or, while one runs (it may have taken the list over
     /// before the call), waits for it and then for the one that follows it. Never two drains at once.
     /// </summary>
-    /// <remarks>A backlog of millions takes minutes: the caller waits for the figures rather than timing out.</remarks>
+    /// <remarks>A backlog of millions takes minutes: the caller waits for the result rather than timing out.</remarks>
     /// <exception cref="DrainFailedException">The drain failed; what it committed stays committed.</exception>
     [ResponseTimeout("00:30:00")]
     [Alias("Drain")]
@@ -35,7 +35,7 @@ public interface IAggregatorGrain : IGrainWithStringKey
     [Alias("GetActivationId")]
     Task<string> GetActivationId();
 
-    /// <summary>The staging list's backlog, private lists, dead letters, drain figures and health.</summary>
+    /// <summary>The staging list's backlog, private lists, dead letters, drain stats and health.</summary>
     [Alias("GetStats")]
     Task<AggregatorStats> GetStats();
 

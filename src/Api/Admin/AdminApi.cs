@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace ClickOrleans.Api.Admin;
 
-/// <summary>Operator endpoints: the stream's figures and drains, over every shard.</summary>
+/// <summary>Operator endpoints: the stream's stats and drains, over every shard.</summary>
 public static class AdminApi
 {
     private static readonly TimeSpan ClusterProbeTimeout = TimeSpan.FromSeconds(10);
@@ -19,14 +19,14 @@ public static class AdminApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         admin.MapGet("/stats", GetStats)
             .WithSummary("Backlog, private lists, dead letters, drain totals, the last drain and failure, the lag, and whether the drain is stalled")
-            .WithDescription("The whole stream's figures, and each shard's under shards.");
+            .WithDescription("The whole stream's stats, and each shard's under shards.");
         return admin;
     }
 
     private static async Task<Ok<AggregatorStats>> GetStats(IGrainFactory grains, StagingStream stream, IOptions<ClickOptions> options)
     {
         var shards = await Task.WhenAll(stream.Shards.Select(shard => grains.GetGrain<IAggregatorGrain>(shard.Staging!).GetStats()));
-        return TypedResults.Ok(StreamFigures.Stats(options.Value.StagingKey, shards));
+        return TypedResults.Ok(StreamStats.Stats(options.Value.StagingKey, shards));
     }
 
     /// <summary>Drains everything staged before the call, on every shard, and says what the drains did, or why one failed.</summary>
@@ -43,7 +43,7 @@ public static class AdminApi
             .ToArray();
         try
         {
-            return TypedResults.Ok(StreamFigures.Drain(await Task.WhenAll(drains)));
+            return TypedResults.Ok(StreamStats.Drain(await Task.WhenAll(drains)));
         }
         catch (DrainFailedException)
         {

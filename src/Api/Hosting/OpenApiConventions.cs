@@ -21,7 +21,7 @@ internal static class OpenApiConventions
     {
         ["Clicks"] = "Ingest: stage clicks for the next drain (scope ingest).",
         ["Queries"] = "What the data is for: per-product series, top products, a user's clicks (scope read).",
-        ["Admin"] = "Operate the pipeline: drains, statistics, dead letters (scope admin).",
+        ["Admin"] = "Operate the pipeline: drains, stats, dead letters (scope admin).",
     };
 
     public static IServiceCollection AddClickOrleansOpenApi(this IServiceCollection services) =>

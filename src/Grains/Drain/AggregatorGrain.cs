@@ -43,14 +43,16 @@ public sealed partial class AggregatorGrain(
 
     private string StagingKey => this.GetPrimaryKeyString();
 
-    private DrainStatistics Statistics => new(redis.GetDatabase(), _keys!);
+    private DrainStats Stats => new(redis.GetDatabase(), _keys!);
+
+    private DrainScheduleState ScheduleState => new(redis.GetDatabase(), _keys!);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _keys = new StagingKeys(StagingKey);
         var drain = new StagingDrain(
             new PrivateLists(writes.Database, _keys, writes), options.Value, GrainFactory, telemetry, time, logger);
-        _drains = new DrainRunner(StagingKey, drain, Statistics, telemetry, time, logger);
+        _drains = new DrainRunner(StagingKey, drain, Stats, telemetry, time, logger);
         var period = options.Value.SizeCheckPeriod;
         this.RegisterGrainTimer(CheckAsync, new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = true });
         _cron = CronSchedule.From(options.Value);
@@ -94,7 +96,7 @@ public sealed partial class AggregatorGrain(
     {
         try
         {
-            return await Statistics.ReadAsync(time.GetUtcNow(), _drains!.IsRunning, options.Value.StallAfter);
+            return await Stats.ReadAsync(time.GetUtcNow(), _drains!.IsRunning, options.Value.StallAfter);
         }
         catch (Exception e) when (e is RedisException || StagingFailures.IsUnavailable(e))
         {
@@ -107,7 +109,7 @@ public sealed partial class AggregatorGrain(
         // Re-registering moves the next tick, so a silo restart re-registers only when the schedule changed.
         var cron = CronSchedule.From(options.Value);
         var schedule = cron?.Text ?? $"every {options.Value.DrainPeriod}";
-        if (await Statistics.GetScheduleAsync() == schedule && await this.GetReminder(ReminderName) is not null)
+        if (await ScheduleState.GetScheduleAsync() == schedule && await this.GetReminder(ReminderName) is not null)
         {
             return;
         }
@@ -115,14 +117,14 @@ public sealed partial class AggregatorGrain(
         // A cron schedule's heartbeat ticks every minute, Orleans' shortest reminder period.
         var heartbeat = cron is null ? options.Value.DrainPeriod : ClickPipelineSiloBuilderExtensions.ProductionMinimumPeriod;
         await this.RegisterOrUpdateReminder(ReminderName, dueTime: heartbeat, period: heartbeat);
-        await Statistics.SetScheduleAsync(schedule, cron?.Interval(time.GetUtcNow()) ?? options.Value.DrainPeriod);
+        await ScheduleState.SetScheduleAsync(schedule, cron?.Interval(time.GetUtcNow()) ?? options.Value.DrainPeriod);
         LogScheduled(logger, StagingKey, schedule);
     }
 
     /// <summary>Starts the drain of the latest occurrence not fired yet, if this call claims it first.</summary>
     private async Task FireDueOccurrenceAsync()
     {
-        if (_cron!.Due(time.GetUtcNow(), await Statistics.LastOccurrenceAsync()) is { } due && await Statistics.ClaimOccurrenceAsync(due, options.Value.MaxClockSkew))
+        if (_cron!.Due(time.GetUtcNow(), await ScheduleState.LastOccurrenceAsync()) is { } due && await ScheduleState.ClaimOccurrenceAsync(due, options.Value.MaxClockSkew))
         {
             _drains!.Schedule(due.ToUnixTimeMilliseconds(), DrainTrigger.Schedule).Ignore();
         }
@@ -150,7 +152,7 @@ public sealed partial class AggregatorGrain(
     private async Task CheckAsync(CancellationToken cancellationToken)
     {
         // Noting since when elements wait, too: a stall without a private list is measured from that.
-        var backlog = (await Statistics.WaitingAsync()).Backlog;
+        var backlog = (await Stats.WaitingAsync()).Backlog;
         telemetry.RecordBacklog(StagingKey, backlog);
         if (_drains!.IsRunning)
         {

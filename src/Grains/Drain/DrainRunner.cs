@@ -14,7 +14,7 @@ namespace ClickOrleans.Drain;
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A CancellationTokenSource without a timer holds nothing to free, and the drain still running at deactivation reads its token.")]
 internal sealed partial class DrainRunner(
-    string stagingKey, StagingDrain drain, DrainStatistics stats, DrainTelemetry telemetry, TimeProvider time, ILogger logger)
+    string stagingKey, StagingDrain drain, DrainStats stats, DrainTelemetry telemetry, TimeProvider time, ILogger logger)
 {
     private const string Deactivating = "The aggregator is deactivating (its silo stops); the next drain, on another silo, resumes where this one stopped.";
     // Cancelled when the activation deactivates, never disposed: a trigger arriving meanwhile still reads it.

@@ -35,7 +35,7 @@ public sealed class DrainTelemetry
         meter.CreateObservableGauge("clickorleans.staging.backlog", ObserveBacklogs, description: "Elements waiting on the staging list, as last checked");
     }
 
-    /// <summary>A chunk committed: its figures count at once, whatever happens to the rest of the drain.</summary>
+    /// <summary>A chunk committed: its stats count at once, whatever happens to the rest of the drain.</summary>
     public void RecordChunk(string stagingKey, int elements, long written, long skipped, int dead, TimeSpan writeDuration)
     {
         var key = new KeyValuePair<string, object?>("staging_key", stagingKey);

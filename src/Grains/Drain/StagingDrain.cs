@@ -30,23 +30,23 @@ internal sealed partial class StagingDrain(
         activity?.SetTag("clickorleans.staging_key", StagingKey);
         var startedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
-        var tally = new DrainTally();
+        var stats = new RunningDrainStats();
         foreach (var left in await privateLists.AllAsync())
         {
             LogResuming(logger, left.Name, left.CommittedOffset, left.Length);
             await privateLists.ConfirmReplicatedAsync(left);
-            await DrainAsync(left, tally, cancellationToken);
+            await DrainAsync(left, stats, cancellationToken);
         }
 
         if (await privateLists.TakeOverAsync(tickId, options.Partitions, options.MaxClockSkew) is { } taken)
         {
-            await DrainAsync(taken, tally, cancellationToken);
+            await DrainAsync(taken, stats, cancellationToken);
         }
 
-        return tally.ToResult(startedAt, time.GetElapsedTime(started));
+        return stats.ToResult(startedAt, time.GetElapsedTime(started));
     }
 
-    private async Task DrainAsync(PrivateList list, DrainTally tally, CancellationToken cancellationToken)
+    private async Task DrainAsync(PrivateList list, RunningDrainStats stats, CancellationToken cancellationToken)
     {
         var context = new ElementContext(
             ClickId.SeedOf(list.Name), list.TakenOverAtMs, list.LatestTimestampMs ?? list.TakenOverAtMs + (long)options.MaxClockSkew.TotalMilliseconds);
@@ -76,7 +76,7 @@ internal sealed partial class StagingDrain(
                 var dead = chunk.DeadLetters.ToArray();
                 await privateLists.CommitAsync(list.Name, offset, chunk.Count, written, skipped, dead, options.MaxDeadLetters);
                 telemetry.RecordChunk(StagingKey, chunk.Count, written, skipped, dead.Length, writeDuration);
-                tally.AddChunk(chunk.Count, written, skipped, dead.Length);
+                stats.AddChunk(chunk.Count, written, skipped, dead.Length);
                 offset += chunk.Count;
             }
         }
@@ -85,10 +85,10 @@ internal sealed partial class StagingDrain(
             next.Ignore();
         }
 
-        await CompleteAsync(list, offset, tally);
+        await CompleteAsync(list, offset, stats);
     }
 
-    private async Task CompleteAsync(PrivateList list, long offset, DrainTally tally)
+    private async Task CompleteAsync(PrivateList list, long offset, RunningDrainStats stats)
     {
         PrivateListLoss? loss = null;
         if (offset < list.Length)
@@ -96,13 +96,13 @@ internal sealed partial class StagingDrain(
             loss = new PrivateListLoss(list.Name, list.Length - offset, time.GetUtcNow());
             LogLost(logger, list.Name, loss.Lost, list.Length, offset);
             telemetry.RecordLost(StagingKey, loss.Lost);
-            tally.AddLost(loss.Lost);
+            stats.AddLost(loss.Lost);
         }
 
         // The sink first: a stale drain's later write of this list is then skipped whole, even after its marks are pruned.
         await grains.GetGrain<ISinkGrain>(0).Complete(list.Name);
         await privateLists.CompleteAsync(list.Name, offset, loss);
-        tally.Lists.Add(list.Name);
+        stats.Lists.Add(list.Name);
     }
 
     /// <summary>Writes every partition of a chunk in parallel; what the sink refused joins the chunk's dead letters.</summary>

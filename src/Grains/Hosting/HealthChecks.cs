@@ -37,7 +37,7 @@ public sealed class DrainHealthCheck(IConnectionMultiplexer redis, IOptions<Clic
             var stalls = new List<string>();
             foreach (var shard in new StagingStream(options.Value).Shards)
             {
-                var stats = await new DrainStatistics(redis.GetDatabase(), shard).ReadAsync(time.GetUtcNow(), draining: false, options.Value.StallAfter);
+                var stats = await new DrainStats(redis.GetDatabase(), shard).ReadAsync(time.GetUtcNow(), draining: false, options.Value.StallAfter);
                 if (stats.Stall is { } stall)
                 {
                     stalls.Add($"The drain of {shard.Staging} is stalled: {stall}");

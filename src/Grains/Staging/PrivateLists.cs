@@ -280,7 +280,7 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys, ReplicatedWr
         var completed = (long)await CompleteScript.EvaluateAsync(
             redis,
             [privateList, keys.PrivateLists, keys.PrivateListInfo, keys.Stats, keys.PrivateListsRemaining],
-            [committedOffset, loss?.Lost ?? 0, loss is null ? "" : DrainStatistics.Serialize(loss)]);
+            [committedOffset, loss?.Lost ?? 0, loss is null ? "" : DrainStats.Serialize(loss)]);
         if (completed == 0)
         {
             throw Moved(privateList, committedOffset);

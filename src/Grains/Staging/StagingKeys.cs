@@ -65,7 +65,7 @@ public sealed class StagingKeys
     /// <summary>The last occurrence of the cron schedule that started a drain (Unix ms): no occurrence starts two.</summary>
     public RedisKey ScheduleFired { get; }
 
-    /// <summary>Hash of drain totals, the last drain, the last failure and the last progress, so the figures outlive an activation.</summary>
+    /// <summary>Hash of drain totals, the last drain, the last failure and the last progress, so the stats outlive an activation.</summary>
     public RedisKey Stats { get; }
 
     /// <summary>

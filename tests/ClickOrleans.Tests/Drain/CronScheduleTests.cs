@@ -73,17 +73,17 @@ public sealed partial class CronScheduleTests
     public async Task AnOccurrence_IsClaimedOnce_EvenByTwoActivationsAtOnce_AndNeverAfterALaterOne()
     {
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(TestServers.Redis);
-        var statistics = new DrainStatistics(redis.GetDatabase(), new StagingKeys(new TestData().StagingKey));
+        var schedule = new DrainScheduleState(redis.GetDatabase(), new StagingKeys(new TestData().StagingKey));
         var tenOClock = Start.AddSeconds(-30);
 
         // Two activations of one aggregator (a silo declared dead that still runs, and its successor) race for 10:00.
-        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => statistics.ClaimOccurrenceAsync(tenOClock, Skew)));
-        var late = await statistics.ClaimOccurrenceAsync(tenOClock.AddMinutes(-1), Skew); // a stale timer's 09:59
+        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => schedule.ClaimOccurrenceAsync(tenOClock, Skew)));
+        var late = await schedule.ClaimOccurrenceAsync(tenOClock.AddMinutes(-1), Skew); // a stale timer's 09:59
 
         Assert.Single(claims, claimed => claimed);
         Assert.False(late);
-        Assert.True(await statistics.ClaimOccurrenceAsync(tenOClock.AddMinutes(1), Skew));
-        Assert.Equal(tenOClock.AddMinutes(1), await statistics.LastOccurrenceAsync());
+        Assert.True(await schedule.ClaimOccurrenceAsync(tenOClock.AddMinutes(1), Skew));
+        Assert.Equal(tenOClock.AddMinutes(1), await schedule.LastOccurrenceAsync());
     }
 
     /// <summary>A silo whose clock jumped ahead claims no future occurrence: the real ones until then still drain.</summary>
@@ -91,15 +91,15 @@ public sealed partial class CronScheduleTests
     public async Task AnOccurrenceAheadOfRedisClock_IsNotClaimed_AndTheRealOnesStillAre()
     {
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(TestServers.Redis);
-        var statistics = new DrainStatistics(redis.GetDatabase(), new StagingKeys(new TestData().StagingKey));
+        var schedule = new DrainScheduleState(redis.GetDatabase(), new StagingKeys(new TestData().StagingKey));
         var now = DateTimeOffset.UtcNow;
 
-        var ahead = await statistics.ClaimOccurrenceAsync(now.AddHours(1), Skew);
-        var real = await statistics.ClaimOccurrenceAsync(now.AddSeconds(-1), Skew);
+        var ahead = await schedule.ClaimOccurrenceAsync(now.AddHours(1), Skew);
+        var real = await schedule.ClaimOccurrenceAsync(now.AddSeconds(-1), Skew);
 
         Assert.False(ahead);
         Assert.True(real);
-        Assert.Equal(now.AddSeconds(-1).ToUnixTimeMilliseconds(), (await statistics.LastOccurrenceAsync())?.ToUnixTimeMilliseconds());
+        Assert.Equal(now.AddSeconds(-1).ToUnixTimeMilliseconds(), (await schedule.LastOccurrenceAsync())?.ToUnixTimeMilliseconds());
     }
 
     [Fact]

@@ -166,7 +166,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         Assert.Equal((20, 5, 15), (result.Elements, result.Written, result.Dead));
         var letters = await new DeadLetters(cluster.Redis, Keys(data)).ReadAsync(100);
         Assert.Equal([.. Enumerable.Range(5, 10).Select(i => $"not a click {i}")], letters.Select(letter => letter.Element));
-        Assert.Equal(5, (await new DrainStatistics(cluster.Redis, Keys(data)).ReadAsync(DateTimeOffset.UtcNow, false, null)).Totals.DeadDropped);
+        Assert.Equal(5, (await new DrainStats(cluster.Redis, Keys(data)).ReadAsync(DateTimeOffset.UtcNow, false, null)).Totals.DeadDropped);
     }
 
     /// <summary>

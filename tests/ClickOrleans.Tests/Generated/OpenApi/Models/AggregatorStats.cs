@@ -65,7 +65,7 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public List<global::ClickOrleans.Tests.Generated.Models.PrivateListStats> PrivateLists { get; set; }
 #endif
-        /// <summary>For the whole stream (`/stats`): each shard&apos;s figures, which the fields above sum up.</summary>
+        /// <summary>For the whole stream (`/stats`): each shard&apos;s stats, which the fields above sum up.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public List<global::ClickOrleans.Tests.Generated.Models.AggregatorStats>? Shards { get; set; }
@@ -89,7 +89,7 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public string Stall { get; set; }
 #endif
-        /// <summary>Figures summed over every drain of a staging list, recorded as each chunk commits.</summary>
+        /// <summary>Stats summed over every drain of a staging list, recorded as each chunk commits.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public global::ClickOrleans.Tests.Generated.Models.DrainTotals? Totals { get; set; }

@@ -8,7 +8,7 @@ using System;
 namespace ClickOrleans.Tests.Generated.Models
 {
     /// <summary>
-    /// Figures summed over every drain of a staging list, recorded as each chunk commits.
+    /// Stats summed over every drain of a staging list, recorded as each chunk commits.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class DrainTotals : IAdditionalDataHolder, IParsable

@@ -34,7 +34,7 @@ namespace ClickOrleans.Tests.Generated.Stats
         {
         }
         /// <summary>
-        /// The whole stream&apos;s figures, and each shard&apos;s under shards. Needs a key with the admin scope.
+        /// The whole stream&apos;s stats, and each shard&apos;s under shards. Needs a key with the admin scope.
         /// </summary>
         /// <returns>A <see cref="global::ClickOrleans.Tests.Generated.Models.AggregatorStats"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -61,7 +61,7 @@ namespace ClickOrleans.Tests.Generated.Stats
             return await RequestAdapter.SendAsync<global::ClickOrleans.Tests.Generated.Models.AggregatorStats>(requestInfo, global::ClickOrleans.Tests.Generated.Models.AggregatorStats.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The whole stream&apos;s figures, and each shard&apos;s under shards. Needs a key with the admin scope.
+        /// The whole stream&apos;s stats, and each shard&apos;s under shards. Needs a key with the admin scope.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

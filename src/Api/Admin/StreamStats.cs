@@ -1,7 +1,7 @@
 namespace ClickOrleans.Api.Admin;
 
-/// <summary>The figures of the whole stream from those of its shards.</summary>
-internal static class StreamFigures
+/// <summary>The stats of the whole stream from those of its shards.</summary>
+internal static class StreamStats
 {
     public static AggregatorStats Stats(string stagingKey, AggregatorStats[] shards) =>
         shards.Length == 1
@@ -30,7 +30,7 @@ internal static class StreamFigures
                 shards.FirstOrDefault(s => s.Stall is not null) is { } stalled ? $"{stalled.StagingKey}: {stalled.Stall}" : null,
                 shards);
 
-    /// <summary>One drain of every shard, as one: their lists and figures together, from the first start to the last end.</summary>
+    /// <summary>One drain of every shard, as one: their lists and stats together, from the first start to the last end.</summary>
     public static DrainResult Drain(DrainResult[] shards)
     {
         var startedAt = shards.Min(d => d.StartedAt);

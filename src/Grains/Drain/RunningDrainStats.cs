@@ -1,7 +1,7 @@
 namespace ClickOrleans.Drain;
 
-/// <summary>The running figures of one drain.</summary>
-internal sealed class DrainTally
+/// <summary>The stats of one drain as it runs, its <see cref="DrainResult"/> at the end.</summary>
+internal sealed class RunningDrainStats
 {
     private long _elements;
     private long _written;

@@ -1,0 +1,27 @@
+namespace ClickOrleans.Staging;
+
+/// <summary>
+/// The fields of a staging list's stats hash (<see cref="StagingKeys.Stats"/>), in one place: <see cref="DrainStats"/>
+/// writes and reads them by these names, and the commit and loss scripts of <see cref="PrivateLists"/> count into the
+/// same names (elements, written, skipped, dead, dead-dropped, lost, last-loss, progress-at).
+/// </summary>
+public static class DrainStatsFields
+{
+    public const string Drains = "drains";
+    public const string Failed = "failed";
+    public const string Elements = "elements";
+    public const string Written = "written";
+    public const string Skipped = "skipped";
+    public const string Dead = "dead";
+    public const string Lost = "lost";
+    public const string LastDrain = "last-drain";
+    public const string LastFailure = "last-failure";
+    public const string FailuresInARow = "failures-in-a-row";
+    public const string LastLoss = "last-loss";
+    public const string ProgressAt = "progress-at";
+    public const string DeadDropped = "dead-dropped";
+
+    /// <summary>Every field, in the order <see cref="DrainStats"/> reads them.</summary>
+    public static readonly string[] All =
+        [Drains, Failed, Elements, Written, Skipped, Dead, Lost, LastDrain, LastFailure, FailuresInARow, LastLoss, ProgressAt, DeadDropped];
+}
