@@ -1,4 +1,3 @@
-using ClickOrleans.Hosting;
 using ClickOrleans.Staging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -31,6 +30,8 @@ public sealed partial class AggregatorGrain(
     TimeProvider time,
     ILogger<AggregatorGrain> logger) : Grain, IAggregatorGrain, IRemindable
 {
+    /// <summary>Orleans' own minimum reminder period, kept for every period of a minute or more; a cron schedule's heartbeat.</summary>
+    internal static readonly TimeSpan ProductionMinimumPeriod = TimeSpan.FromMinutes(1);
     private const string ReminderName = "drain";
     // How long a deactivation waits for the running chunk: well within the silo's 25 s shutdown, so a chunk whose
     // write hangs (a sink grain call lost as the silo stops waits out Orleans' 30 s response timeout) cannot hold the
@@ -115,7 +116,7 @@ public sealed partial class AggregatorGrain(
         }
 
         // A cron schedule's heartbeat ticks every minute, Orleans' shortest reminder period.
-        var heartbeat = cron is null ? options.Value.DrainPeriod : ClickPipelineSiloBuilderExtensions.ProductionMinimumPeriod;
+        var heartbeat = cron is null ? options.Value.DrainPeriod : ProductionMinimumPeriod;
         await this.RegisterOrUpdateReminder(ReminderName, dueTime: heartbeat, period: heartbeat);
         await ScheduleState.SetScheduleAsync(schedule, cron?.Interval(time.GetUtcNow()) ?? options.Value.DrainPeriod);
         LogScheduled(logger, StagingKey, schedule);

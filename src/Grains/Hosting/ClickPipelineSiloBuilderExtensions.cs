@@ -13,9 +13,6 @@ namespace ClickOrleans.Hosting;
 
 public static class ClickPipelineSiloBuilderExtensions
 {
-    /// <summary>Orleans' own minimum reminder period, kept for every period of a minute or more.</summary>
-    internal static readonly TimeSpan ProductionMinimumPeriod = TimeSpan.FromMinutes(1);
-
     /// <summary>
     /// Adds the click pipeline to a silo: Redis clustering and reminders on <c>ConnectionStrings:Redis</c>, the
     /// aggregator and its schedule, and the sink chosen by configuration (see <see cref="ClickSinkServiceCollectionExtensions.AddClickSink"/>).

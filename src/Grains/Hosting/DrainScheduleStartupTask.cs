@@ -15,7 +15,7 @@ internal sealed partial class DrainScheduleStartupTask(
     public async Task Execute(CancellationToken cancellationToken)
     {
         await sink.MigrateAsync(cancellationToken);
-        if (options.Value.DrainSchedule is null && options.Value.DrainPeriod < ClickPipelineSiloBuilderExtensions.ProductionMinimumPeriod)
+        if (options.Value.DrainSchedule is null && options.Value.DrainPeriod < Drain.AggregatorGrain.ProductionMinimumPeriod)
         {
             LogShortPeriod(logger, options.Value.DrainPeriod);
         }

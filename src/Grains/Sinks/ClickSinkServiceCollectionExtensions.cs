@@ -1,4 +1,3 @@
-using ClickOrleans.Hosting;
 using ClickOrleans.Queries;
 using ClickOrleans.Sinks.Postgres;
 using ClickOrleans.Sinks.Sqlite;

@@ -1,6 +1,5 @@
 using ClickOrleans.Api.Embedded;
 using ClickOrleans.Api.Security;
-using ClickOrleans.Hosting;
 using ClickOrleans.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace ClickOrleans.Hosting;
+namespace ClickOrleans;
 
 /// <summary>
 /// How every configuration section of ClickOrleans is bound: one options class per section, checked at start by its
