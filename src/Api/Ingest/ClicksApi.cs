@@ -1,6 +1,4 @@
-using ClickOrleans.Staging;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace ClickOrleans.Api.Ingest;
 
@@ -26,25 +24,21 @@ public static class ClicksApi
         return clicks;
     }
 
-    private static Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageClick(
-        HttpRequest request, StreamStager stager, IngestTelemetry telemetry, TimeProvider time, IOptions<ClickOptions> options,
-        CancellationToken cancellationToken) =>
-        StageAsync(request, stager, telemetry,
-            () => ClickBody.ReadClickAsync(request.Body, new ClickValidator(time.GetUtcNow(), options.Value), cancellationToken),
+    private static Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageClick([AsParameters] IngestRequest ingest) =>
+        StageAsync(ingest,
+            () => ClickBody.ReadClickAsync(ingest.Request.Body, ingest.Validator(), ingest.CancellationToken),
             clicks => new ClickAccepted(clicks[0].Id));
 
-    private static Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> StageBatch(
-        HttpRequest request, StreamStager stager, IngestTelemetry telemetry, TimeProvider time, IOptions<ClickOptions> options,
-        CancellationToken cancellationToken) =>
-        StageAsync(request, stager, telemetry,
-            () => ClickBody.ReadBatchAsync(request.Body, new ClickValidator(time.GetUtcNow(), options.Value), options.Value.MaxBatch, cancellationToken),
+    private static Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> StageBatch([AsParameters] IngestRequest ingest) =>
+        StageAsync(ingest,
+            () => ClickBody.ReadBatchAsync(ingest.Request.Body, ingest.Validator(), ingest.Options.Value.MaxBatch, ingest.CancellationToken),
             clicks => new BatchAccepted(clicks.Count));
 
     private static async Task<Results<Accepted<TAccepted>, ValidationProblem, ProblemHttpResult>> StageAsync<TAccepted>(
-        HttpRequest request, StreamStager stager, IngestTelemetry telemetry,
-        Func<Task<ParsedBody>> readBody, Func<IReadOnlyList<Click>, TAccepted> accepted)
+        IngestRequest ingest, Func<Task<ParsedBody>> readBody, Func<IReadOnlyList<Click>, TAccepted> accepted)
     {
-        if (!request.HasJsonContentType())
+        var telemetry = ingest.Telemetry;
+        if (!ingest.Request.HasJsonContentType())
         {
             telemetry.Rejected("unsupported-media-type");
             return UnsupportedMediaType();
@@ -59,7 +53,7 @@ public static class ClicksApi
                 : TypedResults.Problem(body.Detail, statusCode: StatusCodes.Status400BadRequest, title: body.Title);
         }
 
-        await stager.StageAsync(body.Clicks);
+        await ingest.Stager.StageAsync(body.Clicks);
         telemetry.Accepted(body.Clicks.Count);
         return TypedResults.Accepted((string?)null, accepted(body.Clicks));
     }
