@@ -37,23 +37,22 @@ public sealed partial class AggregatorGrain(
     // write hangs (a sink grain call lost as the silo stops waits out Orleans' 30 s response timeout) cannot hold the
     // silo past its grace period and get it killed.
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(10);
-    private StagingKeys? _keys;
+    private DrainStats? _stats;
+    private DrainScheduleState? _scheduleState;
     private DrainRunner? _drains;
     private CronSchedule? _cron;
     private IGrainTimer? _cronTimer;
 
     private string StagingKey => this.GetPrimaryKeyString();
 
-    private DrainStats Stats => new(redis.GetDatabase(), _keys!);
-
-    private DrainScheduleState ScheduleState => new(redis.GetDatabase(), _keys!);
-
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _keys = new StagingKeys(StagingKey);
+        var keys = new StagingKeys(StagingKey);
+        _stats = new DrainStats(redis.GetDatabase(), keys);
+        _scheduleState = new DrainScheduleState(redis.GetDatabase(), keys);
         var drain = new StagingDrain(
-            new PrivateLists(writes.Database, _keys, writes), options.Value, GrainFactory, telemetry, time, logger);
-        _drains = new DrainRunner(StagingKey, drain, Stats, telemetry, time, logger);
+            new PrivateLists(writes.Database, keys, writes), options.Value, GrainFactory, telemetry, time, logger);
+        _drains = new DrainRunner(StagingKey, drain, _stats, telemetry, time, logger);
         var period = options.Value.SizeCheckPeriod;
         this.RegisterGrainTimer(CheckAsync, new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = true });
         _cron = CronSchedule.From(options.Value);
@@ -97,9 +96,9 @@ public sealed partial class AggregatorGrain(
     {
         try
         {
-            return await Stats.ReadAsync(time.GetUtcNow(), _drains!.IsRunning, options.Value.StallAfter);
+            return await _stats!.ReadAsync(time.GetUtcNow(), _drains!.IsRunning, options.Value.StallAfter);
         }
-        catch (Exception e) when (e is RedisException || StagingFailures.IsUnavailable(e))
+        catch (Exception e) when (e is RedisException or RedisTimeoutException)
         {
             throw new StagingUnavailableException(StagingFailures.Describe(e)); // without the Redis exception: it crosses silos
         }
@@ -110,7 +109,7 @@ public sealed partial class AggregatorGrain(
         // Re-registering moves the next tick, so a silo restart re-registers only when the schedule changed.
         var cron = CronSchedule.From(options.Value);
         var schedule = cron?.Text ?? $"every {options.Value.DrainPeriod}";
-        if (await ScheduleState.GetScheduleAsync() == schedule && await this.GetReminder(ReminderName) is not null)
+        if (await _scheduleState!.GetScheduleAsync() == schedule && await this.GetReminder(ReminderName) is not null)
         {
             return;
         }
@@ -118,14 +117,14 @@ public sealed partial class AggregatorGrain(
         // A cron schedule's heartbeat ticks every minute, Orleans' shortest reminder period.
         var heartbeat = cron is null ? options.Value.DrainPeriod : ProductionMinimumPeriod;
         await this.RegisterOrUpdateReminder(ReminderName, dueTime: heartbeat, period: heartbeat);
-        await ScheduleState.SetScheduleAsync(schedule, cron?.Interval(time.GetUtcNow()) ?? options.Value.DrainPeriod);
+        await _scheduleState!.SetScheduleAsync(schedule, cron?.Interval(time.GetUtcNow()) ?? options.Value.DrainPeriod);
         LogScheduled(logger, StagingKey, schedule);
     }
 
     /// <summary>Starts the drain of the latest occurrence not fired yet, if this call claims it first.</summary>
     private async Task FireDueOccurrenceAsync()
     {
-        if (_cron!.Due(time.GetUtcNow(), await ScheduleState.LastOccurrenceAsync()) is { } due && await ScheduleState.ClaimOccurrenceAsync(due, options.Value.MaxClockSkew))
+        if (_cron!.Due(time.GetUtcNow(), await _scheduleState!.LastOccurrenceAsync()) is { } due && await _scheduleState!.ClaimOccurrenceAsync(due, options.Value.MaxClockSkew))
         {
             _drains!.Schedule(due.ToUnixTimeMilliseconds(), DrainTrigger.Schedule).Ignore();
         }
@@ -153,7 +152,7 @@ public sealed partial class AggregatorGrain(
     private async Task CheckAsync(CancellationToken cancellationToken)
     {
         // Noting since when elements wait, too: a stall without a private list is measured from that.
-        var backlog = (await Stats.WaitingAsync()).Backlog;
+        var backlog = (await _stats!.WaitingAsync()).Backlog;
         telemetry.RecordBacklog(StagingKey, backlog);
         if (_drains!.IsRunning)
         {
