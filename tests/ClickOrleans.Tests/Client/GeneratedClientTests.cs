@@ -12,6 +12,7 @@ namespace ClickOrleans.Tests.Client;
 /// A client generated from the OpenAPI document by a third party's generator (Kiota, scripts/openapi-client.sh), from
 /// the committed docs/openapi.json: it sends its key where the document says and gets typed results and typed problems.
 /// </summary>
+[Trait("Category", "AnyRedis")]
 [Collection(SqliteClusterCollection.Name)]
 public sealed class GeneratedClientTests(SqliteClusterFixture cluster)
 {

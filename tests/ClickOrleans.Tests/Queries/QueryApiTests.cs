@@ -7,6 +7,7 @@ using ClickOrleans.Tests.Infrastructure;
 namespace ClickOrleans.Tests.Queries;
 
 /// <summary>The query API answers the same from every sink; each test works in its own minute of the past.</summary>
+[Trait("Category", "AnyRedis")]
 public abstract class QueryApiTests(ClusterFixture cluster)
 {
     [SkippableFact]

@@ -7,6 +7,7 @@ using ClickOrleans.Tests.Infrastructure;
 namespace ClickOrleans.Tests.Security;
 
 /// <summary>With keys configured, every endpoint but the probes needs a key that carries its scope.</summary>
+[Trait("Category", "AnyRedis")]
 [Collection(SqliteClusterCollection.Name)]
 public sealed class ApiKeyTests(SqliteClusterFixture cluster)
 {
