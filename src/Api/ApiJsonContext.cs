@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ClickOrleans.Api.Admin;
 using ClickOrleans.Api.Ingest;
+using ClickOrleans.Streams;
 
 namespace ClickOrleans.Api;
 
@@ -21,6 +22,8 @@ namespace ClickOrleans.Api;
 [JsonSerializable(typeof(DeadLetterPage))]
 [JsonSerializable(typeof(DeadLettersReplayed))]
 [JsonSerializable(typeof(DeadLettersPurged))]
+[JsonSerializable(typeof(IReadOnlyList<StreamSchema>))]
+[JsonSerializable(typeof(StreamSchema))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext
 {
     /// <summary>

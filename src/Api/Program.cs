@@ -7,7 +7,9 @@ using ClickOrleans.Api.Ingest;
 using ClickOrleans.Hosting;
 using ClickOrleans.Api.Queries;
 using ClickOrleans.Api.Security;
+using ClickOrleans.Api.Streams;
 using ClickOrleans.Drain;
+using ClickOrleans.Streams;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
@@ -27,6 +29,7 @@ try
 {
     // Checked before the host is built: an embedded silo reads the section while it constructs.
     builder.Configuration.GetValidated<ClickOptions, ClickOptionsValidator>(ClickOptions.Section);
+    StreamCatalog.RefuseDeclarations(builder.Configuration);
     embedded = builder.AddClickOrleans();
     builder.AddApiSecurity(embedded is not null);
 }
@@ -57,7 +60,8 @@ app.UseRateLimiter();
 app.UseAuthorization();
 app.MapHealthEndpoints(ApiSecurityExtensions.IsAdministratorAsync).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
 app.MapMetricsEndpoint().RequireAuthorization(Scopes.Admin);
-app.MapClicksApi().RequireAuthorization(Scopes.Ingest).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
+app.MapIngestApi().RequireAuthorization(Scopes.Ingest).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
+app.MapStreamsApi().RequireAuthorization(Scopes.Read).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
 app.MapQueriesApi().RequireAuthorization(Scopes.Read).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
 app.MapAdminApi().RequireAuthorization(Scopes.Admin).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
 app.MapDeadLettersApi().RequireAuthorization(Scopes.Admin).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);

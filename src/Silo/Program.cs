@@ -1,6 +1,7 @@
 using ClickOrleans;
 using ClickOrleans.Drain;
 using ClickOrleans.Hosting;
+using ClickOrleans.Streams;
 using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 
@@ -21,6 +22,7 @@ try
     builder.Configuration.GetRequiredConnectionString("Postgres");
     // Checked before the silo is built: Orleans reads the section while it constructs, before options are validated.
     builder.Configuration.GetValidated<ClickOptions, ClickOptionsValidator>(ClickOptions.Section);
+    StreamCatalog.RefuseDeclarations(builder.Configuration);
     builder.UseOrleans(silo => silo.AddClickPipeline(builder.Configuration).AddDashboard());
 }
 catch (Exception e) when (e is MissingSettingException or OptionsValidationException)

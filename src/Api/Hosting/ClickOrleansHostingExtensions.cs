@@ -1,6 +1,7 @@
 using ClickOrleans.Api.Embedded;
 using ClickOrleans.Hosting;
 using ClickOrleans.Staging;
+using ClickOrleans.Streams;
 using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 
@@ -36,6 +37,7 @@ public static class ClickOrleansHostingExtensions
         services.AddSingleton(provider => new StagingStream(provider.GetRequiredService<IOptions<ClickOptions>>().Value));
         services.AddSingleton(provider => provider.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase());
         services.AddSingleton<StreamStager>();
+        services.AddSingleton<StreamCatalog>();
         services.AddSingleton<Ingest.IngestTelemetry>();
         services.AddHostedService<StartupBanner>();
         return services;

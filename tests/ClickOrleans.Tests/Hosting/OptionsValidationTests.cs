@@ -74,6 +74,22 @@ public sealed class OptionsValidationTests
         Directory.Delete(directory, recursive: true);
     }
 
+    [Fact]
+    public async Task EmbeddedApi_WithADeclaredStream_ExitsAtStart_NamingIt()
+    {
+        var directory = Directory.CreateTempSubdirectory("clickorleans-api-").FullName;
+        await using var api = HostProcess.StartEmbeddedApi(EmbeddedPorts.Free(), directory, new Dictionary<string, string?>
+        {
+            ["Streams__clicks__Fields__referrer__Type"] = "string",
+        });
+
+        var exitCode = await api.WaitForExitAsync();
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Invalid setting (StreamCatalog): Streams:clicks: this version runs the built-in clicks stream only", api.Output);
+        Directory.Delete(directory, recursive: true);
+    }
+
     private static TOptions Bind<TOptions, TValidator>(string section, string settings)
         where TOptions : class
         where TValidator : class, IValidateOptions<TOptions>

@@ -37,6 +37,21 @@ public sealed class SiloStartupTests
         Assert.DoesNotContain("   at ", output);
     }
 
+    [Fact]
+    public async Task DeclaredStream_StopsTheSilo_NamingTheSetting()
+    {
+        var (exitCode, output) = await RunUntilExitAsync(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Redis"] = "127.0.0.1:1",
+            ["ConnectionStrings__Postgres"] = "Host=127.0.0.1;Port=1",
+            ["Streams__orders__Fields__total__Type"] = "decimal",
+        });
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Invalid setting (StreamCatalog): Streams:orders: this version runs the built-in clicks stream only", output);
+        Assert.DoesNotContain("   at ", output);
+    }
+
     private static async Task<(int ExitCode, string Output)> RunUntilExitAsync(IReadOnlyDictionary<string, string?> environment)
     {
         var directory = Directory.CreateTempSubdirectory("clickorleans-silo-").FullName;

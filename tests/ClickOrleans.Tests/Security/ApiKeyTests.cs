@@ -18,6 +18,12 @@ public sealed class ApiKeyTests(SqliteClusterFixture cluster)
     [InlineData("POST", "/clicks", TestKeys.Admin, HttpStatusCode.Forbidden)]
     [InlineData("POST", "/clicks", TestKeys.Ingest, HttpStatusCode.Accepted)]
     [InlineData("POST", "/clicks/batch", TestKeys.Ingest, HttpStatusCode.Accepted)]
+    [InlineData("POST", "/streams/clicks/events", TestKeys.Read, HttpStatusCode.Forbidden)]
+    [InlineData("POST", "/streams/clicks/events", TestKeys.Ingest, HttpStatusCode.Accepted)]
+    [InlineData("POST", "/streams/clicks/events/batch", TestKeys.Ingest, HttpStatusCode.Accepted)]
+    [InlineData("GET", "/streams", null, HttpStatusCode.Unauthorized)]
+    [InlineData("GET", "/streams", TestKeys.Ingest, HttpStatusCode.Forbidden)]
+    [InlineData("GET", "/streams/clicks", TestKeys.Read, HttpStatusCode.OK)]
     [InlineData("GET", "/products/top", null, HttpStatusCode.Unauthorized)]
     [InlineData("GET", "/products/top", TestKeys.Ingest, HttpStatusCode.Forbidden)]
     [InlineData("GET", "/products/top", TestKeys.Read, HttpStatusCode.OK)]
@@ -149,7 +155,7 @@ public sealed class ApiKeyTests(SqliteClusterFixture cluster)
     private static HttpRequestMessage Request(string method, string path, string? key)
     {
         var request = new HttpRequestMessage(new HttpMethod(method), path);
-        if (method == "POST" && path.StartsWith("/clicks", StringComparison.Ordinal))
+        if (method == "POST" && (path.StartsWith("/clicks", StringComparison.Ordinal) || path.StartsWith("/streams/", StringComparison.Ordinal)))
         {
             var click = """{"uid":1,"pid":2}""";
             request.Content = new StringContent(path.EndsWith("batch", StringComparison.Ordinal) ? $"[{click}]" : click, Encoding.UTF8, "application/json");

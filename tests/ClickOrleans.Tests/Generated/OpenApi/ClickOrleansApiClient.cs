@@ -4,6 +4,7 @@ using ClickOrleans.Tests.Generated.Admin;
 using ClickOrleans.Tests.Generated.Clicks;
 using ClickOrleans.Tests.Generated.Products;
 using ClickOrleans.Tests.Generated.Stats;
+using ClickOrleans.Tests.Generated.Streams;
 using ClickOrleans.Tests.Generated.Users;
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
@@ -42,6 +43,11 @@ namespace ClickOrleans.Tests.Generated
         public global::ClickOrleans.Tests.Generated.Stats.StatsRequestBuilder Stats
         {
             get => new global::ClickOrleans.Tests.Generated.Stats.StatsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The streams property</summary>
+        public global::ClickOrleans.Tests.Generated.Streams.StreamsRequestBuilder Streams
+        {
+            get => new global::ClickOrleans.Tests.Generated.Streams.StreamsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The users property</summary>
         public global::ClickOrleans.Tests.Generated.Users.UsersRequestBuilder Users

@@ -1,18 +1,24 @@
+using ClickOrleans.Api.Streams;
+using ClickOrleans.Streams;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClickOrleans.Api.Ingest;
 
-/// <summary>The ingest endpoints: validate, stage with one LPUSH, answer 202 only once Redis acknowledged.</summary>
+/// <summary>
+/// The ingest endpoints, <c>/clicks</c> and <c>/streams/{stream}/events</c>: validate, stage with one LPUSH, answer 202
+/// only once Redis acknowledged.
+/// </summary>
 /// <remarks>The write path calls no grain (but a one-way poke), so ingest keeps working while silos restart.</remarks>
-public static class ClicksApi
+public static class IngestApi
 {
-    public static RouteGroupBuilder MapClicksApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapIngestApi(this IEndpointRouteBuilder app)
     {
-        var clicks = app.MapGroup("/clicks")
-            .WithTags("Clicks")
+        var ingest = app.MapGroup("")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        var clicks = ingest.MapGroup("/clicks").WithTags("Clicks");
         clicks.MapPost("/", StageClick)
             .WithSummary("Stage one click")
             .WithDescription("202 once Redis acknowledged the push. A client-given id makes a retry idempotent end to end.")
@@ -21,8 +27,26 @@ public static class ClicksApi
             .WithSummary("Stage a batch of clicks with one atomic LPUSH")
             .WithDescription("Any invalid element rejects the whole batch with the bad indexes; nothing is staged.")
             .Accepts<ClickRequest[]>("application/json");
-        return clicks;
+
+        var events = ingest.MapGroup("/streams/{stream}/events").WithTags("Streams").ProducesProblem(StatusCodes.Status404NotFound);
+        events.MapPost("/", StageEvent)
+            .WithSummary("Stage one event of a stream")
+            .WithDescription("The same contract as POST /clicks, for the stream named in the path (GET /streams lists them): 202 once Redis acknowledged the push; 404 for a stream this deployment does not run.")
+            .Accepts<ClickRequest>("application/json");
+        events.MapPost("/batch", StageEventBatch)
+            .WithSummary("Stage a batch of events of a stream with one atomic LPUSH")
+            .WithDescription("The same contract as POST /clicks/batch, for the stream named in the path: any invalid element rejects the whole batch with the bad indexes; nothing is staged.")
+            .Accepts<ClickRequest[]>("application/json");
+        return ingest;
     }
+
+    private static async Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageEvent(
+        string stream, StreamCatalog streams, [AsParameters] IngestRequest ingest) =>
+        streams.Find(stream) is null ? UnknownStream(stream, streams, ingest.Telemetry) : await StageClick(ingest);
+
+    private static async Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> StageEventBatch(
+        string stream, StreamCatalog streams, [AsParameters] IngestRequest ingest) =>
+        streams.Find(stream) is null ? UnknownStream(stream, streams, ingest.Telemetry) : await StageBatch(ingest);
 
     private static Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageClick([AsParameters] IngestRequest ingest) =>
         StageAsync(ingest,
@@ -56,6 +80,12 @@ public static class ClicksApi
         await ingest.Stager.StageAsync(body.Clicks);
         telemetry.Accepted(body.Clicks.Count);
         return TypedResults.Accepted((string?)null, accepted(body.Clicks));
+    }
+
+    private static ProblemHttpResult UnknownStream(string stream, StreamCatalog streams, IngestTelemetry telemetry)
+    {
+        telemetry.Rejected("unknown-stream");
+        return StreamsApi.UnknownStream(stream, streams);
     }
 
     private static ProblemHttpResult UnsupportedMediaType() =>

@@ -1,0 +1,30 @@
+using ClickOrleans.Streams;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ClickOrleans.Api.Streams;
+
+/// <summary>What streams this deployment runs: each one's fields, rollups, indexes, staging and tables.</summary>
+public static class StreamsApi
+{
+    public static RouteGroupBuilder MapStreamsApi(this IEndpointRouteBuilder app)
+    {
+        var streams = app.MapGroup("/streams").WithTags("Streams");
+        streams.MapGet("/", GetStreams)
+            .WithSummary("Every stream this deployment runs, with its schema")
+            .WithDescription("Each stream's fields (type, whether required, bounds), what becomes of properties its schema does not name, its rollups, indexes, staging key, shards and sink table.");
+        streams.MapGet("/{stream}", GetStream)
+            .WithSummary("One stream, with its schema")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return streams;
+    }
+
+    private static Ok<IReadOnlyList<StreamSchema>> GetStreams(StreamCatalog catalog) => TypedResults.Ok(catalog.Streams);
+
+    private static Results<Ok<StreamSchema>, ProblemHttpResult> GetStream(string stream, StreamCatalog catalog) =>
+        catalog.Find(stream) is { } schema ? TypedResults.Ok(schema) : UnknownStream(stream, catalog);
+
+    /// <summary>The 404 of every endpoint of a stream this deployment does not run.</summary>
+    internal static ProblemHttpResult UnknownStream(string stream, StreamCatalog catalog) =>
+        TypedResults.Problem($"This deployment runs no stream '{stream}'; it runs: {string.Join(", ", catalog.Streams.Select(s => s.Name))}.",
+            statusCode: StatusCodes.Status404NotFound, title: "Unknown stream");
+}

@@ -1,0 +1,15 @@
+using System.Text.Json.Serialization;
+
+namespace ClickOrleans.Streams;
+
+/// <summary>What becomes of the properties of an event that its stream's schema does not name.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ExtraProperties>))]
+public enum ExtraProperties
+{
+    /// <summary>
+    /// The Api answers 400 naming the property; the drain ignores them in what producers push to Redis, as the original
+    /// job did (the built-in <c>clicks</c> stream).
+    /// </summary>
+    [JsonStringEnumMemberName("ignoreWhenStaged")]
+    IgnoreWhenStaged,
+}

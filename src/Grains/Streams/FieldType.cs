@@ -1,0 +1,22 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json.Serialization;
+
+namespace ClickOrleans.Streams;
+
+/// <summary>The type of a stream's field: how it is validated, staged and stored.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<FieldType>))]
+[SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "The members are the type names fields are declared with.")]
+public enum FieldType
+{
+    /// <summary>A 64-bit integer: <c>bigint</c> on PostgreSQL, <c>INTEGER</c> on SQLite.</summary>
+    [JsonStringEnumMemberName("int64")]
+    Int64,
+
+    /// <summary>Text of at most its <c>MaxLength</c> characters (Unicode code points).</summary>
+    [JsonStringEnumMemberName("string")]
+    String,
+
+    /// <summary>An RFC 3339 time with an offset at the Api, Unix milliseconds on the staging list: <c>timestamptz</c> on PostgreSQL.</summary>
+    [JsonStringEnumMemberName("timestamp")]
+    Timestamp,
+}

@@ -1,0 +1,20 @@
+namespace ClickOrleans.Streams;
+
+/// <summary>
+/// What a stream is: the fields of its events, what becomes of properties it does not name, its rollups and indexes,
+/// where it is staged and where it is stored.
+/// </summary>
+/// <param name="Name">The stream's name, as in <c>/streams/{stream}</c>.</param>
+/// <param name="Fields">Every field of its events, <c>id</c> and <c>ts</c> first.</param>
+/// <param name="StagingKey">The Redis list producers push to: shard 0, the others are <c>&lt;key&gt;:1</c> … <c>&lt;key&gt;:&lt;Shards-1&gt;</c>.</param>
+/// <param name="Table">The sink table of its raw events.</param>
+public sealed record StreamSchema(
+    string Name,
+    string Description,
+    IReadOnlyList<StreamField> Fields,
+    ExtraProperties Extra,
+    IReadOnlyList<StreamRollup> Rollups,
+    IReadOnlyList<StreamIndex> Indexes,
+    string StagingKey,
+    int Shards,
+    string Table);
