@@ -1,10 +1,11 @@
+using ClickOrleans.Api.Streams;
 using ClickOrleans.Staging;
+using ClickOrleans.Streams;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace ClickOrleans.Api.Admin;
 
-/// <summary>Operator endpoints: the stream's stats and drains, over every shard.</summary>
+/// <summary>Operator endpoints: a stream's stats and drains, over every shard.</summary>
 public static class AdminApi
 {
     private static readonly TimeSpan ClusterProbeTimeout = TimeSpan.FromSeconds(10);
@@ -12,22 +13,40 @@ public static class AdminApi
     public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("").WithTags("Admin");
+        const string drainDescription = "Drains everything staged before the request, on every shard: runs a drain, or, while one runs, waits for it and the one after it. "
+            + "Answers with what the drains did, or 503 with the reason when one failed (what it committed stays committed).";
         admin.MapPost("/admin/drain", Drain)
-            .WithSummary("Drain the staging lists now")
-            .WithDescription("Drains everything staged before the request, on every shard: runs a drain, or, while one runs, waits for it and the one after it. "
-                + "Answers with what the drains did, or 503 with the reason when one failed (what it committed stays committed).")
+            .WithSummary("Drain the clicks stream's staging lists now")
+            .WithDescription(drainDescription)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        admin.MapPost("/admin/streams/{stream}/drain", Drain).WithName("DrainStream")
+            .WithSummary("Drain a stream's staging lists now")
+            .WithDescription(drainDescription)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        const string statsSummary = "Backlog, private lists, dead letters, drain totals, the last drain and failure, the lag, and whether the drain is stalled";
         admin.MapGet("/stats", GetStats)
-            .WithSummary("Backlog, private lists, dead letters, drain totals, the last drain and failure, the lag, and whether the drain is stalled")
+            .WithSummary(statsSummary + ": the clicks stream")
             .WithDescription("The whole stream's stats, and each shard's under shards.");
+        admin.MapGet("/streams/{stream}/stats", GetStats).WithName("GetStreamStats")
+            .WithSummary(statsSummary + ": one stream")
+            .WithDescription("The whole stream's stats, and each shard's under shards.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return admin;
     }
 
-    private static async Task<Ok<AggregatorStats>> GetStats(IGrainFactory grains, StagingStream stream, IOptions<ClickOptions> options)
+    private static async Task<Results<Ok<AggregatorStats>, ProblemHttpResult>> GetStats(StreamRoute route, IGrainFactory grains)
     {
-        var shards = await Task.WhenAll(stream.Shards.Select(shard => grains.GetGrain<IAggregatorGrain>(shard.Staging!).GetStats()));
-        return TypedResults.Ok(StreamStats.Stats(options.Value.StagingKey, shards));
+        if (route.Schema is not { } schema)
+        {
+            return route.UnknownStream();
+        }
+
+        var shards = await Task.WhenAll(Shards(schema).Select(shard => grains.GetGrain<IAggregatorGrain>(shard.Staging!).GetStats()));
+        return TypedResults.Ok(StreamStats.Stats(schema.StagingKey, shards));
     }
+
+    private static IReadOnlyList<StagingKeys> Shards(StreamSchema stream) => new StagingStream(stream.StagingKey, stream.Shards).Shards;
 
     /// <summary>Drains everything staged before the call, on every shard, and says what the drains did, or why one failed.</summary>
     /// <remarks>
@@ -35,10 +54,15 @@ public static class AdminApi
     /// so that an Api cut off from every silo says so (503) instead of waiting.
     /// </remarks>
     private static async Task<Results<Ok<DrainResult>, ProblemHttpResult>> Drain(
-        IGrainFactory grains, StagingStream stream, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
+        StreamRoute route, IGrainFactory grains, TimeProvider time, HttpResponse response, CancellationToken cancellationToken)
     {
+        if (route.Schema is not { } schema)
+        {
+            return route.UnknownStream();
+        }
+
         await grains.GetGrain<IManagementGrain>(0).GetHosts(true, cancellationToken).WaitAsync(ClusterProbeTimeout, cancellationToken);
-        var drains = stream.Shards
+        var drains = Shards(schema)
             .Select(shard => WatchedDrain.DrainAsync(grains.GetGrain<IAggregatorGrain>(shard.Staging!), time, cancellationToken))
             .ToArray();
         try

@@ -1,4 +1,6 @@
+using ClickOrleans.Api.Streams;
 using ClickOrleans.Staging;
+using ClickOrleans.Streams;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -13,18 +15,31 @@ public static class DeadLettersApi
 
     public static RouteGroupBuilder MapDeadLettersApi(this IEndpointRouteBuilder app)
     {
-        var letters = app.MapGroup("/admin/dead-letters").WithTags("Admin");
-        letters.MapGet("/", List).WithSummary("The oldest dead letters, oldest first, with the reason and the private list they came from")
-            .WithDescription("Every shard of Clicks:Shards, or ?shards=N to reach shards a lowered Clicks:Shards left behind (as for replay and delete).");
-        letters.MapPost("/replay", Replay)
-            .WithSummary("Move the oldest dead letters' elements back onto the staging list")
-            .WithDescription("For after the producer that pushed them was fixed: elements that still cannot be parsed return here on the next drain.");
-        letters.MapDelete("/", Purge).WithSummary("Delete every dead letter");
+        var letters = app.MapGroup("").WithTags("Admin");
+        MapDeadLetters(letters.MapGroup("/admin/dead-letters"), "the clicks stream", "");
+        MapDeadLetters(letters.MapGroup("/admin/streams/{stream}/dead-letters"), "a stream", "Stream").ProducesProblem(StatusCodes.Status404NotFound);
         return letters;
     }
 
-    private static async Task<Results<Ok<DeadLetterPage>, ValidationProblem>> List(int? limit, int? shards, IDatabase redis, IOptions<ClickOptions> options)
+    /// <param name="names">What the operation names of these routes have after their verb: <c>List{names}DeadLetters</c>, ….</param>
+    private static RouteGroupBuilder MapDeadLetters(RouteGroupBuilder letters, string stream, string names)
     {
+        letters.MapGet("/", List).WithName($"List{names}DeadLetters").WithSummary($"The oldest dead letters of {stream}, oldest first, with the reason and the private list they came from")
+            .WithDescription("Every shard of the stream, or ?shards=N to reach shards a lowered Clicks:Shards left behind (as for replay and delete).");
+        letters.MapPost("/replay", Replay).WithName($"Replay{names}DeadLetters")
+            .WithSummary($"Move the oldest dead letters' elements of {stream} back onto its staging lists")
+            .WithDescription("For after the producer that pushed them was fixed: elements that still cannot be parsed return here on the next drain.");
+        letters.MapDelete("/", Purge).WithName($"Purge{names}DeadLetters").WithSummary($"Delete every dead letter of {stream}");
+        return letters;
+    }
+
+    private static async Task<Results<Ok<DeadLetterPage>, ValidationProblem, ProblemHttpResult>> List(StreamRoute route, int? limit, int? shards, IDatabase redis)
+    {
+        if (route.Schema is not { } stream)
+        {
+            return route.UnknownStream();
+        }
+
         if (Invalid(limit, shards) is { } problem)
         {
             return problem;
@@ -32,7 +47,7 @@ public static class DeadLettersApi
 
         var count = 0L;
         var letters = new List<DeadLetter>();
-        foreach (var shard in Shards(options.Value, shards, redis))
+        foreach (var shard in Shards(stream, shards, redis))
         {
             count += await shard.CountAsync();
             letters.AddRange(await shard.ReadAsync((limit ?? 100) - letters.Count));
@@ -47,8 +62,13 @@ public static class DeadLettersApi
     /// letters changed meanwhile.
     /// </remarks>
     private static async Task<Results<Ok<DeadLettersReplayed>, ValidationProblem, ProblemHttpResult>> Replay(
-        int? limit, int? shards, IDatabase redis, IOptions<ClickOptions> options)
+        StreamRoute route, int? limit, int? shards, IDatabase redis, IOptions<ClickOptions> options)
     {
+        if (route.Schema is not { } stream)
+        {
+            return route.UnknownStream();
+        }
+
         if (Invalid(limit, shards) is { } problem)
         {
             return problem;
@@ -56,7 +76,7 @@ public static class DeadLettersApi
 
         var replays = new List<DeadLetterReplay>();
         var replayed = 0;
-        foreach (var shard in Shards(options.Value, shards, redis))
+        foreach (var shard in Shards(stream, shards, redis))
         {
             var replay = await shard.ReplayAsync((limit ?? MaxLimit) - replayed, options.Value.MaxBacklog);
             replays.Add(replay);
@@ -77,15 +97,20 @@ public static class DeadLettersApi
         return TypedResults.Ok(result);
     }
 
-    private static async Task<Results<Ok<DeadLettersPurged>, ValidationProblem>> Purge(int? shards, IDatabase redis, IOptions<ClickOptions> options)
+    private static async Task<Results<Ok<DeadLettersPurged>, ValidationProblem, ProblemHttpResult>> Purge(StreamRoute route, int? shards, IDatabase redis)
     {
+        if (route.Schema is not { } stream)
+        {
+            return route.UnknownStream();
+        }
+
         if (Invalid(null, shards) is { } problem)
         {
             return problem;
         }
 
         var purged = 0L;
-        foreach (var shard in Shards(options.Value, shards, redis))
+        foreach (var shard in Shards(stream, shards, redis))
         {
             purged += await shard.PurgeAsync();
         }
@@ -94,12 +119,12 @@ public static class DeadLettersApi
     }
 
     /// <summary>
-    /// The dead-letter lists of the stream's shards: <c>Clicks:Shards</c> of them, or <paramref name="shards"/> when more,
-    /// to reach the shards a lowered <c>Clicks:Shards</c> left behind.
+    /// The dead-letter lists of the stream's shards: all of them, or <paramref name="shards"/> when more, to reach the
+    /// shards a lowered <c>Clicks:Shards</c> left behind.
     /// </summary>
-    private static IEnumerable<DeadLetters> Shards(ClickOptions options, int? shards, IDatabase redis) =>
-        Enumerable.Range(0, Math.Max(options.Shards, shards ?? 0))
-            .Select(shard => new DeadLetters(redis, new StagingKeys(StagingStream.ShardKey(options.StagingKey, shard))));
+    private static IEnumerable<DeadLetters> Shards(StreamSchema stream, int? shards, IDatabase redis) =>
+        Enumerable.Range(0, Math.Max(stream.Shards, shards ?? 0))
+            .Select(shard => new DeadLetters(redis, new StagingKeys(StagingStream.ShardKey(stream.StagingKey, shard))));
 
     private static ValidationProblem? Invalid(int? limit, int? shards)
     {

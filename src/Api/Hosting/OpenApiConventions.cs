@@ -1,5 +1,6 @@
 using System.Reflection;
 using ClickOrleans.Api.Security;
+using ClickOrleans.Api.Streams;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.OpenApi;
 
@@ -8,7 +9,8 @@ namespace ClickOrleans.Api.Hosting;
 /// <summary>
 /// What the OpenAPI document says beyond the endpoints' own metadata, so that a client generated from it works: the
 /// API-key schemes (<c>X-Api-Key</c> and Bearer) and each operation's scope, the 401/403/429 problem details every
-/// scoped operation may answer, an <c>operationId</c> per operation (its handler's name), tag descriptions, and a
+/// scoped operation may answer, an <c>operationId</c> per operation (its name, or its handler's), the <c>{stream}</c>
+/// path parameter, tag descriptions, and a
 /// server URL without a trailing slash. Checked with Redocly's recommended rules in <c>.ci/run</c>.
 /// </summary>
 internal static class OpenApiConventions
@@ -20,6 +22,7 @@ internal static class OpenApiConventions
     private static readonly Dictionary<string, string> Tags = new()
     {
         ["Clicks"] = "Ingest: stage clicks for the next drain (scope ingest).",
+        ["Streams"] = "The streams this deployment runs, with their schemas (scope read), and their events' ingest (scope ingest).",
         ["Queries"] = "What the data is for: per-product series, top products, a user's clicks (scope read).",
         ["Admin"] = "Operate the pipeline: drains, stats, dead letters (scope admin).",
     };
@@ -56,6 +59,19 @@ internal static class OpenApiConventions
             {
                 var metadata = context.Description.ActionDescriptor.EndpointMetadata;
                 operation.OperationId ??= metadata.OfType<MethodInfo>().FirstOrDefault()?.Name;
+                if (context.Description.RelativePath?.Contains("{" + StreamRoute.Parameter + "}", StringComparison.Ordinal) == true)
+                {
+                    // Bound by StreamRoute.BindAsync, which the description cannot see through.
+                    operation.Parameters ??= [];
+                    operation.Parameters.Insert(0, new OpenApiParameter
+                    {
+                        Name = StreamRoute.Parameter,
+                        In = ParameterLocation.Path,
+                        Required = true,
+                        Description = "The stream's name, as GET /streams lists it.",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                    });
+                }
                 if (metadata.OfType<IAuthorizeData>().Select(data => data.Policy).FirstOrDefault(policy => policy is not null) is not { } scope)
                 {
                     return Task.CompletedTask;

@@ -1,5 +1,4 @@
 using ClickOrleans.Api.Streams;
-using ClickOrleans.Streams;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClickOrleans.Api.Ingest;
@@ -41,12 +40,12 @@ public static class IngestApi
     }
 
     private static async Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageEvent(
-        string stream, StreamCatalog streams, [AsParameters] IngestRequest ingest) =>
-        streams.Find(stream) is null ? UnknownStream(stream, streams, ingest.Telemetry) : await StageClick(ingest);
+        StreamRoute route, [AsParameters] IngestRequest ingest) =>
+        route.Schema is null ? UnknownStream(route, ingest.Telemetry) : await StageClick(ingest);
 
     private static async Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> StageEventBatch(
-        string stream, StreamCatalog streams, [AsParameters] IngestRequest ingest) =>
-        streams.Find(stream) is null ? UnknownStream(stream, streams, ingest.Telemetry) : await StageBatch(ingest);
+        StreamRoute route, [AsParameters] IngestRequest ingest) =>
+        route.Schema is null ? UnknownStream(route, ingest.Telemetry) : await StageBatch(ingest);
 
     private static Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageClick([AsParameters] IngestRequest ingest) =>
         StageAsync(ingest,
@@ -82,10 +81,10 @@ public static class IngestApi
         return TypedResults.Accepted((string?)null, accepted(body.Clicks));
     }
 
-    private static ProblemHttpResult UnknownStream(string stream, StreamCatalog streams, IngestTelemetry telemetry)
+    private static ProblemHttpResult UnknownStream(StreamRoute route, IngestTelemetry telemetry)
     {
         telemetry.Rejected("unknown-stream");
-        return StreamsApi.UnknownStream(stream, streams);
+        return route.UnknownStream();
     }
 
     private static ProblemHttpResult UnsupportedMediaType() =>

@@ -20,11 +20,6 @@ public static class StreamsApi
 
     private static Ok<IReadOnlyList<StreamSchema>> GetStreams(StreamCatalog catalog) => TypedResults.Ok(catalog.Streams);
 
-    private static Results<Ok<StreamSchema>, ProblemHttpResult> GetStream(string stream, StreamCatalog catalog) =>
-        catalog.Find(stream) is { } schema ? TypedResults.Ok(schema) : UnknownStream(stream, catalog);
-
-    /// <summary>The 404 of every endpoint of a stream this deployment does not run.</summary>
-    internal static ProblemHttpResult UnknownStream(string stream, StreamCatalog catalog) =>
-        TypedResults.Problem($"This deployment runs no stream '{stream}'; it runs: {string.Join(", ", catalog.Streams.Select(s => s.Name))}.",
-            statusCode: StatusCodes.Status404NotFound, title: "Unknown stream");
+    private static Results<Ok<StreamSchema>, ProblemHttpResult> GetStream(StreamRoute route) =>
+        route.Schema is { } schema ? TypedResults.Ok(schema) : route.UnknownStream();
 }

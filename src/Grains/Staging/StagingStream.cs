@@ -10,8 +10,13 @@ namespace ClickOrleans.Staging;
 public sealed class StagingStream
 {
     public StagingStream(ClickOptions options)
+        : this(options.StagingKey, options.Shards)
     {
-        Shards = [.. Enumerable.Range(0, options.Shards).Select(shard => new StagingKeys(ShardKey(options.StagingKey, shard)))];
+    }
+
+    public StagingStream(string stagingKey, int shards)
+    {
+        Shards = [.. Enumerable.Range(0, shards).Select(shard => new StagingKeys(ShardKey(stagingKey, shard)))];
     }
 
     public IReadOnlyList<StagingKeys> Shards { get; }

@@ -9,7 +9,10 @@ public sealed class StreamCatalog(IOptions<ClickOptions> clicks)
     /// <summary>The configuration section streams are declared in, one entry per stream name.</summary>
     public const string Section = "Streams";
 
-    public IReadOnlyList<StreamSchema> Streams { get; } = [ClickStream.Schema(clicks.Value)];
+    /// <summary>The built-in <c>clicks</c> stream: the one <c>/clicks</c>, <c>/stats</c>, <c>/admin/drain</c> and <c>/admin/dead-letters</c> address.</summary>
+    public StreamSchema Clicks { get; } = ClickStream.Schema(clicks.Value);
+
+    public IReadOnlyList<StreamSchema> Streams => [Clicks];
 
     /// <summary>The stream of that name (exactly that case), or null.</summary>
     public StreamSchema? Find(string name) => Streams.FirstOrDefault(stream => string.Equals(stream.Name, name, StringComparison.Ordinal));

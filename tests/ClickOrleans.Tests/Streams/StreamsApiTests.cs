@@ -91,6 +91,43 @@ public sealed class StreamsApiTests(SqliteClusterFixture cluster)
         Assert.Equal([$"one-{data.Uid}", $"three-{data.Uid}", $"two-{data.Uid}"], (await cluster.Probe.ClickIdsAsync(data.Uid)).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task ClicksStreamOperatorRoutes_AnswerAsTheRoutesBeforeStreams_AndUnknownStreamsAre404()
+    {
+        var data = new TestData();
+        await cluster.Redis.ListLeftPushAsync(data.StagingKey, [.. data.SeedElements(3), "not json", "{\"pid\":5}"]);
+        await using var api = cluster.Api(data.StagingKey);
+        using var http = api.CreateClient();
+
+        var drain = await http.PostAsync("/admin/streams/clicks/drain", null);
+        var stats = await http.GetFromJsonAsync<JsonElement>("/streams/clicks/stats");
+        var letters = await http.GetFromJsonAsync<JsonElement>("/admin/streams/clicks/dead-letters");
+
+        Assert.Equal(HttpStatusCode.OK, drain.StatusCode);
+        var result = await drain.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((5L, 3L, 2L), (result.GetProperty("elements").GetInt64(), result.GetProperty("written").GetInt64(), result.GetProperty("dead").GetInt64()));
+        Assert.Equal((await http.GetFromJsonAsync<JsonElement>("/stats")).GetProperty("totals").GetRawText(), stats.GetProperty("totals").GetRawText());
+        Assert.Equal(data.StagingKey, stats.GetProperty("stagingKey").GetString());
+        Assert.Equal((await http.GetFromJsonAsync<JsonElement>("/admin/dead-letters")).GetRawText(), letters.GetRawText());
+        Assert.Equal(2, letters.GetProperty("count").GetInt64());
+        var replay = await http.PostAsync("/admin/streams/clicks/dead-letters/replay", null);
+        Assert.Equal(2, (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayed").GetInt32());
+        Assert.Equal(2, await cluster.StagedCountAsync(data.StagingKey));
+        await cluster.Aggregator(data).Drain();
+        var purge = await http.DeleteAsync("/admin/streams/clicks/dead-letters");
+        Assert.Equal(2, (await purge.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("purged").GetInt64());
+
+        var unknown = new[]
+        {
+            await http.GetAsync("/streams/orders/stats"),
+            await http.PostAsync("/admin/streams/orders/drain", null),
+            await http.GetAsync("/admin/streams/orders/dead-letters"),
+            await http.PostAsync("/admin/streams/orders/dead-letters/replay", null),
+            await http.DeleteAsync("/admin/streams/orders/dead-letters"),
+        };
+        Assert.All(unknown, response => Assert.Equal(HttpStatusCode.NotFound, response.StatusCode));
+    }
+
     private static string Describe(JsonElement field)
     {
         var text = $"{field.GetProperty("name").GetString()} {field.GetProperty("type").GetString()} {(field.GetProperty("required").GetBoolean() ? "required" : "optional")}";

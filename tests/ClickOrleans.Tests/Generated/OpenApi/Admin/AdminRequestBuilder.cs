@@ -2,6 +2,7 @@
 #pragma warning disable CS0618
 using ClickOrleans.Tests.Generated.Admin.DeadLetters;
 using ClickOrleans.Tests.Generated.Admin.Drain;
+using ClickOrleans.Tests.Generated.Admin.Streams;
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
 using System.Collections.Generic;
@@ -25,6 +26,11 @@ namespace ClickOrleans.Tests.Generated.Admin
         public global::ClickOrleans.Tests.Generated.Admin.Drain.DrainRequestBuilder Drain
         {
             get => new global::ClickOrleans.Tests.Generated.Admin.Drain.DrainRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The streams property</summary>
+        public global::ClickOrleans.Tests.Generated.Admin.Streams.StreamsRequestBuilder Streams
+        {
+            get => new global::ClickOrleans.Tests.Generated.Admin.Streams.StreamsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>
         /// Instantiates a new <see cref="global::ClickOrleans.Tests.Generated.Admin.AdminRequestBuilder"/> and sets the default values.

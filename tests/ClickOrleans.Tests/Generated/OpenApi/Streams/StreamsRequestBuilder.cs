@@ -19,7 +19,7 @@ namespace ClickOrleans.Tests.Generated.Streams
     public partial class StreamsRequestBuilder : BaseRequestBuilder
     {
         /// <summary>Gets an item from the ClickOrleans.Tests.Generated.streams.item collection</summary>
-        /// <param name="position">Unique identifier of the item</param>
+        /// <param name="position">The stream&apos;s name, as GET /streams lists it.</param>
         /// <returns>A <see cref="global::ClickOrleans.Tests.Generated.Streams.Item.WithStreamItemRequestBuilder"/></returns>
         public global::ClickOrleans.Tests.Generated.Streams.Item.WithStreamItemRequestBuilder this[string position]
         {

@@ -69,7 +69,7 @@ namespace ClickOrleans.Tests.Generated.Admin.DeadLetters
             return await RequestAdapter.SendAsync<global::ClickOrleans.Tests.Generated.Models.DeadLettersPurged>(requestInfo, global::ClickOrleans.Tests.Generated.Models.DeadLettersPurged.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Every shard of Clicks:Shards, or ?shards=N to reach shards a lowered Clicks:Shards left behind (as for replay and delete). Needs a key with the admin scope.
+        /// Every shard of the stream, or ?shards=N to reach shards a lowered Clicks:Shards left behind (as for replay and delete). Needs a key with the admin scope.
         /// </summary>
         /// <returns>A <see cref="global::ClickOrleans.Tests.Generated.Models.DeadLetterPage"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -117,7 +117,7 @@ namespace ClickOrleans.Tests.Generated.Admin.DeadLetters
             return requestInfo;
         }
         /// <summary>
-        /// Every shard of Clicks:Shards, or ?shards=N to reach shards a lowered Clicks:Shards left behind (as for replay and delete). Needs a key with the admin scope.
+        /// Every shard of the stream, or ?shards=N to reach shards a lowered Clicks:Shards left behind (as for replay and delete). Needs a key with the admin scope.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -156,7 +156,7 @@ namespace ClickOrleans.Tests.Generated.Admin.DeadLetters
             #pragma warning restore CS1591
         }
         /// <summary>
-        /// Every shard of Clicks:Shards, or ?shards=N to reach shards a lowered Clicks:Shards left behind (as for replay and delete). Needs a key with the admin scope.
+        /// Every shard of the stream, or ?shards=N to reach shards a lowered Clicks:Shards left behind (as for replay and delete). Needs a key with the admin scope.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class DeadLettersRequestBuilderGetQueryParameters 
