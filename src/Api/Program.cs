@@ -28,8 +28,8 @@ EmbeddedRedis? embedded;
 try
 {
     // Checked before the host is built: an embedded silo reads the section while it constructs.
-    builder.Configuration.GetValidated<ClickOptions, ClickOptionsValidator>(ClickOptions.Section);
-    StreamCatalog.RefuseDeclarations(builder.Configuration);
+    var clicks = builder.Configuration.GetValidated<ClickOptions, ClickOptionsValidator>(ClickOptions.Section);
+    StreamCatalog.RefuseDeclarations(builder.Configuration, clicks);
     embedded = builder.AddClickOrleans();
     builder.AddApiSecurity(embedded is not null);
 }

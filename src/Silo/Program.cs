@@ -21,8 +21,8 @@ try
     // Silos of a cluster share one sink, so cluster mode needs PostgreSQL; SQLite is the Api's single-process mode.
     builder.Configuration.GetRequiredConnectionString("Postgres");
     // Checked before the silo is built: Orleans reads the section while it constructs, before options are validated.
-    builder.Configuration.GetValidated<ClickOptions, ClickOptionsValidator>(ClickOptions.Section);
-    StreamCatalog.RefuseDeclarations(builder.Configuration);
+    var clicks = builder.Configuration.GetValidated<ClickOptions, ClickOptionsValidator>(ClickOptions.Section);
+    StreamCatalog.RefuseDeclarations(builder.Configuration, clicks);
     builder.UseOrleans(silo => silo.AddClickPipeline(builder.Configuration).AddDashboard());
 }
 catch (Exception e) when (e is MissingSettingException or OptionsValidationException)

@@ -1,5 +1,3 @@
-using ClickOrleans.Staging;
-
 namespace ClickOrleans.Streams;
 
 /// <summary>The built-in <c>clicks</c> stream, as its staging, its drain and its sinks handle it.</summary>
@@ -12,10 +10,8 @@ public static class ClickStream
         "Product clicks: who clicked which product when. Staged by POST /clicks and POST /streams/clicks/events, or by "
             + "producers pushing {\"uid\":..,\"pid\":..} straight onto the staging key; queried by /products/... and /users/....",
         [
-            new StreamField("id", FieldType.String, Required: false, Min: null, Max: null, ClickRules.MaxIdLength,
-                "The event's id: " + ClickRules.IdRule + ". A client-given id makes a retry idempotent within Clicks:IdempotencyWindow; without one, the Api or the drain gives the click its own."),
-            new StreamField("ts", FieldType.Timestamp, Required: false, Min: null, Max: null, MaxLength: null,
-                $"When the click happened: from {options.MaxClickAge} before to {options.MaxClockSkew} after its receipt (Clicks:MaxClickAge, Clicks:MaxClockSkew); without it, the time of receipt."),
+            EventFields.Id,
+            EventFields.Ts(options),
             new StreamField("uid", FieldType.Int64, Required: true, Min: 0, Max: long.MaxValue, MaxLength: null, "The user's id."),
             new StreamField("pid", FieldType.Int64, Required: true, Min: 0, Max: long.MaxValue, MaxLength: null, "The product's id."),
         ],

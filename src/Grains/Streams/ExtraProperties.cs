@@ -6,6 +6,10 @@ namespace ClickOrleans.Streams;
 [JsonConverter(typeof(JsonStringEnumConverter<ExtraProperties>))]
 public enum ExtraProperties
 {
+    /// <summary>The Api answers 400 naming the property; the drain makes the element a dead letter with the reason.</summary>
+    [JsonStringEnumMemberName("reject")]
+    Reject,
+
     /// <summary>
     /// The Api answers 400 naming the property; the drain ignores them in what producers push to Redis, as the original
     /// job did (the built-in <c>clicks</c> stream).

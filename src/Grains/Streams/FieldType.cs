@@ -12,6 +12,14 @@ public enum FieldType
     [JsonStringEnumMemberName("int64")]
     Int64,
 
+    /// <summary>A 64-bit floating-point number (finite): <c>double precision</c> on PostgreSQL, <c>REAL</c> on SQLite.</summary>
+    [JsonStringEnumMemberName("float64")]
+    Float64,
+
+    /// <summary><c>true</c> or <c>false</c>.</summary>
+    [JsonStringEnumMemberName("bool")]
+    Bool,
+
     /// <summary>Text of at most its <c>MaxLength</c> characters (Unicode code points).</summary>
     [JsonStringEnumMemberName("string")]
     String,

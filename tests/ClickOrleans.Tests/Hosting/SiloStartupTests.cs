@@ -38,17 +38,19 @@ public sealed class SiloStartupTests
     }
 
     [Fact]
-    public async Task DeclaredStream_StopsTheSilo_NamingTheSetting()
+    public async Task DeclaredStreams_StopTheSilo_NamingWhatIsWrongWithEach()
     {
         var (exitCode, output) = await RunUntilExitAsync(new Dictionary<string, string?>
         {
             ["ConnectionStrings__Redis"] = "127.0.0.1:1",
             ["ConnectionStrings__Postgres"] = "Host=127.0.0.1;Port=1",
-            ["Streams__orders__Fields__total__Type"] = "decimal",
+            ["Streams__orders__Fields__total__Type"] = "float64",
+            ["Streams__pageviews__Fields__url__Type"] = "text",
         });
 
         Assert.Equal(1, exitCode);
-        Assert.Contains("Invalid setting (StreamCatalog): Streams:orders: this version runs the built-in clicks stream only", output);
+        Assert.Contains("Invalid setting (StreamCatalog): Streams:orders: the declaration is valid, but this version runs the built-in clicks stream only", output);
+        Assert.Contains("Invalid setting (StreamCatalog): Streams:pageviews:Fields:url:Type must be one of int64, float64, bool, string, timestamp; it is 'text'.", output);
         Assert.DoesNotContain("   at ", output);
     }
 

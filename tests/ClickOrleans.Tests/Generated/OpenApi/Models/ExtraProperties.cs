@@ -7,6 +7,10 @@ namespace ClickOrleans.Tests.Generated.Models
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public enum ExtraProperties
     {
+        [EnumMember(Value = "reject")]
+        #pragma warning disable CS1591
+        Reject,
+        #pragma warning restore CS1591
         [EnumMember(Value = "ignoreWhenStaged")]
         #pragma warning disable CS1591
         IgnoreWhenStaged,

@@ -11,6 +11,14 @@ namespace ClickOrleans.Tests.Generated.Models
         #pragma warning disable CS1591
         Int64,
         #pragma warning restore CS1591
+        [EnumMember(Value = "float64")]
+        #pragma warning disable CS1591
+        Float64,
+        #pragma warning restore CS1591
+        [EnumMember(Value = "bool")]
+        #pragma warning disable CS1591
+        Bool,
+        #pragma warning restore CS1591
         [EnumMember(Value = "string")]
         #pragma warning disable CS1591
         String,

@@ -1,0 +1,215 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ClickOrleans.Staging;
+using Microsoft.Extensions.Configuration;
+
+namespace ClickOrleans.Streams;
+
+/// <summary>
+/// Reads the streams declared in the <c>Streams</c> section (<c>Streams:&lt;name&gt;:…</c>) into their schemas, or
+/// says what is wrong, one message per setting, each naming its key.
+/// </summary>
+/// <remarks>
+/// Read by hand rather than bound: a misspelt or unsupported key is refused by name instead of ignored, and a bad
+/// type or bound says what it may be.
+/// </remarks>
+public static partial class StreamDeclarations
+{
+    private const int DefaultMaxLength = 256;
+    private const int MaxMaxLength = 65_536;
+    private static readonly string[] Settings = ["Description", "Fields", "StagingKey", "Shards", "Table"];
+    private static readonly string[] FieldSettings = ["Type", "Required", "Min", "Max", "MaxLength", "Description"];
+    private static readonly string[] NotYet = ["Extra", "Rollups", "Indexes", "Sinks", "FlushSize", "DrainPeriod", "DrainSchedule", "ChunkSize", "Partitions"];
+    private static readonly string[] Reserved = ["id", "ts", "event_id", "client_id", "extra"];
+
+    /// <summary>The tables a stream's events may not take: the clicks stream's and the drain's own.</summary>
+    private static readonly string[] ReservedTables = ["clicks", "product_clicks_minute", "drain_progress", "drain_refused", "schema_migrations"];
+
+    private static readonly Dictionary<string, FieldType> Types = new(StringComparer.Ordinal)
+    {
+        ["int64"] = FieldType.Int64,
+        ["float64"] = FieldType.Float64,
+        ["bool"] = FieldType.Bool,
+        ["string"] = FieldType.String,
+        ["timestamp"] = FieldType.Timestamp,
+    };
+
+    /// <summary>The declared streams; what is wrong with them is added to <paramref name="failures"/> (no schema for those).</summary>
+    /// <param name="options">The <c>Clicks</c> section: the built-in stream, whose name and staging key no declared stream may take.</param>
+    public static IReadOnlyList<StreamSchema> Read(IConfiguration configuration, ClickOptions options, List<string> failures)
+    {
+        var streams = new List<StreamSchema>();
+        foreach (var section in configuration.GetSection(StreamCatalog.Section).GetChildren())
+        {
+            if (Read(section, options, failures) is { } stream)
+            {
+                streams.Add(stream);
+            }
+        }
+
+        foreach (var taken in streams.GroupBy(stream => stream.StagingKey).Where(group => group.Count() > 1))
+        {
+            failures.Add($"Streams:{string.Join(", Streams:", taken.Select(s => s.Name))}: share the staging key '{taken.Key}'; every stream needs its own.");
+        }
+
+        foreach (var taken in streams.GroupBy(stream => stream.Table).Where(group => group.Count() > 1))
+        {
+            failures.Add($"Streams:{string.Join(", Streams:", taken.Select(s => s.Name))}: share the table '{taken.Key}'; every stream needs its own.");
+        }
+
+        return streams;
+    }
+
+    private static StreamSchema? Read(IConfigurationSection stream, ClickOptions options, List<string> failures)
+    {
+        var name = stream.Key;
+        var before = failures.Count;
+        var key = $"{StreamCatalog.Section}:{name}";
+        if (name == ClickStream.Name)
+        {
+            failures.Add($"{key}: the built-in clicks stream cannot be extended yet; declare a stream of another name.");
+            return null;
+        }
+
+        if (!Identifier().IsMatch(name))
+        {
+            failures.Add($"{key}: a stream's name must be 1 to 48 characters of a-z, 0-9 and _, starting with a letter (it names its table and its URLs).");
+        }
+
+        foreach (var setting in stream.GetChildren().Select(child => child.Key).Where(setting => !Settings.Contains(setting, StringComparer.Ordinal)))
+        {
+            failures.Add(NotYet.Contains(setting, StringComparer.Ordinal)
+                ? $"{key}:{setting} is not supported yet: this version stages a declared stream's events, drains them and stores them in its table."
+                : $"{key}:{setting} is not a setting of a stream; they are {string.Join(", ", Settings)}.");
+        }
+
+        var stagingKey = stream["StagingKey"] ?? name + "-staging";
+        if (!StagingKeys.IsValidStagingKey(stagingKey))
+        {
+            failures.Add($"{key}:StagingKey must be {StagingKeys.StagingKeyRule}.");
+        }
+        else if (stagingKey == options.StagingKey)
+        {
+            failures.Add($"{key}:StagingKey '{stagingKey}' is the clicks stream's (Clicks:StagingKey); every stream needs its own.");
+        }
+
+        var shards = 1;
+        if (stream["Shards"] is { } shardsText && (!int.TryParse(shardsText, NumberStyles.None, CultureInfo.InvariantCulture, out shards) || shards is < 1 or > 1024))
+        {
+            failures.Add($"{key}:Shards must be from 1 to 1024.");
+        }
+
+        var table = stream["Table"] ?? name;
+        if (!Identifier().IsMatch(table) || ReservedTables.Contains(table, StringComparer.Ordinal))
+        {
+            failures.Add($"{key}:Table must be 1 to 48 characters of a-z, 0-9 and _, starting with a letter, and not one of {string.Join(", ", ReservedTables)}.");
+        }
+
+        var declared = stream.GetSection("Fields").GetChildren().ToArray();
+        if (declared.Length == 0)
+        {
+            failures.Add($"{key}:Fields declares no field; a stream has at least one beside id and ts (Fields:<name>:Type).");
+        }
+
+        var fields = new List<StreamField> { EventFields.Id, EventFields.Ts(options) };
+        foreach (var field in declared.OrderBy(field => field.Key, StringComparer.Ordinal))
+        {
+            if (ReadField(field, $"{key}:Fields:{field.Key}", failures) is { } read)
+            {
+                fields.Add(read);
+            }
+        }
+
+        return failures.Count > before
+            ? null
+            : new StreamSchema(name, stream["Description"] ?? "", fields, ExtraProperties.Reject, [], [], stagingKey, shards, table);
+    }
+
+    private static StreamField? ReadField(IConfigurationSection field, string key, List<string> failures)
+    {
+        var before = failures.Count;
+        if (!Identifier().IsMatch(field.Key) || Reserved.Contains(field.Key, StringComparer.Ordinal))
+        {
+            failures.Add($"{key}: a field's name must be 1 to 48 characters of a-z, 0-9 and _, starting with a letter, and not one of {string.Join(", ", Reserved)} (every stream has id and ts).");
+        }
+
+        foreach (var setting in field.GetChildren().Select(child => child.Key).Where(setting => !FieldSettings.Contains(setting, StringComparer.Ordinal)))
+        {
+            failures.Add($"{key}:{setting} is not a setting of a field; they are {string.Join(", ", FieldSettings)}.");
+        }
+
+        if (field["Type"] is not { } typeName || !Types.TryGetValue(typeName, out var type))
+        {
+            failures.Add($"{key}:Type must be one of {string.Join(", ", Types.Keys)}{(field["Type"] is { } given ? $"; it is '{given}'" : "")}.");
+            return null;
+        }
+
+        var required = false;
+        if (field["Required"] is { } requiredText && !bool.TryParse(requiredText, out required))
+        {
+            failures.Add($"{key}:Required must be true or false.");
+        }
+
+        var min = Bound(field, "Min", key, type, failures);
+        var max = Bound(field, "Max", key, type, failures);
+        if (min > max)
+        {
+            failures.Add($"{key}:Min ({min}) is above {key}:Max ({max}).");
+        }
+
+        int? maxLength = null;
+        if (field["MaxLength"] is { } lengthText)
+        {
+            if (type != FieldType.String)
+            {
+                failures.Add($"{key}:MaxLength is for string fields; this one is {typeName}.");
+            }
+            else if (!int.TryParse(lengthText, NumberStyles.None, CultureInfo.InvariantCulture, out var length) || length is < 1 or > MaxMaxLength)
+            {
+                failures.Add($"{key}:MaxLength must be from 1 to {MaxMaxLength}.");
+            }
+            else
+            {
+                maxLength = length;
+            }
+        }
+        else if (type == FieldType.String)
+        {
+            maxLength = DefaultMaxLength;
+        }
+
+        if (type == FieldType.Int64)
+        {
+            min ??= long.MinValue;
+            max ??= long.MaxValue;
+        }
+
+        return failures.Count > before ? null : new StreamField(field.Key, type, required, min, max, maxLength, field["Description"] ?? "");
+    }
+
+    private static decimal? Bound(IConfigurationSection field, string bound, string key, FieldType type, List<string> failures)
+    {
+        if (field[bound] is not { } text)
+        {
+            return null;
+        }
+
+        if (type is not (FieldType.Int64 or FieldType.Float64))
+        {
+            failures.Add($"{key}:{bound} is for int64 and float64 fields.");
+            return null;
+        }
+
+        if (!decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            || (type == FieldType.Int64 && (value != decimal.Truncate(value) || value < long.MinValue || value > long.MaxValue)))
+        {
+            failures.Add($"{key}:{bound} must be a number{(type == FieldType.Int64 ? " that is a 64-bit integer" : "")}; it is '{text}'.");
+            return null;
+        }
+
+        return value;
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9_]{0,47}$")]
+    private static partial Regex Identifier();
+}

@@ -1,0 +1,100 @@
+using ClickOrleans.Streams;
+using Microsoft.Extensions.Configuration;
+
+namespace ClickOrleans.Tests.Streams;
+
+/// <summary>What a <c>Streams:&lt;name&gt;</c> declaration becomes, and what a wrong one is told, setting by setting.</summary>
+public sealed class StreamDeclarationsTests
+{
+    [Fact]
+    public void Declaration_BecomesItsSchema_FieldsByName_AfterIdAndTs_WithTheDefaults()
+    {
+        var (streams, failures) = Read(new()
+        {
+            ["Streams:orders:Description"] = "Orders placed",
+            ["Streams:orders:Fields:total:Type"] = "float64",
+            ["Streams:orders:Fields:total:Required"] = "true",
+            ["Streams:orders:Fields:total:Min"] = "0",
+            ["Streams:orders:Fields:customer:Type"] = "string",
+            ["Streams:orders:Fields:customer:MaxLength"] = "64",
+            ["Streams:orders:Fields:note:Type"] = "string",
+            ["Streams:orders:Fields:paid:Type"] = "bool",
+            ["Streams:orders:Fields:placed_at:Type"] = "timestamp",
+            ["Streams:orders:Fields:quantity:Type"] = "int64",
+            ["Streams:orders:Fields:quantity:Max"] = "1000",
+            ["Streams:views:Fields:url:Type"] = "string",
+            ["Streams:views:StagingKey"] = "page-views",
+            ["Streams:views:Shards"] = "3",
+            ["Streams:views:Table"] = "page_views",
+        });
+
+        Assert.Empty(failures);
+        Assert.Equal(["orders", "views"], streams.Select(s => s.Name));
+        var orders = streams[0];
+        Assert.Equal(("Orders placed", "orders-staging", 1, "orders", ExtraProperties.Reject), (orders.Description, orders.StagingKey, orders.Shards, orders.Table, orders.Extra));
+        Assert.Equal(
+            ["id String 64", "ts Timestamp", "customer String 64", "note String 256", "paid Bool", "placed_at Timestamp",
+                $"quantity Int64 {long.MinValue}..1000", "total Float64 required 0.."],
+            orders.Fields.Select(Describe));
+        Assert.Equal(("page-views", 3, "page_views"), (streams[1].StagingKey, streams[1].Shards, streams[1].Table));
+    }
+
+    [Theory]
+    [InlineData("Streams:clicks:Fields:referrer:Type", "string", "Streams:clicks: the built-in clicks stream cannot be extended yet")]
+    [InlineData("Streams:Page-Views:Fields:a:Type", "int64", "Streams:Page-Views: a stream's name must be 1 to 48 characters of a-z, 0-9 and _")]
+    [InlineData("Streams:orders:Fields:total:Type", "money", "Streams:orders:Fields:total:Type must be one of int64, float64, bool, string, timestamp; it is 'money'.")]
+    [InlineData("Streams:orders:Fields:total:Required", "yes", "Streams:orders:Fields:total:Required must be true or false.")]
+    [InlineData("Streams:orders:Fields:ts:Type", "timestamp", "Streams:orders:Fields:ts: a field's name must be")]
+    [InlineData("Streams:orders:Fields:total:Max", "-1", "Streams:orders:Fields:total:Min (0) is above Streams:orders:Fields:total:Max (-1).")]
+    [InlineData("Streams:orders:Fields:total:MaxLength", "10", "Streams:orders:Fields:total:MaxLength is for string fields; this one is float64.")]
+    [InlineData("Streams:orders:Fields:customer:MaxLength", "0", "Streams:orders:Fields:customer:MaxLength must be from 1 to 65536.")]
+    [InlineData("Streams:orders:Fields:count:Min", "1.5", "Streams:orders:Fields:count:Min must be a number that is a 64-bit integer; it is '1.5'.")]
+    [InlineData("Streams:orders:Fields:total:Unit", "EUR", "Streams:orders:Fields:total:Unit is not a setting of a field; they are Type, Required, Min, Max, MaxLength, Description.")]
+    [InlineData("Streams:orders:Rollups:daily:Bucket", "P1D", "Streams:orders:Rollups is not supported yet")]
+    [InlineData("Streams:orders:Colour", "red", "Streams:orders:Colour is not a setting of a stream; they are Description, Fields, StagingKey, Shards, Table.")]
+    [InlineData("Streams:orders:StagingKey", "product-click-staging", "Streams:orders:StagingKey 'product-click-staging' is the clicks stream's (Clicks:StagingKey)")]
+    [InlineData("Streams:orders:StagingKey", "a{b}", "Streams:orders:StagingKey must be 1 to 200 characters")]
+    [InlineData("Streams:orders:Shards", "0", "Streams:orders:Shards must be from 1 to 1024.")]
+    [InlineData("Streams:orders:Table", "drain_progress", "Streams:orders:Table must be 1 to 48 characters")]
+    [InlineData("Streams:views:Table", "orders", "Streams:orders, Streams:views: share the table 'orders'; every stream needs its own.")]
+    [InlineData("Streams:views:StagingKey", "orders-staging", "Streams:orders, Streams:views: share the staging key 'orders-staging'; every stream needs its own.")]
+    public void WrongSetting_IsRefused_NamingItsKey(string key, string value, string failure)
+    {
+        var (streams, failures) = Read(new()
+        {
+            ["Streams:orders:Fields:total:Type"] = "float64",
+            ["Streams:orders:Fields:total:Min"] = "0",
+            ["Streams:orders:Fields:customer:Type"] = "string",
+            ["Streams:orders:Fields:count:Type"] = "int64",
+            ["Streams:views:Fields:url:Type"] = "string",
+            [key] = value,
+        });
+
+        Assert.Contains(failures, message => message.StartsWith(failure, StringComparison.Ordinal));
+        Assert.DoesNotContain(streams, stream => key.StartsWith($"Streams:{stream.Name}:", StringComparison.Ordinal) && !failure.Contains("share", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void StreamWithoutFields_IsRefused()
+    {
+        var (streams, failures) = Read(new() { ["Streams:orders:Shards"] = "2" });
+
+        Assert.Empty(streams);
+        Assert.Equal(["Streams:orders:Fields declares no field; a stream has at least one beside id and ts (Fields:<name>:Type)."], failures);
+    }
+
+    private static (IReadOnlyList<StreamSchema> Streams, List<string> Failures) Read(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var failures = new List<string>();
+        return (StreamDeclarations.Read(configuration, new ClickOptions(), failures), failures);
+    }
+
+    private static string Describe(StreamField field) =>
+        string.Join(" ", new[]
+        {
+            field.Name, field.Type.ToString(), field.Required ? "required" : null,
+            field.MaxLength?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            field.Min is null && field.Max is null ? null : $"{field.Min}..{field.Max}",
+        }.OfType<string>());
+}
