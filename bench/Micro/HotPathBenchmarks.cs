@@ -1,3 +1,4 @@
+using ClickOrleans.Api;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using ClickOrleans.Api.Ingest;
@@ -16,7 +17,7 @@ public class HotPathBenchmarks
     private byte[][] _seedElements = [];
     private byte[][] _apiElements = [];
     private byte[] _batchBody = [];
-    private ClickValidator _validator = null!;
+    private IngestBody<ClickRequest, Click> _body = null!;
     private const string Schema = "bench_micro";
     private NpgsqlDataSource? _postgres;
     private PostgresClickSink? _sink;
@@ -32,7 +33,7 @@ public class HotPathBenchmarks
             .Select(i => Encoding.UTF8.GetBytes($$"""{"id":"0195f3c4a1b27c3d9e{{i:D14}}","uid":{{i * 7919}},"pid":{{i % 5000}},"ts":1795813500000}"""))
             .ToArray();
         _batchBody = Encoding.UTF8.GetBytes("[" + string.Join(",", Enumerable.Range(0, Clicks).Select(i => $$"""{"uid":{{i * 7919}},"pid":{{i % 5000}}}""")) + "]");
-        _validator = new ClickValidator(DateTimeOffset.UtcNow, new ClickOptions { MaxBatch = Clicks });
+        _body = new(ApiJsonContext.Default.ClickRequest, new ClickValidator(DateTimeOffset.UtcNow, new ClickOptions { MaxBatch = Clicks }).TryValidate, "click");
         if (Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") is { Length: > 0 } postgres)
         {
             _postgres = NpgsqlDataSource.Create(postgres);
@@ -51,7 +52,7 @@ public class HotPathBenchmarks
 
     [Benchmark(Description = "ingest JSON: read + validate a 10k batch")]
     public async Task<int> ReadBatch() =>
-        (await ClickBody.ReadBatchAsync(new MemoryStream(_batchBody), _validator, Clicks, CancellationToken.None)).Clicks.Count;
+        (await _body.ReadBatchAsync(new MemoryStream(_batchBody), Clicks, CancellationToken.None)).Events.Count;
 
     /// <summary>A first delivery: a new private list every time, so the whole batch is above its progress mark.</summary>
     [Benchmark(Description = "PostgreSQL sink write, first delivery (10k)")]

@@ -12,6 +12,8 @@ namespace ClickOrleans.Api;
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.Strict, PropertyNameCaseInsensitive = false, AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(ClickRequest))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(JsonElement[]))]
 [JsonSerializable(typeof(ClickAccepted))]
 [JsonSerializable(typeof(BatchAccepted))]
 [JsonSerializable(typeof(DrainResult))]

@@ -29,7 +29,7 @@ try
 {
     // Checked before the host is built: an embedded silo reads the section while it constructs.
     var clicks = builder.Configuration.GetValidated<ClickOptions, ClickOptionsValidator>(ClickOptions.Section);
-    StreamCatalog.RefuseDeclarations(builder.Configuration, clicks);
+    StreamCatalog.From(builder.Configuration, clicks);
     embedded = builder.AddClickOrleans();
     builder.AddApiSecurity(embedded is not null);
 }
@@ -40,7 +40,7 @@ catch (Exception e) when (e is EmbeddedRedisException or MissingSettingException
 }
 
 builder.AddServiceDefaults(DrainTelemetry.Name);
-builder.Services.AddIngest();
+builder.Services.AddIngest(builder.Configuration);
 builder.Services.AddClickOrleansOpenApi();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();

@@ -22,6 +22,11 @@ public interface ISinkGrain : IGrainWithIntegerKey
     [Alias("Write")]
     Task<SinkResult> Write(SinkBatch batch);
 
+    /// <summary>Writes a declared stream's events the store does not have yet, exactly once; retries transient store errors.</summary>
+    [ResponseTimeout(CallTimeout)]
+    [Alias("WriteEvents")]
+    Task<SinkResult> WriteEvents(EventBatch batch);
+
     /// <summary>Marks a fully drained private list complete: any later write of it (a stale drain) is skipped whole.</summary>
     [AlwaysInterleave]
     [ResponseTimeout(CallTimeout)]

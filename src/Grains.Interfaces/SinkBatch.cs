@@ -9,4 +9,7 @@ namespace ClickOrleans;
 /// transaction, skipping the clicks below the mark it already has: a replayed or overlapping chunk is written once.
 /// </remarks>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.SinkBatch")]
-public sealed record SinkBatch(string PrivateList, int Partition, long ChunkStart, long ChunkEnd, StagedClick[] Clicks);
+public sealed record SinkBatch(string PrivateList, int Partition, long ChunkStart, long ChunkEnd, StagedClick[] Clicks) : IPartitionWrite
+{
+    public int Count => Clicks.Length;
+}

@@ -6,4 +6,4 @@ namespace ClickOrleans;
 /// <param name="ClientId">A client-given id that is not a lower-case hex UUID, kept as given; null otherwise.</param>
 /// <param name="TimestampMs">When the click happened, Unix milliseconds (UTC).</param>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.StagedClick")]
-public readonly record struct StagedClick(long Position, Guid EventId, string? ClientId, long Uid, long Pid, long TimestampMs);
+public readonly record struct StagedClick(long Position, Guid EventId, string? ClientId, long Uid, long Pid, long TimestampMs) : IStagedRow;

@@ -22,7 +22,7 @@ try
     builder.Configuration.GetRequiredConnectionString("Postgres");
     // Checked before the silo is built: Orleans reads the section while it constructs, before options are validated.
     var clicks = builder.Configuration.GetValidated<ClickOptions, ClickOptionsValidator>(ClickOptions.Section);
-    StreamCatalog.RefuseDeclarations(builder.Configuration, clicks);
+    StreamCatalog.From(builder.Configuration, clicks);
     builder.UseOrleans(silo => silo.AddClickPipeline(builder.Configuration).AddDashboard());
 }
 catch (Exception e) when (e is MissingSettingException or OptionsValidationException)

@@ -30,14 +30,15 @@ public static class ClickOrleansHostingExtensions
         return builder.AddEmbeddedMode();
     }
 
-    public static IServiceCollection AddIngest(this IServiceCollection services)
+    public static IServiceCollection AddIngest(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddValidatedOptions<ClickOptions, ClickOptionsValidator>(ClickOptions.Section);
         services.AddSingleton(provider => new StagingStream(provider.GetRequiredService<IOptions<ClickOptions>>().Value));
         services.AddSingleton(provider => provider.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase());
         services.AddSingleton<StreamStager>();
-        services.AddSingleton<StreamCatalog>();
+        services.AddStreamCatalog(configuration);
+        services.AddSingleton<StreamStagers>();
         services.AddSingleton<Ingest.IngestTelemetry>();
         services.AddHostedService<StartupBanner>();
         return services;

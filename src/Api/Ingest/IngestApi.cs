@@ -1,5 +1,9 @@
+using System.Text.Json;
 using ClickOrleans.Api.Streams;
+using ClickOrleans.Staging;
+using ClickOrleans.Streams;
 using Microsoft.AspNetCore.Http.HttpResults;
+using StackExchange.Redis;
 
 namespace ClickOrleans.Api.Ingest;
 
@@ -30,35 +34,83 @@ public static class IngestApi
         var events = ingest.MapGroup("/streams/{stream}/events").WithTags("Streams").ProducesProblem(StatusCodes.Status404NotFound);
         events.MapPost("/", StageEvent)
             .WithSummary("Stage one event of a stream")
-            .WithDescription("The same contract as POST /clicks, for the stream named in the path (GET /streams lists them): 202 once Redis acknowledged the push; 404 for a stream this deployment does not run.")
-            .Accepts<ClickRequest>("application/json");
+            .WithDescription("The same contract as POST /clicks, for the stream named in the path: a JSON object of the stream's fields (GET /streams/{stream} lists them, with id and ts as for clicks); 202 once Redis acknowledged the push; 404 for a stream this deployment does not run.")
+            .Accepts<JsonElement>("application/json");
         events.MapPost("/batch", StageEventBatch)
             .WithSummary("Stage a batch of events of a stream with one atomic LPUSH")
-            .WithDescription("The same contract as POST /clicks/batch, for the stream named in the path: any invalid element rejects the whole batch with the bad indexes; nothing is staged.")
-            .Accepts<ClickRequest[]>("application/json");
+            .WithDescription("The same contract as POST /clicks/batch, for the stream named in the path: a JSON array of the stream's events; any invalid element rejects the whole batch with the bad indexes; nothing is staged.")
+            .Accepts<JsonElement[]>("application/json");
         return ingest;
     }
 
     private static async Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageEvent(
-        StreamRoute route, [AsParameters] IngestRequest ingest) =>
-        route.Schema is null ? UnknownStream(route, ingest.Telemetry) : await StageClick(ingest);
+        StreamRoute route, StreamStagers stagers, [AsParameters] IngestRequest ingest)
+    {
+        if (route.Schema is not { } stream)
+        {
+            return UnknownStream(route, ingest.Telemetry);
+        }
+
+        if (route.Catalog.RulesOf(stream) is not { } rules)
+        {
+            return await StageClick(ingest);
+        }
+
+        var body = EventBody(rules, ingest);
+        return await StageAsync(ingest, () => body.ReadOneAsync(ingest.Request.Body, ingest.CancellationToken),
+            events => StageEventsAsync(stagers.Of(stream), events), events => new ClickAccepted(events[0].Id));
+    }
 
     private static async Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> StageEventBatch(
-        StreamRoute route, [AsParameters] IngestRequest ingest) =>
-        route.Schema is null ? UnknownStream(route, ingest.Telemetry) : await StageBatch(ingest);
+        StreamRoute route, StreamStagers stagers, [AsParameters] IngestRequest ingest)
+    {
+        if (route.Schema is not { } stream)
+        {
+            return UnknownStream(route, ingest.Telemetry);
+        }
+
+        if (route.Catalog.RulesOf(stream) is not { } rules)
+        {
+            return await StageBatch(ingest);
+        }
+
+        var body = EventBody(rules, ingest);
+        return await StageAsync(ingest, () => body.ReadBatchAsync(ingest.Request.Body, ingest.Options.Value.MaxBatch, ingest.CancellationToken),
+            events => StageEventsAsync(stagers.Of(stream), events), events => new BatchAccepted(events.Count));
+    }
 
     private static Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageClick([AsParameters] IngestRequest ingest) =>
-        StageAsync(ingest,
-            () => ClickBody.ReadClickAsync(ingest.Request.Body, ingest.Validator(), ingest.CancellationToken),
-            clicks => new ClickAccepted(clicks[0].Id));
+        StageAsync(ingest, () => ClickBody(ingest).ReadOneAsync(ingest.Request.Body, ingest.CancellationToken),
+            ingest.Stager.StageAsync, clicks => new ClickAccepted(clicks[0].Id));
 
     private static Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> StageBatch([AsParameters] IngestRequest ingest) =>
-        StageAsync(ingest,
-            () => ClickBody.ReadBatchAsync(ingest.Request.Body, ingest.Validator(), ingest.Options.Value.MaxBatch, ingest.CancellationToken),
-            clicks => new BatchAccepted(clicks.Count));
+        StageAsync(ingest, () => ClickBody(ingest).ReadBatchAsync(ingest.Request.Body, ingest.Options.Value.MaxBatch, ingest.CancellationToken),
+            ingest.Stager.StageAsync, clicks => new BatchAccepted(clicks.Count));
 
-    private static async Task<Results<Accepted<TAccepted>, ValidationProblem, ProblemHttpResult>> StageAsync<TAccepted>(
-        IngestRequest ingest, Func<Task<ParsedBody>> readBody, Func<IReadOnlyList<Click>, TAccepted> accepted)
+    private static IngestBody<ClickRequest, Click> ClickBody(IngestRequest ingest) =>
+        new(ApiJsonContext.Default.ClickRequest, ingest.Validator().TryValidate, "click");
+
+    private static IngestBody<JsonElement, EventToStage> EventBody(EventRules rules, IngestRequest ingest) =>
+        new(ApiJsonContext.Default.JsonElement, new EventValidator(rules, ingest.Time.GetUtcNow(), ingest.Options.Value).TryValidate, "event");
+
+    private static Task StageEventsAsync(StreamStager stager, IReadOnlyList<EventToStage> events)
+    {
+        var elements = new RedisValue[events.Count];
+        string?[]? clientIds = null;
+        for (var i = 0; i < events.Count; i++)
+        {
+            elements[i] = events[i].Element;
+            if (events[i].IdFromClient)
+            {
+                (clientIds ??= new string?[events.Count])[i] = events[i].Id;
+            }
+        }
+
+        return stager.StageAsync(elements, clientIds);
+    }
+
+    private static async Task<Results<Accepted<TAccepted>, ValidationProblem, ProblemHttpResult>> StageAsync<TEvent, TAccepted>(
+        IngestRequest ingest, Func<Task<ParsedBody<TEvent>>> readBody, Func<IReadOnlyList<TEvent>, Task> stage, Func<IReadOnlyList<TEvent>, TAccepted> accepted)
     {
         var telemetry = ingest.Telemetry;
         if (!ingest.Request.HasJsonContentType())
@@ -76,9 +128,9 @@ public static class IngestApi
                 : TypedResults.Problem(body.Detail, statusCode: StatusCodes.Status400BadRequest, title: body.Title);
         }
 
-        await ingest.Stager.StageAsync(body.Clicks);
-        telemetry.Accepted(body.Clicks.Count);
-        return TypedResults.Accepted((string?)null, accepted(body.Clicks));
+        await stage(body.Events);
+        telemetry.Accepted(body.Events.Count);
+        return TypedResults.Accepted((string?)null, accepted(body.Events));
     }
 
     private static ProblemHttpResult UnknownStream(StreamRoute route, IngestTelemetry telemetry)

@@ -1,4 +1,5 @@
 using ClickOrleans.Staging;
+using ClickOrleans.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -24,6 +25,7 @@ public sealed partial class AggregatorGrain(
     IConnectionMultiplexer redis,
     ReplicatedWrites writes,
     IOptions<ClickOptions> options,
+    StreamCatalog streams,
     DrainTelemetry telemetry,
     IClusterMembershipService membership,
     ILocalSiloDetails silo,
@@ -51,7 +53,7 @@ public sealed partial class AggregatorGrain(
         _stats = new DrainStats(redis.GetDatabase(), keys);
         _scheduleState = new DrainScheduleState(redis.GetDatabase(), keys);
         var drain = new StagingDrain(
-            new PrivateLists(writes.Database, keys, writes), options.Value, GrainFactory, telemetry, time, logger);
+            new PrivateLists(writes.Database, keys, writes), streams.RulesOf(streams.OfStagingKey(StagingKey)), options.Value, GrainFactory, telemetry, time, logger);
         _drains = new DrainRunner(StagingKey, drain, _stats, telemetry, time, logger);
         var period = options.Value.SizeCheckPeriod;
         this.RegisterGrainTimer(CheckAsync, new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = true });

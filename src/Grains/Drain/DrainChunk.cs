@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace ClickOrleans.Drain;
 
 /// <summary>One chunk of a private list, parsed and split by sink partition; what is not a valid click becomes a dead letter.</summary>
-internal sealed class DrainChunk
+internal sealed class DrainChunk : IDrainChunk
 {
     private static readonly Comparison<StagedClick> IndexOrder = static (x, y) =>
         x.Uid != y.Uid ? x.Uid.CompareTo(y.Uid) : x.TimestampMs.CompareTo(y.TimestampMs);
@@ -29,6 +29,20 @@ internal sealed class DrainChunk
     public StagedClick[]?[] Partitions { get; }
 
     public List<RedisValue> DeadLetters { get; }
+
+    public List<Task<SinkResult>> Write(ISinkGrain sink, string privateList)
+    {
+        var writes = new List<Task<SinkResult>>(Partitions.Length);
+        for (var partition = 0; partition < Partitions.Length; partition++)
+        {
+            if (Partitions[partition] is { } clicks)
+            {
+                writes.Add(sink.Write(new SinkBatch(privateList, partition, Start, End, clicks)));
+            }
+        }
+
+        return writes;
+    }
 
     /// <param name="partitions">The private list's partition count, fixed when it was taken over.</param>
     public static DrainChunk Parse(ChunkElements elements, string privateList, in ElementContext context, int partitions)

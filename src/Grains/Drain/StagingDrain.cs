@@ -1,11 +1,13 @@
 using ClickOrleans.Staging;
+using ClickOrleans.Streams;
 using Microsoft.Extensions.Logging;
 
 namespace ClickOrleans.Drain;
 
 /// <summary>
 /// The drain algorithm: finish the private lists earlier drains left, take the staging list over, and write every
-/// private list to the sink partitions chunk by chunk, oldest first.
+/// private list to the sink partitions chunk by chunk, oldest first: clicks, or a declared stream's events by its
+/// <see cref="EventRules"/>.
 /// </summary>
 /// <remarks>
 /// Exactly once: each sink partition writes its clicks, their rollups and its progress mark (the chunk's end) in one
@@ -16,6 +18,7 @@ namespace ClickOrleans.Drain;
 /// </remarks>
 internal sealed partial class StagingDrain(
     PrivateLists privateLists,
+    EventRules? rules,
     ClickOptions options,
     IGrainFactory grains,
     DrainTelemetry telemetry,
@@ -69,7 +72,9 @@ internal sealed partial class StagingDrain(
                 activity?.SetTag("clickorleans.private_list", list.Name);
                 activity?.SetTag("clickorleans.offset", offset);
                 activity?.SetTag("clickorleans.elements", elements.Count);
-                var chunk = DrainChunk.Parse(elements, list.Name, context, list.Partitions);
+                IDrainChunk chunk = rules is null
+                    ? DrainChunk.Parse(elements, list.Name, context, list.Partitions)
+                    : EventChunk.Parse(elements, rules, list.Name, context, list.Partitions);
                 var writeStarted = time.GetTimestamp();
                 var (written, skipped) = await WriteAsync(list.Name, chunk, elements);
                 var writeDuration = time.GetElapsedTime(writeStarted);
@@ -106,17 +111,9 @@ internal sealed partial class StagingDrain(
     }
 
     /// <summary>Writes every partition of a chunk in parallel; what the sink refused joins the chunk's dead letters.</summary>
-    private async Task<(long Written, long Skipped)> WriteAsync(string privateList, DrainChunk chunk, ChunkElements elements)
+    private async Task<(long Written, long Skipped)> WriteAsync(string privateList, IDrainChunk chunk, ChunkElements elements)
     {
-        var writes = new List<Task<SinkResult>>(chunk.Partitions.Length);
-        for (var partition = 0; partition < chunk.Partitions.Length; partition++)
-        {
-            if (chunk.Partitions[partition] is { } clicks)
-            {
-                writes.Add(grains.GetGrain<ISinkGrain>(0).Write(new SinkBatch(privateList, partition, chunk.Start, chunk.End, clicks)));
-            }
-        }
-
+        var writes = chunk.Write(grains.GetGrain<ISinkGrain>(0), privateList);
         long written = 0, skipped = 0;
         foreach (var result in await Task.WhenAll(writes))
         {

@@ -1,6 +1,7 @@
 using ClickOrleans.Drain;
 using ClickOrleans.Sinks;
 using ClickOrleans.Staging;
+using ClickOrleans.Streams;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -35,6 +36,7 @@ public static class ClickPipelineSiloBuilderExtensions
         services.TryAddSingleton<DrainTelemetry>();
         services.AddStagingRedis(redis).UseStagingConnectionForOrleans();
         services.AddValidatedOptions<ClickOptions, ClickOptionsValidator>(ClickOptions.Section);
+        services.AddStreamCatalog(configuration);
         services.AddOptions<ReminderOptions>()
             .Configure<IOptions<ClickOptions>>((reminders, clicks) =>
             {

@@ -1,27 +1,36 @@
 using ClickOrleans.Sinks;
 using ClickOrleans.Staging;
+using ClickOrleans.Streams;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ClickOrleans.Hosting;
 
-/// <summary>On every silo start: migrate the sink's schema to the current version, and make sure every shard's drain reminder is registered.</summary>
+/// <summary>
+/// On every silo start: migrate the sink's schema to the current version, create the declared streams' tables, and
+/// make sure the drain reminder of every shard of every stream is registered.
+/// </summary>
 internal sealed partial class DrainScheduleStartupTask(
     IGrainFactory grains,
     IClickSink sink,
+    IEventSink events,
+    StreamCatalog streams,
     IOptions<ClickOptions> options,
     ILogger<DrainScheduleStartupTask> logger) : IStartupTask
 {
     public async Task Execute(CancellationToken cancellationToken)
     {
         await sink.MigrateAsync(cancellationToken);
+        await events.MigrateAsync(streams.Declared, cancellationToken);
         if (options.Value.DrainSchedule is null && options.Value.DrainPeriod < Drain.AggregatorGrain.ProductionMinimumPeriod)
         {
             LogShortPeriod(logger, options.Value.DrainPeriod);
         }
 
         // Activates every shard's aggregator too: each checks its list's size and drains it from now on.
-        await Task.WhenAll(new StagingStream(options.Value).Shards.Select(shard => grains.GetGrain<IAggregatorGrain>(shard.Staging!).EnsureScheduled()));
+        await Task.WhenAll(streams.Streams
+            .SelectMany(stream => new StagingStream(stream.StagingKey, stream.Shards).Shards)
+            .Select(shard => grains.GetGrain<IAggregatorGrain>(shard.Staging!).EnsureScheduled()));
     }
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Warning,

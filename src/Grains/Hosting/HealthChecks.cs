@@ -1,5 +1,6 @@
 using ClickOrleans.Sinks;
 using ClickOrleans.Staging;
+using ClickOrleans.Streams;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -25,17 +26,17 @@ public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthChec
 
 /// <summary>
 /// The drain keeps up: Degraded, with the reason, when a private list has not advanced for <c>Clicks:StallAfter</c> or
-/// the drains of that long failed in a row (<see cref="DrainStall"/>), on any shard. Read from Redis, so the Api and
+/// the drains of that long failed in a row (<see cref="DrainStall"/>), on any shard of any stream. Read from Redis, so the Api and
 /// every silo see it.
 /// </summary>
-public sealed class DrainHealthCheck(IConnectionMultiplexer redis, IOptions<ClickOptions> options, TimeProvider time) : IHealthCheck
+public sealed class DrainHealthCheck(IConnectionMultiplexer redis, IOptions<ClickOptions> options, StreamCatalog streams, TimeProvider time) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
             var stalls = new List<string>();
-            foreach (var shard in new StagingStream(options.Value).Shards)
+            foreach (var shard in streams.Streams.SelectMany(stream => new StagingStream(stream.StagingKey, stream.Shards).Shards))
             {
                 var stats = await new DrainStats(redis.GetDatabase(), shard).ReadAsync(time.GetUtcNow(), draining: false, options.Value.StallAfter);
                 if (stats.Stall is { } stall)

@@ -21,6 +21,7 @@ public static class ClickSinkServiceCollectionExtensions
         services.AddValidatedOptions<PostgresSinkOptions, PostgresSinkOptionsValidator>(PostgresSinkOptions.Section);
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<IClickSink, PostgresClickSink>();
+        services.AddSingleton<IEventSink, PostgresEventSink>();
         services.AddSingleton<IClickQueries, PostgresClickQueries>();
         return services;
     }
@@ -28,7 +29,9 @@ public static class ClickSinkServiceCollectionExtensions
     public static IServiceCollection AddSqliteClickSink(this IServiceCollection services)
     {
         services.AddValidatedOptions<SqliteSinkOptions, SqliteSinkOptionsValidator>(SqliteSinkOptions.Section);
-        services.AddSingleton<IClickSink, SqliteClickSink>();
+        services.AddSingleton<SqliteClickSink>();
+        services.AddSingleton<IClickSink>(provider => provider.GetRequiredService<SqliteClickSink>());
+        services.AddSingleton<IEventSink, SqliteEventSink>();
         services.AddSingleton<IClickQueries, SqliteClickQueries>();
         return services;
     }

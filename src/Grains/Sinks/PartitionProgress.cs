@@ -7,8 +7,10 @@ namespace ClickOrleans.Sinks;
 /// </summary>
 internal readonly record struct PartitionProgress(long CommittedTo, bool Completed)
 {
-    /// <summary>The clicks of the batch not written yet: all of them, unless the batch is a replay.</summary>
-    public StagedClick[] Unwritten(SinkBatch batch)
+    /// <summary>The events of the batch not written yet: all of them, unless the batch is a replay.</summary>
+    /// <param name="rows">The batch's events.</param>
+    public TRow[] Unwritten<TRow>(IPartitionWrite batch, TRow[] rows)
+        where TRow : IStagedRow
     {
         if (Completed)
         {
@@ -16,17 +18,17 @@ internal readonly record struct PartitionProgress(long CommittedTo, bool Complet
         }
 
         var mark = CommittedTo;
-        return Skips(batch) ? Array.FindAll(batch.Clicks, click => click.Position >= mark) : batch.Clicks;
+        return Skips(batch) ? Array.FindAll(rows, row => row.Position >= mark) : rows;
     }
 
-    /// <summary>Whether the batch reaches below the mark: a replay, whose skipped clicks' earlier refusals must be reported again.</summary>
-    public bool Skips(SinkBatch batch) => !Completed && batch.ChunkStart < CommittedTo;
+    /// <summary>Whether the batch reaches below the mark: a replay, whose skipped events' earlier refusals must be reported again.</summary>
+    public bool Skips(IPartitionWrite batch) => !Completed && batch.ChunkStart < CommittedTo;
 
-    /// <param name="unwritten">What <see cref="Unwritten"/> returned: the clicks this write tried.</param>
-    /// <param name="refusedNow">Clicks of <paramref name="unwritten"/> the store refused.</param>
-    /// <param name="refusedBefore">Skipped clicks an earlier write of the batch's range refused.</param>
-    public static SinkResult Result(SinkBatch batch, int unwritten, List<RefusedClick> refusedNow, List<RefusedClick> refusedBefore) =>
+    /// <param name="unwritten">How many events <see cref="Unwritten"/> returned: the events this write tried.</param>
+    /// <param name="refusedNow">Events of those the store refused.</param>
+    /// <param name="refusedBefore">Skipped events an earlier write of the batch's range refused.</param>
+    public static SinkResult Result(IPartitionWrite batch, int unwritten, List<RefusedClick> refusedNow, List<RefusedClick> refusedBefore) =>
         new(unwritten - refusedNow.Count,
-            batch.Clicks.Length - unwritten - refusedBefore.Count,
+            batch.Count - unwritten - refusedBefore.Count,
             [.. refusedBefore, .. refusedNow]);
 }

@@ -54,10 +54,16 @@ public sealed partial class StreamStager
     /// <exception cref="ClientIdsFullException">The shard holds <c>Clicks:MaxClientIds</c> client ids: nothing was staged.</exception>
     /// <exception cref="StagingNotReplicatedException">Fewer replicas than <c>Clicks:Staging:Replicas</c> acknowledged in time.</exception>
     /// <exception cref="StagingUnavailableException">Redis could not be reached or refused writes for a while: the clicks may or may not be staged.</exception>
-    public async Task StageAsync(IReadOnlyList<Click> clicks)
+    public Task StageAsync(IReadOnlyList<Click> clicks) => StageAsync(Serialize(clicks), ClientIds(clicks));
+
+    /// <summary>Stages elements already in the staging format (a declared stream's events), as <see cref="StageAsync(IReadOnlyList{Click})"/> does.</summary>
+    /// <param name="clientIds">Per element, its client-given id (null where the Api made it); null when no element has one.</param>
+    /// <exception cref="BacklogFullException">The shard's backlog is at <c>Clicks:MaxBacklog</c>: nothing was staged.</exception>
+    /// <exception cref="ClientIdsFullException">The shard holds <c>Clicks:MaxClientIds</c> client ids: nothing was staged.</exception>
+    /// <exception cref="StagingNotReplicatedException">Fewer replicas than <c>Clicks:Staging:Replicas</c> acknowledged in time.</exception>
+    /// <exception cref="StagingUnavailableException">Redis could not be reached or refused writes for a while: the events may or may not be staged.</exception>
+    public async Task StageAsync(RedisValue[] elements, string?[]? clientIds)
     {
-        var elements = Serialize(clicks);
-        var clientIds = ClientIds(clicks);
         try
         {
             await (_shards.Length == 1 || clientIds is null

@@ -1,37 +1,44 @@
+using ClickOrleans.Staging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace ClickOrleans.Streams;
 
-/// <summary>Every stream this deployment runs, by name: the built-in <c>clicks</c> stream.</summary>
-public sealed class StreamCatalog(IOptions<ClickOptions> clicks)
+/// <summary>Every stream this deployment runs, by name: the built-in <c>clicks</c> stream and those declared in <c>Streams</c>.</summary>
+public sealed class StreamCatalog(ClickOptions clicks, IReadOnlyList<StreamSchema> declared)
 {
     /// <summary>The configuration section streams are declared in, one entry per stream name.</summary>
     public const string Section = "Streams";
 
     /// <summary>The built-in <c>clicks</c> stream: the one <c>/clicks</c>, <c>/stats</c>, <c>/admin/drain</c> and <c>/admin/dead-letters</c> address.</summary>
-    public StreamSchema Clicks { get; } = ClickStream.Schema(clicks.Value);
+    public StreamSchema Clicks { get; } = ClickStream.Schema(clicks);
 
-    public IReadOnlyList<StreamSchema> Streams => [Clicks];
+    /// <summary>The streams declared in <c>Streams</c>, by name.</summary>
+    public IReadOnlyList<StreamSchema> Declared { get; } = declared;
+
+    public IReadOnlyList<StreamSchema> Streams => [Clicks, .. Declared];
 
     /// <summary>The stream of that name (exactly that case), or null.</summary>
     public StreamSchema? Find(string name) => Streams.FirstOrDefault(stream => string.Equals(stream.Name, name, StringComparison.Ordinal));
 
-    /// <summary>
-    /// Stops a host whose configuration declares streams, with what is wrong with each declaration, or, when nothing
-    /// is, with the reason: this version checks declarations but stages, drains and stores the built-in <c>clicks</c>
-    /// stream only, and a declaration it ignored would lose the events sent to it.
-    /// </summary>
-    /// <exception cref="OptionsValidationException">The <c>Streams</c> section declares a stream.</exception>
-    public static void RefuseDeclarations(IConfiguration configuration, ClickOptions clicks)
+    /// <summary>A declared stream's rules, compiled once; null for the clicks stream, which has its own parsers.</summary>
+    public EventRules? RulesOf(StreamSchema stream) => _rules.GetValueOrDefault(stream.Name);
+
+    private readonly Dictionary<string, EventRules> _rules = declared.ToDictionary(stream => stream.Name, stream => new EventRules(stream), StringComparer.Ordinal);
+
+    /// <summary>The stream a staging list belongs to: the declared stream it is a shard of; otherwise the clicks stream.</summary>
+    public StreamSchema OfStagingKey(string shardKey) => _byShardKey.GetValueOrDefault(shardKey, Clicks);
+
+    private readonly Dictionary<string, StreamSchema> _byShardKey = declared
+        .SelectMany(stream => Enumerable.Range(0, stream.Shards).Select(shard => (Key: StagingStream.ShardKey(stream.StagingKey, shard), Stream: stream)))
+        .ToDictionary(entry => entry.Key, entry => entry.Stream, StringComparer.Ordinal);
+
+    /// <summary>The streams of this configuration: the built-in one from <c>Clicks</c>, the declared ones from <c>Streams</c>.</summary>
+    /// <exception cref="OptionsValidationException">A declaration is wrong: every failure names its setting.</exception>
+    public static StreamCatalog From(IConfiguration configuration, ClickOptions clicks)
     {
         var failures = new List<string>();
         var declared = StreamDeclarations.Read(configuration, clicks, failures);
-        failures.AddRange(declared.Select(stream =>
-            $"{Section}:{stream.Name}: the declaration is valid, but this version runs the built-in clicks stream only (GET /streams lists it); declared streams are not run yet, so nothing would be staged for it. Remove the setting."));
-        if (failures.Count > 0)
-        {
-            throw new OptionsValidationException(Section, typeof(StreamCatalog), failures);
-        }
+        return failures.Count > 0 ? throw new OptionsValidationException(Section, typeof(StreamCatalog), failures) : new StreamCatalog(clicks, declared);
     }
 }

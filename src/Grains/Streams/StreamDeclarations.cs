@@ -178,12 +178,6 @@ public static partial class StreamDeclarations
             maxLength = DefaultMaxLength;
         }
 
-        if (type == FieldType.Int64)
-        {
-            min ??= long.MinValue;
-            max ??= long.MaxValue;
-        }
-
         return failures.Count > before ? null : new StreamField(field.Key, type, required, min, max, maxLength, field["Description"] ?? "");
     }
 

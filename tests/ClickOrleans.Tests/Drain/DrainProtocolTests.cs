@@ -361,6 +361,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         TestData data, int chunkSize, int partitions, ILogger? logger = null, DrainTelemetry? telemetry = null, TimeSpan? maxClockSkew = null,
         TimeProvider? time = null, long maxDeadLetters = 1_000_000) =>
         new(PrivateLists(data),
+            rules: null,
             new ClickOptions { ChunkSize = chunkSize, Partitions = partitions, MaxClockSkew = maxClockSkew ?? TimeSpan.FromMinutes(5), MaxDeadLetters = maxDeadLetters },
             cluster.Grains,
             telemetry ?? new DrainTelemetry(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),

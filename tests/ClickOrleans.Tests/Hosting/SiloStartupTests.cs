@@ -38,7 +38,7 @@ public sealed class SiloStartupTests
     }
 
     [Fact]
-    public async Task DeclaredStreams_StopTheSilo_NamingWhatIsWrongWithEach()
+    public async Task AWrongStreamDeclaration_StopsTheSilo_NamingTheSetting()
     {
         var (exitCode, output) = await RunUntilExitAsync(new Dictionary<string, string?>
         {
@@ -49,7 +49,7 @@ public sealed class SiloStartupTests
         });
 
         Assert.Equal(1, exitCode);
-        Assert.Contains("Invalid setting (StreamCatalog): Streams:orders: the declaration is valid, but this version runs the built-in clicks stream only", output);
+        Assert.DoesNotContain("Streams:orders", output);
         Assert.Contains("Invalid setting (StreamCatalog): Streams:pageviews:Fields:url:Type must be one of int64, float64, bool, string, timestamp; it is 'text'.", output);
         Assert.DoesNotContain("   at ", output);
     }

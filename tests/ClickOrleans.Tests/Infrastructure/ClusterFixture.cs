@@ -38,7 +38,22 @@ public abstract class ClusterFixture : IAsyncLifetime
         ["Orleans:ClusterId"] = ClusterId,
         ["Orleans:ServiceId"] = ClusterId,
         ["Api:AllowAnonymous"] = "true",
+        // A declared stream beside clicks, on a staging key of this cluster's own.
+        ["Streams:orders:StagingKey"] = OrdersStagingKey,
+        ["Streams:orders:Fields:customer:Type"] = "string",
+        ["Streams:orders:Fields:customer:Required"] = "true",
+        ["Streams:orders:Fields:customer:MaxLength"] = "64",
+        ["Streams:orders:Fields:total:Type"] = "float64",
+        ["Streams:orders:Fields:total:Required"] = "true",
+        ["Streams:orders:Fields:total:Min"] = "0",
+        ["Streams:orders:Fields:quantity:Type"] = "int64",
+        ["Streams:orders:Fields:quantity:Min"] = "1",
+        ["Streams:orders:Fields:paid:Type"] = "bool",
+        ["Streams:orders:Fields:placed_at:Type"] = "timestamp",
     };
+
+    /// <summary>The staging key of the declared <c>orders</c> stream (<see cref="ClientSettings"/>), drained every two seconds.</summary>
+    public string OrdersStagingKey => ClusterId + "-orders";
 
     /// <summary>The real Api as a client of this cluster, staging on <paramref name="stagingKey"/>.</summary>
     public ApiFactory Api(string stagingKey, params (string Key, string Value)[] overrides)

@@ -27,6 +27,32 @@ public abstract class SinkProbe
 
     /// <summary>Removes what <see cref="RefuseRollupsAsync"/> installed.</summary>
     public abstract Task AcceptRollupsAsync(long pid);
+
+    /// <summary>The <paramref name="columns"/> of a declared stream's rows whose <paramref name="column"/> is <paramref name="value"/>, as the store holds them.</summary>
+    public abstract Task<IReadOnlyList<object?[]>> RowsAsync(string table, string column, string value, string columns);
+
+    /// <summary>From now on, the store refuses a row of <paramref name="table"/> for its data where <paramref name="condition"/> holds (on <c>NEW</c>): a trigger's RAISE.</summary>
+    public abstract Task RefuseRowsAsync(string table, string name, string condition);
+
+    protected static async Task<IReadOnlyList<object?[]>> ReadRowsAsync(System.Data.Common.DbDataReader reader)
+    {
+        await using (reader)
+        {
+            var rows = new List<object?[]>();
+            while (await reader.ReadAsync())
+            {
+                var row = new object?[reader.FieldCount];
+                for (var i = 0; i < row.Length; i++)
+                {
+                    row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                }
+
+                rows.Add(row);
+            }
+
+            return rows;
+        }
+    }
 }
 
 public sealed class PostgresSinkProbe(string connectionString, string schema) : SinkProbe
@@ -90,6 +116,23 @@ public sealed class PostgresSinkProbe(string connectionString, string schema) : 
     public Task AcceptAtCommitAsync(long uid) => ExecuteAsync($"""
         DROP TRIGGER deferred_{uid} ON {schema}.clicks;
         DROP FUNCTION {schema}.deferred_{uid}();
+        """);
+
+    public override async Task<IReadOnlyList<object?[]>> RowsAsync(string table, string column, string value, string columns)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT {columns} FROM {schema}.\"{table}\" WHERE \"{column}\" = $1 ORDER BY ts", connection)
+        {
+            Parameters = { new() { Value = value } },
+        };
+        return await ReadRowsAsync(await command.ExecuteReaderAsync());
+    }
+
+    public override Task RefuseRowsAsync(string table, string name, string condition) => ExecuteAsync($"""
+        CREATE FUNCTION {schema}.{name}() RETURNS trigger LANGUAGE plpgsql AS
+          $$ BEGIN IF {condition} THEN RAISE EXCEPTION 'refused by {name}'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER {name} BEFORE INSERT ON {schema}."{table}" FOR EACH ROW EXECUTE FUNCTION {schema}.{name}();
         """);
 
     private async Task<long> ScalarAsync(string sql)
@@ -161,6 +204,18 @@ public sealed class SqliteSinkProbe(string path) : SinkProbe
         $"CREATE TRIGGER raise_{uid} {timing} INSERT ON clicks WHEN NEW.uid = {uid} BEGIN SELECT RAISE({action}, 'refused with {action} for uid {uid}'); END;");
 
     public Task RemoveTriggerAsync(long uid) => ExecuteAsync($"DROP TRIGGER raise_{uid};");
+
+    public override async Task<IReadOnlyList<object?[]>> RowsAsync(string table, string column, string value, string columns)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {columns} FROM \"{table}\" WHERE \"{column}\" = $value ORDER BY ts";
+        command.Parameters.AddWithValue("$value", value);
+        return await ReadRowsAsync(await command.ExecuteReaderAsync());
+    }
+
+    public override Task RefuseRowsAsync(string table, string name, string condition) => ExecuteAsync(
+        $"CREATE TRIGGER {name} BEFORE INSERT ON \"{table}\" WHEN {condition} BEGIN SELECT RAISE(ABORT, 'refused by {name}'); END;");
 
     private async Task ExecuteAsync(string sql)
     {

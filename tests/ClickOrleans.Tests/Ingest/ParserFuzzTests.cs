@@ -1,3 +1,4 @@
+using ClickOrleans.Api;
 using System.Text;
 using ClickOrleans.Api.Ingest;
 using ClickOrleans.Staging;
@@ -12,7 +13,8 @@ namespace ClickOrleans.Tests.Ingest;
 public sealed class ParserFuzzTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
-    private static readonly ClickValidator Validator = new(Now, new ClickOptions());
+    private static readonly IngestBody<ClickRequest, Click> ClickBody =
+        new(ApiJsonContext.Default.ClickRequest, new ClickValidator(Now, new ClickOptions()).TryValidate, "click");
     private static readonly ElementContext Context = new(ClickId.SeedOf("{product-click-staging}:private:1"), Now.ToUnixTimeMilliseconds(), Now.AddMinutes(5).ToUnixTimeMilliseconds());
 
     private static readonly Gen<string> Number = Gen.OneOf(
@@ -56,7 +58,7 @@ public sealed class ParserFuzzTests
     {
         AnyBody.Sample(body =>
         {
-            var parsed = ClickBody.ReadClickAsync(new MemoryStream(body), Validator, CancellationToken.None).GetAwaiter().GetResult();
+            var parsed = ClickBody.ReadOneAsync(new MemoryStream(body), CancellationToken.None).GetAwaiter().GetResult();
             AssertClean(parsed);
         }, iter: 20_000);
     }
@@ -70,9 +72,9 @@ public sealed class ParserFuzzTests
             NearValidJson.Select(json => (byte[])[(byte)'[', .. json, (byte)']']));
         batch.Sample(body =>
         {
-            var parsed = ClickBody.ReadBatchAsync(new MemoryStream(body), Validator, maxBatch: 3, CancellationToken.None).GetAwaiter().GetResult();
+            var parsed = ClickBody.ReadBatchAsync(new MemoryStream(body), maxBatch: 3, CancellationToken.None).GetAwaiter().GetResult();
             AssertClean(parsed);
-            Assert.True(parsed.Clicks.Count <= 3);
+            Assert.True(parsed.Events.Count <= 3);
         }, iter: 20_000);
     }
 
@@ -95,16 +97,16 @@ public sealed class ParserFuzzTests
         }, iter: 20_000);
     }
 
-    private static void AssertClean(ParsedBody parsed)
+    private static void AssertClean(ParsedBody<Click> parsed)
     {
         if (parsed.IsAccepted)
         {
-            Assert.NotEmpty(parsed.Clicks);
-            Assert.All(parsed.Clicks, AssertObeysTheRules);
+            Assert.NotEmpty(parsed.Events);
+            Assert.All(parsed.Events, AssertObeysTheRules);
         }
         else
         {
-            Assert.Empty(parsed.Clicks);
+            Assert.Empty(parsed.Events);
             Assert.False(string.IsNullOrWhiteSpace(parsed.Detail));
         }
     }

@@ -34,7 +34,7 @@ public sealed class StreamDeclarationsTests
         Assert.Equal(("Orders placed", "orders-staging", 1, "orders", ExtraProperties.Reject), (orders.Description, orders.StagingKey, orders.Shards, orders.Table, orders.Extra));
         Assert.Equal(
             ["id String 64", "ts Timestamp", "customer String 64", "note String 256", "paid Bool", "placed_at Timestamp",
-                $"quantity Int64 {long.MinValue}..1000", "total Float64 required 0.."],
+                "quantity Int64 ..1000", "total Float64 required 0.."],
             orders.Fields.Select(Describe));
         Assert.Equal(("page-views", 3, "page_views"), (streams[1].StagingKey, streams[1].Shards, streams[1].Table));
     }

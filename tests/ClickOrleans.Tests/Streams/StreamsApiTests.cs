@@ -21,7 +21,8 @@ public sealed class StreamsApiTests(SqliteClusterFixture cluster)
 
         var streams = await http.GetFromJsonAsync<JsonElement>("/streams");
 
-        var clicks = Assert.Single(streams.EnumerateArray());
+        Assert.Equal(["clicks", "orders"], streams.EnumerateArray().Select(stream => stream.GetProperty("name").GetString()));
+        var clicks = streams[0];
         Assert.Equal(clicks.GetRawText(), (await http.GetFromJsonAsync<JsonElement>("/streams/clicks")).GetRawText());
         Assert.Equal("clicks", clicks.GetProperty("name").GetString());
         Assert.Equal(data.StagingKey, clicks.GetProperty("stagingKey").GetString());
@@ -46,17 +47,17 @@ public sealed class StreamsApiTests(SqliteClusterFixture cluster)
         await using var api = cluster.Api(data.StagingKey);
         using var http = api.CreateClient();
 
-        var schema = await http.GetAsync("/streams/orders");
-        var one = await http.PostAsJsonAsync("/streams/orders/events", new { uid = data.Uid, pid = data.Pid(0) });
+        var schema = await http.GetAsync("/streams/payments");
+        var one = await http.PostAsJsonAsync("/streams/payments/events", new { uid = data.Uid, pid = data.Pid(0) });
         var batch = await http.PostAsJsonAsync("/streams/Clicks/events/batch", new[] { new { uid = data.Uid, pid = data.Pid(0) } });
 
-        foreach (var (response, stream) in new[] { (schema, "orders"), (one, "orders"), (batch, "Clicks") })
+        foreach (var (response, stream) in new[] { (schema, "payments"), (one, "payments"), (batch, "Clicks") })
         {
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
             Assert.Equal("Unknown stream", problem.GetProperty("title").GetString());
-            Assert.Equal($"This deployment runs no stream '{stream}'; it runs: clicks.", problem.GetProperty("detail").GetString());
+            Assert.Equal($"This deployment runs no stream '{stream}'; it runs: clicks, orders.", problem.GetProperty("detail").GetString());
         }
 
         Assert.Equal(0, await cluster.StagedCountAsync(data.StagingKey));
@@ -119,11 +120,11 @@ public sealed class StreamsApiTests(SqliteClusterFixture cluster)
 
         var unknown = new[]
         {
-            await http.GetAsync("/streams/orders/stats"),
-            await http.PostAsync("/admin/streams/orders/drain", null),
-            await http.GetAsync("/admin/streams/orders/dead-letters"),
-            await http.PostAsync("/admin/streams/orders/dead-letters/replay", null),
-            await http.DeleteAsync("/admin/streams/orders/dead-letters"),
+            await http.GetAsync("/streams/payments/stats"),
+            await http.PostAsync("/admin/streams/payments/drain", null),
+            await http.GetAsync("/admin/streams/payments/dead-letters"),
+            await http.PostAsync("/admin/streams/payments/dead-letters/replay", null),
+            await http.DeleteAsync("/admin/streams/payments/dead-letters"),
         };
         Assert.All(unknown, response => Assert.Equal(HttpStatusCode.NotFound, response.StatusCode));
     }

@@ -13,38 +13,21 @@ public sealed class PostgresClickSink : IClickSink
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _schema;
-    private readonly string _lockProgress;
-    private readonly string _readRefused;
+    private readonly PostgresProgress _progress;
     private readonly string _copy;
     private readonly string _addToRollups;
-    private readonly string _checkConstraintsNow;
-    private readonly string _moveMark;
-    private readonly string _recordRefused;
     private readonly string[] _complete;
 
     public PostgresClickSink(NpgsqlDataSource dataSource, IOptions<PostgresSinkOptions> options)
     {
         _dataSource = dataSource;
         var schema = _schema = options.Value.Schema;
-        // The no-op update takes the row lock whether the row is new or not.
-        _lockProgress = $"""
-            INSERT INTO {schema}.drain_progress AS p (private_list, partition, committed_to) VALUES ($1, $2, 0)
-            ON CONFLICT (private_list, partition) DO UPDATE SET committed_to = p.committed_to
-            RETURNING committed_to, completed_at IS NOT NULL
-            """;
-        _readRefused = $"SELECT position, reason FROM {schema}.drain_refused WHERE private_list = $1 AND partition = $2 AND position >= $3 AND position < $4";
+        _progress = new PostgresProgress(schema);
         _copy = $"COPY {schema}.clicks {ClickCopyRows.Columns} FROM STDIN (FORMAT BINARY)";
         _addToRollups = $"""
             INSERT INTO {schema}.product_clicks_minute AS m (pid, minute, clicks)
             SELECT pid, to_timestamp(minute_ms / 1000.0), clicks FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r (pid, minute_ms, clicks)
             ON CONFLICT (pid, minute) DO UPDATE SET clicks = m.clicks + EXCLUDED.clicks
-            """;
-        // Deferred constraints too are checked per statement, so that a savepoint catches what COMMIT would refuse.
-        _checkConstraintsNow = "SET CONSTRAINTS ALL IMMEDIATE";
-        _moveMark = $"UPDATE {schema}.drain_progress SET committed_to = $3 WHERE private_list = $1 AND partition = $2";
-        _recordRefused = $"""
-            INSERT INTO {schema}.drain_refused (private_list, partition, position, reason)
-            SELECT $1, $2, position, reason FROM unnest($3::bigint[], $4::text[]) AS r (position, reason)
             """;
         // Marks of lists completed a week ago go: no stale drain outlives a week.
         _complete =
@@ -76,7 +59,7 @@ public sealed class PostgresClickSink : IClickSink
         {
             return await WriteAsync(connection, batch, isolateRefused: false, cancellationToken);
         }
-        catch (PostgresException e) when (IsDataError(e))
+        catch (PostgresException e) when (PostgresProgress.IsDataError(e))
         {
             return await WriteAsync(connection, batch, isolateRefused: true, cancellationToken);
         }
@@ -86,31 +69,33 @@ public sealed class PostgresClickSink : IClickSink
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var complete = new NpgsqlBatch(connection);
-        complete.BatchCommands.Add(Command(_complete[0], new NpgsqlParameter<string> { TypedValue = privateList }));
-        complete.BatchCommands.Add(Command(_complete[1], new NpgsqlParameter<string> { TypedValue = privateList }));
-        complete.BatchCommands.Add(Command(_complete[2]));
+        complete.BatchCommands.Add(PostgresProgress.Command(_complete[0], new NpgsqlParameter<string> { TypedValue = privateList }));
+        complete.BatchCommands.Add(PostgresProgress.Command(_complete[1], new NpgsqlParameter<string> { TypedValue = privateList }));
+        complete.BatchCommands.Add(PostgresProgress.Command(_complete[2]));
         await complete.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public bool IsTransient(Exception exception) => exception is NpgsqlException { IsTransient: true } or TimeoutException;
 
-    // Errors about the data: a failed constraint (class 23), a bad value (class 22), a trigger's RAISE (P0001).
-    private static bool IsDataError(PostgresException e) =>
-        e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("23", StringComparison.Ordinal) || e.SqlState == "P0001";
-
     private async Task<SinkResult> WriteAsync(NpgsqlConnection connection, SinkBatch batch, bool isolateRefused, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var progress = await LockProgressAsync(connection, transaction, batch, cancellationToken);
-        var unwritten = progress.Unwritten(batch);
-        var refusedBefore = progress.Skips(batch) ? await ReadRefusedAsync(connection, transaction, batch, progress, cancellationToken) : [];
+        var progress = await _progress.LockAsync(connection, transaction, batch, cancellationToken);
+        var unwritten = progress.Unwritten(batch, batch.Clicks);
+        var refusedBefore = progress.Skips(batch) ? await _progress.ReadRefusedAsync(connection, transaction, batch, progress, cancellationToken) : [];
         var refused = new List<RefusedClick>();
         if (unwritten.Length > 0)
         {
             if (isolateRefused)
             {
-                await ExecuteAsync(connection, transaction, _checkConstraintsNow, cancellationToken);
-                await WriteIsolatingAsync(connection, transaction, unwritten, refused, cancellationToken);
+                await ExecuteAsync(connection, transaction, PostgresProgress.CheckConstraintsNow, cancellationToken);
+                await PostgresProgress.IsolateAsync<StagedClick>(transaction, unwritten, async clicks =>
+                {
+                    await CopyAsync(connection, clicks, cancellationToken);
+                    await using var rollups = new NpgsqlBatch(connection, transaction);
+                    rollups.BatchCommands.Add(AddToRollups(MinuteCounts.Of(clicks.Span)));
+                    await rollups.ExecuteNonQueryAsync(cancellationToken);
+                }, refused, cancellationToken);
                 await FinishAsync(connection, transaction, batch, rollups: null, refused, cancellationToken);
             }
             else
@@ -124,73 +109,11 @@ public sealed class PostgresClickSink : IClickSink
         return PartitionProgress.Result(batch, unwritten.Length, refused, refusedBefore);
     }
 
-    private async Task<PartitionProgress> LockProgressAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, SinkBatch batch, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(_lockProgress, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.PrivateList });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batch.Partition });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return new PartitionProgress(reader.GetInt64(0), reader.GetBoolean(1));
-    }
-
-    private async Task<List<RefusedClick>> ReadRefusedAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, SinkBatch batch, PartitionProgress progress, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(_readRefused, connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = batch.PrivateList });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batch.Partition });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.ChunkStart });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = Math.Min(batch.ChunkEnd, progress.CommittedTo) });
-        var refused = new List<RefusedClick>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            refused.Add(new RefusedClick(reader.GetInt64(0), reader.GetString(1)));
-        }
-
-        return refused;
-    }
-
     private async Task CopyAsync(NpgsqlConnection connection, ReadOnlyMemory<StagedClick> clicks, CancellationToken cancellationToken)
     {
         using var rows = new ClickCopyRows(clicks.Span);
         await using var copy = await connection.BeginRawBinaryCopyAsync(_copy, cancellationToken);
         await copy.WriteAsync(rows.Data, cancellationToken);
-    }
-
-    /// <summary>The clicks and their rollups under a savepoint; what the store refuses is halved until each refused click stands alone.</summary>
-    private async Task WriteIsolatingAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, ReadOnlyMemory<StagedClick> clicks, List<RefusedClick> refused, CancellationToken cancellationToken)
-    {
-        const string savepoint = "isolate";
-        await transaction.SaveAsync(savepoint, cancellationToken);
-        try
-        {
-            await CopyAsync(connection, clicks, cancellationToken);
-            await using (var rollups = new NpgsqlBatch(connection, transaction))
-            {
-                rollups.BatchCommands.Add(AddToRollups(MinuteCounts.Of(clicks.Span)));
-                await rollups.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await transaction.ReleaseAsync(savepoint, cancellationToken);
-        }
-        catch (PostgresException e) when (IsDataError(e))
-        {
-            await transaction.RollbackAsync(savepoint, cancellationToken);
-            await transaction.ReleaseAsync(savepoint, cancellationToken);
-            if (clicks.Length == 1)
-            {
-                refused.Add(new RefusedClick(clicks.Span[0].Position, $"{e.SqlState}: {e.MessageText}"));
-                return;
-            }
-
-            var half = clicks.Length / 2;
-            await WriteIsolatingAsync(connection, transaction, clicks[..half], refused, cancellationToken);
-            await WriteIsolatingAsync(connection, transaction, clicks[half..], refused, cancellationToken);
-        }
     }
 
     /// <summary>The rollups of what was written (null: added already), the new mark and the refused clicks: one round trip.</summary>
@@ -204,15 +127,7 @@ public sealed class PostgresClickSink : IClickSink
             finish.BatchCommands.Add(AddToRollups(rollups));
         }
 
-        finish.BatchCommands.Add(Command(_moveMark, new NpgsqlParameter<string> { TypedValue = batch.PrivateList },
-            new NpgsqlParameter<int> { TypedValue = batch.Partition }, new NpgsqlParameter<long> { TypedValue = batch.ChunkEnd }));
-        if (refused.Count > 0)
-        {
-            finish.BatchCommands.Add(Command(_recordRefused, new NpgsqlParameter<string> { TypedValue = batch.PrivateList },
-                new NpgsqlParameter<int> { TypedValue = batch.Partition },
-                new NpgsqlParameter<long[]> { TypedValue = [.. refused.Select(r => r.Position)] },
-                new NpgsqlParameter<string[]> { TypedValue = [.. refused.Select(r => r.Reason)] }));
-        }
+        _progress.AddFinish(finish, batch, refused);
 
         await finish.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -220,7 +135,7 @@ public sealed class PostgresClickSink : IClickSink
     private NpgsqlBatchCommand AddToRollups(MinuteCounts counts)
     {
         var (pids, minutes, clicks) = counts.Ordered();
-        return Command(_addToRollups, new NpgsqlParameter<long[]> { TypedValue = pids },
+        return PostgresProgress.Command(_addToRollups, new NpgsqlParameter<long[]> { TypedValue = pids },
             new NpgsqlParameter<long[]> { TypedValue = minutes }, new NpgsqlParameter<long[]> { TypedValue = clicks });
     }
 
@@ -228,12 +143,5 @@ public sealed class PostgresClickSink : IClickSink
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(parameters);
-        return command;
     }
 }

@@ -46,6 +46,15 @@ internal static class PostgresSchema
             reason text NOT NULL,
             PRIMARY KEY (private_list, partition, position));
         """,
+        // 3: declared streams: the schema versions of their tables.
+        """
+        CREATE TABLE {schema}.stream_schemas (
+            stream text COLLATE "C" NOT NULL,
+            version text NOT NULL,
+            definition text NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (stream, version));
+        """,
     ];
 
     public static int Version => FirstVersion + Migrations.Length - 1;

@@ -20,11 +20,8 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
     private readonly GroupCommit<SinkBatch, SinkResult> _writes;
     private readonly SqliteConnection _connection;
     private readonly string _connectionString;
-    private readonly SqliteCommand _lockProgress;
-    private readonly SqliteCommand _readRefused;
+    private readonly SqliteProgress _progress;
     private readonly SqliteClickInsert _insertClick;
-    private readonly SqliteCommand _moveMark;
-    private readonly SqliteCommand _recordRefused;
     private readonly SqliteCommand _addToMinute;
 
     public SqliteClickSink(IOptions<SqliteSinkOptions> options)
@@ -47,20 +44,8 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
             throw;
         }
 
-        _lockProgress = Prepare("""
-            INSERT INTO drain_progress (private_list, partition, committed_to) VALUES ($list, $partition, 0)
-            ON CONFLICT (private_list, partition) DO UPDATE SET committed_to = committed_to
-            RETURNING committed_to, completed_at IS NOT NULL
-            """, "$list", "$partition");
-        _readRefused = Prepare(
-            "SELECT position, reason FROM drain_refused WHERE private_list = $list AND partition = $partition AND position >= $from AND position < $to",
-            "$list", "$partition", "$from", "$to");
+        _progress = new SqliteProgress(_connection);
         _insertClick = new SqliteClickInsert(_connection);
-        _moveMark = Prepare(
-            "UPDATE drain_progress SET committed_to = $to WHERE private_list = $list AND partition = $partition", "$list", "$partition", "$to");
-        _recordRefused = Prepare(
-            "INSERT INTO drain_refused (private_list, partition, position, reason) VALUES ($list, $partition, $position, $reason)",
-            "$list", "$partition", "$position", "$reason");
         _addToMinute = Prepare("""
             INSERT INTO product_clicks_minute (pid, minute, clicks) VALUES ($pid, $minute, $clicks)
             ON CONFLICT (pid, minute) DO UPDATE SET clicks = clicks + excluded.clicks
@@ -145,10 +130,7 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
     private SinkResult[] Commit(IReadOnlyList<SinkBatch> batches, Dictionary<(int Batch, long Position), string>? isolated)
     {
         using var transaction = _connection.BeginTransaction();
-        foreach (var command in new[] { _lockProgress, _readRefused, _moveMark, _recordRefused, _addToMinute })
-        {
-            command.Transaction = transaction;
-        }
+        _addToMinute.Transaction = transaction;
 
         var perMinute = isolated is null ? new MinuteCounts() : null;
         var results = new SinkResult[batches.Count];
@@ -177,16 +159,9 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
     private SinkResult Write(
         SqliteTransaction transaction, int index, SinkBatch batch, MinuteCounts? perMinute, Dictionary<(int Batch, long Position), string>? isolated)
     {
-        SetList(_lockProgress, batch);
-        PartitionProgress progress;
-        using (var reader = _lockProgress.ExecuteReader())
-        {
-            reader.Read();
-            progress = new PartitionProgress(reader.GetInt64(0), reader.GetBoolean(1));
-        }
-
-        var refusedBefore = progress.Skips(batch) ? ReadRefused(batch, progress) : [];
-        var unwritten = progress.Unwritten(batch);
+        var progress = _progress.Lock(transaction, batch);
+        var refusedBefore = progress.Skips(batch) ? _progress.ReadRefused(transaction, batch, progress) : [];
+        var unwritten = progress.Unwritten(batch, batch.Clicks);
         var refused = new List<RefusedClick>();
         foreach (var click in unwritten)
         {
@@ -216,16 +191,7 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
 
         if (unwritten.Length > 0)
         {
-            SetList(_moveMark, batch);
-            _moveMark.Parameters[2].Value = batch.ChunkEnd;
-            _moveMark.ExecuteNonQuery();
-            SetList(_recordRefused, batch);
-            foreach (var click in refused)
-            {
-                _recordRefused.Parameters[2].Value = click.Position;
-                _recordRefused.Parameters[3].Value = click.Reason;
-                _recordRefused.ExecuteNonQuery();
-            }
+            _progress.Finish(transaction, batch, refused);
         }
 
         return PartitionProgress.Result(batch, unwritten.Length, refused, refusedBefore);
@@ -274,34 +240,10 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
     /// <summary>Whether a trigger's <c>RAISE(ROLLBACK)</c> ended the group's transaction: the connection is back in autocommit mode.</summary>
     private bool TransactionEnded => raw.sqlite3_get_autocommit(_connection.Handle) != 0;
 
-    private List<RefusedClick> ReadRefused(SinkBatch batch, PartitionProgress progress)
-    {
-        SetList(_readRefused, batch);
-        _readRefused.Parameters[2].Value = batch.ChunkStart;
-        _readRefused.Parameters[3].Value = Math.Min(batch.ChunkEnd, progress.CommittedTo);
-        var refused = new List<RefusedClick>();
-        using var reader = _readRefused.ExecuteReader();
-        while (reader.Read())
-        {
-            refused.Add(new RefusedClick(reader.GetInt64(0), reader.GetString(1)));
-        }
-
-        return refused;
-    }
-
-    private static void SetList(SqliteCommand command, SinkBatch batch)
-    {
-        command.Parameters[0].Value = batch.PrivateList;
-        command.Parameters[1].Value = batch.Partition;
-    }
-
     public void Dispose()
     {
-        foreach (var command in new[] { _lockProgress, _readRefused, _moveMark, _recordRefused, _addToMinute })
-        {
-            command.Dispose();
-        }
-
+        _progress.Dispose();
+        _addToMinute.Dispose();
         _insertClick.Dispose();
 
         _connection.Dispose();

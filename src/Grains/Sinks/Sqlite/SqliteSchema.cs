@@ -45,6 +45,15 @@ internal static class SqliteSchema
             reason TEXT NOT NULL,
             PRIMARY KEY (private_list, partition, position)) WITHOUT ROWID;
         """,
+        // 3: declared streams: the schema versions of their tables.
+        """
+        CREATE TABLE stream_schemas (
+            stream TEXT NOT NULL,
+            version TEXT NOT NULL,
+            definition TEXT NOT NULL,
+            applied_at INTEGER NOT NULL,
+            PRIMARY KEY (stream, version)) WITHOUT ROWID;
+        """,
     ];
 
     public static int Version => FirstVersion + Migrations.Length - 1;

@@ -40,10 +40,10 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Events
         {
         }
         /// <summary>
-        /// The same contract as POST /clicks, for the stream named in the path (GET /streams lists them): 202 once Redis acknowledged the push; 404 for a stream this deployment does not run. Needs a key with the ingest scope.
+        /// The same contract as POST /clicks, for the stream named in the path: a JSON object of the stream&apos;s fields (GET /streams/{stream} lists them, with id and ts as for clicks); 202 once Redis acknowledged the push; 404 for a stream this deployment does not run. Needs a key with the ingest scope.
         /// </summary>
         /// <returns>A <see cref="global::ClickOrleans.Tests.Generated.Models.ClickAccepted"/></returns>
-        /// <param name="body">A click as a client sends it; every field is checked by ClickValidator.</param>
+        /// <param name="body">The request body</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::ClickOrleans.Tests.Generated.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
@@ -56,11 +56,11 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Events
         /// <exception cref="global::ClickOrleans.Tests.Generated.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<global::ClickOrleans.Tests.Generated.Models.ClickAccepted?> PostAsync(global::ClickOrleans.Tests.Generated.Models.ClickRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::ClickOrleans.Tests.Generated.Models.ClickAccepted?> PostAsync(UntypedNode body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<global::ClickOrleans.Tests.Generated.Models.ClickAccepted> PostAsync(global::ClickOrleans.Tests.Generated.Models.ClickRequest body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::ClickOrleans.Tests.Generated.Models.ClickAccepted> PostAsync(UntypedNode body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
@@ -79,18 +79,18 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Events
             return await RequestAdapter.SendAsync<global::ClickOrleans.Tests.Generated.Models.ClickAccepted>(requestInfo, global::ClickOrleans.Tests.Generated.Models.ClickAccepted.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The same contract as POST /clicks, for the stream named in the path (GET /streams lists them): 202 once Redis acknowledged the push; 404 for a stream this deployment does not run. Needs a key with the ingest scope.
+        /// The same contract as POST /clicks, for the stream named in the path: a JSON object of the stream&apos;s fields (GET /streams/{stream} lists them, with id and ts as for clicks); 202 once Redis acknowledged the push; 404 for a stream this deployment does not run. Needs a key with the ingest scope.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="body">A click as a client sends it; every field is checked by ClickValidator.</param>
+        /// <param name="body">The request body</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public RequestInformation ToPostRequestInformation(global::ClickOrleans.Tests.Generated.Models.ClickRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(UntypedNode body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
         {
 #nullable restore
 #else
-        public RequestInformation ToPostRequestInformation(global::ClickOrleans.Tests.Generated.Models.ClickRequest body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(UntypedNode body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));

@@ -34,7 +34,7 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Events.Batch
         {
         }
         /// <summary>
-        /// The same contract as POST /clicks/batch, for the stream named in the path: any invalid element rejects the whole batch with the bad indexes; nothing is staged. Needs a key with the ingest scope.
+        /// The same contract as POST /clicks/batch, for the stream named in the path: a JSON array of the stream&apos;s events; any invalid element rejects the whole batch with the bad indexes; nothing is staged. Needs a key with the ingest scope.
         /// </summary>
         /// <returns>A <see cref="global::ClickOrleans.Tests.Generated.Models.BatchAccepted"/></returns>
         /// <param name="body">The request body</param>
@@ -50,11 +50,11 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Events.Batch
         /// <exception cref="global::ClickOrleans.Tests.Generated.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<global::ClickOrleans.Tests.Generated.Models.BatchAccepted?> PostAsync(List<global::ClickOrleans.Tests.Generated.Models.ClickRequest> body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::ClickOrleans.Tests.Generated.Models.BatchAccepted?> PostAsync(UntypedNode body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<global::ClickOrleans.Tests.Generated.Models.BatchAccepted> PostAsync(List<global::ClickOrleans.Tests.Generated.Models.ClickRequest> body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::ClickOrleans.Tests.Generated.Models.BatchAccepted> PostAsync(UntypedNode body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
@@ -73,18 +73,18 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Events.Batch
             return await RequestAdapter.SendAsync<global::ClickOrleans.Tests.Generated.Models.BatchAccepted>(requestInfo, global::ClickOrleans.Tests.Generated.Models.BatchAccepted.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// The same contract as POST /clicks/batch, for the stream named in the path: any invalid element rejects the whole batch with the bad indexes; nothing is staged. Needs a key with the ingest scope.
+        /// The same contract as POST /clicks/batch, for the stream named in the path: a JSON array of the stream&apos;s events; any invalid element rejects the whole batch with the bad indexes; nothing is staged. Needs a key with the ingest scope.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public RequestInformation ToPostRequestInformation(List<global::ClickOrleans.Tests.Generated.Models.ClickRequest> body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(UntypedNode body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
         {
 #nullable restore
 #else
-        public RequestInformation ToPostRequestInformation(List<global::ClickOrleans.Tests.Generated.Models.ClickRequest> body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(UntypedNode body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));

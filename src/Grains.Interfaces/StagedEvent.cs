@@ -1,0 +1,12 @@
+namespace ClickOrleans;
+
+/// <summary>One event of a declared stream read from a private list, on its way to a sink partition.</summary>
+/// <param name="EventId">The event id as stored: the Api's UUIDv7, a hash of a client-given id, or derived from the position.</param>
+/// <param name="ClientId">A client-given id that is not a lower-case hex UUID, kept as given; null otherwise.</param>
+/// <param name="TimestampMs">When the event happened, Unix milliseconds (UTC).</param>
+/// <param name="Values">
+/// The stream's declared fields in their schema's order (after id and ts): <see cref="long"/> for int64 and timestamp
+/// (Unix milliseconds), <see cref="double"/>, <see cref="bool"/>, <see cref="string"/>; null where an optional field is absent.
+/// </param>
+[GenerateSerializer, Immutable, Alias("ClickOrleans.StagedEvent")]
+public readonly record struct StagedEvent(long Position, Guid EventId, string? ClientId, long TimestampMs, object?[] Values) : IStagedRow;

@@ -1,0 +1,137 @@
+using System.Text;
+using System.Text.Json;
+using ClickOrleans.Staging;
+using ClickOrleans.Streams;
+using StackExchange.Redis;
+
+namespace ClickOrleans.Drain;
+
+/// <summary>
+/// One chunk of a declared stream's private list, parsed by its <see cref="EventRules"/> and split by sink partition
+/// (by event id); what is not a valid event becomes a dead letter naming the first property that is wrong.
+/// </summary>
+internal sealed class EventChunk : IDrainChunk
+{
+    private readonly string _stream;
+
+    private EventChunk(string stream, long start, long end, StagedEvent[]?[] partitions, List<RedisValue> deadLetters)
+    {
+        _stream = stream;
+        Start = start;
+        End = end;
+        Partitions = partitions;
+        DeadLetters = deadLetters;
+    }
+
+    public long Start { get; }
+
+    public long End { get; }
+
+    public int Count => (int)(End - Start);
+
+    /// <summary>The events of each partition, oldest first; null where the chunk has none.</summary>
+    public StagedEvent[]?[] Partitions { get; }
+
+    public List<RedisValue> DeadLetters { get; }
+
+    public List<Task<SinkResult>> Write(ISinkGrain sink, string privateList)
+    {
+        var writes = new List<Task<SinkResult>>(Partitions.Length);
+        for (var partition = 0; partition < Partitions.Length; partition++)
+        {
+            if (Partitions[partition] is { } events)
+            {
+                writes.Add(sink.WriteEvents(new EventBatch(_stream, privateList, partition, Start, End, events)));
+            }
+        }
+
+        return writes;
+    }
+
+    /// <param name="partitions">The private list's partition count, fixed when it was taken over.</param>
+    public static EventChunk Parse(ChunkElements elements, EventRules rules, string privateList, in ElementContext context, int partitions)
+    {
+        var split = new List<StagedEvent>?[partitions];
+        var deadLetters = new List<RedisValue>();
+        var errors = new List<(string Property, string Error)>();
+        for (var i = 0; i < elements.Count; i++)
+        {
+            var position = elements.Start + i;
+            if (elements.ReferenceOf(i) is { } large)
+            {
+                deadLetters.Add(DeadLetter.Of(
+                    $"element of {large.Size} bytes is larger than Clicks:MaxElementBytes: dead-lettered by reference (sha1 {large.Sha1}), with its first {large.Prefix.Length} bytes",
+                    privateList, position, large.Prefix).ToRedisValue());
+            }
+            else if (TryParse(elements[i], rules, context, position, errors, out var parsed, out var error))
+            {
+                (split[SinkPartition.Of(PartitionKey(parsed.EventId), partitions)] ??= []).Add(parsed);
+            }
+            else
+            {
+                deadLetters.Add(DeadLetter.Of(error, privateList, position, elements[i]).ToRedisValue());
+            }
+        }
+
+        return new EventChunk(rules.Stream.Name, elements.Start, elements.End, [.. split.Select(events => events?.ToArray())], deadLetters);
+    }
+
+    private static bool TryParse(
+        ReadOnlySpan<byte> utf8, EventRules rules, in ElementContext context, long position, List<(string Property, string Error)> errors,
+        out StagedEvent parsed, out string error)
+    {
+        parsed = default;
+        errors.Clear();
+        var values = new object?[rules.Declared.Count];
+        string? id;
+        long? ts;
+        try
+        {
+            using var document = JsonDocument.Parse(utf8.ToArray());
+            rules.Read(document.RootElement, staged: true, out id, out ts, values, errors);
+        }
+        catch (JsonException e)
+        {
+            error = "malformed JSON: " + e.Message;
+            return false;
+        }
+
+        var timestamp = ts ?? context.TakenOverAtMs;
+        if (errors.Count == 0 && timestamp > context.LatestTimestampMs)
+        {
+            errors.Add(("ts", $"must lie from 0 (1970-01-01) to {context.LatestTimestampMs}, Clicks:MaxClockSkew after its list was taken over"));
+        }
+
+        if (errors.Count > 0)
+        {
+            error = errors[0].Property == "$" ? "not a JSON object" : $"{errors[0].Property} {errors[0].Error}";
+            return false;
+        }
+
+        var clientId = id;
+        Guid eventId;
+        if (id is null)
+        {
+            eventId = ClickId.FromPosition(context.IdSeed, position);
+        }
+        else if (ClickId.TryParseHex(Encoding.UTF8.GetBytes(id), out eventId))
+        {
+            clientId = null; // the Api's own id, stored as the uuid it is
+        }
+        else
+        {
+            eventId = ClickId.FromClientId(id);
+        }
+
+        parsed = new StagedEvent(position, eventId, clientId, timestamp, values);
+        error = "";
+        return true;
+    }
+
+    private static long PartitionKey(Guid eventId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        eventId.TryWriteBytes(bytes);
+        return BitConverter.ToInt64(bytes[8..]);
+    }
+}

@@ -1,0 +1,64 @@
+using ClickOrleans.Streams;
+using NpgsqlTypes;
+
+namespace ClickOrleans.Sinks.Postgres;
+
+/// <summary>A declared stream's table on PostgreSQL: its DDL and COPY from the schema, one typed column per field.</summary>
+internal sealed class PostgresEventTable
+{
+    public PostgresEventTable(string schema, StreamSchema stream)
+    {
+        Stream = stream;
+        Name = $"{schema}.\"{stream.Table}\"";
+        Declared = [.. stream.Fields.Skip(2)];
+        var columns = string.Join(", ", Declared.Select(field => $"\"{field.Name}\""));
+        Create =
+        [
+            $"""
+            CREATE TABLE {Name} (
+                event_id uuid NOT NULL,
+                client_id text,
+                ts timestamptz NOT NULL{string.Concat(Declared.Select(field => $",\n    \"{field.Name}\" {SqlType(field.Type)}{(field.Required ? " NOT NULL" : "")}"))})
+            """,
+            $"CREATE INDEX \"{stream.Table}_ts\" ON {Name} (ts)",
+        ];
+        Copy = $"COPY {Name} (event_id, client_id, ts, {columns}) FROM STDIN (FORMAT BINARY)";
+        Types = [.. Declared.Select(field => DbType(field.Type))];
+    }
+
+    public StreamSchema Stream { get; }
+
+    /// <summary>The table's qualified, quoted name.</summary>
+    public string Name { get; }
+
+    /// <summary>The fields after id and ts, in the order of <see cref="StagedEvent.Values"/>.</summary>
+    public StreamField[] Declared { get; }
+
+    /// <summary>The statements that create the table and its index.</summary>
+    public string[] Create { get; }
+
+    public string Copy { get; }
+
+    /// <summary>The binary COPY type of each declared field.</summary>
+    public NpgsqlDbType[] Types { get; }
+
+    private static string SqlType(FieldType type) => type switch
+    {
+        FieldType.Int64 => "bigint",
+        FieldType.Float64 => "double precision",
+        FieldType.Bool => "boolean",
+        FieldType.String => "text",
+        FieldType.Timestamp => "timestamptz",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
+    };
+
+    private static NpgsqlDbType DbType(FieldType type) => type switch
+    {
+        FieldType.Int64 => NpgsqlDbType.Bigint,
+        FieldType.Float64 => NpgsqlDbType.Double,
+        FieldType.Bool => NpgsqlDbType.Boolean,
+        FieldType.String => NpgsqlDbType.Text,
+        FieldType.Timestamp => NpgsqlDbType.TimestampTz,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
+    };
+}

@@ -1,0 +1,154 @@
+using ClickOrleans.Streams;
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace ClickOrleans.Sinks.Sqlite;
+
+/// <summary>
+/// The SQLite sink of declared streams, in the clicks' file: one transaction per partition write — the events above
+/// the partition's progress mark and the new mark. An event SQLite refuses for its data is reported and the rest
+/// written; writes take turns on one connection (SQLite has one writer at a time).
+/// </summary>
+public sealed class SqliteEventSink : IEventSink, IDisposable
+{
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly SqliteConnection _connection;
+    private readonly SqliteProgress _progress;
+    private readonly Dictionary<string, SqliteEventTable> _tables;
+
+    /// <param name="clicks">The clicks' sink: its file, whose schema it brought to the current version when it opened it.</param>
+    public SqliteEventSink(SqliteClickSink clicks, StreamCatalog streams)
+    {
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = clicks.Path, Pooling = false }.ToString());
+        _connection.Open();
+        using (var open = _connection.CreateCommand())
+        {
+            open.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;";
+            open.ExecuteNonQuery();
+        }
+
+        _progress = new SqliteProgress(_connection);
+        _tables = streams.Declared.ToDictionary(stream => stream.Name, stream => new SqliteEventTable(_connection, stream), StringComparer.Ordinal);
+    }
+
+    public async Task MigrateAsync(IReadOnlyList<StreamSchema> streams, CancellationToken cancellationToken)
+    {
+        await _turn.WaitAsync(cancellationToken);
+        try
+        {
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            foreach (var stream in streams)
+            {
+                var version = SchemaVersion.Of(stream);
+                var recorded = (string?)Execute(transaction,
+                    "SELECT definition FROM stream_schemas WHERE stream = $1 ORDER BY applied_at DESC LIMIT 1", stream.Name);
+                if (recorded == version.Definition)
+                {
+                    continue;
+                }
+
+                if (recorded is not null)
+                {
+                    throw new SchemaChangedException(SchemaChanges.Describe(stream, recorded, version, $"\"{stream.Table}\"",
+                        $"DROP TABLE \"{stream.Table}\"; DELETE FROM stream_schemas WHERE stream = '{stream.Name}';"));
+                }
+
+                foreach (var statement in _tables[stream.Name].Create)
+                {
+                    Execute(transaction, statement);
+                }
+
+                Execute(transaction, "INSERT INTO stream_schemas (stream, version, definition, applied_at) VALUES ($1, $2, $3, $4)",
+                    stream.Name, version.Version, version.Definition, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            }
+
+            transaction.Commit();
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    public async Task<SinkResult> WriteAsync(EventBatch batch, CancellationToken cancellationToken)
+    {
+        var table = _tables[batch.Stream];
+        await _turn.WaitAsync(cancellationToken);
+        try
+        {
+            // A refusal that ended the transaction (a trigger's RAISE(ROLLBACK)) starts the write over with that event left out.
+            var isolated = new Dictionary<long, string>();
+            while (true)
+            {
+                if (TryWrite(table, batch, isolated) is { } result)
+                {
+                    return result;
+                }
+            }
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var table in _tables.Values)
+        {
+            table.Dispose();
+        }
+
+        _progress.Dispose();
+        _connection.Dispose();
+        _turn.Dispose();
+    }
+
+    /// <returns>What the write did; null when a refusal ended its transaction (the event is then in <paramref name="isolated"/>).</returns>
+    private SinkResult? TryWrite(SqliteEventTable table, EventBatch batch, Dictionary<long, string> isolated)
+    {
+        using var transaction = _connection.BeginTransaction(deferred: false);
+        var progress = _progress.Lock(transaction, batch);
+        var refusedBefore = progress.Skips(batch) ? _progress.ReadRefused(transaction, batch, progress) : [];
+        var unwritten = progress.Unwritten(batch, batch.Events);
+        var refused = new List<RefusedClick>();
+        foreach (var row in unwritten)
+        {
+            if (isolated.TryGetValue(row.Position, out var reason))
+            {
+                refused.Add(new RefusedClick(row.Position, reason));
+            }
+            else if (table.TryInsert(transaction, row) is { } error)
+            {
+                if (raw.sqlite3_get_autocommit(_connection.Handle) != 0)
+                {
+                    isolated.Add(row.Position, error);
+                    return null;
+                }
+
+                refused.Add(new RefusedClick(row.Position, error));
+            }
+        }
+
+        if (unwritten.Length > 0)
+        {
+            _progress.Finish(transaction, batch, refused);
+        }
+
+        transaction.Commit();
+        return PartitionProgress.Result(batch, unwritten.Length, refused, refusedBefore);
+    }
+
+    private object? Execute(SqliteTransaction transaction, string sql, params object[] parameters)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            command.Parameters.AddWithValue("$" + (i + 1), parameters[i]);
+        }
+
+        return command.ExecuteScalar();
+    }
+}

@@ -1,0 +1,80 @@
+using ClickOrleans.Streams;
+using Microsoft.Data.Sqlite;
+
+namespace ClickOrleans.Sinks.Sqlite;
+
+/// <summary>
+/// A declared stream's table on SQLite: its DDL from the schema and its prepared INSERT. Times are Unix milliseconds
+/// and booleans 0 or 1, as in <c>clicks</c>; ids 16-byte blobs.
+/// </summary>
+internal sealed class SqliteEventTable : IDisposable
+{
+    private readonly SqliteCommand _insert;
+
+    public SqliteEventTable(SqliteConnection connection, StreamSchema stream)
+    {
+        Stream = stream;
+        var declared = stream.Fields.Skip(2).ToArray();
+        Create =
+        [
+            $"""
+            CREATE TABLE "{stream.Table}" (
+                event_id BLOB NOT NULL,
+                client_id TEXT,
+                ts INTEGER NOT NULL{string.Concat(declared.Select(field => $",\n    \"{field.Name}\" {SqlType(field.Type)}{(field.Required ? " NOT NULL" : "")}"))})
+            """,
+            $"CREATE INDEX \"{stream.Table}_ts\" ON \"{stream.Table}\" (ts)",
+        ];
+        _insert = connection.CreateCommand();
+        _insert.CommandText = $"INSERT INTO \"{stream.Table}\" (event_id, client_id, ts{string.Concat(declared.Select(field => $", \"{field.Name}\""))}) "
+            + $"VALUES ({string.Join(", ", Enumerable.Range(1, declared.Length + 3).Select(i => "$" + i))})";
+        for (var i = 1; i <= declared.Length + 3; i++)
+        {
+            _insert.Parameters.Add(new SqliteParameter { ParameterName = "$" + i });
+        }
+    }
+
+    public StreamSchema Stream { get; }
+
+    /// <summary>The statements that create the table and its index.</summary>
+    public string[] Create { get; }
+
+    /// <summary>Inserts the event; a row SQLite refuses for its data aborts only this statement and comes back as the error.</summary>
+    /// <exception cref="SqliteException">Any other error: the write fails.</exception>
+    public string? TryInsert(SqliteTransaction transaction, in StagedEvent row)
+    {
+        _insert.Transaction = transaction;
+        _insert.Parameters[0].Value = row.EventId.ToByteArray(bigEndian: true);
+        _insert.Parameters[1].Value = (object?)row.ClientId ?? DBNull.Value;
+        _insert.Parameters[2].Value = row.TimestampMs;
+        for (var i = 0; i < row.Values.Length; i++)
+        {
+            _insert.Parameters[i + 3].Value = row.Values[i] switch
+            {
+                null => DBNull.Value,
+                bool flag => flag ? 1L : 0L,
+                var value => value,
+            };
+        }
+
+        try
+        {
+            _insert.ExecuteNonQuery();
+            return null;
+        }
+        catch (SqliteException e) when (SqliteClickInsert.IsDataError(e.SqliteErrorCode))
+        {
+            return e.Message;
+        }
+    }
+
+    public void Dispose() => _insert.Dispose();
+
+    private static string SqlType(FieldType type) => type switch
+    {
+        FieldType.Int64 or FieldType.Bool or FieldType.Timestamp => "INTEGER",
+        FieldType.Float64 => "REAL",
+        FieldType.String => "TEXT",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
+    };
+}

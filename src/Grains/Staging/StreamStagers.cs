@@ -1,0 +1,18 @@
+using ClickOrleans.Streams;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ClickOrleans.Staging;
+
+/// <summary>The stager of every stream this deployment runs: the clicks stream's, and one per declared stream, made once.</summary>
+public sealed class StreamStagers(
+    StreamStager clicks, StreamCatalog streams, ReplicatedWrites writes, IGrainFactory grains, IOptions<ClickOptions> options,
+    ILogger<StreamStager> logger)
+{
+    private readonly Dictionary<string, StreamStager> _declared = streams.Declared.ToDictionary(
+        stream => stream.Name,
+        stream => new StreamStager(writes, new StagingStream(stream.StagingKey, stream.Shards), grains, options, logger),
+        StringComparer.Ordinal);
+
+    public StreamStager Of(StreamSchema stream) => stream.Name == ClickStream.Name ? clicks : _declared[stream.Name];
+}

@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Text.Json;
+using ClickOrleans.Staging;
+
+namespace ClickOrleans.Streams;
+
+/// <summary>
+/// What a valid event of a declared stream is, compiled once per schema: the Api checks requests against it and the
+/// drain checks what producers pushed, so that every event a sink is given fits its table.
+/// </summary>
+/// <remarks>
+/// Property names are exact (no other case), each at most once; a property the schema does not name is refused. The
+/// Api receives <c>ts</c> as an RFC 3339 time; the staging list holds it as Unix milliseconds.
+/// </remarks>
+public sealed class EventRules
+{
+    private readonly StreamField[] _declared;
+    private readonly Dictionary<string, int> _index;
+
+    public EventRules(StreamSchema stream)
+    {
+        Stream = stream;
+        _declared = [.. stream.Fields.Skip(2)];
+        _index = _declared.Select((field, i) => (field.Name, i)).ToDictionary(entry => entry.Name, entry => entry.i, StringComparer.Ordinal);
+    }
+
+    public StreamSchema Stream { get; }
+
+    /// <summary>The fields after id and ts: the order of <see cref="StagedEvent.Values"/> and of the staged JSON.</summary>
+    public IReadOnlyList<StreamField> Declared => _declared;
+
+    /// <summary>Reads an event object; every problem goes to <paramref name="errors"/> as (property, what is wrong).</summary>
+    /// <param name="staged">As the staging list holds it (<c>ts</c> in Unix milliseconds), not as the Api receives it.</param>
+    /// <param name="values">Receives the declared fields' values, null where absent; as long as <see cref="Declared"/>.</param>
+    public void Read(JsonElement element, bool staged, out string? id, out long? timestampMs, object?[] values, List<(string Property, string Error)> errors)
+    {
+        id = null;
+        timestampMs = null;
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(("$", "must be a JSON object"));
+            return;
+        }
+
+        Array.Clear(values);
+        var seen = new bool[_declared.Length + 2];
+        foreach (var property in element.EnumerateObject())
+        {
+            var name = property.Name;
+            var slot = name switch { "id" => 0, "ts" => 1, _ => _index.TryGetValue(name, out var i) ? i + 2 : -1 };
+            if (slot < 0)
+            {
+                errors.Add((name, $"is not a field of the stream '{Stream.Name}' (GET /streams/{Stream.Name} lists them)"));
+                continue;
+            }
+
+            if (seen[slot])
+            {
+                errors.Add((name, "appears more than once"));
+                continue;
+            }
+
+            seen[slot] = true;
+            if (property.Value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            string? error;
+            if (slot == 0)
+            {
+                id = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : null;
+                error = id is not null && ClickRules.IsValidId(id) ? null : "must be a string of " + ClickRules.IdRule;
+            }
+            else if (slot == 1)
+            {
+                error = ReadTimestamp(property.Value, staged, out var ms) ? null : staged ? "must be an integer (Unix milliseconds)" : $"must be {Rfc3339.Rule}";
+                timestampMs = error is null ? ms : null;
+            }
+            else
+            {
+                error = Read(property.Value, _declared[slot - 2], staged, out values[slot - 2]);
+            }
+
+            if (error is not null)
+            {
+                errors.Add((name, error));
+            }
+        }
+
+        for (var i = 0; i < _declared.Length; i++)
+        {
+            if (_declared[i].Required && values[i] is null && !errors.Exists(e => e.Property == _declared[i].Name))
+            {
+                errors.Add((_declared[i].Name, "is required"));
+            }
+        }
+    }
+
+    /// <summary>Writes the event as the staging list holds it: compact JSON, id and ts first, then the declared fields present.</summary>
+    public void Write(Utf8JsonWriter writer, string id, long timestampMs, object?[] values)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id", id);
+        writer.WriteNumber("ts", timestampMs);
+        for (var i = 0; i < _declared.Length; i++)
+        {
+            switch (values[i])
+            {
+                case long number:
+                    writer.WriteNumber(_declared[i].Name, number);
+                    break;
+                case double number:
+                    writer.WriteNumber(_declared[i].Name, number);
+                    break;
+                case bool flag:
+                    writer.WriteBoolean(_declared[i].Name, flag);
+                    break;
+                case string text:
+                    writer.WriteString(_declared[i].Name, text);
+                    break;
+            }
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static string? Read(JsonElement value, StreamField field, bool staged, out object? result)
+    {
+        result = null;
+        switch (field.Type)
+        {
+            case FieldType.Int64 when value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number):
+                result = number;
+                return number < field.Min || number > field.Max ? Range(field) : null;
+            case FieldType.Float64 when value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var real) && double.IsFinite(real):
+                result = real;
+                return (field.Min is { } min && real < (double)min) || (field.Max is { } max && real > (double)max) ? Range(field) : null;
+            case FieldType.Bool when value.ValueKind is JsonValueKind.True or JsonValueKind.False:
+                result = value.GetBoolean();
+                return null;
+            case FieldType.String when value.ValueKind == JsonValueKind.String:
+                var text = value.GetString()!;
+                result = text;
+                return CodePoints(text) > field.MaxLength ? $"must be at most {field.MaxLength} characters" : null;
+            case FieldType.Timestamp when ReadTimestamp(value, staged, out var ms):
+                result = ms;
+                return null;
+            default:
+                return field.Type switch
+                {
+                    FieldType.Int64 => "must be an integer from -2^63 to 2^63-1",
+                    FieldType.Float64 => "must be a finite number",
+                    FieldType.Bool => "must be true or false",
+                    FieldType.String => "must be a string",
+                    _ => staged ? "must be an integer (Unix milliseconds)" : $"must be {Rfc3339.Rule}",
+                };
+        }
+    }
+
+    // Times from 1970 on: earlier ones are producer bugs (a zero-based clock), and SQLite stores milliseconds since 1970.
+    private static bool ReadTimestamp(JsonElement value, bool staged, out long ms)
+    {
+        ms = 0;
+        if (staged)
+        {
+            return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out ms) && ms >= ClickRules.EarliestTimestampMs;
+        }
+
+        if (value.ValueKind != JsonValueKind.String || !Rfc3339.TryParse(value.GetString(), out var time))
+        {
+            return false;
+        }
+
+        ms = time.ToUnixTimeMilliseconds();
+        return ms >= ClickRules.EarliestTimestampMs;
+    }
+
+    private static string Range(StreamField field) => (field.Min, field.Max) switch
+    {
+        ({ } min, { } max) => string.Create(CultureInfo.InvariantCulture, $"must be from {min} to {max}"),
+        ({ } min, null) => string.Create(CultureInfo.InvariantCulture, $"must be {min} or more"),
+        (null, var max) => string.Create(CultureInfo.InvariantCulture, $"must be {max} or less"),
+    };
+
+    private static int CodePoints(string text)
+    {
+        var count = 0;
+        for (var i = 0; i < text.Length; i++, count++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+        }
+
+        return count;
+    }
+}

@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ClickOrleans.Tests.Infrastructure;
+
+namespace ClickOrleans.Tests.Streams;
+
+/// <summary>
+/// A stream declared in configuration (the fixtures' <c>orders</c>: customer, total, quantity, paid, placed_at) is
+/// staged, drained and stored in a table of its own with typed columns, with the clicks' guarantees: 202 only once
+/// staged, client ids idempotent, bad input a 400 that stages nothing, what producers push that does not fit a dead
+/// letter with the reason, each event once even when a write is replayed, a row the store refuses a dead letter.
+/// </summary>
+public abstract class DeclaredStreamTests(ClusterFixture cluster)
+{
+    private const string Columns = "client_id, ts, customer, total, quantity, paid, placed_at";
+
+    [SkippableFact]
+    public async Task EventsPostedOneByOneAndInABatch_AreStoredOnceEach_InTypedColumns()
+    {
+        cluster.Require();
+        var customer = Customer();
+        await using var api = cluster.Api(new TestData().StagingKey);
+        using var http = api.CreateClient();
+        var placed = DateTimeOffset.UtcNow.AddMinutes(-3);
+        var order = new { id = $"order-1-{customer}", customer, total = 12.5, quantity = 2, paid = true, placed_at = placed.ToString("O", CultureInfo.InvariantCulture) };
+
+        var one = await http.PostAsJsonAsync("/streams/orders/events", order);
+        var retry = await http.PostAsJsonAsync("/streams/orders/events", order);
+        var batch = await http.PostAsJsonAsync("/streams/orders/events/batch", new object[]
+        {
+            new { customer, total = 0.0, ts = placed.ToString("O", CultureInfo.InvariantCulture) },
+            new { customer, total = 99.99, quantity = 7, paid = false },
+        });
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.Accepted), (one.StatusCode, retry.StatusCode, batch.StatusCode));
+        Assert.Equal(order.id, (await one.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
+        Assert.Equal(2, (await batch.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accepted").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/admin/streams/orders/drain", null)).StatusCode);
+        var rows = await cluster.Probe.RowsAsync("orders", "customer", customer, Columns);
+        Assert.Equal(3, rows.Count);
+        var stored = rows.Single(row => row[0] is string id && id == order.id);
+        Assert.Equal((12.5, 2L, true), (Convert.ToDouble(stored[3], CultureInfo.InvariantCulture), Convert.ToInt64(stored[4], CultureInfo.InvariantCulture), Convert.ToBoolean(stored[5], CultureInfo.InvariantCulture)));
+        Assert.Equal(placed.ToUnixTimeMilliseconds(), Milliseconds(stored[6]));
+        var withoutId = rows.Where(row => row[0] is null).OrderBy(row => Convert.ToDouble(row[3], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(2, withoutId.Length);
+        Assert.Equal((placed.ToUnixTimeMilliseconds(), null, null, null), (Milliseconds(withoutId[0][1]), withoutId[0][4], withoutId[0][5], withoutId[0][6]));
+        Assert.Equal((7L, false), (Convert.ToInt64(withoutId[1][4], CultureInfo.InvariantCulture), Convert.ToBoolean(withoutId[1][5], CultureInfo.InvariantCulture)));
+    }
+
+    [SkippableFact]
+    public async Task InvalidEvents_Are400NamingEachField_AndNothingIsStaged()
+    {
+        cluster.Require();
+        var customer = Customer();
+        await using var api = cluster.Api(new TestData().StagingKey);
+        using var http = api.CreateClient();
+
+        var response = await http.PostAsJsonAsync("/streams/orders/events/batch", new object[]
+        {
+            new { customer, total = 1.0 },
+            new { customer = 5, total = -1.0, quantity = 0, paid = "yes", placed_at = "yesterday", colour = "red" },
+            new { total = 1.0 },
+            new { customer = new string('x', 65), total = 1.0, ts = DateTimeOffset.UtcNow.AddDays(30).ToString("O", CultureInfo.InvariantCulture) },
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Events at indexes 1, 2, 3 are invalid; nothing was staged.", problem.GetProperty("detail").GetString());
+        var errors = problem.GetProperty("errors").EnumerateObject().ToDictionary(e => e.Name, e => e.Value[0].GetString());
+        Assert.Equal("must be a string", errors["[1].customer"]);
+        Assert.Equal("must be 0 or more", errors["[1].total"]);
+        Assert.Equal("must be 1 or more", errors["[1].quantity"]);
+        Assert.Equal("must be true or false", errors["[1].paid"]);
+        Assert.StartsWith("must be an RFC 3339 time", errors["[1].placed_at"]);
+        Assert.StartsWith("is not a field of the stream 'orders'", errors["[1].colour"]);
+        Assert.Equal("is required", errors["[2].customer"]);
+        Assert.Equal("must be at most 64 characters", errors["[3].customer"]);
+        Assert.StartsWith("must lie between", errors["[3].ts"]);
+        await http.PostAsync("/admin/streams/orders/drain", null);
+        Assert.Empty(await cluster.Probe.RowsAsync("orders", "customer", customer, Columns));
+    }
+
+    [SkippableFact]
+    public async Task WhatProducersPush_IsStored_AndWhatDoesNotFit_IsADeadLetterWithTheReason()
+    {
+        cluster.Require();
+        var customer = Customer();
+        await using var api = cluster.Api(new TestData().StagingKey);
+        using var http = api.CreateClient();
+        string[] pushed =
+        [
+            $$"""{"customer":"{{customer}}","total":3}""",
+            $$"""{"customer":"{{customer}}","total":4,"ts":1767225600000,"placed_at":1767225600000,"quantity":3}""",
+            $$"""{"customer":"{{customer}}","total":5,"referrer":"ads"}""",
+            $$"""{"customer":"{{customer}}","total":"6"}""",
+            $$"""{"customer":"{{customer}}"}""",
+            $$"""{"customer":"{{customer}}","total":7""",
+        ];
+
+        await cluster.Redis.ListLeftPushAsync(cluster.OrdersStagingKey, [.. pushed.Select(element => (StackExchange.Redis.RedisValue)element)]);
+        await http.PostAsync("/admin/streams/orders/drain", null);
+
+        var rows = await cluster.Probe.RowsAsync("orders", "customer", customer, Columns);
+        Assert.Equal([3.0, 4.0], rows.Select(row => Convert.ToDouble(row[3], CultureInfo.InvariantCulture)).Order());
+        Assert.Equal(1767225600000, Milliseconds(rows.Single(row => Convert.ToDouble(row[3], CultureInfo.InvariantCulture) == 4.0)[6]));
+        var letters = await http.GetFromJsonAsync<JsonElement>("/admin/streams/orders/dead-letters?limit=10000");
+        var reasons = letters.GetProperty("letters").EnumerateArray()
+            .Where(letter => letter.GetProperty("element").GetString()!.Contains(customer, StringComparison.Ordinal))
+            .Select(letter => letter.GetProperty("reason").GetString()!)
+            .ToArray();
+        Assert.Equal(4, reasons.Length);
+        Assert.Contains(reasons, reason => reason.StartsWith("referrer is not a field of the stream 'orders'", StringComparison.Ordinal));
+        Assert.Contains("total must be a finite number", reasons);
+        Assert.Contains("total is required", reasons);
+        Assert.Contains(reasons, reason => reason.StartsWith("malformed JSON", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
+    public async Task ABatchWrittenTwice_IsStoredOnce()
+    {
+        cluster.Require();
+        var customer = Customer();
+        var privateList = $"{cluster.OrdersStagingKey}:test-{Guid.NewGuid():N}";
+        StagedEvent[] events =
+        [
+            new(0, Guid.NewGuid(), null, 1767225600000, [customer, null, null, null, 1.0]),
+            new(2, Guid.NewGuid(), "client-id", 1767225600001, [customer, null, null, null, 2.0]),
+        ];
+        var batch = new EventBatch("orders", privateList, 0, 0, 3, events);
+        var sink = cluster.Grains.GetGrain<ISinkGrain>(0);
+
+        var first = await sink.WriteEvents(batch);
+        var replay = await sink.WriteEvents(batch);
+        var overlapping = await sink.WriteEvents(batch with { ChunkStart = 2, Events = [events[1]] });
+
+        Assert.Equal((2, 0), (first.Written, first.Skipped));
+        Assert.Equal((0, 2), (replay.Written, replay.Skipped));
+        Assert.Equal((0, 1), (overlapping.Written, overlapping.Skipped));
+        Assert.Equal(2, (await cluster.Probe.RowsAsync("orders", "customer", customer, Columns)).Count);
+    }
+
+    [SkippableFact]
+    public async Task ARowTheStoreRefuses_IsADeadLetter_AndTheOthersAreStored()
+    {
+        cluster.Require();
+        var customer = Customer();
+        var trigger = "refuse_" + Guid.NewGuid().ToString("N")[..8];
+        await cluster.Probe.RefuseRowsAsync("orders", trigger, $"NEW.customer = '{customer}' AND NEW.total = 666");
+        await using var api = cluster.Api(new TestData().StagingKey);
+        using var http = api.CreateClient();
+
+        var response = await http.PostAsJsonAsync("/streams/orders/events/batch", new object[]
+        {
+            new { customer, total = 1.0 }, new { customer, total = 666.0 }, new { customer, total = 2.0 },
+        });
+        await http.PostAsync("/admin/streams/orders/drain", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var rows = await cluster.Probe.RowsAsync("orders", "customer", customer, Columns);
+        Assert.Equal([1.0, 2.0], rows.Select(row => Convert.ToDouble(row[3], CultureInfo.InvariantCulture)).Order());
+        var letters = await http.GetFromJsonAsync<JsonElement>("/admin/streams/orders/dead-letters?limit=10000");
+        var refused = Assert.Single(letters.GetProperty("letters").EnumerateArray(),
+            letter => letter.GetProperty("element").GetString()!.Contains(customer, StringComparison.Ordinal));
+        Assert.StartsWith("refused by the sink: ", refused.GetProperty("reason").GetString());
+        Assert.Contains($"refused by {trigger}", refused.GetProperty("reason").GetString());
+    }
+
+    [SkippableFact]
+    public async Task TheDeclaredStream_IsListedWithItsSchema_AndItsStats()
+    {
+        cluster.Require();
+        await using var api = cluster.Api(new TestData().StagingKey);
+        using var http = api.CreateClient();
+
+        var orders = await http.GetFromJsonAsync<JsonElement>("/streams/orders");
+        var stats = await http.GetFromJsonAsync<JsonElement>("/streams/orders/stats");
+
+        Assert.Equal((cluster.OrdersStagingKey, "orders", "reject"), (orders.GetProperty("stagingKey").GetString(), orders.GetProperty("table").GetString(), orders.GetProperty("extra").GetString()));
+        Assert.Equal(["id", "ts", "customer", "paid", "placed_at", "quantity", "total"], orders.GetProperty("fields").EnumerateArray().Select(field => field.GetProperty("name").GetString()));
+        Assert.Equal(cluster.OrdersStagingKey, stats.GetProperty("stagingKey").GetString());
+    }
+
+    private static string Customer() => "customer-" + Guid.NewGuid().ToString("N")[..12];
+
+    // PostgreSQL answers a DateTime (UTC), SQLite the stored Unix milliseconds.
+    private static long Milliseconds(object? value) => value switch
+    {
+        DateTime time => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)).ToUnixTimeMilliseconds(),
+        _ => Convert.ToInt64(value, CultureInfo.InvariantCulture),
+    };
+}
+
+[Collection(SqliteClusterCollection.Name)]
+public sealed class SqliteDeclaredStreamTests(SqliteClusterFixture cluster) : DeclaredStreamTests(cluster);
+
+[Collection(PostgresClusterCollection.Name)]
+public sealed class PostgresDeclaredStreamTests(PostgresClusterFixture cluster) : DeclaredStreamTests(cluster);
