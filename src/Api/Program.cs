@@ -9,6 +9,7 @@ using ClickOrleans.Api.Queries;
 using ClickOrleans.Api.Security;
 using ClickOrleans.Api.Streams;
 using ClickOrleans.Drain;
+using ClickOrleans.Sinks;
 using ClickOrleans.Streams;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -76,7 +77,7 @@ try
 {
     await app.RunAsync();
 }
-catch (UnsafeBindingException e)
+catch (Exception e) when (e is UnsafeBindingException or SchemaChangedException)
 {
     Console.Error.WriteLine(e.Message);
     return 1;

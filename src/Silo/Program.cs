@@ -1,6 +1,7 @@
 using ClickOrleans;
 using ClickOrleans.Drain;
 using ClickOrleans.Hosting;
+using ClickOrleans.Sinks;
 using ClickOrleans.Streams;
 using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
@@ -38,5 +39,14 @@ var app = builder.Build();
 app.MapHealthEndpoints(context => Task.FromResult(context.Connection.RemoteIpAddress is { } address && System.Net.IPAddress.IsLoopback(address)));
 app.MapMetricsEndpoint();
 app.MapOrleansDashboard("/dashboard");
-app.Run();
+try
+{
+    await app.RunAsync();
+}
+catch (SchemaChangedException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+
 return 0;

@@ -225,6 +225,34 @@ public sealed class EmbeddedModeTests : IDisposable
     }
 
     [Fact]
+    public async Task DeclaredStream_IsStoredInItsTable_AndAChangedDeclarationStopsTheNextStart_NamingTheChange()
+    {
+        var declared = new Dictionary<string, string?>
+        {
+            ["Streams__orders__Fields__customer__Type"] = "string",
+            ["Streams__orders__Fields__total__Type"] = "float64",
+        };
+        await using (var first = HostProcess.StartEmbeddedApi(_ports, _directory, declared))
+        {
+            await first.WaitUntilRunningAsync();
+            var staged = await first.Http.PostAsJsonAsync("/streams/orders/events/batch", new[] { new { customer = "ann", total = 12.5 }, new { customer = "bob", total = 3.0 } });
+            var drain = await first.Http.PostAsync("/admin/streams/orders/drain", null);
+
+            Assert.Equal(HttpStatusCode.Accepted, staged.StatusCode);
+            Assert.Equal(2, (await drain.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("written").GetInt64());
+            Assert.Equal(2, (await Sink.RowsAsync("orders", "customer", "ann", "customer")).Count + (await Sink.RowsAsync("orders", "customer", "bob", "customer")).Count);
+            Assert.Equal(0, await first.InterruptAsync());
+        }
+
+        await using var second = HostProcess.StartEmbeddedApi(_ports, _directory, new Dictionary<string, string?>(declared) { ["Streams__orders__Fields__total__Type"] = "int64" });
+        var exitCode = await second.WaitForExitAsync();
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Streams:orders is not the schema its table \"orders\" was created with", second.Output);
+        Assert.Contains("DROP TABLE \"orders\"; DELETE FROM stream_schemas WHERE stream = 'orders';", second.Output);
+    }
+
+    [Fact]
     public async Task TakenRedisPort_ExitsNonZero_NamingThePortAndTheSetting()
     {
         using var squatter = new TcpListener(IPAddress.Loopback, _ports.Redis);
