@@ -10,6 +10,8 @@
 # BENCH_SILO_DIR / BENCH_API_DIR: already published hosts to use (bench/run.sh publishes once).
 # BENCH_SCHEMA_SQL: SQL run in the sink's schema after the host created it (e.g. dropping an index; sqlite needs the
 # sqlite3 command).
+# BENCH_STREAM=1: the elements are events of a declared stream of 10 fields (3 int64, 2 float64, 2 bool, 2 string,
+# 1 timestamp) instead of clicks, drained into its own table.
 # BENCH_PERF: a file for perf's CPU samples of the whole machine over the measured drain (needs linux-perf, root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,12 +34,15 @@ trap cleanup EXIT
 # RESP for LPUSH in batches of 1000 onto a side key, piped to redis-cli --pipe; then unveil: one RENAME onto the staging key.
 stage_aside() {
   local port="$1" key="$2" n="$3"
-  awk -v n="$n" -v key="$key-side" 'BEGIN {
+  awk -v n="$n" -v key="$key-side" -v stream="${BENCH_STREAM:-}" 'BEGIN {
     for (i = 0; i < n; i += 1000) {
       m = (n - i < 1000) ? n - i : 1000
       printf "*%d\r\n$5\r\nLPUSH\r\n$%d\r\n%s\r\n", m + 2, length(key), key
       for (j = 0; j < m; j++) {
-        v = sprintf("{\"uid\":%d,\"pid\":%d}", (i + j) % 100000, (i + j) % 5000)
+        k = i + j
+        if (stream) v = sprintf("{\"a\":%d,\"b\":%d,\"c\":%d,\"d\":%.2f,\"e\":%.3f,\"f\":%s,\"g\":%s,\"h\":\"customer-%d\",\"i\":\"sku-%d\",\"j\":%.0f}",
+          k, k % 1000, k % 7, (k % 10000) / 100.0, k / 3.0, (k % 2 ? "true" : "false"), (k % 3 ? "true" : "false"), k % 100000, k % 5000, 1764547200000 + k)
+        else v = sprintf("{\"uid\":%d,\"pid\":%d}", k % 100000, k % 5000)
         printf "$%d\r\n%s\r\n", length(v), v
       }
     }
@@ -67,6 +72,13 @@ common_env=(
   "Logging__LogLevel__Default=Warning" "Logging__LogLevel__ClickOrleans=Information"
 )
 
+stream_env=()
+if [[ -n "${BENCH_STREAM:-}" ]]; then
+  for field in a:int64 b:int64 c:int64 d:float64 e:float64 f:bool g:bool h:string i:string j:timestamp; do
+    stream_env+=("Streams__bench__Fields__${field%%:*}__Type=${field#*:}")
+  done
+fi
+
 case "$sink" in
   postgres)
     eval "$(scripts/services.sh start)"
@@ -75,7 +87,8 @@ case "$sink" in
     key="$run-staging"
     silo_dir="${BENCH_SILO_DIR:-$work/silo}"
     [[ -n "${BENCH_SILO_DIR:-}" ]] || dotnet publish src/Silo -c Release -o "$silo_dir" >/dev/null
-    env "${common_env[@]}" Clicks__StagingKey="$key" Clicks__Postgres__Schema="$run" Urls=http://127.0.0.1:0 \
+    if [[ -n "${BENCH_STREAM:-}" ]]; then stream_env+=("Streams__bench__StagingKey=$key"); key_env="Clicks__StagingKey=$run-clicks"; else key_env="Clicks__StagingKey=$key"; fi
+    env "${common_env[@]}" "${stream_env[@]}" "$key_env" Clicks__Postgres__Schema="$run" Urls=http://127.0.0.1:0 \
       dotnet "$silo_dir/ClickOrleans.Silo.dll" >"$work/host.log" 2>&1 &
     host_pid=$!
     redis_pid="$(redis-cli -p "$redis_port" info server | awk -F: '/^process_id/ { print $2 }' | tr -d '\r')"
