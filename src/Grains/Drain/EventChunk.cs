@@ -10,44 +10,9 @@ namespace ClickOrleans.Drain;
 /// One chunk of a declared stream's private list, parsed by its <see cref="EventRules"/> and split by sink partition
 /// (by event id); what is not a valid event becomes a dead letter naming the first property that is wrong.
 /// </summary>
-internal sealed class EventChunk : IDrainChunk
+internal sealed class EventChunk(string stream, long start, long end, StagedEvent[]?[] partitions, List<RedisValue> deadLetters)
+    : PartitionedChunk<StagedEvent>(start, end, partitions, deadLetters)
 {
-    private readonly string _stream;
-
-    private EventChunk(string stream, long start, long end, StagedEvent[]?[] partitions, List<RedisValue> deadLetters)
-    {
-        _stream = stream;
-        Start = start;
-        End = end;
-        Partitions = partitions;
-        DeadLetters = deadLetters;
-    }
-
-    public long Start { get; }
-
-    public long End { get; }
-
-    public int Count => (int)(End - Start);
-
-    /// <summary>The events of each partition, oldest first; null where the chunk has none.</summary>
-    public StagedEvent[]?[] Partitions { get; }
-
-    public List<RedisValue> DeadLetters { get; }
-
-    public List<Task<SinkResult>> Write(ISinkGrain sink, string privateList)
-    {
-        var writes = new List<Task<SinkResult>>(Partitions.Length);
-        for (var partition = 0; partition < Partitions.Length; partition++)
-        {
-            if (Partitions[partition] is { } events)
-            {
-                writes.Add(sink.WriteEvents(new EventBatch(_stream, privateList, partition, Start, End, events)));
-            }
-        }
-
-        return writes;
-    }
-
     /// <param name="partitions">The private list's partition count, fixed when it was taken over.</param>
     public static EventChunk Parse(ChunkElements elements, EventRules rules, string privateList, in ElementContext context, int partitions)
     {
@@ -59,9 +24,7 @@ internal sealed class EventChunk : IDrainChunk
             var position = elements.Start + i;
             if (elements.ReferenceOf(i) is { } large)
             {
-                deadLetters.Add(DeadLetter.Of(
-                    $"element of {large.Size} bytes is larger than Clicks:MaxElementBytes: dead-lettered by reference (sha1 {large.Sha1}), with its first {large.Prefix.Length} bytes",
-                    privateList, position, large.Prefix).ToRedisValue());
+                deadLetters.Add(TooLarge(large, privateList, position));
             }
             else if (TryParse(elements[i], rules, context, position, errors, out var parsed, out var error))
             {
@@ -127,6 +90,9 @@ internal sealed class EventChunk : IDrainChunk
         error = "";
         return true;
     }
+
+    protected override Task<SinkResult> Write(ISinkGrain sink, string privateList, int partition, StagedEvent[] rows) =>
+        sink.WriteEvents(new EventBatch(stream, privateList, partition, Start, End, rows));
 
     private static long PartitionKey(Guid eventId)
     {

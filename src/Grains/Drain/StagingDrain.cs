@@ -73,7 +73,7 @@ internal sealed partial class StagingDrain(
                 activity?.SetTag("clickorleans.offset", offset);
                 activity?.SetTag("clickorleans.elements", elements.Count);
                 IDrainChunk chunk = rules is null
-                    ? DrainChunk.Parse(elements, list.Name, context, list.Partitions)
+                    ? ClickChunk.Parse(elements, list.Name, context, list.Partitions)
                     : EventChunk.Parse(elements, rules, list.Name, context, list.Partitions);
                 var writeStarted = time.GetTimestamp();
                 var (written, skipped) = await WriteAsync(list.Name, chunk, elements);

@@ -109,7 +109,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         // A drain that died mid-chunk: partitions 0 and 2 of the chunk [0, 300) are in the sink, nothing is committed in Redis.
         var elements = await PrivateLists(data).ReadAsync(list.Name, 0, 0, 300, maxElementBytes: 1024 * 1024, firstWindow: 1);
         var context = new ElementContext(ClickId.SeedOf(list.Name), list.TakenOverAtMs, list.TakenOverAtMs + 300_000);
-        var chunk = DrainChunk.Parse(elements, list.Name, context, list.Partitions);
+        var chunk = ClickChunk.Parse(elements, list.Name, context, list.Partitions);
         var written = 0;
         foreach (var partition in new[] { 0, 2 })
         {

@@ -46,7 +46,7 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
 
         _progress = new SqliteProgress(_connection);
         _insertClick = new SqliteClickInsert(_connection);
-        _addToMinute = Prepare("""
+        _addToMinute = SqliteProgress.Prepare(_connection, """
             INSERT INTO product_clicks_minute (pid, minute, clicks) VALUES ($pid, $minute, $clicks)
             ON CONFLICT (pid, minute) DO UPDATE SET clicks = clicks + excluded.clicks
             """, "$pid", "$minute", "$clicks");
@@ -254,19 +254,6 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
-    }
-
-    private SqliteCommand Prepare(string sql, params string[] parameters)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = parameter });
-        }
-
-        command.Prepare();
-        return command;
     }
 }
 

@@ -85,7 +85,8 @@ internal sealed class SqliteProgress : IDisposable
         command.Parameters[1].Value = batch.Partition;
     }
 
-    private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
+    /// <summary>A statement prepared on the connection, with its named parameters in order.</summary>
+    public static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
