@@ -57,7 +57,7 @@ public static class IngestApi
         }
 
         var body = EventBody(rules, ingest);
-        return await StageAsync(ingest, () => body.ReadOneAsync(ingest.Request.Body, ingest.CancellationToken),
+        return await StageAsync(ingest, stream.Name, () => body.ReadOneAsync(ingest.Request.Body, ingest.CancellationToken),
             events => StageEventsAsync(stagers.Of(stream), events), events => new ClickAccepted(events[0].Id));
     }
 
@@ -75,16 +75,16 @@ public static class IngestApi
         }
 
         var body = EventBody(rules, ingest);
-        return await StageAsync(ingest, () => body.ReadBatchAsync(ingest.Request.Body, ingest.Options.Value.MaxBatch, ingest.CancellationToken),
+        return await StageAsync(ingest, stream.Name, () => body.ReadBatchAsync(ingest.Request.Body, ingest.Options.Value.MaxBatch, ingest.CancellationToken),
             events => StageEventsAsync(stagers.Of(stream), events), events => new BatchAccepted(events.Count));
     }
 
     private static Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageClick([AsParameters] IngestRequest ingest) =>
-        StageAsync(ingest, () => ClickBody(ingest).ReadOneAsync(ingest.Request.Body, ingest.CancellationToken),
+        StageAsync(ingest, ClickStream.Name, () => ClickBody(ingest).ReadOneAsync(ingest.Request.Body, ingest.CancellationToken),
             ingest.Stager.StageAsync, clicks => new ClickAccepted(clicks[0].Id));
 
     private static Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> StageBatch([AsParameters] IngestRequest ingest) =>
-        StageAsync(ingest, () => ClickBody(ingest).ReadBatchAsync(ingest.Request.Body, ingest.Options.Value.MaxBatch, ingest.CancellationToken),
+        StageAsync(ingest, ClickStream.Name, () => ClickBody(ingest).ReadBatchAsync(ingest.Request.Body, ingest.Options.Value.MaxBatch, ingest.CancellationToken),
             ingest.Stager.StageAsync, clicks => new BatchAccepted(clicks.Count));
 
     private static IngestBody<ClickRequest, Click> ClickBody(IngestRequest ingest) =>
@@ -110,32 +110,32 @@ public static class IngestApi
     }
 
     private static async Task<Results<Accepted<TAccepted>, ValidationProblem, ProblemHttpResult>> StageAsync<TEvent, TAccepted>(
-        IngestRequest ingest, Func<Task<ParsedBody<TEvent>>> readBody, Func<IReadOnlyList<TEvent>, Task> stage, Func<IReadOnlyList<TEvent>, TAccepted> accepted)
+        IngestRequest ingest, string stream, Func<Task<ParsedBody<TEvent>>> readBody, Func<IReadOnlyList<TEvent>, Task> stage, Func<IReadOnlyList<TEvent>, TAccepted> accepted)
     {
         var telemetry = ingest.Telemetry;
         if (!ingest.Request.HasJsonContentType())
         {
-            telemetry.Rejected("unsupported-media-type");
+            telemetry.Rejected(stream, "unsupported-media-type");
             return UnsupportedMediaType();
         }
 
         var body = await readBody();
         if (body.Reason is { } reason)
         {
-            telemetry.Rejected(reason);
+            telemetry.Rejected(stream, reason);
             return body.Errors is { } errors
                 ? TypedResults.ValidationProblem(errors, body.Detail)
                 : TypedResults.Problem(body.Detail, statusCode: StatusCodes.Status400BadRequest, title: body.Title);
         }
 
         await stage(body.Events);
-        telemetry.Accepted(body.Events.Count);
+        telemetry.Accepted(stream, body.Events.Count);
         return TypedResults.Accepted((string?)null, accepted(body.Events));
     }
 
     private static ProblemHttpResult UnknownStream(StreamRoute route, IngestTelemetry telemetry)
     {
-        telemetry.Rejected("unknown-stream");
+        telemetry.RejectedUnknownStream();
         return route.UnknownStream();
     }
 

@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using ClickOrleans.Streams;
 
 namespace ClickOrleans.Drain;
 
-/// <summary>The drain's metrics (meter <c>ClickOrleans</c>) and traces (one span per drain, one per chunk).</summary>
+/// <summary>The drain's metrics (meter <c>ClickOrleans</c>, tagged by staging list and stream) and traces (one span per drain, one per chunk).</summary>
 public sealed class DrainTelemetry
 {
     public const string Name = "ClickOrleans";
@@ -21,8 +22,11 @@ public sealed class DrainTelemetry
     private readonly Histogram<double> _drainDuration;
     private readonly Histogram<double> _chunkWriteDuration;
 
-    public DrainTelemetry(IMeterFactory meters)
+    private readonly StreamCatalog _streams;
+
+    public DrainTelemetry(IMeterFactory meters, StreamCatalog streams)
     {
+        _streams = streams;
         var meter = meters.Create(Name);
         _drains = meter.CreateCounter<long>("clickorleans.drains", description: "Drains run, by trigger and outcome");
         _elements = meter.CreateCounter<long>("clickorleans.drain.elements", description: "Elements read from private lists and committed");
@@ -38,21 +42,23 @@ public sealed class DrainTelemetry
     /// <summary>A chunk committed: its stats count at once, whatever happens to the rest of the drain.</summary>
     public void RecordChunk(string stagingKey, int elements, long written, long skipped, int dead, TimeSpan writeDuration)
     {
-        var key = new KeyValuePair<string, object?>("staging_key", stagingKey);
-        _elements.Add(elements, key);
-        _written.Add(written, key);
-        _skipped.Add(skipped, key);
-        _deadLetters.Add(dead, key);
-        _chunkWriteDuration.Record(writeDuration.TotalSeconds, key);
+        var tags = Tags(stagingKey);
+        _elements.Add(elements, tags);
+        _written.Add(written, tags);
+        _skipped.Add(skipped, tags);
+        _deadLetters.Add(dead, tags);
+        _chunkWriteDuration.Record(writeDuration.TotalSeconds, tags);
     }
 
-    public void RecordLost(string stagingKey, long lost) => _lost.Add(lost, new KeyValuePair<string, object?>("staging_key", stagingKey));
+    public void RecordLost(string stagingKey, long lost) => _lost.Add(lost, Tags(stagingKey));
 
     public void RecordDrain(string stagingKey, DrainTrigger trigger, string outcome, TimeSpan duration)
     {
-        var key = new KeyValuePair<string, object?>("staging_key", stagingKey);
-        _drains.Add(1, key, new("trigger", trigger.ToString()), new("outcome", outcome));
-        _drainDuration.Record(duration.TotalSeconds, key, new("outcome", outcome));
+        var tags = Tags(stagingKey);
+        tags.Add("outcome", outcome);
+        _drainDuration.Record(duration.TotalSeconds, tags);
+        tags.Add("trigger", trigger.ToString());
+        _drains.Add(1, tags);
     }
 
     public void RecordBacklog(string stagingKey, long backlog) => _backlogs[stagingKey] = backlog;
@@ -61,7 +67,10 @@ public sealed class DrainTelemetry
     {
         foreach (var (stagingKey, backlog) in _backlogs)
         {
-            yield return new Measurement<long>(backlog, new KeyValuePair<string, object?>("staging_key", stagingKey));
+            yield return new Measurement<long>(backlog, Tags(stagingKey));
         }
     }
+
+    /// <summary>Every drain metric's tags: the staging list (a shard) and the stream it belongs to.</summary>
+    private TagList Tags(string stagingKey) => new() { { "staging_key", stagingKey }, { "stream", _streams.OfStagingKey(stagingKey).Name } };
 }

@@ -27,7 +27,7 @@ internal readonly record struct PartitionProgress(long CommittedTo, bool Complet
     /// <param name="unwritten">How many events <see cref="Unwritten"/> returned: the events this write tried.</param>
     /// <param name="refusedNow">Events of those the store refused.</param>
     /// <param name="refusedBefore">Skipped events an earlier write of the batch's range refused.</param>
-    public static SinkResult Result(IPartitionWrite batch, int unwritten, List<RefusedClick> refusedNow, List<RefusedClick> refusedBefore) =>
+    public static SinkResult Result(IPartitionWrite batch, int unwritten, List<RefusedEvent> refusedNow, List<RefusedEvent> refusedBefore) =>
         new(unwritten - refusedNow.Count,
             batch.Count - unwritten - refusedBefore.Count,
             [.. refusedBefore, .. refusedNow]);

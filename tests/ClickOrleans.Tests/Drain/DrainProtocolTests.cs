@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ClickOrleans.Drain;
 using ClickOrleans.Staging;
+using ClickOrleans.Streams;
 using ClickOrleans.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
@@ -222,7 +223,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         var meterFactory = meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         using var lost = new MetricCollector<long>(meterFactory, DrainTelemetry.Name, "clickorleans.drain.lost");
 
-        var result = await Drain(data, 100, 4, logger, new DrainTelemetry(meterFactory)).RunAsync(DrainTick.Now(TimeProvider.System), CancellationToken.None);
+        var result = await Drain(data, 100, 4, logger, new DrainTelemetry(meterFactory, new StreamCatalog(new ClickOptions(), []))).RunAsync(DrainTick.Now(TimeProvider.System), CancellationToken.None);
 
         Assert.Equal(300, result.Lost);
         var error = Assert.Single(logger.Collector.GetSnapshot(), record => record.Level == LogLevel.Error);
@@ -364,7 +365,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
             rules: null,
             new ClickOptions { ChunkSize = chunkSize, Partitions = partitions, MaxClockSkew = maxClockSkew ?? TimeSpan.FromMinutes(5), MaxDeadLetters = maxDeadLetters },
             cluster.Grains,
-            telemetry ?? new DrainTelemetry(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()),
+            telemetry ?? new DrainTelemetry(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), new StreamCatalog(new ClickOptions(), [])),
             time ?? TimeProvider.System, logger ?? new FakeLogger());
 
     private PrivateLists PrivateLists(TestData data) => new(cluster.Redis, Keys(data));

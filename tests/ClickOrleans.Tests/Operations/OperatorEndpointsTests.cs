@@ -41,7 +41,7 @@ public sealed class OperatorEndpointsTests(SqliteClusterFixture cluster)
     }
 
     [Fact]
-    public async Task Metrics_CountAcceptedClicksAndDrains_InPrometheusFormat()
+    public async Task Metrics_CountAcceptedClicksAndDrains_InPrometheusFormat_ByStream()
     {
         var data = new TestData();
         await using var api = Api(data);
@@ -61,6 +61,8 @@ public sealed class OperatorEndpointsTests(SqliteClusterFixture cluster)
         Assert.True(CounterValue(metrics, "clickorleans_drains_total") >= 1, metrics);
         Assert.Contains("clickorleans_drain_duration_seconds_bucket", metrics);
         Assert.Contains("clickorleans_chunk_write_duration_seconds_bucket", metrics);
+        Assert.Matches("clickorleans_clicks_accepted_total\\{[^}]*stream=\"clicks\"", metrics);
+        Assert.Matches($"clickorleans_drains_total\\{{[^}}]*staging_key=\"{data.StagingKey}\"[^}}]*stream=\"clicks\"", metrics);
     }
 
     [Fact]

@@ -83,7 +83,7 @@ public sealed class PostgresClickSink : IClickSink
         var progress = await _progress.LockAsync(connection, transaction, batch, cancellationToken);
         var unwritten = progress.Unwritten(batch, batch.Clicks);
         var refusedBefore = progress.Skips(batch) ? await _progress.ReadRefusedAsync(connection, transaction, batch, progress, cancellationToken) : [];
-        var refused = new List<RefusedClick>();
+        var refused = new List<RefusedEvent>();
         if (unwritten.Length > 0)
         {
             if (isolateRefused)
@@ -119,7 +119,7 @@ public sealed class PostgresClickSink : IClickSink
     /// <summary>The rollups of what was written (null: added already), the new mark and the refused clicks: one round trip.</summary>
     private async Task FinishAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, SinkBatch batch, MinuteCounts? rollups,
-        List<RefusedClick> refused, CancellationToken cancellationToken)
+        List<RefusedEvent> refused, CancellationToken cancellationToken)
     {
         await using var finish = new NpgsqlBatch(connection, transaction);
         if (rollups is { Count: > 0 })

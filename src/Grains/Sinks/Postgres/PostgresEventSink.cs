@@ -95,7 +95,7 @@ public sealed class PostgresEventSink : IEventSink
         var progress = await _progress.LockAsync(connection, transaction, batch, cancellationToken);
         var unwritten = progress.Unwritten(batch, batch.Events);
         var refusedBefore = progress.Skips(batch) ? await _progress.ReadRefusedAsync(connection, transaction, batch, progress, cancellationToken) : [];
-        var refused = new List<RefusedClick>();
+        var refused = new List<RefusedEvent>();
         if (unwritten.Length > 0)
         {
             if (isolateRefused)

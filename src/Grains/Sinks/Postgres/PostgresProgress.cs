@@ -50,7 +50,7 @@ internal sealed class PostgresProgress
     }
 
     /// <summary>What an earlier write of the batch's range refused, below the mark: reported again with the skipped events.</summary>
-    public async Task<List<RefusedClick>> ReadRefusedAsync(
+    public async Task<List<RefusedEvent>> ReadRefusedAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IPartitionWrite batch, PartitionProgress progress, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(_readRefused, connection, transaction);
@@ -58,18 +58,18 @@ internal sealed class PostgresProgress
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batch.Partition });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = batch.ChunkStart });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = Math.Min(batch.ChunkEnd, progress.CommittedTo) });
-        var refused = new List<RefusedClick>();
+        var refused = new List<RefusedEvent>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            refused.Add(new RefusedClick(reader.GetInt64(0), reader.GetString(1)));
+            refused.Add(new RefusedEvent(reader.GetInt64(0), reader.GetString(1)));
         }
 
         return refused;
     }
 
     /// <summary>Adds the new mark and this write's refusals to the batch that ends the write.</summary>
-    public void AddFinish(NpgsqlBatch finish, IPartitionWrite batch, List<RefusedClick> refused)
+    public void AddFinish(NpgsqlBatch finish, IPartitionWrite batch, List<RefusedEvent> refused)
     {
         finish.BatchCommands.Add(Command(_moveMark, new NpgsqlParameter<string> { TypedValue = batch.PrivateList },
             new NpgsqlParameter<int> { TypedValue = batch.Partition }, new NpgsqlParameter<long> { TypedValue = batch.ChunkEnd }));
@@ -87,7 +87,7 @@ internal sealed class PostgresProgress
     /// alone and is added to <paramref name="refused"/>. Run with <see cref="CheckConstraintsNow"/> in force.
     /// </summary>
     public static async Task IsolateAsync<TRow>(
-        NpgsqlTransaction transaction, ReadOnlyMemory<TRow> rows, Func<ReadOnlyMemory<TRow>, Task> write, List<RefusedClick> refused, CancellationToken cancellationToken)
+        NpgsqlTransaction transaction, ReadOnlyMemory<TRow> rows, Func<ReadOnlyMemory<TRow>, Task> write, List<RefusedEvent> refused, CancellationToken cancellationToken)
         where TRow : IStagedRow
     {
         const string savepoint = "isolate";
@@ -103,7 +103,7 @@ internal sealed class PostgresProgress
             await transaction.ReleaseAsync(savepoint, cancellationToken);
             if (rows.Length == 1)
             {
-                refused.Add(new RefusedClick(rows.Span[0].Position, $"{e.SqlState}: {e.MessageText}"));
+                refused.Add(new RefusedEvent(rows.Span[0].Position, $"{e.SqlState}: {e.MessageText}"));
                 return;
             }
 

@@ -162,7 +162,7 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
         var progress = _progress.Lock(transaction, batch);
         var refusedBefore = progress.Skips(batch) ? _progress.ReadRefused(transaction, batch, progress) : [];
         var unwritten = progress.Unwritten(batch, batch.Clicks);
-        var refused = new List<RefusedClick>();
+        var refused = new List<RefusedEvent>();
         foreach (var click in unwritten)
         {
             if (isolated is null)
@@ -176,7 +176,7 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
             }
             else if (isolated.TryGetValue((index, click.Position), out var reason))
             {
-                refused.Add(new RefusedClick(click.Position, reason));
+                refused.Add(new RefusedEvent(click.Position, reason));
             }
             else if (WriteUnderSavepoint(transaction, click) is { } error)
             {
@@ -185,7 +185,7 @@ public sealed class SqliteClickSink : IClickSink, IDisposable
                     throw new StoreRefusal(index, click.Position, error, endedTransaction: true);
                 }
 
-                refused.Add(new RefusedClick(click.Position, error));
+                refused.Add(new RefusedEvent(click.Position, error));
             }
         }
 

@@ -111,12 +111,12 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
         var progress = _progress.Lock(transaction, batch);
         var refusedBefore = progress.Skips(batch) ? _progress.ReadRefused(transaction, batch, progress) : [];
         var unwritten = progress.Unwritten(batch, batch.Events);
-        var refused = new List<RefusedClick>();
+        var refused = new List<RefusedEvent>();
         foreach (var row in unwritten)
         {
             if (isolated.TryGetValue(row.Position, out var reason))
             {
-                refused.Add(new RefusedClick(row.Position, reason));
+                refused.Add(new RefusedEvent(row.Position, reason));
             }
             else if (table.TryInsert(transaction, row) is { } error)
             {
@@ -126,7 +126,7 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
                     return null;
                 }
 
-                refused.Add(new RefusedClick(row.Position, error));
+                refused.Add(new RefusedEvent(row.Position, error));
             }
         }
 

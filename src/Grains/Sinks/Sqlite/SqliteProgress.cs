@@ -40,23 +40,23 @@ internal sealed class SqliteProgress : IDisposable
     }
 
     /// <summary>What an earlier write of the batch's range refused, below the mark: reported again with the skipped events.</summary>
-    public List<RefusedClick> ReadRefused(SqliteTransaction transaction, IPartitionWrite batch, PartitionProgress progress)
+    public List<RefusedEvent> ReadRefused(SqliteTransaction transaction, IPartitionWrite batch, PartitionProgress progress)
     {
         SetList(_readRefused, transaction, batch);
         _readRefused.Parameters[2].Value = batch.ChunkStart;
         _readRefused.Parameters[3].Value = Math.Min(batch.ChunkEnd, progress.CommittedTo);
-        var refused = new List<RefusedClick>();
+        var refused = new List<RefusedEvent>();
         using var reader = _readRefused.ExecuteReader();
         while (reader.Read())
         {
-            refused.Add(new RefusedClick(reader.GetInt64(0), reader.GetString(1)));
+            refused.Add(new RefusedEvent(reader.GetInt64(0), reader.GetString(1)));
         }
 
         return refused;
     }
 
     /// <summary>The new mark, and this write's refusals.</summary>
-    public void Finish(SqliteTransaction transaction, IPartitionWrite batch, List<RefusedClick> refused)
+    public void Finish(SqliteTransaction transaction, IPartitionWrite batch, List<RefusedEvent> refused)
     {
         SetList(_moveMark, transaction, batch);
         _moveMark.Parameters[2].Value = batch.ChunkEnd;
