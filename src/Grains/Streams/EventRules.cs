@@ -46,7 +46,12 @@ public sealed class EventRules
         var seen = new bool[_declared.Length + 2];
         foreach (var property in element.EnumerateObject())
         {
-            var name = property.Name;
+            if (!TryGetName(property, out var name))
+            {
+                errors.Add(("$", "has a property name that is not valid Unicode (an unpaired surrogate)"));
+                continue;
+            }
+
             var slot = name switch { "id" => 0, "ts" => 1, _ => _index.TryGetValue(name, out var i) ? i + 2 : -1 };
             if (slot < 0)
             {
@@ -69,12 +74,12 @@ public sealed class EventRules
             string? error;
             if (slot == 0)
             {
-                id = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : null;
+                id = property.Value.ValueKind == JsonValueKind.String && TryGetString(property.Value, out var text) ? text : null;
                 error = id is not null && ClickRules.IsValidId(id) ? null : "must be a string of " + ClickRules.IdRule;
             }
             else if (slot == 1)
             {
-                error = ReadTimestamp(property.Value, staged, out var ms) ? null : staged ? "must be an integer (Unix milliseconds)" : $"must be {Rfc3339.Rule}";
+                error = ReadTimestamp(property.Value, staged, out var ms) ? null : staged ? StagedTimestampRule : $"must be {Rfc3339.Rule}";
                 timestampMs = error is null ? ms : null;
             }
             else
@@ -140,7 +145,11 @@ public sealed class EventRules
                 result = value.GetBoolean();
                 return null;
             case FieldType.String when value.ValueKind == JsonValueKind.String:
-                var text = value.GetString()!;
+                if (!TryGetString(value, out var text))
+                {
+                    return UnicodeRule;
+                }
+
                 result = text;
                 return CodePoints(text) > field.MaxLength ? $"must be at most {field.MaxLength} characters" : null;
             case FieldType.Timestamp when ReadTimestamp(value, staged, out var ms):
@@ -153,27 +162,63 @@ public sealed class EventRules
                     FieldType.Float64 => "must be a finite number",
                     FieldType.Bool => "must be true or false",
                     FieldType.String => "must be a string",
-                    _ => staged ? "must be an integer (Unix milliseconds)" : $"must be {Rfc3339.Rule}",
+                    _ => staged ? StagedTimestampRule : $"must be {Rfc3339.Rule}",
                 };
         }
     }
 
     // Times from 1970 on: earlier ones are producer bugs (a zero-based clock), and SQLite stores milliseconds since 1970.
+    // Up to the end of 9999, the last time .NET and PostgreSQL's COPY both hold: a later one would fail the write.
     private static bool ReadTimestamp(JsonElement value, bool staged, out long ms)
     {
         ms = 0;
         if (staged)
         {
-            return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out ms) && ms >= ClickRules.EarliestTimestampMs;
+            return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out ms) && ms >= ClickRules.EarliestTimestampMs && ms <= LatestTimestampMs;
         }
 
-        if (value.ValueKind != JsonValueKind.String || !Rfc3339.TryParse(value.GetString(), out var time))
+        if (value.ValueKind != JsonValueKind.String || !TryGetString(value, out var text) || !Rfc3339.TryParse(text, out var time))
         {
             return false;
         }
 
         ms = time.ToUnixTimeMilliseconds();
         return ms >= ClickRules.EarliestTimestampMs;
+    }
+
+    private static readonly long LatestTimestampMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+    private const string StagedTimestampRule = "must be an integer (Unix milliseconds) from 0 (1970) to 253402300799999 (9999)";
+
+    private const string UnicodeRule = "must be valid Unicode (no unpaired surrogate)";
+
+    // JSON may escape an unpaired surrogate (\ud800), which no string of a store holds: refused, like a click's id.
+    private static bool TryGetString(JsonElement value, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? text)
+    {
+        try
+        {
+            text = value.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = null;
+            return false;
+        }
+    }
+
+    private static bool TryGetName(JsonProperty property, out string name)
+    {
+        try
+        {
+            name = property.Name;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            name = "";
+            return false;
+        }
     }
 
     private static string Range(StreamField field) => (field.Min, field.Max) switch

@@ -1,8 +1,12 @@
 using ClickOrleans.Api;
 using System.Text;
 using ClickOrleans.Api.Ingest;
+using System.Text.Json;
+using ClickOrleans.Drain;
 using ClickOrleans.Staging;
+using ClickOrleans.Streams;
 using CsCheck;
+using Microsoft.Extensions.Configuration;
 
 namespace ClickOrleans.Tests.Ingest;
 
@@ -93,6 +97,43 @@ public sealed class ParserFuzzTests
             else
             {
                 Assert.False(string.IsNullOrWhiteSpace(error));
+            }
+        }, iter: 20_000);
+    }
+
+    [Fact]
+    public void DeclaredStreamParsers_AtTheApiAndTheDrain_AcceptOrRejectCleanly()
+    {
+        var streams = StreamCatalog.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Streams:orders:Fields:customer:Type"] = "string",
+            ["Streams:orders:Fields:customer:Required"] = "true",
+            ["Streams:orders:Fields:total:Type"] = "float64",
+            ["Streams:orders:Fields:total:Min"] = "0",
+            ["Streams:orders:Fields:uid:Type"] = "int64",
+            ["Streams:orders:Fields:paid:Type"] = "bool",
+            ["Streams:orders:Fields:ts2:Type"] = "timestamp",
+        }).Build(), new ClickOptions());
+        var rules = streams.RulesOf(streams.Declared[0])!;
+        var property = Gen.OneOf(Property, Gen.Const("customer"), Gen.Const("total"), Gen.Const("paid"), Gen.Const("ts2"), Gen.Const("\\ud800"));
+        var objects = Gen.Select(property, Value).Array[0, 6]
+            .Select(pairs => Encoding.UTF8.GetBytes("{" + string.Join(",", pairs.Select(p => $"\"{p.Item1}\":{p.Item2}")) + "}"));
+
+        Gen.OneOf(AnyBody, objects).Sample(element =>
+        {
+            // A validator per request, as the Api makes them (the rules are shared).
+            var body = new IngestBody<JsonElement, EventToStage>(ApiJsonContext.Default.JsonElement, new EventValidator(rules, Now, new ClickOptions()).TryValidate, "event");
+            var parsed = body.ReadOneAsync(new MemoryStream(element), CancellationToken.None).GetAwaiter().GetResult();
+            Assert.True(parsed.IsAccepted ? parsed.Events.Count == 1 : !string.IsNullOrWhiteSpace(parsed.Detail));
+            var chunk = EventChunk.Parse(
+                ChunkElements.Parse(0, element, element.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), "", []), rules, "{orders-staging}:private:1", Context, 4);
+            Assert.Equal(1, chunk.DeadLetters.Count + chunk.Partitions.Sum(events => events?.Length ?? 0));
+            if (parsed.IsAccepted)
+            {
+                // What the Api stages, the drain accepts.
+                var staged = (byte[])parsed.Events[0].Element!;
+                var again = EventChunk.Parse(ChunkElements.Parse(0, staged, staged.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), "", []), rules, "{orders-staging}:private:1", Context, 4);
+                Assert.Empty(again.DeadLetters);
             }
         }, iter: 20_000);
     }

@@ -64,6 +64,7 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
             new { total = 1.0 },
             new { customer = new string('x', 65), total = 1.0, ts = DateTimeOffset.UtcNow.AddDays(30).ToString("O", CultureInfo.InvariantCulture) },
         });
+        var unpaired = await http.PostAsync("/streams/orders/events", new StringContent($$"""{"customer":"{{customer}}\ud800","total":1}""", System.Text.Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -78,6 +79,8 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         Assert.Equal("is required", errors["[2].customer"]);
         Assert.Equal("must be at most 64 characters", errors["[3].customer"]);
         Assert.StartsWith("must lie between", errors["[3].ts"]);
+        Assert.Equal(HttpStatusCode.BadRequest, unpaired.StatusCode);
+        Assert.Equal("must be valid Unicode (no unpaired surrogate)", (await unpaired.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("customer")[0].GetString());
         await http.PostAsync("/admin/streams/orders/drain", null);
         Assert.Empty(await cluster.Probe.RowsAsync("orders", "customer", customer, Columns));
     }
@@ -97,6 +100,11 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
             $$"""{"customer":"{{customer}}","total":"6"}""",
             $$"""{"customer":"{{customer}}"}""",
             $$"""{"customer":"{{customer}}","total":7""",
+            // Past the year 9999: no store holds such a time; it must be refused here, not fail the write.
+            $$"""{"customer":"{{customer}}","total":8,"placed_at":253402300800000}""",
+            // An unpaired surrogate: valid JSON, not valid Unicode.
+            $$"""{"customer":"{{customer}}","total":9,"paid":true,"placed_at":1,"quantity":2,"customer2":"\ud800"}""",
+            $$"""{"customer":"{{customer}}\ud800","total":10}""",
         ];
 
         await cluster.Redis.ListLeftPushAsync(cluster.OrdersStagingKey, [.. pushed.Select(element => (StackExchange.Redis.RedisValue)element)]);
@@ -110,11 +118,14 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
             .Where(letter => letter.GetProperty("element").GetString()!.Contains(customer, StringComparison.Ordinal))
             .Select(letter => letter.GetProperty("reason").GetString()!)
             .ToArray();
-        Assert.Equal(4, reasons.Length);
+        Assert.Equal(7, reasons.Length);
         Assert.Contains(reasons, reason => reason.StartsWith("referrer is not a field of the stream 'orders'", StringComparison.Ordinal));
         Assert.Contains("total must be a finite number", reasons);
         Assert.Contains("total is required", reasons);
         Assert.Contains(reasons, reason => reason.StartsWith("malformed JSON", StringComparison.Ordinal));
+        Assert.Contains("placed_at must be an integer (Unix milliseconds) from 0 (1970) to 253402300799999 (9999)", reasons);
+        Assert.Contains(reasons, reason => reason.StartsWith("customer2 is not a field of the stream 'orders'", StringComparison.Ordinal));
+        Assert.Contains("customer must be valid Unicode (no unpaired surrogate)", reasons);
     }
 
     [SkippableFact]
