@@ -11,12 +11,13 @@ public sealed class StreamCatalog(ClickOptions clicks, IReadOnlyList<StreamSchem
     public const string Section = "Streams";
 
     /// <summary>The built-in <c>clicks</c> stream: the one <c>/clicks</c>, <c>/stats</c>, <c>/admin/drain</c> and <c>/admin/dead-letters</c> address.</summary>
-    public StreamSchema Clicks { get; } = ClickStream.Schema(clicks);
+    public StreamSchema Clicks => Streams[0];
 
     /// <summary>The streams declared in <c>Streams</c>, by name.</summary>
     public IReadOnlyList<StreamSchema> Declared { get; } = declared;
 
-    public IReadOnlyList<StreamSchema> Streams => [Clicks, .. Declared];
+    /// <summary>Every stream, clicks first: made once, as every request's <see cref="Find"/> reads it.</summary>
+    public IReadOnlyList<StreamSchema> Streams { get; } = [ClickStream.Schema(clicks), .. declared];
 
     /// <summary>The stream of that name (exactly that case), or null.</summary>
     public StreamSchema? Find(string name) => Streams.FirstOrDefault(stream => string.Equals(stream.Name, name, StringComparison.Ordinal));
