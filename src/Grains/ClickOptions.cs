@@ -86,9 +86,9 @@ public sealed class ClickOptions : IValidatableObject
     [Range(0, long.MaxValue)]
     public long MaxClientIds { get; set; } = 10_000_000;
 
-    /// <summary>How many Redis replicas must have a push before the Api answers 202 (<c>Clicks:Staging:*</c>).</summary>
+    /// <summary>What must hold a push before the Api answers 202: Redis replicas, Garnet's log (<c>Clicks:Staging:*</c>).</summary>
     [ValidateObjectMembers]
-    public StagingReplication Staging { get; set; } = new();
+    public StagingAcknowledgement Staging { get; set; } = new();
 
     // Drain: how often and in what pieces staging lists are drained, and how hard a drain tries before it gives up.
 
@@ -205,12 +205,17 @@ public sealed class ClickOptions : IValidatableObject
 }
 
 /// <summary>
-/// Replication a push waits for (Redis <c>WAIT</c>) before its 202: with 0 (the default) a click acknowledged by a
-/// Redis master that dies before replicating it is lost; with N, the Api answers 503 when fewer than N replicas have it
-/// within the timeout (the click may then be staged or not: retry with the same client id, which makes that safe).
+/// What a push waits for before its 202, and the drain before it relies on its own writes. <c>Replicas</c> (Redis
+/// <c>WAIT</c>): with 0 (the default) a click acknowledged by a Redis master that dies before replicating it is lost;
+/// with N, the Api answers 503 when fewer than N replicas have it within the timeout (the click may then be staged or
+/// not: retry with the same client id, which makes that safe). <c>CommitAof</c> (Garnet's <c>COMMITAOF</c>, which Redis
+/// lacks): Garnet answers a write before its append-only log holds it, so without it a Garnet killed right after a 202
+/// loses that click; embedded mode turns it on.
 /// </summary>
-public sealed class StagingReplication
+public sealed class StagingAcknowledgement
 {
+    public bool CommitAof { get; set; }
+
     [Range(0, 16)]
     public int Replicas { get; set; }
 

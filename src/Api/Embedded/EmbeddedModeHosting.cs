@@ -18,6 +18,8 @@ public static class EmbeddedModeHosting
         configuration["ConnectionStrings:Redis"] = embedded.ConnectionString;
         // One LRANGE per chunk read: Garnet walks a list from its head for each (ClickOptions.ReadWindow).
         configuration[$"{ClickOptions.Section}:{nameof(ClickOptions.ReadWindow)}"] ??= "1000000";
+        // Garnet answers before its log holds a write: without a commit, a kill -9 right after a 202 loses that click.
+        configuration[$"{ClickOptions.Section}:{nameof(ClickOptions.Staging)}:{nameof(StagingAcknowledgement.CommitAof)}"] ??= "true";
         // Registered before the silo, so it stops after the silo left the cluster.
         builder.Services.AddSingleton(embedded);
         builder.Services.AddHostedService(_ => new EmbeddedRedisLifetime(embedded));

@@ -7,9 +7,10 @@ namespace ClickOrleans.Api.Embedded;
 
 /// <summary>
 /// Garnet, a Redis-compatible server, inside the Api process: clustering, reminders and the staging list of the
-/// zero-setup mode. Scripts run with their keys locked, and its append-only log is recovered at start, so a click staged
-/// before a crash is drained after it — but not always exactly once after a kill -9: Garnet 2.2.8 logs a script's writes
-/// one by one and can replay a part of it (issue 22, item 7; scripts/garnet-replay-check.sh; README, Embedded mode).
+/// zero-setup mode. Scripts run with their keys locked, every push waits for its append-only log to be committed
+/// (<see cref="StagingAcknowledgement.CommitAof"/>), and the log is recovered at start, so a click acknowledged before a
+/// crash is drained after it — but not always exactly once after a kill -9: Garnet 2.2.8 logs a script's writes one by
+/// one and can replay a part of it (issue 22, item 7; scripts/garnet-replay-check.sh; README, Embedded mode).
 /// It asks for a password, generated at the first start and kept in <see cref="PasswordFile"/> (readable by its owner
 /// only): without one, any web page the machine's browser opens could write to it with an HTTP POST whose body is
 /// RESP, a request browsers send without asking.
@@ -100,8 +101,8 @@ public sealed class EmbeddedRedis : IDisposable
         // Without it Garnet runs a script without locking its keys, so other clients' commands interleave with it. It
         // does not make the script one entry of the log: that is what a kill -9 still breaks (scripts/garnet-replay-check.sh).
         "--lua-transaction-mode", "true",
-        // Not --aof-commit-wait: it cost 91% of batch ingest here and did not stop the loss under kill -9 that
-        // EmbeddedModeTests.Kill9InALoop shows (bench/results.md, "Embedded Garnet's settings").
+        // Not --aof-commit-wait, which commits after every write (91% of batch ingest here): each push commits the
+        // log once with COMMITAOF instead (Clicks:Staging:CommitAof; bench/results.md, "a log commit per push").
         "--aof",
         "--recover",
         "--checkpointdir", checkpointDirectory,

@@ -23,7 +23,7 @@ namespace ClickOrleans.Drain;
 [ShardPlacement]
 public sealed partial class AggregatorGrain(
     IConnectionMultiplexer redis,
-    ReplicatedWrites writes,
+    AcknowledgedWrites writes,
     IOptions<ClickOptions> options,
     StreamCatalog streams,
     DrainTelemetry telemetry,

@@ -37,7 +37,7 @@ internal sealed partial class StagingDrain(
         foreach (var left in await privateLists.AllAsync())
         {
             LogResuming(logger, left.Name, left.CommittedOffset, left.Length);
-            await privateLists.ConfirmReplicatedAsync(left);
+            await privateLists.ConfirmAcknowledgedAsync(left);
             await DrainAsync(left, stats, cancellationToken);
         }
 

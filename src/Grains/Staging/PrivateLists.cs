@@ -15,10 +15,10 @@ namespace ClickOrleans.Staging;
 /// that advances the committed offset, so Redis memory shrinks as the drain goes on and the position of every element
 /// (offset + index from the tail) stays stable for a replay.
 /// </remarks>
-/// <param name="writes">For a drain: where its writes go and how they are acknowledged by <c>Clicks:Staging:Replicas</c>
-/// replicas before the drain relies on them (its <see cref="ReplicatedWrites.Database"/> is <paramref name="redis"/>).
+/// <param name="writes">For a drain: where its writes go and how they are acknowledged (<c>Clicks:Staging:Replicas</c>,
+/// <c>CommitAof</c>) before the drain relies on them (its <see cref="AcknowledgedWrites.Database"/> is <paramref name="redis"/>).
 /// Null for readers.</param>
-public sealed class PrivateLists(IDatabase redis, StagingKeys keys, ReplicatedWrites? writes = null)
+public sealed class PrivateLists(IDatabase redis, StagingKeys keys, AcknowledgedWrites? writes = null)
 {
     /// <summary>
     /// The most bytes one read returns (at least one element, however large): a chunk's memory stays bounded when
@@ -144,7 +144,7 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys, ReplicatedWr
         """);
 
     // KEYS[1] private lists. ARGV[1] a private list. Writes its committed offset again as it is: something for a WAIT to
-    // count, so that a drain that resumes a list knows its take-over and last commit are on the replicas.
+    // count, so that a drain that resumes a list knows its take-over and last commit are on the replicas (and in the log).
     private static readonly FlaggedScript TouchScript = new("allow-oom", """
         local offset = redis.call('HGET', KEYS[1], ARGV[1])
         if offset then redis.call('HSET', KEYS[1], ARGV[1], offset) end
@@ -154,14 +154,14 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys, ReplicatedWr
     public StagingKeys Keys => keys;
 
     /// <summary>
-    /// Before a drain resumes <paramref name="list"/>: with <c>Clicks:Staging:Replicas</c>, waits until the replicas have
-    /// its take-over and every commit so far, so nothing is written to the sink on the strength of a record a failover
-    /// could lose.
+    /// Before a drain resumes <paramref name="list"/>: with <c>Clicks:Staging:Replicas</c> or <c>CommitAof</c>, waits until
+    /// the replicas or the log have its take-over and every commit so far, so nothing is written to the sink on the
+    /// strength of a record a failover or a crash could lose.
     /// </summary>
     /// <exception cref="StagingNotReplicatedException">Fewer replicas acknowledged in time.</exception>
-    public async Task ConfirmReplicatedAsync(PrivateList list)
+    public async Task ConfirmAcknowledgedAsync(PrivateList list)
     {
-        if (writes is { WaitsForReplicas: true })
+        if (writes is { Acknowledges: true })
         {
             await TouchScript.EvaluateAsync(redis, [keys.PrivateLists], [list.Name]);
             await writes.AcknowledgedAsync(keys.Staging);

@@ -7,8 +7,8 @@ namespace ClickOrleans.Staging;
 public static class StagingRedisExtensions
 {
     /// <summary>
-    /// Registers the process's one shared Redis connection for staging lists, and <see cref="ReplicatedWrites"/> (a
-    /// second connection, only with <c>Clicks:Staging:Replicas</c>).
+    /// Registers the process's one shared Redis connection for staging lists, and <see cref="AcknowledgedWrites"/> (a
+    /// second connection, only with <c>Clicks:Staging:Replicas</c> or <c>CommitAof</c>).
     /// </summary>
     /// <remarks>
     /// Connects here, while the host is being built: created lazily by the first requests, a synchronous connect
@@ -20,8 +20,8 @@ public static class StagingRedisExtensions
     {
         var redis = ConnectionMultiplexer.Connect(ConfigurationOf(connectionString));
         services.AddSingleton<IConnectionMultiplexer>(_ => redis); // a factory, so the container disposes it
-        services.AddSingleton<ReplicatedWrites>();
-        services.AddHostedService<ReplicatedWritesConnection>();
+        services.AddSingleton<AcknowledgedWrites>();
+        services.AddHostedService<AcknowledgedWritesConnection>();
         return services;
     }
 
@@ -34,12 +34,12 @@ public static class StagingRedisExtensions
         return configuration;
     }
 
-    /// <summary>Creates <see cref="ReplicatedWrites"/> (and so its connection) at start, not in the first request that needs it.</summary>
-    private sealed class ReplicatedWritesConnection(IServiceProvider services) : IHostedService
+    /// <summary>Creates <see cref="AcknowledgedWrites"/> (and so its connection) at start, not in the first request that needs it.</summary>
+    private sealed class AcknowledgedWritesConnection(IServiceProvider services) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            services.GetRequiredService<ReplicatedWrites>();
+            services.GetRequiredService<AcknowledgedWrites>();
             return Task.CompletedTask;
         }
 

@@ -30,7 +30,7 @@ public sealed partial class StreamStager
     internal const int MaxGroupedElements = 10_000;
 
     private readonly Shard[] _shards;
-    private readonly ReplicatedWrites _writes;
+    private readonly AcknowledgedWrites _writes;
     private readonly IGrainFactory _grains;
     private readonly ClickOptions _options;
     private readonly StagingLimits _limits;
@@ -38,7 +38,7 @@ public sealed partial class StreamStager
     private int _turn;
 
     public StreamStager(
-        ReplicatedWrites writes, StagingStream stream, IGrainFactory grains, IOptions<ClickOptions> options,
+        AcknowledgedWrites writes, StagingStream stream, IGrainFactory grains, IOptions<ClickOptions> options,
         ILogger<StreamStager> logger)
     {
         _writes = writes;

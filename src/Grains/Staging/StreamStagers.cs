@@ -6,7 +6,7 @@ namespace ClickOrleans.Staging;
 
 /// <summary>The stager of every stream this deployment runs: the clicks stream's, and one per declared stream, made once.</summary>
 public sealed class StreamStagers(
-    StreamStager clicks, StreamCatalog streams, ReplicatedWrites writes, IGrainFactory grains, IOptions<ClickOptions> options,
+    StreamStager clicks, StreamCatalog streams, AcknowledgedWrites writes, IGrainFactory grains, IOptions<ClickOptions> options,
     ILogger<StreamStager> logger)
 {
     private readonly Dictionary<string, StreamStager> _declared = streams.Declared.ToDictionary(

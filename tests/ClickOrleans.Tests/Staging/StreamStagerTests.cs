@@ -16,7 +16,7 @@ public sealed class StreamStagerTests(SqliteClusterFixture cluster)
         var options = Options.Create(new ClickOptions { StagingKey = new TestData().StagingKey });
         // Port 1 on loopback: nothing listens there, every connection attempt is refused.
         using var redis = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:1,abortConnect=false,connectTimeout=500,syncTimeout=1000,asyncTimeout=1000,connectRetry=0");
-        using var writes = new ReplicatedWrites(redis, options);
+        using var writes = new AcknowledgedWrites(redis, options);
         var stager = new StreamStager(writes, new StagingStream(options.Value), cluster.Grains, options, NullLogger<StreamStager>.Instance);
 
         var failure = await Assert.ThrowsAsync<StagingUnavailableException>(() => stager.StageAsync([new Click("out-of-reach", 1, 2, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())]));
