@@ -6,19 +6,46 @@ namespace ClickOrleans.Streams;
 
 /// <summary>
 /// The version of a declared stream's schema as its sink records it: a hash of its table and fields (name, type,
-/// whether required, bounds), and that definition as text for the messages that name a change.
+/// whether required, bounds), and that definition as text, which <see cref="SchemaEvolution"/> reads back and the
+/// messages that name a change quote.
 /// </summary>
 public sealed record SchemaVersion(string Version, string Definition)
 {
+    private const string TablePrefix = "table ", TableEnd = ": ", FieldSeparator = "; ";
+
     public static SchemaVersion Of(StreamSchema stream)
     {
-        var definition = $"table {stream.Table}: " + string.Join("; ", stream.Fields.Select(Describe));
+        var definition = TablePrefix + stream.Table + TableEnd + string.Join(FieldSeparator, stream.Fields.Select(Describe));
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(definition));
         return new SchemaVersion(Convert.ToHexStringLower(hash)[..16], definition);
     }
 
-    private static string Describe(StreamField field) =>
-        string.Create(CultureInfo.InvariantCulture, $"{field.Name} {field.Type.ToString().ToLowerInvariant()}{(field.Required ? " required" : "")}")
+    /// <summary>The table and the field descriptions (each as <see cref="Describe"/> wrote it) of a recorded definition.</summary>
+    public static (string Table, IReadOnlyList<string> Fields) Read(string definition)
+    {
+        var end = definition.IndexOf(TableEnd, StringComparison.Ordinal);
+        if (!definition.StartsWith(TablePrefix, StringComparison.Ordinal) || end < 0)
+        {
+            throw new FormatException($"'{definition}' is not a schema definition this version records.");
+        }
+
+        return (definition[TablePrefix.Length..end], definition[(end + TableEnd.Length)..].Split(FieldSeparator));
+    }
+
+    /// <summary>A field as the definition holds it: <c>name type[ required][ min..max][ max length]</c>.</summary>
+    public static string Describe(StreamField field) =>
+        Column(field)
         + (field.Min is null && field.Max is null ? "" : string.Create(CultureInfo.InvariantCulture, $" {field.Min}..{field.Max}"))
         + (field.MaxLength is { } length ? string.Create(CultureInfo.InvariantCulture, $" max {length}") : "");
+
+    /// <summary>What of a field its column stores: <c>name type[ required]</c>, the start of its description.</summary>
+    public static string Column(StreamField field) =>
+        $"{field.Name} {field.Type.ToString().ToLowerInvariant()}{(field.Required ? " required" : "")}";
+
+    /// <summary>The <see cref="Column"/> part of a recorded field description.</summary>
+    public static string ColumnOf(string description)
+    {
+        var words = description.Split(' ');
+        return words.Length > 2 && words[2] == "required" ? string.Join(' ', words[..3]) : string.Join(' ', words[..2]);
+    }
 }

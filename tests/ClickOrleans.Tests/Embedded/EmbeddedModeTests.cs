@@ -232,7 +232,7 @@ public sealed class EmbeddedModeTests : IDisposable
     }
 
     [Fact]
-    public async Task DeclaredStream_IsStoredInItsTable_AndAChangedDeclarationStopsTheNextStart_NamingTheChange()
+    public async Task DeclaredStream_IsStoredInItsTable_GrowsByANewOptionalField_AndAChangedTypeStopsTheNextStart_NamingTheChange()
     {
         var declared = new Dictionary<string, string?>
         {
@@ -251,12 +251,27 @@ public sealed class EmbeddedModeTests : IDisposable
             Assert.Equal(0, await first.InterruptAsync());
         }
 
-        await using var second = HostProcess.StartEmbeddedApi(_ports, _directory, new Dictionary<string, string?>(declared) { ["Streams__orders__Fields__total__Type"] = "int64" });
-        var exitCode = await second.WaitForExitAsync();
+        declared["Streams__orders__Fields__note__Type"] = "string";
+        await using (var grown = HostProcess.StartEmbeddedApi(_ports, _directory, declared))
+        {
+            await grown.WaitUntilRunningAsync();
+            var staged = await grown.Http.PostAsJsonAsync("/streams/orders/events", new { customer = "cyd", total = 1.0, note = "gift" });
+            var drain = await grown.Http.PostAsync("/admin/streams/orders/drain", null);
+
+            Assert.Equal(HttpStatusCode.Accepted, staged.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, drain.StatusCode);
+            Assert.Equal("gift", Assert.Single(await Sink.RowsAsync("orders", "customer", "cyd", "note"))[0]);
+            Assert.Null(Assert.Single(await Sink.RowsAsync("orders", "customer", "ann", "note"))[0]);
+            Assert.Equal(0, await grown.InterruptAsync());
+        }
+
+        await using var changed = HostProcess.StartEmbeddedApi(_ports, _directory, new Dictionary<string, string?>(declared) { ["Streams__orders__Fields__total__Type"] = "int64" });
+        var exitCode = await changed.WaitForExitAsync();
 
         Assert.Equal(1, exitCode);
-        Assert.Contains("Streams:orders is not the schema its table \"orders\" was created with", second.Output);
-        Assert.Contains("DROP TABLE \"orders\"; DELETE FROM stream_schemas WHERE stream = 'orders';", second.Output);
+        Assert.Contains("Streams:orders is not the schema its table \"orders\" was created with", changed.Output);
+        Assert.Contains("field total was [total float64], it is declared [total int64]", changed.Output);
+        Assert.Contains("DROP TABLE \"orders\"; DELETE FROM stream_schemas WHERE stream = 'orders';", changed.Output);
     }
 
     [Fact]

@@ -99,6 +99,118 @@ public sealed class StreamTableTests
         }
     }
 
+    [SkippableFact]
+    public async Task PostgresTable_Evolves_ByNewOptionalFieldsAndBounds_AndRefusesAnyOtherChange_NamingIt()
+    {
+        var postgres = TestServers.RequirePostgres();
+        var schema = "streams_" + Guid.NewGuid().ToString("N")[..12];
+        await using var dataSource = NpgsqlDataSource.Create(postgres);
+        var options = Options.Create(new PostgresSinkOptions { Schema = schema });
+        Task MigrateAsync(StreamCatalog catalog) => new PostgresEventSink(dataSource, options, catalog).MigrateAsync(catalog.Declared, CancellationToken.None);
+        try
+        {
+            await new PostgresClickSink(dataSource, options).MigrateAsync(CancellationToken.None);
+            await MigrateAsync(Catalog(Orders));
+            await using (var stored = dataSource.CreateCommand($"INSERT INTO {schema}.orders (event_id, ts, customer, total) VALUES (gen_random_uuid(), now(), 'ann', 12.5)"))
+            {
+                await stored.ExecuteNonQueryAsync();
+            }
+
+            var refusals = await RefusalsAsync(() => MigrateAsync(Catalog(new(Orders) { ["Streams:orders:Fields:note:Type"] = "string", ["Streams:orders:Fields:note:Required"] = "true" })),
+                () => MigrateAsync(Catalog(new() { ["Streams:orders:Fields:total:Type"] = "float64" })));
+            await MigrateAsync(Catalog(Evolved));
+            await MigrateAsync(Catalog(Evolved));
+            await MigrateAsync(Catalog(Loosened));
+
+            Assert.Contains("new field note is required, but the rows already stored have no value for it", refusals[0]);
+            Assert.Contains("field customer [customer string max 256] is no longer declared", refusals[1]);
+            await using var columns = dataSource.CreateCommand(
+                $"SELECT string_agg(column_name || ' ' || data_type || ' ' || is_nullable, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'orders'");
+            Assert.Equal("event_id uuid NO, client_id text YES, ts timestamp with time zone NO, customer text YES, total double precision YES, note text YES, placed_at timestamp with time zone YES",
+                await columns.ExecuteScalarAsync());
+            await using var rows = dataSource.CreateCommand($"SELECT customer || ' ' || coalesce(note, 'null') || ' ' || (SELECT count(*) FROM {schema}.stream_schemas) FROM {schema}.orders");
+            Assert.Equal("ann null 3", await rows.ExecuteScalarAsync());
+        }
+        finally
+        {
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    [Fact]
+    public async Task SqliteTable_Evolves_ByNewOptionalFieldsAndBounds_AndRefusesAnyOtherChange_NamingIt()
+    {
+        var directory = Directory.CreateTempSubdirectory("clickorleans-streams-").FullName;
+        var options = Options.Create(new SqliteSinkOptions { Path = Path.Combine(directory, "clicks.db") });
+        try
+        {
+            List<string> refusals;
+            using (var clicks = new SqliteClickSink(options))
+            {
+                async Task MigrateAsync(StreamCatalog catalog)
+                {
+                    using var sink = new SqliteEventSink(clicks, catalog);
+                    await sink.MigrateAsync(catalog.Declared, CancellationToken.None);
+                }
+
+                await MigrateAsync(Catalog(Orders));
+                await ExecuteAsync(options, "INSERT INTO orders (event_id, ts, customer, total) VALUES (randomblob(16), 0, 'ann', 12.5)");
+                refusals = await RefusalsAsync(() => MigrateAsync(Catalog(new(Orders) { ["Streams:orders:Fields:total:Type"] = "int64" })),
+                    () => MigrateAsync(Catalog(new(Orders) { ["Streams:orders:Table"] = "purchases" })));
+                await MigrateAsync(Catalog(Evolved));
+                await MigrateAsync(Catalog(Evolved));
+                await MigrateAsync(Catalog(Loosened));
+            }
+
+            Assert.Contains("field total was [total float64], it is declared [total int64]: a field's type, and whether it is required, cannot change", refusals[0]);
+            Assert.Contains("its table was orders, it is declared purchases: a stream's table cannot be renamed", refusals[1]);
+            Assert.Equal("event_id BLOB 1, client_id TEXT 0, ts INTEGER 1, customer TEXT 0, total REAL 0, note TEXT 0, placed_at INTEGER 0",
+                await ExecuteAsync(options, "SELECT group_concat(name || ' ' || type || ' ' || \"notnull\", ', ') FROM pragma_table_info('orders')"));
+            Assert.Equal("ann null 3", await ExecuteAsync(options, "SELECT customer || ' ' || coalesce(note, 'null') || ' ' || (SELECT count(*) FROM stream_schemas) FROM orders"));
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>The orders of <see cref="Orders"/> with two new optional fields.</summary>
+    private static Dictionary<string, string?> Evolved => new(Orders)
+    {
+        ["Streams:orders:Fields:note:Type"] = "string",
+        ["Streams:orders:Fields:placed_at:Type"] = "timestamp",
+    };
+
+    /// <summary><see cref="Evolved"/> with other bounds: the rules of what is staged, not the table's.</summary>
+    private static Dictionary<string, string?> Loosened => new(Evolved)
+    {
+        ["Streams:orders:Fields:note:MaxLength"] = "4096",
+        ["Streams:orders:Fields:total:Min"] = "0",
+    };
+
+    /// <summary>Each start refused for its changed declaration, its message.</summary>
+    private static async Task<List<string>> RefusalsAsync(params Func<Task>[] starts)
+    {
+        var messages = new List<string>();
+        foreach (var start in starts)
+        {
+            messages.Add((await Assert.ThrowsAsync<SchemaChangedException>(start)).Message);
+        }
+
+        return messages;
+    }
+
+    private static async Task<object?> ExecuteAsync(IOptions<SqliteSinkOptions> options, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={options.Value.Path};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+
     private static StreamCatalog Catalog(Dictionary<string, string?> settings) =>
         StreamCatalog.From(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), new ClickOptions());
 }

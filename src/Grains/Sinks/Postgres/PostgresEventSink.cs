@@ -51,24 +51,37 @@ public sealed class PostgresEventSink : IEventSink
                 continue;
             }
 
-            if (recorded is not null)
+            await using var apply = new NpgsqlBatch(connection, transaction);
+            if (recorded is null)
             {
-                throw new SchemaChangedException(SchemaChanges.Describe(stream, recorded, version, table.Name,
-                    $"DROP TABLE {table.Name}; DELETE FROM {_schema}.stream_schemas WHERE stream = '{stream.Name}';"));
+                foreach (var statement in table.Create)
+                {
+                    apply.BatchCommands.Add(new NpgsqlBatchCommand(statement));
+                }
+            }
+            else
+            {
+                var evolution = SchemaEvolution.Between(recorded, stream);
+                if (evolution.Refused.Count > 0)
+                {
+                    throw new SchemaChangedException(SchemaChanges.Describe(stream, recorded, evolution, table.Name,
+                        $"DROP TABLE {table.Name}; DELETE FROM {_schema}.stream_schemas WHERE stream = '{stream.Name}';"));
+                }
+
+                foreach (var field in evolution.Added)
+                {
+                    apply.BatchCommands.Add(new NpgsqlBatchCommand(table.AddColumn(field)));
+                }
             }
 
-            await using var create = new NpgsqlBatch(connection, transaction);
-            foreach (var statement in table.Create)
-            {
-                create.BatchCommands.Add(new NpgsqlBatchCommand(statement));
-            }
-
-            create.BatchCommands.Add(PostgresProgress.Command(
-                $"INSERT INTO {_schema}.stream_schemas (stream, version, definition) VALUES ($1, $2, $3)",
+            // A declaration changed back to an earlier version (bounds only) records that version again, as the latest.
+            apply.BatchCommands.Add(PostgresProgress.Command(
+                $"INSERT INTO {_schema}.stream_schemas (stream, version, definition) VALUES ($1, $2, $3) "
+                + "ON CONFLICT (stream, version) DO UPDATE SET applied_at = now()",
                 new NpgsqlParameter<string> { TypedValue = stream.Name },
                 new NpgsqlParameter<string> { TypedValue = version.Version },
                 new NpgsqlParameter<string> { TypedValue = version.Definition }));
-            await create.ExecuteNonQueryAsync(cancellationToken);
+            await apply.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

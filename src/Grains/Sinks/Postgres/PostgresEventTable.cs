@@ -18,7 +18,7 @@ internal sealed class PostgresEventTable
             CREATE TABLE {Name} (
                 event_id uuid NOT NULL,
                 client_id text,
-                ts timestamptz NOT NULL{string.Concat(Declared.Select(field => $",\n    \"{field.Name}\" {SqlType(field.Type)}{(field.Required ? " NOT NULL" : "")}"))})
+                ts timestamptz NOT NULL{string.Concat(Declared.Select(field => $",\n    {Column(field)}"))})
             """,
             $"CREATE INDEX \"{stream.Table}_ts\" ON {Name} (ts)",
         ];
@@ -37,10 +37,15 @@ internal sealed class PostgresEventTable
     /// <summary>The statements that create the table and its index.</summary>
     public string[] Create { get; }
 
+    /// <summary>The statement that adds an optional field's column to the table (null in every row stored before).</summary>
+    public string AddColumn(StreamField field) => $"ALTER TABLE {Name} ADD COLUMN {Column(field)}";
+
     public string Copy { get; }
 
     /// <summary>The binary COPY type of each declared field.</summary>
     public NpgsqlDbType[] Types { get; }
+
+    private static string Column(StreamField field) => $"\"{field.Name}\" {SqlType(field.Type)}{(field.Required ? " NOT NULL" : "")}";
 
     private static string SqlType(FieldType type) => type switch
     {

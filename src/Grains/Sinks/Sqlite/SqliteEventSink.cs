@@ -47,18 +47,32 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
                     continue;
                 }
 
-                if (recorded is not null)
+                var table = _tables[stream.Name];
+                if (recorded is null)
                 {
-                    throw new SchemaChangedException(SchemaChanges.Describe(stream, recorded, version, $"\"{stream.Table}\"",
-                        $"DROP TABLE \"{stream.Table}\"; DELETE FROM stream_schemas WHERE stream = '{stream.Name}';"));
+                    foreach (var statement in table.Create)
+                    {
+                        Execute(transaction, statement);
+                    }
+                }
+                else
+                {
+                    var evolution = SchemaEvolution.Between(recorded, stream);
+                    if (evolution.Refused.Count > 0)
+                    {
+                        throw new SchemaChangedException(SchemaChanges.Describe(stream, recorded, evolution, $"\"{stream.Table}\"",
+                            $"DROP TABLE \"{stream.Table}\"; DELETE FROM stream_schemas WHERE stream = '{stream.Name}';"));
+                    }
+
+                    foreach (var field in evolution.Added)
+                    {
+                        Execute(transaction, table.AddColumn(field));
+                    }
                 }
 
-                foreach (var statement in _tables[stream.Name].Create)
-                {
-                    Execute(transaction, statement);
-                }
-
-                Execute(transaction, "INSERT INTO stream_schemas (stream, version, definition, applied_at) VALUES ($1, $2, $3, $4)",
+                // A declaration changed back to an earlier version (bounds only) records that version again, as the latest.
+                Execute(transaction, "INSERT INTO stream_schemas (stream, version, definition, applied_at) VALUES ($1, $2, $3, $4) "
+                    + "ON CONFLICT (stream, version) DO UPDATE SET applied_at = excluded.applied_at",
                     stream.Name, version.Version, version.Definition, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             }
 

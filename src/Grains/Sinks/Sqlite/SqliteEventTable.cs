@@ -21,7 +21,7 @@ internal sealed class SqliteEventTable : IDisposable
             CREATE TABLE "{stream.Table}" (
                 event_id BLOB NOT NULL,
                 client_id TEXT,
-                ts INTEGER NOT NULL{string.Concat(declared.Select(field => $",\n    \"{field.Name}\" {SqlType(field.Type)}{(field.Required ? " NOT NULL" : "")}"))})
+                ts INTEGER NOT NULL{string.Concat(declared.Select(field => $",\n    {Column(field)}"))})
             """,
             $"CREATE INDEX \"{stream.Table}_ts\" ON \"{stream.Table}\" (ts)",
         ];
@@ -38,6 +38,9 @@ internal sealed class SqliteEventTable : IDisposable
 
     /// <summary>The statements that create the table and its index.</summary>
     public string[] Create { get; }
+
+    /// <summary>The statement that adds an optional field's column to the table (null in every row stored before).</summary>
+    public string AddColumn(StreamField field) => $"ALTER TABLE \"{Stream.Table}\" ADD COLUMN {Column(field)}";
 
     /// <summary>Inserts the event; a row SQLite refuses for its data aborts only this statement and comes back as the error.</summary>
     /// <exception cref="SqliteException">Any other error: the write fails.</exception>
@@ -69,6 +72,8 @@ internal sealed class SqliteEventTable : IDisposable
     }
 
     public void Dispose() => _insert.Dispose();
+
+    private static string Column(StreamField field) => $"\"{field.Name}\" {SqlType(field.Type)}{(field.Required ? " NOT NULL" : "")}";
 
     private static string SqlType(FieldType type) => type switch
     {
