@@ -21,6 +21,7 @@ namespace ClickOrleans.Api;
 [JsonSerializable(typeof(ProductClicks))]
 [JsonSerializable(typeof(TopProduct[]))]
 [JsonSerializable(typeof(UserClick[]))]
+[JsonSerializable(typeof(RollupSeries))]
 [JsonSerializable(typeof(DeadLetterPage))]
 [JsonSerializable(typeof(DeadLettersReplayed))]
 [JsonSerializable(typeof(DeadLettersPurged))]

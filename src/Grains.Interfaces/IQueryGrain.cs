@@ -20,7 +20,27 @@ public interface IQueryGrain : IGrainWithIntegerKey
     [AlwaysInterleave]
     [Alias("GetUserClicks")]
     Task<UserClick[]> GetUserClicks(long uid, DateTimeOffset from, DateTimeOffset to, int limit);
+
+    /// <summary>
+    /// A declared stream's rollup per bucket starting in [from, to), summed over the dimensions <paramref name="filters"/>
+    /// leaves open; null when the silo runs no such stream or rollup.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("GetRollup")]
+    Task<RollupSeries?> GetRollup(string stream, string rollup, DateTimeOffset from, DateTimeOffset to, DimensionValue[] filters);
 }
+
+/// <summary>A rollup's buckets in [From, To), for the dimension values of <see cref="Filters"/>.</summary>
+[GenerateSerializer, Immutable, Alias("ClickOrleans.RollupSeries")]
+public sealed record RollupSeries(string Stream, string Rollup, DateTimeOffset From, DateTimeOffset To, DimensionValue[] Filters, RollupBucket[] Buckets);
+
+/// <summary>One bucket: its start, its events and, per summed field, the sum (an int64 sum beyond 2^53 loses precision).</summary>
+[GenerateSerializer, Immutable, Alias("ClickOrleans.RollupBucket")]
+public sealed record RollupBucket(DateTimeOffset Start, long Count, Dictionary<string, double> Sums);
+
+/// <summary>A dimension of a rollup and the value a query keeps, as the query string gave it.</summary>
+[GenerateSerializer, Immutable, Alias("ClickOrleans.DimensionValue")]
+public sealed record DimensionValue(string Field, string Value);
 
 [GenerateSerializer, Immutable, Alias("ClickOrleans.ProductClicks")]
 public sealed record ProductClicks(long Pid, DateTimeOffset From, DateTimeOffset To, long Total, MinuteClicks[] Minutes);

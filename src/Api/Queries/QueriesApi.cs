@@ -1,10 +1,13 @@
+using ClickOrleans.Api.Streams;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClickOrleans.Api.Queries;
 
-/// <summary>What the data is for: per-product series, top products, a user's recent clicks.</summary>
+/// <summary>What the data is for: per-product series, top products, a user's recent clicks, a declared stream's rollups.</summary>
 public static class QueriesApi
 {
+    private const int DefaultBuckets = 60, MaxBuckets = 10_000;
+    private static readonly string[] RangeParameters = ["from", "to"];
     private static readonly TimeSpan MaxMinuteRange = TimeSpan.FromDays(31);
     private static readonly TimeSpan MaxTopRange = TimeSpan.FromDays(31);
     private static readonly TimeSpan MaxUserRange = TimeSpan.FromDays(366);
@@ -21,7 +24,53 @@ public static class QueriesApi
         queries.MapGet("/users/{uid:long}/clicks", GetUserClicks)
             .WithSummary("A user's clicks in [from, to), newest first")
             .WithDescription("from defaults to 30 days before to; to defaults to now; the range spans at most 366 days; limit 1-1000 (default 100). For the next page, pass the oldest ts returned as to.");
+        queries.MapGet("/streams/{stream}/rollups/{rollup}", GetRollup)
+            .WithName("GetStreamRollup")
+            .WithSummary("A declared stream's rollup per bucket in [from, to)")
+            .WithDescription($"Buckets that start in [from, to), in order, each with its count and its sums. from defaults to {DefaultBuckets} buckets before to; to defaults to now; the range spans at most {MaxBuckets:N0} buckets. "
+                + "Every other query parameter names a dimension of the rollup (its By fields) and the one value to keep (customer=ann); the buckets sum over the dimensions left open.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return queries;
+    }
+
+    private static async Task<Results<Ok<RollupSeries>, ValidationProblem, ProblemHttpResult>> GetRollup(
+        StreamRoute route, string rollup, string? from, string? to, HttpRequest request, IGrainFactory grains, TimeProvider time)
+    {
+        if (route.Schema is not { } stream)
+        {
+            return route.UnknownStream();
+        }
+
+        if (stream.Rollups.FirstOrDefault(r => r.Name == rollup) is not { } declared || stream == route.Catalog.Clicks)
+        {
+            return TypedResults.Problem(
+                stream == route.Catalog.Clicks
+                    ? "The clicks stream's rollup is queried by /products/{pid}/clicks and /products/top."
+                    : $"Stream '{stream.Name}' has no rollup '{rollup}'; it has: {(stream.Rollups.Count == 0 ? "none" : string.Join(", ", stream.Rollups.Select(r => r.Name)))}.",
+                statusCode: StatusCodes.Status404NotFound, title: "Unknown rollup");
+        }
+
+        var parameters = new QueryParameters(time.GetUtcNow());
+        var bucket = TimeSpan.FromMilliseconds(declared.BucketMs);
+        var end = parameters.Time("to", to, time.GetUtcNow());
+        var start = parameters.Time("from", from, end - bucket * DefaultBuckets);
+        parameters.Range("from", start, "to", end, bucket * MaxBuckets);
+        var filters = new List<DimensionValue>();
+        foreach (var (name, values) in request.Query.Where(parameter => !RangeParameters.Contains(parameter.Key, StringComparer.Ordinal)))
+        {
+            parameters.Dimension(name, values, stream, declared, filters);
+        }
+
+        if (!parameters.IsValid)
+        {
+            return Invalid(parameters);
+        }
+
+        return await Queries(grains).GetRollup(stream.Name, declared.Name, start, end, [.. filters]) is { } series
+            ? TypedResults.Ok(series)
+            : TypedResults.Problem(
+                $"The silos run no rollup '{declared.Name}' of stream '{stream.Name}' with these dimensions: their Streams section differs from this Api's.",
+                statusCode: StatusCodes.Status404NotFound, title: "Unknown rollup");
     }
 
     private static async Task<Results<Ok<ProductClicks>, ValidationProblem>> GetProductClicks(

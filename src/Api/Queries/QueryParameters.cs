@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Xml;
+using ClickOrleans.Streams;
+using Microsoft.Extensions.Primitives;
 
 namespace ClickOrleans.Api.Queries;
 
@@ -95,6 +97,27 @@ internal sealed class QueryParameters(DateTimeOffset now)
         else if (to - from > max)
         {
             Errors[toName] = [$"the range {fromName}..{toName} spans at most {max.TotalDays:0} days"];
+        }
+    }
+
+    /// <summary>A query parameter that keeps one value of a rollup's dimension.</summary>
+    public void Dimension(string name, StringValues values, StreamSchema stream, StreamRollup rollup, List<DimensionValue> filters)
+    {
+        if (!rollup.By.Contains(name, StringComparer.Ordinal))
+        {
+            Errors[name] = [$"is not a dimension of rollup {rollup.Name}; its dimensions are {(rollup.By.Count == 0 ? "none" : string.Join(", ", rollup.By))} (and from, to)"];
+        }
+        else if (values is not [{ } value])
+        {
+            Errors[name] = ["must be given once"];
+        }
+        else if (stream.Fields.First(field => field.Name == name) is var field && DimensionValues.Parse(field, value) is null)
+        {
+            Errors[name] = [$"must be {DimensionValues.Rule(field)}"];
+        }
+        else
+        {
+            filters.Add(new DimensionValue(name, value));
         }
     }
 

@@ -1,10 +1,11 @@
+using ClickOrleans.Streams;
 using Orleans.Concurrency;
 
 namespace ClickOrleans.Queries;
 
 /// <summary>Stateless: as many activations as the load needs, on whichever silo is closest.</summary>
 [StatelessWorker]
-public sealed class QueryGrain(IClickQueries queries) : Grain, IQueryGrain
+public sealed class QueryGrain(ISinkQueries queries, StreamCatalog streams) : Grain, IQueryGrain
 {
     public async Task<ProductClicks> GetProductClicks(long pid, DateTimeOffset from, DateTimeOffset to)
     {
@@ -23,4 +24,27 @@ public sealed class QueryGrain(IClickQueries queries) : Grain, IQueryGrain
 
     public Task<UserClick[]> GetUserClicks(long uid, DateTimeOffset from, DateTimeOffset to, int limit) =>
         queries.UserClicksAsync(uid, from, to, limit, CancellationToken.None);
+
+    public async Task<RollupSeries?> GetRollup(string stream, string rollup, DateTimeOffset from, DateTimeOffset to, DimensionValue[] filters)
+    {
+        if (streams.Declared.FirstOrDefault(s => s.Name == stream) is not { } schema
+            || schema.Rollups.FirstOrDefault(r => r.Name == rollup) is not { } declared)
+        {
+            return null;
+        }
+
+        var values = new List<(StreamField, object)>();
+        foreach (var filter in filters)
+        {
+            // The Api checked each filter against its own catalog: one this silo reads otherwise is a declaration that differs.
+            if (!declared.By.Contains(filter.Field) || DimensionValues.Parse(schema.Fields.First(f => f.Name == filter.Field), filter.Value) is not { } value)
+            {
+                return null;
+            }
+
+            values.Add((schema.Fields.First(f => f.Name == filter.Field), value));
+        }
+
+        return new RollupSeries(stream, rollup, from, to, filters, await queries.RollupAsync(declared, values, from, to, CancellationToken.None));
+    }
 }

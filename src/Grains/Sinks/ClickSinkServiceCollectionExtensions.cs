@@ -22,7 +22,7 @@ public static class ClickSinkServiceCollectionExtensions
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<IClickSink, PostgresClickSink>();
         services.AddSingleton<IEventSink, PostgresEventSink>();
-        services.AddSingleton<IClickQueries, PostgresClickQueries>();
+        services.AddSingleton<ISinkQueries, PostgresSinkQueries>();
         return services;
     }
 
@@ -32,7 +32,7 @@ public static class ClickSinkServiceCollectionExtensions
         services.AddSingleton<SqliteClickSink>();
         services.AddSingleton<IClickSink>(provider => provider.GetRequiredService<SqliteClickSink>());
         services.AddSingleton<IEventSink, SqliteEventSink>();
-        services.AddSingleton<IClickQueries, SqliteClickQueries>();
+        services.AddSingleton<ISinkQueries, SqliteSinkQueries>();
         return services;
     }
 }

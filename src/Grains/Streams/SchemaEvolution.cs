@@ -2,15 +2,17 @@ namespace ClickOrleans.Streams;
 
 /// <summary>
 /// What a declaration changes against the schema version its table was last recorded with. New optional fields are
-/// <see cref="Added"/> (each a new nullable column, applied at start; the rows already stored hold null), and changed
-/// bounds apply to what is staged from then on; anything else that touches the table is <see cref="Refused"/>, each
-/// change named.
+/// <see cref="Added"/> (each a new nullable column, applied at start; the rows already stored hold null), changed
+/// bounds apply to what is staged from then on, new rollups are <see cref="AddedRollups"/>; anything else that touches
+/// a table is <see cref="Refused"/>, each change named.
 /// </summary>
-public sealed record SchemaEvolution(IReadOnlyList<StreamField> Added, IReadOnlyList<string> Refused)
+/// <param name="AddedRollups">New rollups: their tables are created and filled from the events already stored. A rollup
+/// no longer declared keeps its table, no longer updated.</param>
+public sealed record SchemaEvolution(IReadOnlyList<StreamField> Added, IReadOnlyList<StreamRollup> AddedRollups, IReadOnlyList<string> Refused)
 {
     public static SchemaEvolution Between(string recordedDefinition, StreamSchema declared)
     {
-        var (table, fields) = SchemaVersion.Read(recordedDefinition);
+        var (table, fields, rollups) = SchemaVersion.Read(recordedDefinition);
         var recorded = fields.ToDictionary(field => field[..field.IndexOf(' ', StringComparison.Ordinal)], StringComparer.Ordinal);
         var refused = new List<string>();
         if (table != declared.Table)
@@ -36,6 +38,16 @@ public sealed record SchemaEvolution(IReadOnlyList<StreamField> Added, IReadOnly
             refused.Add($"new field {field.Name} is required, but the rows already stored have no value for it: declare it optional");
         }
 
-        return new SchemaEvolution([.. added.Where(field => !field.Required)], refused);
+        var recordedRollups = rollups.ToDictionary(SchemaVersion.RollupNameOf, StringComparer.Ordinal);
+        foreach (var rollup in declared.Rollups)
+        {
+            if (recordedRollups.TryGetValue(rollup.Name, out var description) && description != SchemaVersion.Describe(rollup))
+            {
+                refused.Add($"rollup {rollup.Name} was [{description}], it is declared [{SchemaVersion.Describe(rollup)}]: a rollup cannot change; declare it under a new name (it is filled from the stored events) and remove this one");
+            }
+        }
+
+        return new SchemaEvolution(
+            [.. added.Where(field => !field.Required)], [.. declared.Rollups.Where(rollup => !recordedRollups.ContainsKey(rollup.Name))], refused);
     }
 }

@@ -11,17 +11,21 @@ namespace ClickOrleans.Streams;
 /// </summary>
 public sealed record SchemaVersion(string Version, string Definition)
 {
-    private const string TablePrefix = "table ", TableEnd = ": ", FieldSeparator = "; ";
+    private const string TablePrefix = "table ", TableEnd = ": ", FieldSeparator = "; ", RollupSeparator = " | ";
 
     public static SchemaVersion Of(StreamSchema stream)
     {
-        var definition = TablePrefix + stream.Table + TableEnd + string.Join(FieldSeparator, stream.Fields.Select(Describe));
+        var definition = TablePrefix + stream.Table + TableEnd + string.Join(FieldSeparator, stream.Fields.Select(Describe))
+            + string.Concat(stream.Rollups.Select(rollup => RollupSeparator + Describe(rollup)));
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(definition));
         return new SchemaVersion(Convert.ToHexStringLower(hash)[..16], definition);
     }
 
-    /// <summary>The table and the field descriptions (each as <see cref="Describe"/> wrote it) of a recorded definition.</summary>
-    public static (string Table, IReadOnlyList<string> Fields) Read(string definition)
+    /// <summary>
+    /// The table, the field descriptions and the rollup descriptions (each as <see cref="Describe(StreamField)"/> and
+    /// <see cref="Describe(StreamRollup)"/> wrote it) of a recorded definition.
+    /// </summary>
+    public static (string Table, IReadOnlyList<string> Fields, IReadOnlyList<string> Rollups) Read(string definition)
     {
         var end = definition.IndexOf(TableEnd, StringComparison.Ordinal);
         if (!definition.StartsWith(TablePrefix, StringComparison.Ordinal) || end < 0)
@@ -29,8 +33,16 @@ public sealed record SchemaVersion(string Version, string Definition)
             throw new FormatException($"'{definition}' is not a schema definition this version records.");
         }
 
-        return (definition[TablePrefix.Length..end], definition[(end + TableEnd.Length)..].Split(FieldSeparator));
+        var parts = definition[(end + TableEnd.Length)..].Split(RollupSeparator);
+        return (definition[TablePrefix.Length..end], parts[0].Split(FieldSeparator), parts[1..]);
     }
+
+    /// <summary>A rollup as the definition holds it: <c>rollup name bucket by a,b sum x,y table t</c>.</summary>
+    public static string Describe(StreamRollup rollup) =>
+        $"rollup {rollup.Name} {rollup.Bucket} by {string.Join(',', rollup.By)} sum {string.Join(',', rollup.Sums)} table {rollup.Table}";
+
+    /// <summary>The name of a rollup in its recorded description.</summary>
+    public static string RollupNameOf(string description) => description.Split(' ')[1];
 
     /// <summary>A field as the definition holds it: <c>name type[ required][ min..max][ max length]</c>.</summary>
     public static string Describe(StreamField field) =>

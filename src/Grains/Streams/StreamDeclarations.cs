@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using System.Xml;
 using ClickOrleans.Staging;
 using Microsoft.Extensions.Configuration;
 
@@ -17,9 +18,11 @@ public static partial class StreamDeclarations
 {
     private const int DefaultMaxLength = 256;
     private const int MaxMaxLength = 65_536;
-    private static readonly string[] Settings = ["Description", "Fields", "StagingKey", "Shards", "Table"];
+    private const int MaxDimensions = 4;
+    private static readonly string[] Settings = ["Description", "Fields", "Rollups", "StagingKey", "Shards", "Table"];
+    private static readonly string[] RollupSettings = ["Bucket", "By", "Sum", "Table"];
     private static readonly string[] FieldSettings = ["Type", "Required", "Min", "Max", "MaxLength", "Description"];
-    private static readonly string[] NotYet = ["Extra", "Rollups", "Indexes", "Sinks", "FlushSize", "DrainPeriod", "DrainSchedule", "ChunkSize", "Partitions"];
+    private static readonly string[] NotYet = ["Extra", "Indexes", "Sinks", "FlushSize", "DrainPeriod", "DrainSchedule", "ChunkSize", "Partitions"];
     private static readonly string[] Reserved = ["id", "ts", "event_id", "client_id", "extra"];
 
     /// <summary>The tables a stream's events may not take: the clicks stream's and the drain's own.</summary>
@@ -52,9 +55,11 @@ public static partial class StreamDeclarations
             failures.Add($"Streams:{string.Join(", Streams:", taken.Select(s => s.Name))}: share the staging key '{taken.Key}'; every stream needs its own.");
         }
 
-        foreach (var taken in streams.GroupBy(stream => stream.Table).Where(group => group.Count() > 1))
+        var tables = streams.SelectMany(stream => stream.Rollups.Select(rollup => (Owner: $"Streams:{stream.Name}:Rollups:{rollup.Name}", rollup.Table))
+            .Prepend((Owner: $"Streams:{stream.Name}", stream.Table)));
+        foreach (var taken in tables.GroupBy(table => table.Table).Where(group => group.Count() > 1))
         {
-            failures.Add($"Streams:{string.Join(", Streams:", taken.Select(s => s.Name))}: share the table '{taken.Key}'; every stream needs its own.");
+            failures.Add($"{string.Join(", ", taken.Select(table => table.Owner))}: share the table '{taken.Key}'; every stream and rollup needs its own.");
         }
 
         return streams;
@@ -120,9 +125,112 @@ public static partial class StreamDeclarations
             }
         }
 
+        var rollups = new List<StreamRollup>();
+        foreach (var rollup in stream.GetSection("Rollups").GetChildren())
+        {
+            if (ReadRollup(rollup, $"{key}:Rollups:{rollup.Key}", table, fields, failures) is { } read)
+            {
+                rollups.Add(read);
+            }
+        }
+
         return failures.Count > before
             ? null
-            : new StreamSchema(name, stream["Description"] ?? "", fields, ExtraProperties.Reject, [], [], stagingKey, shards, table);
+            : new StreamSchema(name, stream["Description"] ?? "", fields, ExtraProperties.Reject, rollups, [], stagingKey, shards, table);
+    }
+
+    private static StreamRollup? ReadRollup(IConfigurationSection rollup, string key, string streamTable, List<StreamField> fields, List<string> failures)
+    {
+        var before = failures.Count;
+        if (!Identifier().IsMatch(rollup.Key))
+        {
+            failures.Add($"{key}: a rollup's name must be 1 to 48 characters of a-z, 0-9 and _, starting with a letter (it names its table and its URL).");
+        }
+
+        foreach (var setting in rollup.GetChildren().Select(child => child.Key).Where(setting => !RollupSettings.Contains(setting, StringComparer.Ordinal)))
+        {
+            failures.Add($"{key}:{setting} is not a setting of a rollup; they are {string.Join(", ", RollupSettings)}.");
+        }
+
+        var bucket = rollup["Bucket"];
+        if (!IsBucket(bucket))
+        {
+            failures.Add($"{key}:Bucket must be an ISO 8601 duration of whole minutes from PT1M to P1D that divides a day (PT1M, PT5M, PT1H, P1D){(bucket is null ? "" : $"; it is '{bucket}'")}.");
+        }
+
+        var by = List(rollup, "By");
+        if (by.Length > MaxDimensions)
+        {
+            failures.Add($"{key}:By names {by.Length} fields; a rollup groups by at most {MaxDimensions}.");
+        }
+
+        foreach (var dimension in by)
+        {
+            if (fields.Find(field => field.Name == dimension) is not { } field)
+            {
+                failures.Add($"{key}:By: '{dimension}' is not a declared field of the stream.");
+            }
+            else if (field.Type is not (FieldType.String or FieldType.Int64 or FieldType.Bool) || !field.Required)
+            {
+                failures.Add($"{key}:By: '{dimension}' must be a required string, int64 or bool field: every event needs a value to be counted under.");
+            }
+            else if (dimension is "bucket" or "count" || dimension.StartsWith("sum_", StringComparison.Ordinal))
+            {
+                failures.Add($"{key}:By: '{dimension}' would take the name of one of the rollup's own columns (bucket, count, sum_<field>).");
+            }
+        }
+
+        var sums = List(rollup, "Sum");
+        foreach (var summed in sums)
+        {
+            if (fields.Find(field => field.Name == summed) is not { Type: FieldType.Int64 or FieldType.Float64 })
+            {
+                failures.Add($"{key}:Sum: '{summed}' must be a declared int64 or float64 field.");
+            }
+        }
+
+        foreach (var (list, names) in new[] { ("By", by), ("Sum", sums) })
+        {
+            foreach (var twice in names.GroupBy(name => name).Where(group => group.Count() > 1))
+            {
+                failures.Add($"{key}:{list} names '{twice.Key}' twice.");
+            }
+        }
+
+        var table = rollup["Table"] ?? $"{streamTable}_{rollup.Key}";
+        if (!Identifier().IsMatch(table) || ReservedTables.Contains(table, StringComparer.Ordinal))
+        {
+            failures.Add($"{key}:Table{(rollup["Table"] is null ? $" (by default '{table}')" : "")} must be 1 to 48 characters of a-z, 0-9 and _, starting with a letter, and not one of {string.Join(", ", ReservedTables)}.");
+        }
+
+        return failures.Count > before ? null : new StreamRollup(rollup.Key, bucket!, by, sums, table);
+    }
+
+    private static bool IsBucket(string? text)
+    {
+        if (text is null || !text.StartsWith('P'))
+        {
+            return false;
+        }
+
+        try
+        {
+            var length = XmlConvert.ToTimeSpan(text);
+            return length >= TimeSpan.FromMinutes(1) && length <= TimeSpan.FromDays(1)
+                && length.Ticks % TimeSpan.TicksPerMinute == 0 && TimeSpan.TicksPerDay % length.Ticks == 0;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A list setting, as <c>By:0</c>, <c>By:1</c> … (a JSON array), or one value.</summary>
+    private static string[] List(IConfigurationSection section, string name)
+    {
+        var list = section.GetSection(name);
+        string[] items = [.. list.GetChildren().Select(item => item.Value ?? "")];
+        return items.Length > 0 ? items : list.Value is { Length: > 0 } single ? [single] : [];
     }
 
     private static StreamField? ReadField(IConfigurationSection field, string key, List<string> failures)

@@ -100,7 +100,7 @@ public sealed class StreamTableTests
     }
 
     [SkippableFact]
-    public async Task PostgresTable_Evolves_ByNewOptionalFieldsAndBounds_AndRefusesAnyOtherChange_NamingIt()
+    public async Task PostgresTable_Evolves_ByNewOptionalFieldsRollupsAndBounds_AndRefusesAnyOtherChange_NamingIt()
     {
         var postgres = TestServers.RequirePostgres();
         var schema = "streams_" + Guid.NewGuid().ToString("N")[..12];
@@ -130,6 +130,8 @@ public sealed class StreamTableTests
                 await columns.ExecuteScalarAsync());
             await using var rows = dataSource.CreateCommand($"SELECT customer || ' ' || coalesce(note, 'null') || ' ' || (SELECT count(*) FROM {schema}.stream_schemas) FROM {schema}.orders");
             Assert.Equal("ann null 3", await rows.ExecuteScalarAsync());
+            await using var daily = dataSource.CreateCommand($"SELECT count || ' ' || sum_total FROM {schema}.orders_daily");
+            Assert.Equal("1 12.5", await daily.ExecuteScalarAsync());
         }
         finally
         {
@@ -139,7 +141,7 @@ public sealed class StreamTableTests
     }
 
     [Fact]
-    public async Task SqliteTable_Evolves_ByNewOptionalFieldsAndBounds_AndRefusesAnyOtherChange_NamingIt()
+    public async Task SqliteTable_Evolves_ByNewOptionalFieldsRollupsAndBounds_AndRefusesAnyOtherChange_NamingIt()
     {
         var directory = Directory.CreateTempSubdirectory("clickorleans-streams-").FullName;
         var options = Options.Create(new SqliteSinkOptions { Path = Path.Combine(directory, "clicks.db") });
@@ -168,6 +170,7 @@ public sealed class StreamTableTests
             Assert.Equal("event_id BLOB 1, client_id TEXT 0, ts INTEGER 1, customer TEXT 0, total REAL 0, note TEXT 0, placed_at INTEGER 0",
                 await ExecuteAsync(options, "SELECT group_concat(name || ' ' || type || ' ' || \"notnull\", ', ') FROM pragma_table_info('orders')"));
             Assert.Equal("ann null 3", await ExecuteAsync(options, "SELECT customer || ' ' || coalesce(note, 'null') || ' ' || (SELECT count(*) FROM stream_schemas) FROM orders"));
+            Assert.Equal("1 12.5", await ExecuteAsync(options, "SELECT count || ' ' || sum_total FROM orders_daily"));
         }
         finally
         {
@@ -176,11 +179,13 @@ public sealed class StreamTableTests
         }
     }
 
-    /// <summary>The orders of <see cref="Orders"/> with two new optional fields.</summary>
+    /// <summary>The orders of <see cref="Orders"/> with two new optional fields and a new rollup.</summary>
     private static Dictionary<string, string?> Evolved => new(Orders)
     {
         ["Streams:orders:Fields:note:Type"] = "string",
         ["Streams:orders:Fields:placed_at:Type"] = "timestamp",
+        ["Streams:orders:Rollups:daily:Bucket"] = "P1D",
+        ["Streams:orders:Rollups:daily:Sum"] = "total",
     };
 
     /// <summary><see cref="Evolved"/> with other bounds: the rules of what is staged, not the table's.</summary>

@@ -153,6 +153,62 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
     }
 
     [SkippableFact]
+    public async Task ARollup_CountsAndSumsEachStoredEventOnce_ThroughAReplayAndAnOverlap()
+    {
+        cluster.Require();
+        var customer = Customer();
+        var privateList = $"{cluster.OrdersStagingKey}:test-{Guid.NewGuid():N}";
+        const long Hour = 3_600_000, Start = 1767225600000; // 2026-01-01T00:00:00Z
+        StagedEvent[] events =
+        [
+            new(0, Guid.NewGuid(), null, Start + 1, [customer, null, null, 1L, 1.0]),
+            new(1, Guid.NewGuid(), null, Start + Hour - 1, [customer, null, null, null, 2.0]),
+            new(2, Guid.NewGuid(), null, Start + 10, [customer, true, null, 3L, 4.0]),
+            new(3, Guid.NewGuid(), null, Start + Hour, [customer, null, null, 2L, 8.0]),
+            new(4, Guid.NewGuid(), null, Start + 20, [Customer(), null, null, 5L, 16.0]),
+        ];
+        var batch = new EventBatch("orders", privateList, 0, 0, 5, events);
+        var sink = cluster.Grains.GetGrain<ISinkGrain>(0);
+        await using var api = cluster.Api(new TestData().StagingKey);
+        using var http = api.CreateClient();
+
+        await sink.WriteEvents(batch);
+        await sink.WriteEvents(batch);
+        await sink.WriteEvents(batch with { ChunkStart = 3, Events = events[3..] });
+        var series = await http.GetFromJsonAsync<JsonElement>($"/streams/orders/rollups/per_customer_hour?from=2026-01-01T00:00:00Z&to=2026-01-01T03:00:00Z&customer={customer}");
+        var everyone = await http.GetFromJsonAsync<JsonElement>("/streams/orders/rollups/per_customer_hour?from=2026-01-01T00:00:00Z&to=2026-01-01T01:00:00Z");
+
+        Assert.Equal(
+            ["2026-01-01T00:00:00+00:00 3 7 4", "2026-01-01T01:00:00+00:00 1 8 2"],
+            series.GetProperty("buckets").EnumerateArray().Select(Bucket));
+        Assert.Equal(customer, series.GetProperty("filters")[0].GetProperty("value").GetString());
+        var hour = Assert.Single(everyone.GetProperty("buckets").EnumerateArray());
+        Assert.True(hour.GetProperty("count").GetInt64() >= 4, "the unfiltered bucket sums over every customer");
+    }
+
+    [SkippableFact]
+    public async Task RollupQueries_OfUnknownNames_Are404_AndBadParameters_Are400NamingEach()
+    {
+        cluster.Require();
+        await using var api = cluster.Api(new TestData().StagingKey);
+        using var http = api.CreateClient();
+
+        var unknownRollup = await http.GetAsync("/streams/orders/rollups/per_minute");
+        var unknownStream = await http.GetAsync("/streams/refunds/rollups/per_customer_hour");
+        var clicks = await http.GetAsync("/streams/clicks/rollups/minute");
+        var bad = await http.GetAsync("/streams/orders/rollups/per_customer_hour?from=2000-01-01T00:00:00Z&quantity=2&customer=a&customer=b");
+
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.BadRequest),
+            (unknownRollup.StatusCode, unknownStream.StatusCode, clicks.StatusCode, bad.StatusCode));
+        Assert.Contains("has no rollup 'per_minute'; it has: per_customer_hour", await unknownRollup.Content.ReadAsStringAsync());
+        Assert.Contains("/products/{pid}/clicks", await clicks.Content.ReadAsStringAsync());
+        var errors = (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Equal("the range from..to spans at most 417 days", errors.GetProperty("to")[0].GetString());
+        Assert.Equal("is not a dimension of rollup per_customer_hour; its dimensions are customer (and from, to)", errors.GetProperty("quantity")[0].GetString());
+        Assert.Equal("must be given once", errors.GetProperty("customer")[0].GetString());
+    }
+
+    [SkippableFact]
     public async Task ARowTheStoreRefuses_IsADeadLetter_AndTheOthersAreStored()
     {
         cluster.Require();
@@ -176,6 +232,10 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
             letter => letter.GetProperty("element").GetString()!.Contains(customer, StringComparison.Ordinal));
         Assert.StartsWith("refused by the sink: ", refused.GetProperty("reason").GetString());
         Assert.Contains($"refused by {trigger}", refused.GetProperty("reason").GetString());
+        var since = DateTimeOffset.UtcNow.AddHours(-2).ToString("O", CultureInfo.InvariantCulture);
+        var series = await http.GetFromJsonAsync<JsonElement>($"/streams/orders/rollups/per_customer_hour?from={Uri.EscapeDataString(since)}&customer={customer}");
+        var buckets = series.GetProperty("buckets").EnumerateArray().ToArray();
+        Assert.Equal((2L, 3.0), (buckets.Sum(bucket => bucket.GetProperty("count").GetInt64()), buckets.Sum(bucket => bucket.GetProperty("sums").GetProperty("total").GetDouble())));
     }
 
     [SkippableFact]
@@ -194,6 +254,9 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
     }
 
     private static string Customer() => "customer-" + Guid.NewGuid().ToString("N")[..12];
+
+    private static string Bucket(JsonElement bucket) => string.Create(CultureInfo.InvariantCulture,
+        $"{bucket.GetProperty("start").GetDateTimeOffset():yyyy-MM-ddTHH:mm:sszzz} {bucket.GetProperty("count").GetInt64()} {bucket.GetProperty("sums").GetProperty("total").GetDouble()} {bucket.GetProperty("sums").GetProperty("quantity").GetDouble()}");
 
     // PostgreSQL answers a DateTime (UTC), SQLite the stored Unix milliseconds.
     private static long Milliseconds(object? value) => value switch

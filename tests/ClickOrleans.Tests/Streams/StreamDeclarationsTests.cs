@@ -50,13 +50,19 @@ public sealed class StreamDeclarationsTests
     [InlineData("Streams:orders:Fields:customer:MaxLength", "0", "Streams:orders:Fields:customer:MaxLength must be from 1 to 65536.")]
     [InlineData("Streams:orders:Fields:count:Min", "1.5", "Streams:orders:Fields:count:Min must be a number that is a 64-bit integer; it is '1.5'.")]
     [InlineData("Streams:orders:Fields:total:Unit", "EUR", "Streams:orders:Fields:total:Unit is not a setting of a field; they are Type, Required, Min, Max, MaxLength, Description.")]
-    [InlineData("Streams:orders:Rollups:daily:Bucket", "P1D", "Streams:orders:Rollups is not supported yet")]
-    [InlineData("Streams:orders:Colour", "red", "Streams:orders:Colour is not a setting of a stream; they are Description, Fields, StagingKey, Shards, Table.")]
+    [InlineData("Streams:orders:Rollups:daily:Bucket", "P2D", "Streams:orders:Rollups:daily:Bucket must be an ISO 8601 duration of whole minutes from PT1M to P1D that divides a day")]
+    [InlineData("Streams:orders:Rollups:daily:Bucket", "PT7M", "Streams:orders:Rollups:daily:Bucket must be an ISO 8601 duration")]
+    [InlineData("Streams:orders:Rollups:daily:By", "total", "Streams:orders:Rollups:daily:By: 'total' must be a required string, int64 or bool field")]
+    [InlineData("Streams:orders:Rollups:daily:By", "nothing", "Streams:orders:Rollups:daily:By: 'nothing' is not a declared field of the stream.")]
+    [InlineData("Streams:orders:Rollups:daily:Sum", "customer", "Streams:orders:Rollups:daily:Sum: 'customer' must be a declared int64 or float64 field.")]
+    [InlineData("Streams:orders:Rollups:daily:Colour", "red", "Streams:orders:Rollups:daily:Colour is not a setting of a rollup; they are Bucket, By, Sum, Table.")]
+    [InlineData("Streams:orders:Rollups:Daily:Bucket", "P1D", "Streams:orders:Rollups:Daily: a rollup's name must be 1 to 48 characters")]
+    [InlineData("Streams:orders:Colour", "red", "Streams:orders:Colour is not a setting of a stream; they are Description, Fields, Rollups, StagingKey, Shards, Table.")]
     [InlineData("Streams:orders:StagingKey", "product-click-staging", "Streams:orders:StagingKey 'product-click-staging' is the clicks stream's (Clicks:StagingKey)")]
     [InlineData("Streams:orders:StagingKey", "a{b}", "Streams:orders:StagingKey must be 1 to 200 characters")]
     [InlineData("Streams:orders:Shards", "0", "Streams:orders:Shards must be from 1 to 1024.")]
     [InlineData("Streams:orders:Table", "drain_progress", "Streams:orders:Table must be 1 to 48 characters")]
-    [InlineData("Streams:views:Table", "orders", "Streams:orders, Streams:views: share the table 'orders'; every stream needs its own.")]
+    [InlineData("Streams:views:Table", "orders", "Streams:orders, Streams:views: share the table 'orders'; every stream and rollup needs its own.")]
     [InlineData("Streams:views:StagingKey", "orders-staging", "Streams:orders, Streams:views: share the staging key 'orders-staging'; every stream needs its own.")]
     public void WrongSetting_IsRefused_NamingItsKey(string key, string value, string failure)
     {
@@ -72,6 +78,34 @@ public sealed class StreamDeclarationsTests
 
         Assert.Contains(failures, message => message.StartsWith(failure, StringComparison.Ordinal));
         Assert.DoesNotContain(streams, stream => key.StartsWith($"Streams:{stream.Name}:", StringComparison.Ordinal) && !failure.Contains("share", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Rollup_IsReadWithItsDefaults_AndMayNotTakeAnotherTable()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Streams:orders:Fields:total:Type"] = "float64",
+            ["Streams:orders:Fields:quantity:Type"] = "int64",
+            ["Streams:orders:Fields:customer:Type"] = "string",
+            ["Streams:orders:Fields:customer:Required"] = "true",
+            ["Streams:orders:Rollups:per_customer:Bucket"] = "PT1H",
+            ["Streams:orders:Rollups:per_customer:By:0"] = "customer",
+            ["Streams:orders:Rollups:per_customer:Sum:0"] = "total",
+            ["Streams:orders:Rollups:per_customer:Sum:1"] = "quantity",
+            ["Streams:orders:Rollups:hourly:Bucket"] = "PT1H",
+        };
+
+        var (streams, failures) = Read(settings);
+        var (_, clash) = Read(new(settings) { ["Streams:orders:Rollups:hourly:Table"] = "orders" });
+
+        Assert.Empty(failures);
+        var rollups = Assert.Single(streams).Rollups.OrderBy(rollup => rollup.Name).ToArray();
+        Assert.Equal(("hourly", "PT1H", 3_600_000L, "orders_hourly"), (rollups[0].Name, rollups[0].Bucket, rollups[0].BucketMs, rollups[0].Table));
+        Assert.Equal(["customer"], rollups[1].By);
+        Assert.Equal(["count", "sum(total)", "sum(quantity)"], rollups[1].Measures);
+        Assert.Equal("orders_per_customer", rollups[1].Table);
+        Assert.Contains("Streams:orders, Streams:orders:Rollups:hourly: share the table 'orders'; every stream and rollup needs its own.", clash);
     }
 
     [Fact]

@@ -54,7 +54,7 @@ public sealed class PostgresEventSink : IEventSink
             await using var apply = new NpgsqlBatch(connection, transaction);
             if (recorded is null)
             {
-                foreach (var statement in table.Create)
+                foreach (var statement in table.Create.Concat(table.Rollups.SelectMany(rollup => rollup.Create)))
                 {
                     apply.BatchCommands.Add(new NpgsqlBatchCommand(statement));
                 }
@@ -71,6 +71,14 @@ public sealed class PostgresEventSink : IEventSink
                 foreach (var field in evolution.Added)
                 {
                     apply.BatchCommands.Add(new NpgsqlBatchCommand(table.AddColumn(field)));
+                }
+
+                foreach (var rollup in table.Rollups.Where(rollup => evolution.AddedRollups.Contains(rollup.Rollup)))
+                {
+                    foreach (var statement in rollup.Create.Append(rollup.Fill))
+                    {
+                        apply.BatchCommands.Add(new NpgsqlBatchCommand(statement));
+                    }
                 }
             }
 
@@ -126,6 +134,24 @@ public sealed class PostgresEventSink : IEventSink
             }
 
             await using var finish = new NpgsqlBatch(connection, transaction);
+            var refusedPositions = refused.Select(r => r.Position).ToHashSet();
+            foreach (var rollup in table.Rollups)
+            {
+                var additions = new RollupAdditions(rollup.Rollup, table.Declared);
+                foreach (var row in unwritten)
+                {
+                    if (!refusedPositions.Contains(row.Position))
+                    {
+                        additions.Add(row);
+                    }
+                }
+
+                if (additions.Count > 0)
+                {
+                    finish.BatchCommands.Add(rollup.Upsert(additions));
+                }
+            }
+
             _progress.AddFinish(finish, batch, refused);
             await finish.ExecuteNonQueryAsync(cancellationToken);
         }

@@ -24,7 +24,11 @@ internal sealed class PostgresEventTable
         ];
         Copy = $"COPY {Name} (event_id, client_id, ts, {columns}) FROM STDIN (FORMAT BINARY)";
         Types = [.. Declared.Select(field => DbType(field.Type))];
+        Rollups = [.. stream.Rollups.Select(rollup => new PostgresRollupTable(schema, this, rollup))];
     }
+
+    /// <summary>The tables of its declared rollups.</summary>
+    public PostgresRollupTable[] Rollups { get; }
 
     public StreamSchema Stream { get; }
 
@@ -47,7 +51,7 @@ internal sealed class PostgresEventTable
 
     private static string Column(StreamField field) => $"\"{field.Name}\" {SqlType(field.Type)}{(field.Required ? " NOT NULL" : "")}";
 
-    private static string SqlType(FieldType type) => type switch
+    public static string SqlType(FieldType type) => type switch
     {
         FieldType.Int64 => "bigint",
         FieldType.Float64 => "double precision",

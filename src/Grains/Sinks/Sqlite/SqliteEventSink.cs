@@ -50,7 +50,7 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
                 var table = _tables[stream.Name];
                 if (recorded is null)
                 {
-                    foreach (var statement in table.Create)
+                    foreach (var statement in table.Create.Concat(table.Rollups.SelectMany(rollup => rollup.Create)))
                     {
                         Execute(transaction, statement);
                     }
@@ -67,6 +67,14 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
                     foreach (var field in evolution.Added)
                     {
                         Execute(transaction, table.AddColumn(field));
+                    }
+
+                    foreach (var rollup in table.Rollups.Where(rollup => evolution.AddedRollups.Contains(rollup.Rollup)))
+                    {
+                        foreach (var statement in rollup.Create.Append(rollup.Fill))
+                        {
+                            Execute(transaction, statement);
+                        }
                     }
                 }
 
@@ -126,6 +134,7 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
         var refusedBefore = progress.Skips(batch) ? _progress.ReadRefused(transaction, batch, progress) : [];
         var unwritten = progress.Unwritten(batch, batch.Events);
         var refused = new List<RefusedEvent>();
+        var rollups = Array.ConvertAll(table.Rollups, rollup => new RollupAdditions(rollup.Rollup, table.Declared));
         foreach (var row in unwritten)
         {
             if (isolated.TryGetValue(row.Position, out var reason))
@@ -142,10 +151,22 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
 
                 refused.Add(new RefusedEvent(row.Position, error));
             }
+            else
+            {
+                foreach (var additions in rollups)
+                {
+                    additions.Add(row);
+                }
+            }
         }
 
         if (unwritten.Length > 0)
         {
+            for (var i = 0; i < rollups.Length; i++)
+            {
+                table.Rollups[i].Upsert(transaction, rollups[i]);
+            }
+
             _progress.Finish(transaction, batch, refused);
         }
 

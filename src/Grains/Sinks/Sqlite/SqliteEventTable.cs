@@ -14,7 +14,7 @@ internal sealed class SqliteEventTable : IDisposable
     public SqliteEventTable(SqliteConnection connection, StreamSchema stream)
     {
         Stream = stream;
-        var declared = stream.Fields.Skip(2).ToArray();
+        var declared = Declared = [.. stream.Fields.Skip(2)];
         Create =
         [
             $"""
@@ -32,9 +32,17 @@ internal sealed class SqliteEventTable : IDisposable
         {
             _insert.Parameters.Add(new SqliteParameter { ParameterName = "$" + i });
         }
+
+        Rollups = [.. stream.Rollups.Select(rollup => new SqliteRollupTable(connection, this, rollup))];
     }
 
     public StreamSchema Stream { get; }
+
+    /// <summary>The fields after id and ts, in the order of <see cref="StagedEvent.Values"/>.</summary>
+    public StreamField[] Declared { get; }
+
+    /// <summary>The tables of its declared rollups.</summary>
+    public SqliteRollupTable[] Rollups { get; }
 
     /// <summary>The statements that create the table and its index.</summary>
     public string[] Create { get; }
@@ -71,11 +79,19 @@ internal sealed class SqliteEventTable : IDisposable
         }
     }
 
-    public void Dispose() => _insert.Dispose();
+    public void Dispose()
+    {
+        foreach (var rollup in Rollups)
+        {
+            rollup.Dispose();
+        }
+
+        _insert.Dispose();
+    }
 
     private static string Column(StreamField field) => $"\"{field.Name}\" {SqlType(field.Type)}{(field.Required ? " NOT NULL" : "")}";
 
-    private static string SqlType(FieldType type) => type switch
+    public static string SqlType(FieldType type) => type switch
     {
         FieldType.Int64 or FieldType.Bool or FieldType.Timestamp => "INTEGER",
         FieldType.Float64 => "REAL",

@@ -8,14 +8,14 @@ using System;
 namespace ClickOrleans.Tests.Generated.Models
 {
     /// <summary>
-    /// A rollup of a stream: its events counted per time bucket and per value of its dimensions, updated in the transactionthat stores them, so its counts are exact.
+    /// A rollup of a stream: its events counted per time bucket and per value of its dimensions, and its numeric fieldssummed, updated in the transaction that stores them, so its measures are exact.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class StreamRollup : IAdditionalDataHolder, IParsable
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
-        /// <summary>The length of a time bucket, as an ISO 8601 duration (`PT1M`).</summary>
+        /// <summary>The length of a time bucket, as an ISO 8601 duration (`PT1M`); buckets start at whole multiples of it since 1970 (UTC).</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Bucket { get; set; }
@@ -23,7 +23,7 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public string Bucket { get; set; }
 #endif
-        /// <summary>The dimension fields it groups by.</summary>
+        /// <summary>The dimension fields it groups by: required string, int64 or bool fields.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public List<string>? By { get; set; }
@@ -31,7 +31,7 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public List<string> By { get; set; }
 #endif
-        /// <summary>What it keeps per bucket and dimension values, as `count` or `sum(&amp;lt;field&amp;gt;)`.</summary>
+        /// <summary>What it keeps per bucket and dimension values: `count`, then `sum(&amp;lt;field&amp;gt;)` per sum.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public List<string>? Measures { get; set; }
@@ -47,7 +47,7 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public string Name { get; set; }
 #endif
-        /// <summary>The sink table that holds it.</summary>
+        /// <summary>The sink table that holds it: `bucket`, a column per dimension, `count`, `sum_&amp;lt;field&amp;gt;` per sum.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Table { get; set; }

@@ -2,6 +2,7 @@
 #pragma warning disable CS0618
 using ClickOrleans.Tests.Generated.Models;
 using ClickOrleans.Tests.Generated.Streams.Item.Events;
+using ClickOrleans.Tests.Generated.Streams.Item.Rollups;
 using ClickOrleans.Tests.Generated.Streams.Item.Stats;
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
@@ -23,6 +24,11 @@ namespace ClickOrleans.Tests.Generated.Streams.Item
         public global::ClickOrleans.Tests.Generated.Streams.Item.Events.EventsRequestBuilder Events
         {
             get => new global::ClickOrleans.Tests.Generated.Streams.Item.Events.EventsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The rollups property</summary>
+        public global::ClickOrleans.Tests.Generated.Streams.Item.Rollups.RollupsRequestBuilder Rollups
+        {
+            get => new global::ClickOrleans.Tests.Generated.Streams.Item.Rollups.RollupsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The stats property</summary>
         public global::ClickOrleans.Tests.Generated.Streams.Item.Stats.StatsRequestBuilder Stats

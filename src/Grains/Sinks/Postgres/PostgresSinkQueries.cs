@@ -1,12 +1,13 @@
 using ClickOrleans.Queries;
 using ClickOrleans.Staging;
+using ClickOrleans.Streams;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace ClickOrleans.Sinks.Postgres;
 
 /// <summary>The query API's reads of the PostgreSQL sink.</summary>
-public sealed class PostgresClickQueries(NpgsqlDataSource dataSource, IOptions<PostgresSinkOptions> options) : IClickQueries
+public sealed class PostgresSinkQueries(NpgsqlDataSource dataSource, IOptions<PostgresSinkOptions> options) : ISinkQueries
 {
     private readonly string _schema = options.Value.Schema;
 
@@ -46,6 +47,27 @@ public sealed class PostgresClickQueries(NpgsqlDataSource dataSource, IOptions<P
         command.Parameters.Add(new() { Value = limit });
         return await ReadAllAsync(command, reader => new UserClick(
             reader.IsDBNull(1) ? ClickId.Format(reader.GetGuid(0)) : reader.GetString(1), reader.GetInt64(2), reader.GetFieldValue<DateTimeOffset>(3)), cancellationToken);
+    }
+
+    public async Task<RollupBucket[]> RollupAsync(
+        StreamRollup rollup, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"SELECT bucket, sum(count)::bigint{string.Concat(rollup.Sums.Select(name => $", sum(\"{StreamRollup.SumColumn(name)}\")::double precision"))} "
+            + $"FROM {_schema}.\"{rollup.Table}\" WHERE bucket >= $1 AND bucket < $2"
+            + string.Concat(filters.Select((filter, i) => $" AND \"{filter.Field.Name}\" = ${i + 3}"))
+            + " GROUP BY bucket ORDER BY bucket");
+        command.Parameters.Add(new() { Value = from });
+        command.Parameters.Add(new() { Value = to });
+        foreach (var (_, value) in filters)
+        {
+            command.Parameters.Add(new() { Value = value });
+        }
+
+        return await ReadAllAsync(command, reader => new RollupBucket(
+            reader.GetFieldValue<DateTimeOffset>(0),
+            reader.GetInt64(1),
+            rollup.Sums.Select((name, i) => (name, i)).ToDictionary(sum => sum.name, sum => reader.GetDouble(sum.i + 2), StringComparer.Ordinal)), cancellationToken);
     }
 
     private static async Task<T[]> ReadAllAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)

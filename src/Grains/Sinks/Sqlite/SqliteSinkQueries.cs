@@ -1,12 +1,13 @@
 using ClickOrleans.Queries;
 using ClickOrleans.Staging;
+using ClickOrleans.Streams;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace ClickOrleans.Sinks.Sqlite;
 
 /// <summary>Reads the embedded SQLite file on connections of its own: WAL lets them run beside the writer.</summary>
-public sealed class SqliteClickQueries(IOptions<SqliteSinkOptions> options) : IClickQueries
+public sealed class SqliteSinkQueries(IOptions<SqliteSinkOptions> options) : ISinkQueries
 {
     private readonly string _connectionString = new SqliteConnectionStringBuilder
     {
@@ -36,6 +37,20 @@ public sealed class SqliteClickQueries(IOptions<SqliteSinkOptions> options) : IC
                 reader.IsDBNull(1) ? ClickId.Format(new Guid(reader.GetFieldValue<byte[]>(0), bigEndian: true)) : reader.GetString(1),
                 reader.GetInt64(2),
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))),
+            cancellationToken);
+
+    public Task<RollupBucket[]> RollupAsync(
+        StreamRollup rollup, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        ReadAllAsync(
+            $"SELECT bucket, sum(count){string.Concat(rollup.Sums.Select(name => $", total(\"{StreamRollup.SumColumn(name)}\")"))} "
+            + $"FROM \"{rollup.Table}\" WHERE bucket >= $1 AND bucket < $2"
+            + string.Concat(filters.Select((filter, i) => $" AND \"{filter.Field.Name}\" = ${i + 3}"))
+            + " GROUP BY bucket ORDER BY bucket",
+            [from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), .. filters.Select(filter => filter.Value is bool flag ? (flag ? 1L : 0L) : filter.Value)],
+            reader => new RollupBucket(
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)),
+                reader.GetInt64(1),
+                rollup.Sums.Select((name, i) => (name, i)).ToDictionary(sum => sum.name, sum => reader.GetDouble(sum.i + 2), StringComparer.Ordinal)),
             cancellationToken);
 
     private async Task<T[]> ReadAllAsync<T>(string sql, object[] parameters, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)

@@ -1,11 +1,18 @@
+using ClickOrleans.Streams;
+
 namespace ClickOrleans.Queries;
 
 /// <summary>What the data is for: reads of the sink's rollups and raw clicks, the same answers from every sink.</summary>
-public interface IClickQueries
+public interface ISinkQueries
 {
     Task<MinuteClicks[]> ProductMinutesAsync(long pid, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
 
     Task<TopProduct[]> TopProductsAsync(DateTimeOffset since, DateTimeOffset until, int limit, CancellationToken cancellationToken);
 
     Task<UserClick[]> UserClicksAsync(long uid, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken);
+
+    /// <summary>A declared rollup's buckets starting in [from, to), in order, summed over the dimensions no filter names.</summary>
+    /// <param name="filters">Dimension fields and the values kept (as <see cref="DimensionValues.Parse"/> reads them).</param>
+    Task<RollupBucket[]> RollupAsync(
+        StreamRollup rollup, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
 }

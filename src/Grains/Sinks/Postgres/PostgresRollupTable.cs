@@ -1,0 +1,86 @@
+using System.Globalization;
+using ClickOrleans.Streams;
+using Npgsql;
+
+namespace ClickOrleans.Sinks.Postgres;
+
+/// <summary>
+/// A declared rollup's table on PostgreSQL: its DDL, the upsert that adds a write's <see cref="RollupAdditions"/> in
+/// that write's transaction, the fill from the events already stored, and the series query.
+/// </summary>
+internal sealed class PostgresRollupTable
+{
+    private readonly string _upsert;
+    private readonly string[] _dimensionTypes;
+
+    public PostgresRollupTable(string schema, PostgresEventTable events, StreamRollup rollup)
+    {
+        Rollup = rollup;
+        Name = $"{schema}.\"{rollup.Table}\"";
+        var fields = rollup.By.Select(name => events.Declared.First(field => field.Name == name)).ToArray();
+        _dimensionTypes = [.. fields.Select(field => PostgresEventTable.SqlType(field.Type))];
+        var sums = rollup.Sums.Select(name => events.Declared.First(field => field.Name == name)).ToArray();
+        var sumTypes = sums.Select(field => field.Type == FieldType.Int64 ? "numeric" : "double precision").ToArray();
+        var dimensions = string.Concat(rollup.By.Select(name => $", \"{name}\""));
+        var sumColumns = string.Concat(rollup.Sums.Select(name => $", \"{StreamRollup.SumColumn(name)}\""));
+        Create =
+        [
+            $"""
+            CREATE TABLE {Name} (
+                bucket timestamptz NOT NULL{string.Concat(rollup.By.Select((name, i) => $",\n    \"{name}\" {_dimensionTypes[i]} NOT NULL"))},
+                count bigint NOT NULL{string.Concat(rollup.Sums.Select((name, i) => $",\n    \"{StreamRollup.SumColumn(name)}\" {sumTypes[i]} NOT NULL"))},
+                PRIMARY KEY (bucket{dimensions}))
+            """,
+        ];
+        var bucket = string.Create(CultureInfo.InvariantCulture, $"date_bin(interval '{rollup.BucketMs} milliseconds', ts, timestamptz 'epoch')");
+        Fill = $"INSERT INTO {Name} (bucket{dimensions}, count{sumColumns}) "
+            + $"SELECT {bucket}{dimensions}, count(*){string.Concat(rollup.Sums.Select(name => $", coalesce(sum(\"{name}\"), 0)"))} "
+            + $"FROM {events.Name} GROUP BY {string.Join(", ", Enumerable.Range(1, rollup.By.Count + 1))}";
+        _upsert = $"INSERT INTO {Name} AS r (bucket{dimensions}, count{sumColumns}) "
+            + $"SELECT to_timestamp(b / 1000.0){string.Concat(Enumerable.Range(0, rollup.By.Count).Select(i => $", d{i}"))}, c{string.Concat(Enumerable.Range(0, rollup.Sums.Count).Select(i => $", s{i}"))} "
+            + $"FROM unnest($1::bigint[]{string.Concat(_dimensionTypes.Select((type, i) => $", ${i + 2}::{type}[]"))}, ${rollup.By.Count + 2}::bigint[]"
+            + $"{string.Concat(sumTypes.Select((type, i) => $", ${rollup.By.Count + 3 + i}::{type}[]"))}) "
+            + $"AS a (b{string.Concat(Enumerable.Range(0, rollup.By.Count).Select(i => $", d{i}"))}, c{string.Concat(Enumerable.Range(0, rollup.Sums.Count).Select(i => $", s{i}"))}) "
+            + $"ON CONFLICT (bucket{dimensions}) DO UPDATE SET count = r.count + excluded.count"
+            + string.Concat(rollup.Sums.Select(name => $", \"{StreamRollup.SumColumn(name)}\" = r.\"{StreamRollup.SumColumn(name)}\" + excluded.\"{StreamRollup.SumColumn(name)}\""));
+    }
+
+    public StreamRollup Rollup { get; }
+
+    /// <summary>The table's qualified, quoted name.</summary>
+    public string Name { get; }
+
+    public string[] Create { get; }
+
+    /// <summary>Fills a new rollup's table from the events its stream's table holds.</summary>
+    public string Fill { get; }
+
+    /// <summary>The upsert of what a write adds, its rows in key order.</summary>
+    public NpgsqlBatchCommand Upsert(RollupAdditions additions)
+    {
+        var rows = additions.Ordered().ToArray();
+        var command = new NpgsqlBatchCommand(_upsert);
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(row => row.Key.BucketMs)] });
+        for (var d = 0; d < Rollup.By.Count; d++)
+        {
+            var index = d;
+            command.Parameters.Add(_dimensionTypes[d] switch
+            {
+                "text" => new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(row => (string)row.Key.Dimension(index)!)] },
+                "boolean" => new NpgsqlParameter<bool[]> { TypedValue = [.. rows.Select(row => (bool)row.Key.Dimension(index)!)] },
+                _ => new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(row => (long)row.Key.Dimension(index)!)] },
+            });
+        }
+
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(row => row.Row.Count)] });
+        for (var s = 0; s < Rollup.Sums.Count; s++)
+        {
+            var index = s;
+            command.Parameters.Add(additions.IsInteger(s)
+                ? new NpgsqlParameter<decimal[]> { TypedValue = [.. rows.Select(row => row.Row.Exact[index])] }
+                : new NpgsqlParameter<double[]> { TypedValue = [.. rows.Select(row => row.Row.Approx[index])] });
+        }
+
+        return command;
+    }
+}

@@ -1,0 +1,80 @@
+using System.Globalization;
+using ClickOrleans.Streams;
+using Microsoft.Data.Sqlite;
+
+namespace ClickOrleans.Sinks.Sqlite;
+
+/// <summary>
+/// A declared rollup's table on SQLite: its DDL, the prepared upsert that adds a write's <see cref="RollupAdditions"/>
+/// in that write's transaction, and the fill from the events already stored. Buckets are Unix milliseconds.
+/// </summary>
+internal sealed class SqliteRollupTable : IDisposable
+{
+    private readonly SqliteCommand _upsert;
+
+    public SqliteRollupTable(SqliteConnection connection, SqliteEventTable events, StreamRollup rollup)
+    {
+        Rollup = rollup;
+        var fields = rollup.By.Select(name => events.Declared.First(field => field.Name == name)).ToArray();
+        var sums = rollup.Sums.Select(name => events.Declared.First(field => field.Name == name)).ToArray();
+        var dimensions = string.Concat(rollup.By.Select(name => $", \"{name}\""));
+        var sumColumns = rollup.Sums.Select(name => $"\"{StreamRollup.SumColumn(name)}\"").ToArray();
+        Create =
+        [
+            $"""
+            CREATE TABLE "{rollup.Table}" (
+                bucket INTEGER NOT NULL{string.Concat(fields.Select(field => $",\n    \"{field.Name}\" {SqliteEventTable.SqlType(field.Type)} NOT NULL"))},
+                count INTEGER NOT NULL{string.Concat(sums.Select((field, i) => $",\n    {sumColumns[i]} {SqliteEventTable.SqlType(field.Type)} NOT NULL"))},
+                PRIMARY KEY (bucket{dimensions})) WITHOUT ROWID
+            """,
+        ];
+        Fill = string.Create(CultureInfo.InvariantCulture, $"INSERT INTO \"{rollup.Table}\" (bucket{dimensions}, count{string.Concat(sumColumns.Select(c => ", " + c))}) ")
+            + string.Create(CultureInfo.InvariantCulture, $"SELECT ts - ts % {rollup.BucketMs}{dimensions}, count(*)")
+            + string.Concat(sums.Select(field => field.Type == FieldType.Int64 ? $", coalesce(sum(\"{field.Name}\"), 0)" : $", total(\"{field.Name}\")"))
+            + $" FROM \"{events.Stream.Table}\" GROUP BY {string.Join(", ", Enumerable.Range(1, rollup.By.Count + 1))}";
+        var parameters = 2 + rollup.By.Count + rollup.Sums.Count;
+        _upsert = connection.CreateCommand();
+        _upsert.CommandText = $"INSERT INTO \"{rollup.Table}\" (bucket{dimensions}, count{string.Concat(sumColumns.Select(c => ", " + c))}) "
+            + $"VALUES ({string.Join(", ", Enumerable.Range(1, parameters).Select(i => "$" + i))}) "
+            + $"ON CONFLICT (bucket{dimensions}) DO UPDATE SET count = count + excluded.count"
+            + string.Concat(sumColumns.Select(c => $", {c} = {c} + excluded.{c}"));
+        for (var i = 1; i <= parameters; i++)
+        {
+            _upsert.Parameters.Add(new SqliteParameter { ParameterName = "$" + i });
+        }
+    }
+
+    public StreamRollup Rollup { get; }
+
+    public string[] Create { get; }
+
+    /// <summary>Fills a new rollup's table from the events its stream's table holds.</summary>
+    public string Fill { get; }
+
+    /// <summary>Adds what a write adds, its rows in key order.</summary>
+    public void Upsert(SqliteTransaction transaction, RollupAdditions additions)
+    {
+        _upsert.Transaction = transaction;
+        var parameters = _upsert.Parameters;
+        foreach (var (key, row) in additions.Ordered())
+        {
+            parameters[0].Value = key.BucketMs;
+            for (var d = 0; d < Rollup.By.Count; d++)
+            {
+                parameters[1 + d].Value = key.Dimension(d) is bool flag ? (flag ? 1L : 0L) : key.Dimension(d);
+            }
+
+            parameters[1 + Rollup.By.Count].Value = row.Count;
+            for (var s = 0; s < Rollup.Sums.Count; s++)
+            {
+                // An int64 sum beyond a 64-bit integer is stored as a REAL, as SQLite's own arithmetic does.
+                parameters[2 + Rollup.By.Count + s].Value = !additions.IsInteger(s) ? row.Approx[s]
+                    : row.Exact[s] is >= long.MinValue and <= long.MaxValue ? (long)row.Exact[s] : (double)row.Exact[s];
+            }
+
+            _upsert.ExecuteNonQuery();
+        }
+    }
+
+    public void Dispose() => _upsert.Dispose();
+}

@@ -1,0 +1,24 @@
+using System.Globalization;
+
+namespace ClickOrleans.Streams;
+
+/// <summary>A rollup dimension's value as a query string gives it, read by the dimension's type: the Api's check and the sink's parameter.</summary>
+public static class DimensionValues
+{
+    /// <returns>The value (long, bool or string), or null when the text is not one of the field's type.</returns>
+    public static object? Parse(StreamField field, string text) => field.Type switch
+    {
+        FieldType.Int64 => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number) ? number : null,
+        FieldType.Bool => bool.TryParse(text, out var flag) ? flag : null,
+        FieldType.String => text,
+        _ => null,
+    };
+
+    /// <summary>What a value of the field's type looks like, for the message that refuses one.</summary>
+    public static string Rule(StreamField field) => field.Type switch
+    {
+        FieldType.Int64 => "a 64-bit integer",
+        FieldType.Bool => "true or false",
+        _ => "a string",
+    };
+}
