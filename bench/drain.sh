@@ -11,7 +11,8 @@
 # BENCH_SCHEMA_SQL: SQL run in the sink's schema after the host created it (e.g. dropping an index; sqlite needs the
 # sqlite3 command).
 # BENCH_STREAM=1: the elements are events of a declared stream of 10 fields (3 int64, 2 float64, 2 bool, 2 string,
-# 1 timestamp) instead of clicks, drained into its own table.
+# 1 timestamp) instead of clicks, drained into its own table. BENCH_ROLLUP=1 adds a rollup to it: per minute and per
+# value of i (5,000 values; BENCH_ROLLUP_BY=f: of f, 2 values), the count and the sums of d and a.
 # BENCH_PERF: a file for perf's CPU samples of the whole machine over the measured drain (needs linux-perf, root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,6 +78,10 @@ if [[ -n "${BENCH_STREAM:-}" ]]; then
   for field in a:int64 b:int64 c:int64 d:float64 e:float64 f:bool g:bool h:string i:string j:timestamp; do
     stream_env+=("Streams__bench__Fields__${field%%:*}__Type=${field#*:}")
   done
+  if [[ -n "${BENCH_ROLLUP:-}" ]]; then
+    stream_env+=(Streams__bench__Fields__${BENCH_ROLLUP_BY:-i}__Required=true Streams__bench__Rollups__per_sku__Bucket=PT1M
+      Streams__bench__Rollups__per_sku__By__0=${BENCH_ROLLUP_BY:-i} Streams__bench__Rollups__per_sku__Sum__0=d Streams__bench__Rollups__per_sku__Sum__1=a)
+  fi
 fi
 
 case "$sink" in
