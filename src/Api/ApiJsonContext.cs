@@ -22,6 +22,7 @@ namespace ClickOrleans.Api;
 [JsonSerializable(typeof(TopProduct[]))]
 [JsonSerializable(typeof(UserClick[]))]
 [JsonSerializable(typeof(RollupSeries))]
+[JsonSerializable(typeof(RollupTop))]
 [JsonSerializable(typeof(DeadLetterPage))]
 [JsonSerializable(typeof(DeadLettersReplayed))]
 [JsonSerializable(typeof(DeadLettersPurged))]

@@ -28,7 +28,23 @@ public interface IQueryGrain : IGrainWithIntegerKey
     [AlwaysInterleave]
     [Alias("GetRollup")]
     Task<RollupSeries?> GetRollup(string stream, string rollup, DateTimeOffset from, DateTimeOffset to, DimensionValue[] filters);
+
+    /// <summary>
+    /// The values of one dimension of a declared stream's rollup with the largest measure (<c>count</c> or
+    /// <c>sum(&lt;field&gt;)</c>) over the buckets starting in [from, to); null when the silo runs no such rollup.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("GetRollupTop")]
+    Task<RollupTop?> GetRollupTop(string stream, string rollup, string by, string measure, DateTimeOffset from, DateTimeOffset to, int limit);
 }
+
+/// <summary>The values of dimension <see cref="By"/> with the largest <see cref="Measure"/> in [From, To), largest first.</summary>
+[GenerateSerializer, Immutable, Alias("ClickOrleans.RollupTop")]
+public sealed record RollupTop(string Stream, string Rollup, string By, string Measure, DateTimeOffset From, DateTimeOffset To, TopValue[] Top);
+
+/// <summary>A dimension value (as a query string would give it) and its measure.</summary>
+[GenerateSerializer, Immutable, Alias("ClickOrleans.TopValue")]
+public sealed record TopValue(string Value, double Measure);
 
 /// <summary>A rollup's buckets in [From, To), for the dimension values of <see cref="Filters"/>.</summary>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.RollupSeries")]

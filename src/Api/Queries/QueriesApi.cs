@@ -1,4 +1,5 @@
 using ClickOrleans.Api.Streams;
+using ClickOrleans.Streams;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClickOrleans.Api.Queries;
@@ -30,26 +31,61 @@ public static class QueriesApi
             .WithDescription($"Buckets that start in [from, to), in order, each with its count and its sums. from defaults to {DefaultBuckets} buckets before to; to defaults to now; the range spans at most {MaxBuckets:N0} buckets. "
                 + "Every other query parameter names a dimension of the rollup (its By fields) and the one value to keep (customer=ann); the buckets sum over the dimensions left open.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        queries.MapGet("/streams/{stream}/rollups/{rollup}/top", GetRollupTop)
+            .WithName("GetStreamRollupTop")
+            .WithSummary("The values of a rollup's dimension with the largest measure")
+            .WithDescription("by: a dimension of the rollup (default: its first); measure: count (default) or sum(<field>) of one of its sums; since: an ISO 8601 duration back from now (default PT1H) or an RFC 3339 time; until: an RFC 3339 time (default now); "
+                + $"the range spans at most {MaxBuckets:N0} buckets; limit 1-1000 (default 10). Largest first, ties by value; values as a query string gives them.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return queries;
+    }
+
+    private static async Task<Results<Ok<RollupTop>, ValidationProblem, ProblemHttpResult>> GetRollupTop(
+        StreamRoute route, string rollup, string? by, string? measure, string? since, string? until, int? limit, IGrainFactory grains, TimeProvider time)
+    {
+        if (Rollup(route, rollup) is not { } found)
+        {
+            return UnknownRollup(route, rollup);
+        }
+
+        var (stream, declared) = found;
+        var parameters = new QueryParameters(time.GetUtcNow());
+        var span = TimeSpan.FromMilliseconds(declared.BucketMs) * MaxBuckets;
+        var start = parameters.Since("since", since, TimeSpan.FromHours(1), span);
+        var end = parameters.Time("until", until, time.GetUtcNow());
+        var top = parameters.Limit("limit", limit, 10, 1000);
+        parameters.Range("since", start, "until", end, span);
+        by ??= declared.By.Count > 0 ? declared.By[0] : null;
+        if (by is null || !declared.By.Contains(by, StringComparer.Ordinal))
+        {
+            parameters.Errors["by"] = [$"must be a dimension of rollup {declared.Name}: {(declared.By.Count == 0 ? "it has none" : string.Join(", ", declared.By))}"];
+        }
+
+        measure ??= "count";
+        if (!declared.Measures.Contains(measure, StringComparer.Ordinal))
+        {
+            parameters.Errors["measure"] = [$"must be one of {string.Join(", ", declared.Measures)}"];
+        }
+
+        if (!parameters.IsValid)
+        {
+            return Invalid(parameters);
+        }
+
+        return await Queries(grains).GetRollupTop(stream.Name, declared.Name, by!, measure, start, end, top) is { } answer
+            ? TypedResults.Ok(answer)
+            : SilosLackRollup(stream, declared);
     }
 
     private static async Task<Results<Ok<RollupSeries>, ValidationProblem, ProblemHttpResult>> GetRollup(
         StreamRoute route, string rollup, string? from, string? to, HttpRequest request, IGrainFactory grains, TimeProvider time)
     {
-        if (route.Schema is not { } stream)
+        if (Rollup(route, rollup) is not { } found)
         {
-            return route.UnknownStream();
+            return UnknownRollup(route, rollup);
         }
 
-        if (stream.Rollups.FirstOrDefault(r => r.Name == rollup) is not { } declared || stream == route.Catalog.Clicks)
-        {
-            return TypedResults.Problem(
-                stream == route.Catalog.Clicks
-                    ? "The clicks stream's rollup is queried by /products/{pid}/clicks and /products/top."
-                    : $"Stream '{stream.Name}' has no rollup '{rollup}'; it has: {(stream.Rollups.Count == 0 ? "none" : string.Join(", ", stream.Rollups.Select(r => r.Name)))}.",
-                statusCode: StatusCodes.Status404NotFound, title: "Unknown rollup");
-        }
-
+        var (stream, declared) = found;
         var parameters = new QueryParameters(time.GetUtcNow());
         var bucket = TimeSpan.FromMilliseconds(declared.BucketMs);
         var end = parameters.Time("to", to, time.GetUtcNow());
@@ -68,10 +104,27 @@ public static class QueriesApi
 
         return await Queries(grains).GetRollup(stream.Name, declared.Name, start, end, [.. filters]) is { } series
             ? TypedResults.Ok(series)
-            : TypedResults.Problem(
-                $"The silos run no rollup '{declared.Name}' of stream '{stream.Name}' with these dimensions: their Streams section differs from this Api's.",
-                statusCode: StatusCodes.Status404NotFound, title: "Unknown rollup");
+            : SilosLackRollup(stream, declared);
     }
+
+    /// <summary>The declared stream of the route and its rollup of that name; null for the clicks stream, whose rollup has queries of its own.</summary>
+    private static (StreamSchema Stream, StreamRollup Rollup)? Rollup(StreamRoute route, string rollup) =>
+        route.Schema is { } stream && stream != route.Catalog.Clicks && stream.Rollups.FirstOrDefault(r => r.Name == rollup) is { } declared
+            ? (stream, declared)
+            : null;
+
+    private static ProblemHttpResult UnknownRollup(StreamRoute route, string rollup) => route.Schema switch
+    {
+        null => route.UnknownStream(),
+        var stream when stream == route.Catalog.Clicks => UnknownRollup("The clicks stream's rollup is queried by /products/{pid}/clicks and /products/top."),
+        var stream => UnknownRollup($"Stream '{stream.Name}' has no rollup '{rollup}'; it has: {(stream.Rollups.Count == 0 ? "none" : string.Join(", ", stream.Rollups.Select(r => r.Name)))}."),
+    };
+
+    private static ProblemHttpResult SilosLackRollup(StreamSchema stream, StreamRollup rollup) =>
+        UnknownRollup($"The silos run no rollup '{rollup.Name}' of stream '{stream.Name}' as this Api declares it: their Streams section differs from this Api's.");
+
+    private static ProblemHttpResult UnknownRollup(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Unknown rollup");
 
     private static async Task<Results<Ok<ProductClicks>, ValidationProblem>> GetProductClicks(
         long pid, string? from, string? to, IGrainFactory grains, TimeProvider time)

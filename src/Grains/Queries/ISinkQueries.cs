@@ -15,4 +15,9 @@ public interface ISinkQueries
     /// <param name="filters">Dimension fields and the values kept (as <see cref="DimensionValues.Parse"/> reads them).</param>
     Task<RollupBucket[]> RollupAsync(
         StreamRollup rollup, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+
+    /// <summary>The values of dimension <paramref name="by"/> with the largest measure over the buckets starting in [from, to), largest first, ties by value.</summary>
+    /// <param name="sum">The summed field the measure is; null: the count.</param>
+    Task<TopValue[]> RollupTopAsync(
+        StreamRollup rollup, StreamField by, string? sum, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken);
 }

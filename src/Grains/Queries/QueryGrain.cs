@@ -25,10 +25,23 @@ public sealed class QueryGrain(ISinkQueries queries, StreamCatalog streams) : Gr
     public Task<UserClick[]> GetUserClicks(long uid, DateTimeOffset from, DateTimeOffset to, int limit) =>
         queries.UserClicksAsync(uid, from, to, limit, CancellationToken.None);
 
+    public async Task<RollupTop?> GetRollupTop(string stream, string rollup, string by, string measure, DateTimeOffset from, DateTimeOffset to, int limit)
+    {
+        if (Find(stream, rollup) is not var (schema, declared)
+            || !declared.By.Contains(by)
+            || !declared.Measures.Contains(measure))
+        {
+            return null;
+        }
+
+        var sum = measure == "count" ? null : measure["sum(".Length..^1];
+        var top = await queries.RollupTopAsync(declared, schema.Fields.First(f => f.Name == by), sum, from, to, limit, CancellationToken.None);
+        return new RollupTop(stream, rollup, by, measure, from, to, top);
+    }
+
     public async Task<RollupSeries?> GetRollup(string stream, string rollup, DateTimeOffset from, DateTimeOffset to, DimensionValue[] filters)
     {
-        if (streams.Declared.FirstOrDefault(s => s.Name == stream) is not { } schema
-            || schema.Rollups.FirstOrDefault(r => r.Name == rollup) is not { } declared)
+        if (Find(stream, rollup) is not var (schema, declared))
         {
             return null;
         }
@@ -47,4 +60,10 @@ public sealed class QueryGrain(ISinkQueries queries, StreamCatalog streams) : Gr
 
         return new RollupSeries(stream, rollup, from, to, filters, await queries.RollupAsync(declared, values, from, to, CancellationToken.None));
     }
+
+    /// <summary>The declared stream and its rollup of those names, as this silo runs them.</summary>
+    private (StreamSchema Stream, StreamRollup Rollup)? Find(string stream, string rollup) =>
+        streams.Declared.FirstOrDefault(s => s.Name == stream) is { } schema && schema.Rollups.FirstOrDefault(r => r.Name == rollup) is { } declared
+            ? (schema, declared)
+            : null;
 }

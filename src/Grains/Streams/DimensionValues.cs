@@ -14,6 +14,14 @@ public static class DimensionValues
         _ => null,
     };
 
+    /// <summary>A stored value as a query string gives it: what <see cref="Parse"/> reads back.</summary>
+    public static string Format(object value) => value switch
+    {
+        bool flag => flag ? "true" : "false",
+        long number => number.ToString(CultureInfo.InvariantCulture),
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
+    };
+
     /// <summary>What a value of the field's type looks like, for the message that refuses one.</summary>
     public static string Rule(StreamField field) => field.Type switch
     {

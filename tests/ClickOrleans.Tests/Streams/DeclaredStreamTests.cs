@@ -177,6 +177,7 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         await sink.WriteEvents(batch with { ChunkStart = 3, Events = events[3..] });
         var series = await http.GetFromJsonAsync<JsonElement>($"/streams/orders/rollups/per_customer_hour?from=2026-01-01T00:00:00Z&to=2026-01-01T03:00:00Z&customer={customer}");
         var everyone = await http.GetFromJsonAsync<JsonElement>("/streams/orders/rollups/per_customer_hour?from=2026-01-01T00:00:00Z&to=2026-01-01T01:00:00Z");
+        var top = await http.GetFromJsonAsync<JsonElement>("/streams/orders/rollups/per_customer_hour/top?measure=sum(total)&since=2026-01-01T00:00:00Z&until=2026-01-01T03:00:00Z&limit=1000");
 
         Assert.Equal(
             ["2026-01-01T00:00:00+00:00 3 7 4", "2026-01-01T01:00:00+00:00 1 8 2"],
@@ -184,6 +185,11 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         Assert.Equal(customer, series.GetProperty("filters")[0].GetProperty("value").GetString());
         var hour = Assert.Single(everyone.GetProperty("buckets").EnumerateArray());
         Assert.True(hour.GetProperty("count").GetInt64() >= 4, "the unfiltered bucket sums over every customer");
+        var ranked = top.GetProperty("top").EnumerateArray().Select(value => (Value: value.GetProperty("value").GetString(), Measure: value.GetProperty("measure").GetDouble())).ToArray();
+        Assert.Equal(("customer", "sum(total)"), (top.GetProperty("by").GetString(), top.GetProperty("measure").GetString()));
+        Assert.Contains((customer, 15.0), ranked);
+        Assert.Contains(((string)events[4].Values[0]!, 16.0), ranked);
+        Assert.Equal(ranked.Select(value => value.Measure).OrderDescending(), ranked.Select(value => value.Measure));
     }
 
     [SkippableFact]
@@ -197,6 +203,7 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         var unknownStream = await http.GetAsync("/streams/refunds/rollups/per_customer_hour");
         var clicks = await http.GetAsync("/streams/clicks/rollups/minute");
         var bad = await http.GetAsync("/streams/orders/rollups/per_customer_hour?from=2000-01-01T00:00:00Z&quantity=2&customer=a&customer=b");
+        var badTop = await http.GetAsync("/streams/orders/rollups/per_customer_hour/top?by=total&measure=sum(paid)&limit=0");
 
         Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.BadRequest),
             (unknownRollup.StatusCode, unknownStream.StatusCode, clicks.StatusCode, bad.StatusCode));
@@ -206,6 +213,11 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         Assert.Equal("the range from..to spans at most 417 days", errors.GetProperty("to")[0].GetString());
         Assert.Equal("is not a dimension of rollup per_customer_hour; its dimensions are customer (and from, to)", errors.GetProperty("quantity")[0].GetString());
         Assert.Equal("must be given once", errors.GetProperty("customer")[0].GetString());
+        var topErrors = (await badTop.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Equal(HttpStatusCode.BadRequest, badTop.StatusCode);
+        Assert.Equal("must be a dimension of rollup per_customer_hour: customer", topErrors.GetProperty("by")[0].GetString());
+        Assert.Equal("must be one of count, sum(total), sum(quantity)", topErrors.GetProperty("measure")[0].GetString());
+        Assert.Equal("must be from 1 to 1000", topErrors.GetProperty("limit")[0].GetString());
     }
 
     [SkippableFact]

@@ -70,6 +70,19 @@ public sealed class PostgresSinkQueries(NpgsqlDataSource dataSource, IOptions<Po
             rollup.Sums.Select((name, i) => (name, i)).ToDictionary(sum => sum.name, sum => reader.GetDouble(sum.i + 2), StringComparer.Ordinal)), cancellationToken);
     }
 
+    public async Task<TopValue[]> RollupTopAsync(
+        StreamRollup rollup, StreamField by, string? sum, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
+    {
+        var measure = sum is null ? "sum(count)" : $"sum(\"{StreamRollup.SumColumn(sum)}\")";
+        await using var command = dataSource.CreateCommand(
+            $"SELECT \"{by.Name}\", {measure}::double precision AS measure FROM {_schema}.\"{rollup.Table}\" "
+            + $"WHERE bucket >= $1 AND bucket < $2 GROUP BY 1 ORDER BY measure DESC, 1 LIMIT $3");
+        command.Parameters.Add(new() { Value = from });
+        command.Parameters.Add(new() { Value = to });
+        command.Parameters.Add(new() { Value = limit });
+        return await ReadAllAsync(command, reader => new TopValue(DimensionValues.Format(reader.GetValue(0)), reader.GetDouble(1)), cancellationToken);
+    }
+
     private static async Task<T[]> ReadAllAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
     {
         var rows = new List<T>();

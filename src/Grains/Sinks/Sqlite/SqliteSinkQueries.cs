@@ -53,6 +53,16 @@ public sealed class SqliteSinkQueries(IOptions<SqliteSinkOptions> options) : ISi
                 rollup.Sums.Select((name, i) => (name, i)).ToDictionary(sum => sum.name, sum => reader.GetDouble(sum.i + 2), StringComparer.Ordinal)),
             cancellationToken);
 
+    public Task<TopValue[]> RollupTopAsync(
+        StreamRollup rollup, StreamField by, string? sum, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken) =>
+        ReadAllAsync(
+            $"SELECT \"{by.Name}\", {(sum is null ? "total(count)" : $"total(\"{StreamRollup.SumColumn(sum)}\")")} AS measure FROM \"{rollup.Table}\" "
+            + "WHERE bucket >= $1 AND bucket < $2 GROUP BY 1 ORDER BY measure DESC, 1 LIMIT $3",
+            [from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), limit],
+            // Booleans are stored as 0 and 1.
+            reader => new TopValue(DimensionValues.Format(by.Type == FieldType.Bool ? reader.GetInt64(0) != 0 : reader.GetValue(0)), reader.GetDouble(1)),
+            cancellationToken);
+
     private async Task<T[]> ReadAllAsync<T>(string sql, object[] parameters, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
     {
         await using var connection = new SqliteConnection(_connectionString);
