@@ -124,6 +124,9 @@ public sealed class EventRules
                 case string text:
                     writer.WriteString(_declared[i].Name, text);
                     break;
+                case Guid uuid:
+                    writer.WriteString(_declared[i].Name, uuid);
+                    break;
             }
         }
 
@@ -155,6 +158,9 @@ public sealed class EventRules
             case FieldType.Timestamp when ReadTimestamp(value, staged, out var ms):
                 result = ms;
                 return null;
+            case FieldType.Uuid when value.ValueKind == JsonValueKind.String && TryGetString(value, out var uuid) && Guid.TryParseExact(uuid, "D", out var guid):
+                result = guid;
+                return null;
             default:
                 return field.Type switch
                 {
@@ -162,6 +168,7 @@ public sealed class EventRules
                     FieldType.Float64 => "must be a finite number",
                     FieldType.Bool => "must be true or false",
                     FieldType.String => "must be a string",
+                    FieldType.Uuid => "must be a UUID: 8-4-4-4-12 hexadecimal digits, as 0f8fad5b-d9cb-469f-a165-70867728950e",
                     _ => staged ? StagedTimestampRule : $"must be {Rfc3339.Rule}",
                 };
         }

@@ -27,4 +27,8 @@ public enum FieldType
     /// <summary>An RFC 3339 time with an offset at the Api, Unix milliseconds on the staging list: <c>timestamptz</c> on PostgreSQL.</summary>
     [JsonStringEnumMemberName("timestamp")]
     Timestamp,
+
+    /// <summary>A UUID as 8-4-4-4-12 hexadecimal digits (any case; stored and staged lower-case): <c>uuid</c> on PostgreSQL, <c>TEXT</c> on SQLite.</summary>
+    [JsonStringEnumMemberName("uuid")]
+    Uuid,
 }

@@ -35,6 +35,7 @@ public static partial class StreamDeclarations
         ["bool"] = FieldType.Bool,
         ["string"] = FieldType.String,
         ["timestamp"] = FieldType.Timestamp,
+        ["uuid"] = FieldType.Uuid,
     };
 
     /// <summary>The declared streams; what is wrong with them is added to <paramref name="failures"/> (no schema for those).</summary>

@@ -50,6 +50,7 @@ public abstract class ClusterFixture : IAsyncLifetime
         ["Streams:orders:Fields:quantity:Min"] = "1",
         ["Streams:orders:Fields:paid:Type"] = "bool",
         ["Streams:orders:Fields:placed_at:Type"] = "timestamp",
+        ["Streams:orders:Fields:voucher:Type"] = "uuid",
         ["Streams:orders:Rollups:per_customer_hour:Bucket"] = "PT1H",
         ["Streams:orders:Rollups:per_customer_hour:By:0"] = "customer",
         ["Streams:orders:Rollups:per_customer_hour:Sum:0"] = "total",

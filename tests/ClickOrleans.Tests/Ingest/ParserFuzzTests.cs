@@ -113,10 +113,12 @@ public sealed class ParserFuzzTests
             ["Streams:orders:Fields:uid:Type"] = "int64",
             ["Streams:orders:Fields:paid:Type"] = "bool",
             ["Streams:orders:Fields:ts2:Type"] = "timestamp",
+            ["Streams:orders:Fields:ref:Type"] = "uuid",
         }).Build(), new ClickOptions());
         var rules = streams.RulesOf(streams.Declared[0])!;
-        var property = Gen.OneOf(Property, Gen.Const("customer"), Gen.Const("total"), Gen.Const("paid"), Gen.Const("ts2"), Gen.Const("\\ud800"));
-        var objects = Gen.Select(property, Value).Array[0, 6]
+        var property = Gen.OneOf(Property, Gen.Const("customer"), Gen.Const("total"), Gen.Const("paid"), Gen.Const("ts2"), Gen.Const("ref"), Gen.Const("\\ud800"));
+        var value = Gen.OneOf(Value, Gen.Const("\"0F8FAD5B-D9CB-469F-A165-70867728950E\""), Gen.Const("\"{0f8fad5b-d9cb-469f-a165-70867728950e}\""));
+        var objects = Gen.Select(property, value).Array[0, 6]
             .Select(pairs => Encoding.UTF8.GetBytes("{" + string.Join(",", pairs.Select(p => $"\"{p.Item1}\":{p.Item2}")) + "}"));
 
         Gen.OneOf(AnyBody, objects).Sample(element =>

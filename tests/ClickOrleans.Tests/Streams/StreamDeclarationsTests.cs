@@ -42,7 +42,7 @@ public sealed class StreamDeclarationsTests
     [Theory]
     [InlineData("Streams:clicks:Fields:referrer:Type", "string", "Streams:clicks: the built-in clicks stream cannot be extended yet")]
     [InlineData("Streams:Page-Views:Fields:a:Type", "int64", "Streams:Page-Views: a stream's name must be 1 to 48 characters of a-z, 0-9 and _")]
-    [InlineData("Streams:orders:Fields:total:Type", "money", "Streams:orders:Fields:total:Type must be one of int64, float64, bool, string, timestamp; it is 'money'.")]
+    [InlineData("Streams:orders:Fields:total:Type", "money", "Streams:orders:Fields:total:Type must be one of int64, float64, bool, string, timestamp, uuid; it is 'money'.")]
     [InlineData("Streams:orders:Fields:total:Required", "yes", "Streams:orders:Fields:total:Required must be true or false.")]
     [InlineData("Streams:orders:Fields:ts:Type", "timestamp", "Streams:orders:Fields:ts: a field's name must be")]
     [InlineData("Streams:orders:Fields:total:Max", "-1", "Streams:orders:Fields:total:Min (0) is above Streams:orders:Fields:total:Max (-1).")]

@@ -190,6 +190,7 @@ public sealed class PostgresEventSink : IEventSink
         double number => copy.WriteAsync(number, type, cancellationToken),
         bool flag => copy.WriteAsync(flag, type, cancellationToken),
         string text => copy.WriteAsync(text, type, cancellationToken),
+        Guid uuid => copy.WriteAsync(uuid, type, cancellationToken),
         _ => throw new InvalidOperationException($"A staged event holds a {value.GetType().Name}, which no field type stages."),
     };
 }

@@ -58,6 +58,7 @@ internal sealed class PostgresEventTable
         FieldType.Bool => "boolean",
         FieldType.String => "text",
         FieldType.Timestamp => "timestamptz",
+        FieldType.Uuid => "uuid",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
@@ -68,6 +69,7 @@ internal sealed class PostgresEventTable
         FieldType.Bool => NpgsqlDbType.Boolean,
         FieldType.String => NpgsqlDbType.Text,
         FieldType.Timestamp => NpgsqlDbType.TimestampTz,
+        FieldType.Uuid => NpgsqlDbType.Uuid,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 }

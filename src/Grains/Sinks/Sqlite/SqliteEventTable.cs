@@ -64,6 +64,7 @@ internal sealed class SqliteEventTable : IDisposable
             {
                 null => DBNull.Value,
                 bool flag => flag ? 1L : 0L,
+                Guid uuid => uuid.ToString("D"),
                 var value => value,
             };
         }
@@ -95,7 +96,7 @@ internal sealed class SqliteEventTable : IDisposable
     {
         FieldType.Int64 or FieldType.Bool or FieldType.Timestamp => "INTEGER",
         FieldType.Float64 => "REAL",
-        FieldType.String => "TEXT",
+        FieldType.String or FieldType.Uuid => "TEXT",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 }

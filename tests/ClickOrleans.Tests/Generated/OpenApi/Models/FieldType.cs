@@ -27,5 +27,9 @@ namespace ClickOrleans.Tests.Generated.Models
         #pragma warning disable CS1591
         Timestamp,
         #pragma warning restore CS1591
+        [EnumMember(Value = "uuid")]
+        #pragma warning disable CS1591
+        Uuid,
+        #pragma warning restore CS1591
     }
 }
