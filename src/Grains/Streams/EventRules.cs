@@ -127,6 +127,9 @@ public sealed class EventRules
                 case Guid uuid:
                     writer.WriteString(_declared[i].Name, uuid);
                     break;
+                case decimal exact:
+                    writer.WriteNumber(_declared[i].Name, exact);
+                    break;
             }
         }
 
@@ -158,6 +161,9 @@ public sealed class EventRules
             case FieldType.Timestamp when ReadTimestamp(value, staged, out var ms):
                 result = ms;
                 return null;
+            case FieldType.Decimal when value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var exact):
+                result = exact;
+                return !FitsDigits(exact, field) ? DigitsRule(field) : exact < field.Min || exact > field.Max ? Range(field) : null;
             case FieldType.Uuid when value.ValueKind == JsonValueKind.String && TryGetString(value, out var uuid) && Guid.TryParseExact(uuid, "D", out var guid):
                 result = guid;
                 return null;
@@ -168,6 +174,7 @@ public sealed class EventRules
                     FieldType.Float64 => "must be a finite number",
                     FieldType.Bool => "must be true or false",
                     FieldType.String => "must be a string",
+                    FieldType.Decimal => DigitsRule(field),
                     FieldType.Uuid => "must be a UUID: 8-4-4-4-12 hexadecimal digits, as 0f8fad5b-d9cb-469f-a165-70867728950e",
                     _ => staged ? StagedTimestampRule : $"must be {Rfc3339.Rule}",
                 };
@@ -227,6 +234,21 @@ public sealed class EventRules
             return false;
         }
     }
+
+    /// <summary>At most Scale digits after the point and Precision - Scale before it: what numeric(p,s) holds without rounding.</summary>
+    private static bool FitsDigits(decimal value, StreamField field)
+    {
+        var limit = 1m;
+        for (var i = 0; i < field.Precision - field.Scale; i++)
+        {
+            limit *= 10;
+        }
+
+        return decimal.Round(value, field.Scale!.Value) == value && Math.Abs(decimal.Truncate(value)) < limit;
+    }
+
+    private static string DigitsRule(StreamField field) => string.Create(CultureInfo.InvariantCulture,
+        $"must be a number of at most {field.Precision - field.Scale} digits before the point and {field.Scale} after it");
 
     private static string Range(StreamField field) => (field.Min, field.Max) switch
     {

@@ -31,4 +31,11 @@ public enum FieldType
     /// <summary>A UUID as 8-4-4-4-12 hexadecimal digits (any case; stored and staged lower-case): <c>uuid</c> on PostgreSQL, <c>TEXT</c> on SQLite.</summary>
     [JsonStringEnumMemberName("uuid")]
     Uuid,
+
+    /// <summary>
+    /// An exact decimal number of at most <c>Precision</c> digits, <c>Scale</c> of them after the point (a JSON number
+    /// with no more fractional digits): <c>numeric(p,s)</c> on PostgreSQL, its exact text on SQLite.
+    /// </summary>
+    [JsonStringEnumMemberName("decimal")]
+    Decimal,
 }

@@ -52,7 +52,7 @@ public sealed record SchemaVersion(string Version, string Definition)
 
     /// <summary>What of a field its column stores: <c>name type[ required]</c>, the start of its description.</summary>
     public static string Column(StreamField field) =>
-        $"{field.Name} {field.Type.ToString().ToLowerInvariant()}{(field.Required ? " required" : "")}";
+        $"{field.Name} {field.TypeName}{(field.Required ? " required" : "")}";
 
     /// <summary>The <see cref="Column"/> part of a recorded field description.</summary>
     public static string ColumnOf(string description)

@@ -21,7 +21,8 @@ public static partial class StreamDeclarations
     private const int MaxDimensions = 4;
     private static readonly string[] Settings = ["Description", "Fields", "Rollups", "StagingKey", "Shards", "Table"];
     private static readonly string[] RollupSettings = ["Bucket", "By", "Sum", "Table"];
-    private static readonly string[] FieldSettings = ["Type", "Required", "Min", "Max", "MaxLength", "Description"];
+    private const int MaxPrecision = 28;
+    private static readonly string[] FieldSettings = ["Type", "Required", "Min", "Max", "MaxLength", "Precision", "Scale", "Description"];
     private static readonly string[] NotYet = ["Extra", "Indexes", "Sinks", "FlushSize", "DrainPeriod", "DrainSchedule", "ChunkSize", "Partitions"];
     private static readonly string[] Reserved = ["id", "ts", "event_id", "client_id", "extra"];
 
@@ -36,6 +37,7 @@ public static partial class StreamDeclarations
         ["string"] = FieldType.String,
         ["timestamp"] = FieldType.Timestamp,
         ["uuid"] = FieldType.Uuid,
+        ["decimal"] = FieldType.Decimal,
     };
 
     /// <summary>The declared streams; what is wrong with them is added to <paramref name="failures"/> (no schema for those).</summary>
@@ -287,7 +289,30 @@ public static partial class StreamDeclarations
             maxLength = DefaultMaxLength;
         }
 
-        return failures.Count > before ? null : new StreamField(field.Key, type, required, min, max, maxLength, field["Description"] ?? "");
+        int? precision = null, scale = null;
+        if (type == FieldType.Decimal)
+        {
+            precision = Digits(field, "Precision", key, 1, MaxPrecision, failures);
+            scale = Digits(field, "Scale", key, 0, precision ?? MaxPrecision, failures);
+        }
+        else if (field["Precision"] is not null || field["Scale"] is not null)
+        {
+            failures.Add($"{key}:Precision and {key}:Scale are for decimal fields; this one is {typeName}.");
+        }
+
+        return failures.Count > before ? null : new StreamField(field.Key, type, required, min, max, maxLength, field["Description"] ?? "", precision, scale);
+    }
+
+    /// <summary>A decimal's Precision or Scale: required, so that what an amount holds is said where it is declared.</summary>
+    private static int? Digits(IConfigurationSection field, string setting, string key, int min, int max, List<string> failures)
+    {
+        if (field[setting] is { } text && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var digits) && digits >= min && digits <= max)
+        {
+            return digits;
+        }
+
+        failures.Add($"{key}:{setting} must be from {min} to {max} (a decimal needs Precision and Scale, e.g. 12 and 2){(field[setting] is { } given ? $"; it is '{given}'" : "")}.");
+        return null;
     }
 
     private static decimal? Bound(IConfigurationSection field, string bound, string key, FieldType type, List<string> failures)
@@ -297,9 +322,9 @@ public static partial class StreamDeclarations
             return null;
         }
 
-        if (type is not (FieldType.Int64 or FieldType.Float64))
+        if (type is not (FieldType.Int64 or FieldType.Float64 or FieldType.Decimal))
         {
-            failures.Add($"{key}:{bound} is for int64 and float64 fields.");
+            failures.Add($"{key}:{bound} is for int64, float64 and decimal fields.");
             return null;
         }
 

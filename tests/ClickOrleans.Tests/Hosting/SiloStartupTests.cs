@@ -50,7 +50,7 @@ public sealed class SiloStartupTests
 
         Assert.Equal(1, exitCode);
         Assert.DoesNotContain("Streams:orders", output);
-        Assert.Contains("Invalid setting (StreamCatalog): Streams:pageviews:Fields:url:Type must be one of int64, float64, bool, string, timestamp, uuid; it is 'text'.", output);
+        Assert.Contains("Invalid setting (StreamCatalog): Streams:pageviews:Fields:url:Type must be one of int64, float64, bool, string, timestamp, uuid, decimal; it is 'text'.", output);
         Assert.DoesNotContain("   at ", output);
     }
 

@@ -114,10 +114,13 @@ public sealed class ParserFuzzTests
             ["Streams:orders:Fields:paid:Type"] = "bool",
             ["Streams:orders:Fields:ts2:Type"] = "timestamp",
             ["Streams:orders:Fields:ref:Type"] = "uuid",
+            ["Streams:orders:Fields:fee:Type"] = "decimal",
+            ["Streams:orders:Fields:fee:Precision"] = "6",
+            ["Streams:orders:Fields:fee:Scale"] = "2",
         }).Build(), new ClickOptions());
         var rules = streams.RulesOf(streams.Declared[0])!;
-        var property = Gen.OneOf(Property, Gen.Const("customer"), Gen.Const("total"), Gen.Const("paid"), Gen.Const("ts2"), Gen.Const("ref"), Gen.Const("\\ud800"));
-        var value = Gen.OneOf(Value, Gen.Const("\"0F8FAD5B-D9CB-469F-A165-70867728950E\""), Gen.Const("\"{0f8fad5b-d9cb-469f-a165-70867728950e}\""));
+        var property = Gen.OneOf(Property, Gen.Const("customer"), Gen.Const("total"), Gen.Const("paid"), Gen.Const("ts2"), Gen.Const("ref"), Gen.Const("fee"), Gen.Const("\\ud800"));
+        var value = Gen.OneOf(Value, Gen.Const("1234.56"), Gen.Const("0.005"), Gen.Const("1e3"), Gen.Const("\"0F8FAD5B-D9CB-469F-A165-70867728950E\""), Gen.Const("\"{0f8fad5b-d9cb-469f-a165-70867728950e}\""));
         var objects = Gen.Select(property, value).Array[0, 6]
             .Select(pairs => Encoding.UTF8.GetBytes("{" + string.Join(",", pairs.Select(p => $"\"{p.Item1}\":{p.Item2}")) + "}"));
 

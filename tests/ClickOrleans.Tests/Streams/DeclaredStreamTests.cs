@@ -14,7 +14,7 @@ namespace ClickOrleans.Tests.Streams;
 /// </summary>
 public abstract class DeclaredStreamTests(ClusterFixture cluster)
 {
-    private const string Columns = "client_id, ts, customer, total, quantity, paid, placed_at, voucher";
+    private const string Columns = "client_id, ts, customer, total, quantity, paid, placed_at, voucher, wrapping_fee";
 
     [SkippableFact]
     public async Task EventsPostedOneByOneAndInABatch_AreStoredOnceEach_InTypedColumns()
@@ -25,7 +25,7 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         using var http = api.CreateClient();
         var placed = DateTimeOffset.UtcNow.AddMinutes(-3);
         var voucher = Guid.NewGuid();
-        var order = new { id = $"order-1-{customer}", customer, total = 12.5, quantity = 2, paid = true, placed_at = placed.ToString("O", CultureInfo.InvariantCulture), voucher = voucher.ToString("D").ToUpperInvariant() };
+        var order = new { id = $"order-1-{customer}", customer, total = 12.5, quantity = 2, paid = true, placed_at = placed.ToString("O", CultureInfo.InvariantCulture), voucher = voucher.ToString("D").ToUpperInvariant(), wrapping_fee = 2.50m };
 
         var one = await http.PostAsJsonAsync("/streams/orders/events", order);
         var retry = await http.PostAsJsonAsync("/streams/orders/events", order);
@@ -45,6 +45,7 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         Assert.Equal((12.5, 2L, true), (Convert.ToDouble(stored[3], CultureInfo.InvariantCulture), Convert.ToInt64(stored[4], CultureInfo.InvariantCulture), Convert.ToBoolean(stored[5], CultureInfo.InvariantCulture)));
         Assert.Equal(placed.ToUnixTimeMilliseconds(), Milliseconds(stored[6]));
         Assert.Equal(voucher.ToString("D"), Convert.ToString(stored[7], CultureInfo.InvariantCulture));
+        Assert.Equal(2.50m, Convert.ToDecimal(stored[8], CultureInfo.InvariantCulture));
         var withoutId = rows.Where(row => row[0] is null).OrderBy(row => Convert.ToDouble(row[3], CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(2, withoutId.Length);
         Assert.Equal((placed.ToUnixTimeMilliseconds(), null, null, null), (Milliseconds(withoutId[0][1]), withoutId[0][4], withoutId[0][5], withoutId[0][6]));
@@ -62,7 +63,7 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         var response = await http.PostAsJsonAsync("/streams/orders/events/batch", new object[]
         {
             new { customer, total = 1.0 },
-            new { customer = 5, total = -1.0, quantity = 0, paid = "yes", placed_at = "yesterday", colour = "red", voucher = "{0f8fad5b-d9cb-469f-a165-70867728950e}" },
+            new { customer = 5, total = -1.0, quantity = 0, paid = "yes", placed_at = "yesterday", colour = "red", voucher = "{0f8fad5b-d9cb-469f-a165-70867728950e}", wrapping_fee = 1.234m },
             new { total = 1.0 },
             new { customer = new string('x', 65), total = 1.0, ts = DateTimeOffset.UtcNow.AddDays(30).ToString("O", CultureInfo.InvariantCulture) },
         });
@@ -79,6 +80,7 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         Assert.StartsWith("must be an RFC 3339 time", errors["[1].placed_at"]);
         Assert.StartsWith("is not a field of the stream 'orders'", errors["[1].colour"]);
         Assert.StartsWith("must be a UUID: 8-4-4-4-12 hexadecimal digits", errors["[1].voucher"]);
+        Assert.Equal("must be a number of at most 4 digits before the point and 2 after it", errors["[1].wrapping_fee"]);
         Assert.Equal("is required", errors["[2].customer"]);
         Assert.Equal("must be at most 64 characters", errors["[3].customer"]);
         Assert.StartsWith("must lie between", errors["[3].ts"]);
@@ -100,6 +102,7 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
             $$"""{"customer":"{{customer}}","total":3}""",
             $$"""{"customer":"{{customer}}","total":4,"ts":1767225600000,"placed_at":1767225600000,"quantity":3,"voucher":"0f8fad5b-d9cb-469f-a165-70867728950e"}""",
             $$"""{"customer":"{{customer}}","total":11,"voucher":"0f8fad5b"}""",
+            $$"""{"customer":"{{customer}}","total":12,"wrapping_fee":12345.6}""",
             $$"""{"customer":"{{customer}}","total":5,"referrer":"ads"}""",
             $$"""{"customer":"{{customer}}","total":"6"}""",
             $$"""{"customer":"{{customer}}"}""",
@@ -123,7 +126,8 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
             .Where(letter => letter.GetProperty("element").GetString()!.Contains(customer, StringComparison.Ordinal))
             .Select(letter => letter.GetProperty("reason").GetString()!)
             .ToArray();
-        Assert.Equal(8, reasons.Length);
+        Assert.Equal(9, reasons.Length);
+        Assert.Contains("wrapping_fee must be a number of at most 4 digits before the point and 2 after it", reasons);
         Assert.Contains(reasons, reason => reason.StartsWith("voucher must be a UUID", StringComparison.Ordinal));
         Assert.Contains(reasons, reason => reason.StartsWith("referrer is not a field of the stream 'orders'", StringComparison.Ordinal));
         Assert.Contains("total must be a finite number", reasons);
@@ -142,8 +146,8 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         var privateList = $"{cluster.OrdersStagingKey}:test-{Guid.NewGuid():N}";
         StagedEvent[] events =
         [
-            new(0, Guid.NewGuid(), null, 1767225600000, [customer, null, null, null, 1.0, null]),
-            new(2, Guid.NewGuid(), "client-id", 1767225600001, [customer, null, null, null, 2.0, null]),
+            new(0, Guid.NewGuid(), null, 1767225600000, [customer, null, null, null, 1.0, null, null]),
+            new(2, Guid.NewGuid(), "client-id", 1767225600001, [customer, null, null, null, 2.0, null, null]),
         ];
         var batch = new EventBatch("orders", privateList, 0, 0, 3, events);
         var sink = cluster.Grains.GetGrain<ISinkGrain>(0);
@@ -167,11 +171,11 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         const long Hour = 3_600_000, Start = 1767225600000; // 2026-01-01T00:00:00Z
         StagedEvent[] events =
         [
-            new(0, Guid.NewGuid(), null, Start + 1, [customer, null, null, 1L, 1.0, null]),
-            new(1, Guid.NewGuid(), null, Start + Hour - 1, [customer, null, null, null, 2.0, null]),
-            new(2, Guid.NewGuid(), null, Start + 10, [customer, true, null, 3L, 4.0, null]),
-            new(3, Guid.NewGuid(), null, Start + Hour, [customer, null, null, 2L, 8.0, null]),
-            new(4, Guid.NewGuid(), null, Start + 20, [Customer(), null, null, 5L, 16.0, null]),
+            new(0, Guid.NewGuid(), null, Start + 1, [customer, null, null, 1L, 1.0, null, null]),
+            new(1, Guid.NewGuid(), null, Start + Hour - 1, [customer, null, null, null, 2.0, null, null]),
+            new(2, Guid.NewGuid(), null, Start + 10, [customer, true, null, 3L, 4.0, null, null]),
+            new(3, Guid.NewGuid(), null, Start + Hour, [customer, null, null, 2L, 8.0, null, null]),
+            new(4, Guid.NewGuid(), null, Start + 20, [Customer(), null, null, 5L, 16.0, null, null]),
         ];
         var batch = new EventBatch("orders", privateList, 0, 0, 5, events);
         var sink = cluster.Grains.GetGrain<ISinkGrain>(0);
@@ -267,7 +271,7 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         var stats = await http.GetFromJsonAsync<JsonElement>("/streams/orders/stats");
 
         Assert.Equal((cluster.OrdersStagingKey, "orders", "reject"), (orders.GetProperty("stagingKey").GetString(), orders.GetProperty("table").GetString(), orders.GetProperty("extra").GetString()));
-        Assert.Equal(["id", "ts", "customer", "paid", "placed_at", "quantity", "total", "voucher"], orders.GetProperty("fields").EnumerateArray().Select(field => field.GetProperty("name").GetString()));
+        Assert.Equal(["id", "ts", "customer", "paid", "placed_at", "quantity", "total", "voucher", "wrapping_fee"], orders.GetProperty("fields").EnumerateArray().Select(field => field.GetProperty("name").GetString()));
         Assert.Equal(cluster.OrdersStagingKey, stats.GetProperty("stagingKey").GetString());
     }
 

@@ -191,6 +191,7 @@ public sealed class PostgresEventSink : IEventSink
         bool flag => copy.WriteAsync(flag, type, cancellationToken),
         string text => copy.WriteAsync(text, type, cancellationToken),
         Guid uuid => copy.WriteAsync(uuid, type, cancellationToken),
+        decimal exact => copy.WriteAsync(exact, type, cancellationToken),
         _ => throw new InvalidOperationException($"A staged event holds a {value.GetType().Name}, which no field type stages."),
     };
 }

@@ -49,7 +49,8 @@ internal sealed class PostgresEventTable
     /// <summary>The binary COPY type of each declared field.</summary>
     public NpgsqlDbType[] Types { get; }
 
-    private static string Column(StreamField field) => $"\"{field.Name}\" {SqlType(field.Type)}{(field.Required ? " NOT NULL" : "")}";
+    private static string Column(StreamField field) =>
+        $"\"{field.Name}\" {(field.Type == FieldType.Decimal ? $"numeric({field.Precision},{field.Scale})" : SqlType(field.Type))}{(field.Required ? " NOT NULL" : "")}";
 
     public static string SqlType(FieldType type) => type switch
     {
@@ -70,6 +71,7 @@ internal sealed class PostgresEventTable
         FieldType.String => NpgsqlDbType.Text,
         FieldType.Timestamp => NpgsqlDbType.TimestampTz,
         FieldType.Uuid => NpgsqlDbType.Uuid,
+        FieldType.Decimal => NpgsqlDbType.Numeric,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 }

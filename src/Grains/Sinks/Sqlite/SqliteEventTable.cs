@@ -65,6 +65,7 @@ internal sealed class SqliteEventTable : IDisposable
                 null => DBNull.Value,
                 bool flag => flag ? 1L : 0L,
                 Guid uuid => uuid.ToString("D"),
+                decimal exact => exact.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 var value => value,
             };
         }
@@ -96,7 +97,7 @@ internal sealed class SqliteEventTable : IDisposable
     {
         FieldType.Int64 or FieldType.Bool or FieldType.Timestamp => "INTEGER",
         FieldType.Float64 => "REAL",
-        FieldType.String or FieldType.Uuid => "TEXT",
+        FieldType.String or FieldType.Uuid or FieldType.Decimal => "TEXT",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 }

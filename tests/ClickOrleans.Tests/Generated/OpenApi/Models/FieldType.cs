@@ -31,5 +31,9 @@ namespace ClickOrleans.Tests.Generated.Models
         #pragma warning disable CS1591
         Uuid,
         #pragma warning restore CS1591
+        [EnumMember(Value = "decimal")]
+        #pragma warning disable CS1591
+        Decimal,
+        #pragma warning restore CS1591
     }
 }

@@ -37,10 +37,22 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public string Name { get; set; }
 #endif
+        /// <summary>A decimal&apos;s digits in all.</summary>
+        public int? Precision { get; set; }
         /// <summary>Every event carries it; an optional field that is absent is stored as null.</summary>
         public bool? Required { get; set; }
+        /// <summary>A decimal&apos;s digits after the point.</summary>
+        public int? Scale { get; set; }
         /// <summary>The type of a stream&apos;s field: how it is validated, staged and stored.</summary>
         public global::ClickOrleans.Tests.Generated.Models.FieldType? Type { get; set; }
+        /// <summary>The type as declarations and schema versions name it: `int64`, …, `decimal(12,2)`.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? TypeName { get; set; }
+#nullable restore
+#else
+        public string TypeName { get; set; }
+#endif
         /// <summary>
         /// Instantiates a new <see cref="global::ClickOrleans.Tests.Generated.Models.StreamField"/> and sets the default values.
         /// </summary>
@@ -71,8 +83,11 @@ namespace ClickOrleans.Tests.Generated.Models
                 { "maxLength", n => { MaxLength = n.GetIntValue(); } },
                 { "min", n => { Min = n.GetDoubleValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
+                { "precision", n => { Precision = n.GetIntValue(); } },
                 { "required", n => { Required = n.GetBoolValue(); } },
+                { "scale", n => { Scale = n.GetIntValue(); } },
                 { "type", n => { Type = n.GetEnumValue<global::ClickOrleans.Tests.Generated.Models.FieldType>(); } },
+                { "typeName", n => { TypeName = n.GetStringValue(); } },
             };
         }
         /// <summary>
@@ -87,8 +102,11 @@ namespace ClickOrleans.Tests.Generated.Models
             writer.WriteIntValue("maxLength", MaxLength);
             writer.WriteDoubleValue("min", Min);
             writer.WriteStringValue("name", Name);
+            writer.WriteIntValue("precision", Precision);
             writer.WriteBoolValue("required", Required);
+            writer.WriteIntValue("scale", Scale);
             writer.WriteEnumValue<global::ClickOrleans.Tests.Generated.Models.FieldType>("type", Type);
+            writer.WriteStringValue("typeName", TypeName);
             writer.WriteAdditionalData(AdditionalData);
         }
     }
