@@ -7,6 +7,9 @@ namespace ClickOrleans.Drain;
 internal sealed class ClickChunk(long start, long end, StagedClick[]?[] partitions, List<RedisValue> deadLetters)
     : PartitionedChunk<StagedClick>(start, end, partitions, deadLetters)
 {
+    /// <summary>Clicks are split into partitions by product, the key of their rollup (recorded at take-over, as every list's split).</summary>
+    public const string PartitionedBy = "pid";
+
     private static readonly Comparison<StagedClick> IndexOrder = static (x, y) =>
         x.Uid != y.Uid ? x.Uid.CompareTo(y.Uid) : x.TimestampMs.CompareTo(y.TimestampMs);
 

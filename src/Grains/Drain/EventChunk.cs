@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using ClickOrleans.Staging;
@@ -8,14 +10,17 @@ namespace ClickOrleans.Drain;
 
 /// <summary>
 /// One chunk of a declared stream's private list, parsed by its <see cref="EventRules"/> and split by sink partition
-/// (by event id); what is not a valid event becomes a dead letter naming the first property that is wrong.
+/// (by event id, or by the fields its take-over recorded); what is not a valid event becomes a dead letter naming the
+/// first property that is wrong.
 /// </summary>
 internal sealed class EventChunk(string stream, long start, long end, StagedEvent[]?[] partitions, List<RedisValue> deadLetters)
     : PartitionedChunk<StagedEvent>(start, end, partitions, deadLetters)
 {
     /// <param name="partitions">The private list's partition count, fixed when it was taken over.</param>
-    public static EventChunk Parse(ChunkElements elements, EventRules rules, string privateList, in ElementContext context, int partitions)
+    /// <param name="partitionedBy">What splits its elements into partitions, fixed when it was taken over (<see cref="PrivateList.PartitionedBy"/>).</param>
+    public static EventChunk Parse(ChunkElements elements, EventRules rules, string privateList, in ElementContext context, int partitions, string partitionedBy)
     {
+        var fields = rules.PartitionFields(partitionedBy);
         var split = new List<StagedEvent>?[partitions];
         var deadLetters = new List<RedisValue>();
         var errors = new List<(string Property, string Error)>();
@@ -28,7 +33,7 @@ internal sealed class EventChunk(string stream, long start, long end, StagedEven
             }
             else if (TryParse(elements[i], rules, context, position, errors, out var parsed, out var error))
             {
-                (split[SinkPartition.Of(PartitionKey(parsed.EventId), partitions)] ??= []).Add(parsed);
+                (split[SinkPartition.Of(fields is null ? PartitionKey(parsed.EventId) : PartitionKey(parsed.Values, fields), partitions)] ??= []).Add(parsed);
             }
             else
             {
@@ -93,6 +98,33 @@ internal sealed class EventChunk(string stream, long start, long end, StagedEven
 
     protected override Task<SinkResult> Write(ISinkGrain sink, string privateList, int partition, StagedEvent[] rows) =>
         sink.WriteEvents(new EventBatch(stream, privateList, partition, Start, End, rows));
+
+    /// <summary>A hash of the values of the fields: the same on every silo and release (XxHash64 of their canonical bytes).</summary>
+    private static long PartitionKey(object?[] values, int[] fields)
+    {
+        var hash = new XxHash64();
+        Span<byte> number = stackalloc byte[8];
+        foreach (var field in fields)
+        {
+            switch (values[field])
+            {
+                case string text:
+                    hash.Append(Encoding.UTF8.GetBytes(text));
+                    break;
+                case long value:
+                    BinaryPrimitives.WriteInt64LittleEndian(number, value);
+                    hash.Append(number);
+                    break;
+                case bool flag:
+                    hash.Append(flag ? [1] : [0]);
+                    break;
+            }
+
+            hash.Append([0xff]); // a separator: ("ab", "c") and ("a", "bc") differ
+        }
+
+        return (long)hash.GetCurrentHashAsUInt64();
+    }
 
     private static long PartitionKey(Guid eventId)
     {

@@ -41,7 +41,7 @@ internal sealed partial class StagingDrain(
             await DrainAsync(left, stats, cancellationToken);
         }
 
-        if (await privateLists.TakeOverAsync(tickId, options.Partitions, options.MaxClockSkew) is { } taken)
+        if (await privateLists.TakeOverAsync(tickId, options.Partitions, options.MaxClockSkew, rules?.PartitionedBy ?? ClickChunk.PartitionedBy) is { } taken)
         {
             await DrainAsync(taken, stats, cancellationToken);
         }
@@ -74,7 +74,7 @@ internal sealed partial class StagingDrain(
                 activity?.SetTag("clickorleans.elements", elements.Count);
                 IDrainChunk chunk = rules is null
                     ? ClickChunk.Parse(elements, list.Name, context, list.Partitions)
-                    : EventChunk.Parse(elements, rules, list.Name, context, list.Partitions);
+                    : EventChunk.Parse(elements, rules, list.Name, context, list.Partitions, list.PartitionedBy);
                 var writeStarted = time.GetTimestamp();
                 var (written, skipped) = await WriteAsync(list.Name, chunk, elements);
                 var writeDuration = time.GetElapsedTime(writeStarted);

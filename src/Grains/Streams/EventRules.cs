@@ -22,9 +22,26 @@ public sealed class EventRules
         Stream = stream;
         _declared = [.. stream.Fields.Skip(2)];
         _index = _declared.Select((field, i) => (field.Name, i)).ToDictionary(entry => entry.Name, entry => entry.i, StringComparer.Ordinal);
+        PartitionedBy = stream.Rollups.FirstOrDefault(rollup => rollup.By.Count > 0) is { } rollup ? string.Join(',', rollup.By) : PrivateList.ByEventId;
     }
 
     public StreamSchema Stream { get; }
+
+    /// <summary>
+    /// What splits a private list of the stream into sink partitions, recorded at its take-over: the first rollup's
+    /// dimensions, so that each rollup row is upserted by one partition write per chunk, not by every one; the event id
+    /// when the stream has no rollup with dimensions.
+    /// </summary>
+    public string PartitionedBy { get; }
+
+    /// <summary>The indexes in <see cref="Declared"/> of the fields a list recorded as <see cref="PrivateList.PartitionedBy"/>; null for the event id.</summary>
+    /// <exception cref="InvalidOperationException">A recorded field is not declared: only a declaration that dropped a field, which a start refuses, could do it.</exception>
+    public int[]? PartitionFields(string partitionedBy) =>
+        partitionedBy == PrivateList.ByEventId
+            ? null
+            : [.. partitionedBy.Split(',').Select(name => _index.TryGetValue(name, out var i)
+                ? i
+                : throw new InvalidOperationException($"The private list is split by '{partitionedBy}', but the stream '{Stream.Name}' declares no field {name}."))];
 
     /// <summary>The fields after id and ts: the order of <see cref="StagedEvent.Values"/> and of the staged JSON.</summary>
     public IReadOnlyList<StreamField> Declared => _declared;

@@ -1,5 +1,6 @@
 using ClickOrleans.Hosting;
 using ClickOrleans.Staging;
+using ClickOrleans.Streams;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Orleans.TestingHost;
@@ -30,6 +31,9 @@ public abstract class ClusterFixture : IAsyncLifetime
     public IDatabase Redis => (_redis ?? throw Unavailable()).GetDatabase();
 
     public abstract SinkProbe Probe { get; }
+
+    /// <summary>The streams the cluster's silos and Apis run (<see cref="ClientSettings"/>).</summary>
+    public StreamCatalog Streams => StreamCatalog.From(new ConfigurationBuilder().AddInMemoryCollection(ClientSettings).Build(), new ClickOptions());
 
     /// <summary>Settings an Api must have to be a client of this cluster.</summary>
     public IReadOnlyDictionary<string, string?> ClientSettings => new Dictionary<string, string?>

@@ -117,6 +117,8 @@ public sealed class ParserFuzzTests
             ["Streams:orders:Fields:fee:Type"] = "decimal",
             ["Streams:orders:Fields:fee:Precision"] = "6",
             ["Streams:orders:Fields:fee:Scale"] = "2",
+            ["Streams:orders:Rollups:per_customer:Bucket"] = "PT1H",
+            ["Streams:orders:Rollups:per_customer:By:0"] = "customer",
         }).Build(), new ClickOptions());
         var rules = streams.RulesOf(streams.Declared[0])!;
         var property = Gen.OneOf(Property, Gen.Const("customer"), Gen.Const("total"), Gen.Const("paid"), Gen.Const("ts2"), Gen.Const("ref"), Gen.Const("fee"), Gen.Const("\\ud800"));
@@ -131,13 +133,13 @@ public sealed class ParserFuzzTests
             var parsed = body.ReadOneAsync(new MemoryStream(element), CancellationToken.None).GetAwaiter().GetResult();
             Assert.True(parsed.IsAccepted ? parsed.Events.Count == 1 : !string.IsNullOrWhiteSpace(parsed.Detail));
             var chunk = EventChunk.Parse(
-                ChunkElements.Parse(0, element, element.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), "", []), rules, "{orders-staging}:private:1", Context, 4);
+                ChunkElements.Parse(0, element, element.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), "", []), rules, "{orders-staging}:private:1", Context, 4, rules.PartitionedBy);
             Assert.Equal(1, chunk.DeadLetters.Count + chunk.Partitions.Sum(events => events?.Length ?? 0));
             if (parsed.IsAccepted)
             {
                 // What the Api stages, the drain accepts.
                 var staged = (byte[])parsed.Events[0].Element!;
-                var again = EventChunk.Parse(ChunkElements.Parse(0, staged, staged.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), "", []), rules, "{orders-staging}:private:1", Context, 4);
+                var again = EventChunk.Parse(ChunkElements.Parse(0, staged, staged.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), "", []), rules, "{orders-staging}:private:1", Context, 4, rules.PartitionedBy);
                 Assert.Empty(again.DeadLetters);
             }
         }, iter: 20_000);
