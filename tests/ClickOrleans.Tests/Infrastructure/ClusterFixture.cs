@@ -42,8 +42,13 @@ public abstract class ClusterFixture : IAsyncLifetime
         ["Orleans:ClusterId"] = ClusterId,
         ["Orleans:ServiceId"] = ClusterId,
         ["Api:AllowAnonymous"] = "true",
-        // A declared stream beside clicks, on a staging key of this cluster's own.
+        // A declared stream beside clicks (the README's example), on a staging key of this cluster's own.
         ["Streams:orders:StagingKey"] = OrdersStagingKey,
+    }.Concat(Orders).ToDictionary();
+
+    /// <summary>The declared <c>orders</c> stream, as the README's Streams section declares it (its staging key aside).</summary>
+    public static IReadOnlyDictionary<string, string?> Orders { get; } = new Dictionary<string, string?>
+    {
         ["Streams:orders:Fields:customer:Type"] = "string",
         ["Streams:orders:Fields:customer:Required"] = "true",
         ["Streams:orders:Fields:customer:MaxLength"] = "64",

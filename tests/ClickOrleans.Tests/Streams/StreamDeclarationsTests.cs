@@ -1,4 +1,6 @@
+using System.Text;
 using ClickOrleans.Streams;
+using ClickOrleans.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 
 namespace ClickOrleans.Tests.Streams;
@@ -108,6 +110,22 @@ public sealed class StreamDeclarationsTests
         Assert.Equal(["count", "sum(total)", "sum(quantity)"], rollups[1].Measures);
         Assert.Equal("orders_per_customer", rollups[1].Table);
         Assert.Contains("Streams:orders, Streams:orders:Rollups:hourly: share the table 'orders'; every stream and rollup needs its own.", clash);
+    }
+
+    /// <summary>The README's example, copied from the README as a user would: it reads without failure and is the stream the tests run.</summary>
+    [Fact]
+    public void TheReadmesExampleStream_Reads_AndIsTheOneTheTestsRun()
+    {
+        var readme = File.ReadAllText(Path.Combine(BuiltHost.RepositoryRoot, "README.md"));
+        var section = readme[readme.IndexOf("### Streams", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```json", StringComparison.Ordinal) + "```json".Length;
+        var json = section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
+        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+
+        var fromReadme = StreamCatalog.From(configuration, new ClickOptions());
+        var fromTests = StreamCatalog.From(new ConfigurationBuilder().AddInMemoryCollection(ClusterFixture.Orders).Build(), new ClickOptions());
+
+        Assert.Equal(SchemaVersion.Of(fromTests.Declared.Single()).Definition, SchemaVersion.Of(fromReadme.Declared.Single()).Definition);
     }
 
     [Fact]
