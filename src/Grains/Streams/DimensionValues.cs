@@ -10,7 +10,7 @@ public static class DimensionValues
     {
         FieldType.Int64 => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number) ? number : null,
         FieldType.Bool => bool.TryParse(text, out var flag) ? flag : null,
-        FieldType.String => text,
+        FieldType.String => text.Contains('\0', StringComparison.Ordinal) ? null : text, // no stored value holds U+0000
         _ => null,
     };
 
@@ -27,6 +27,6 @@ public static class DimensionValues
     {
         FieldType.Int64 => "a 64-bit integer",
         FieldType.Bool => "true or false",
-        _ => "a string",
+        _ => "a string without the character U+0000",
     };
 }

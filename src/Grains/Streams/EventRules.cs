@@ -174,7 +174,8 @@ public sealed class EventRules
                 }
 
                 result = text;
-                return CodePoints(text) > field.MaxLength ? $"must be at most {field.MaxLength} characters" : null;
+                return text.Contains('\0', StringComparison.Ordinal) ? NulRule
+                    : CodePoints(text) > field.MaxLength ? $"must be at most {field.MaxLength} characters" : null;
             case FieldType.Timestamp when ReadTimestamp(value, staged, out var ms):
                 result = ms;
                 return null;
@@ -222,6 +223,9 @@ public sealed class EventRules
     private const string StagedTimestampRule = "must be an integer (Unix milliseconds) from 0 (1970) to 253402300799999 (9999)";
 
     private const string UnicodeRule = "must be valid Unicode (no unpaired surrogate)";
+
+    // JSON may escape U+0000 (\u0000), which no PostgreSQL text holds (SQLite's would): refused on every store alike.
+    private const string NulRule = "must not hold the character U+0000 (no PostgreSQL text holds it)";
 
     // JSON may escape an unpaired surrogate (\ud800), which no string of a store holds: refused, like a click's id.
     private static bool TryGetString(JsonElement value, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? text)

@@ -94,8 +94,8 @@ public abstract class QueryApiTests(ClusterFixture cluster)
     }
 
     /// <summary>
-    /// Random values for every query parameter of every query endpoint, among them the extremes of each form: every
-    /// answer is a 200 or a 400 problem details, never a 5xx.
+    /// Random values for every query parameter of every query endpoint (the clicks' and a declared stream's rollup and
+    /// top), among them the extremes of each form: every answer is a 200 or a 400 problem details, never a 5xx.
     /// </summary>
     [SkippableFact]
     public async Task AnyQueryParameters_Are200Or400_NeverA5xx()
@@ -105,12 +105,13 @@ public abstract class QueryApiTests(ClusterFixture cluster)
         using var http = api.CreateClient();
         var value = Gen.OneOf(
             Gen.String[Gen.Char, 0, 30],
+            Gen.String[Gen.Char["a\0 "], 0, 4], // short strings with U+0000, which no PostgreSQL text holds
             Gen.Long.Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             Gen.Long[0, 99_999_999].Select(days => $"P{days}D"),
             Gen.Long[0, 99_999_999].Select(seconds => $"PT{seconds}S"),
             Gen.DateTimeOffset.Select(time => time.ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
             Gen.Int[0, Extremes.Length - 1].Select(i => Extremes[i]));
-        var query = Gen.Select(Gen.Int[0, 2], value, value, value, Gen.Long[0, long.MaxValue]);
+        var query = Gen.Select(Gen.Int[0, 4], value, value, value, Gen.Long[0, long.MaxValue]);
 
         await query.SampleAsync(async q =>
         {
@@ -119,7 +120,10 @@ public abstract class QueryApiTests(ClusterFixture cluster)
             {
                 0 => $"/products/{id}/clicks?from={Escape(a)}&to={Escape(b)}",
                 1 => $"/products/top?since={Escape(a)}&until={Escape(b)}&limit={Escape(c)}",
-                _ => $"/users/{id}/clicks?from={Escape(a)}&to={Escape(b)}&limit={Escape(c)}",
+                2 => $"/users/{id}/clicks?from={Escape(a)}&to={Escape(b)}&limit={Escape(c)}",
+                // Half of them without a range, so that the dimension's value reaches the store.
+                3 => $"/streams/orders/rollups/per_customer_hour?customer={Escape(c)}" + (id % 2 == 0 ? "" : $"&from={Escape(a)}&to={Escape(b)}"),
+                _ => $"/streams/orders/rollups/per_customer_hour/top?by=customer&measure={(id % 2 == 0 ? "count" : "sum(total)")}&since={Escape(a)}&until={Escape(b)}&limit={Escape(c)}",
             };
             var response = await http.GetAsync(url);
             Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"{url}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
@@ -133,7 +137,7 @@ public abstract class QueryApiTests(ClusterFixture cluster)
     private static readonly string[] Extremes =
     [
         "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1969-12-31T23:59:59Z", "P3000000D", "2026-11-27T10:00:00",
-        "2026-11-27T10:00:00+14:00", "-PT1H", "PT0S", "0", "-1", "1001", "2147483648", "", " ",
+        "2026-11-27T10:00:00+14:00", "-PT1H", "PT0S", "0", "-1", "1001", "2147483648", "", " ", "a\0b",
     ];
 
     private static string Escape(string value) => Uri.EscapeDataString(value);

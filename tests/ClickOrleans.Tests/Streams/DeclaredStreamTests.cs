@@ -17,6 +17,7 @@ namespace ClickOrleans.Tests.Streams;
 public abstract class DeclaredStreamTests(ClusterFixture cluster)
 {
     private const string Columns = "client_id, ts, customer, total, quantity, paid, placed_at, voucher, wrapping_fee";
+    private const string NulRule = "must not hold the character U+0000 (no PostgreSQL text holds it)";
 
     [SkippableFact]
     public async Task EventsPostedOneByOneAndInABatch_AreStoredOnceEach_InTypedColumns()
@@ -70,6 +71,7 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
             new { customer = new string('x', 65), total = 1.0, ts = DateTimeOffset.UtcNow.AddDays(30).ToString("O", CultureInfo.InvariantCulture) },
         });
         var unpaired = await http.PostAsync("/streams/orders/events", new StringContent($$"""{"customer":"{{customer}}\ud800","total":1}""", System.Text.Encoding.UTF8, "application/json"));
+        var nul = await http.PostAsync("/streams/orders/events", new StringContent($$"""{"customer":"{{customer}}\u0000","total":1}""", System.Text.Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -88,6 +90,8 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         Assert.StartsWith("must lie between", errors["[3].ts"]);
         Assert.Equal(HttpStatusCode.BadRequest, unpaired.StatusCode);
         Assert.Equal("must be valid Unicode (no unpaired surrogate)", (await unpaired.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("customer")[0].GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, nul.StatusCode);
+        Assert.Equal(NulRule, (await nul.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("customer")[0].GetString());
         await http.PostAsync("/admin/streams/orders/drain", null);
         Assert.Empty(await cluster.Probe.RowsAsync("orders", "customer", customer, Columns));
     }
@@ -114,6 +118,8 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
             // An unpaired surrogate: valid JSON, not valid Unicode.
             $$"""{"customer":"{{customer}}","total":9,"paid":true,"placed_at":1,"quantity":2,"customer2":"\ud800"}""",
             $$"""{"customer":"{{customer}}\ud800","total":10}""",
+            // U+0000: valid JSON and Unicode, but no PostgreSQL text holds it; refused here on every store alike.
+            $$"""{"customer":"{{customer}}\u0000","total":13}""",
         ];
 
         await cluster.Redis.ListLeftPushAsync(cluster.OrdersStagingKey, [.. pushed.Select(element => (StackExchange.Redis.RedisValue)element)]);
@@ -128,7 +134,7 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
             .Where(letter => letter.GetProperty("element").GetString()!.Contains(customer, StringComparison.Ordinal))
             .Select(letter => letter.GetProperty("reason").GetString()!)
             .ToArray();
-        Assert.Equal(9, reasons.Length);
+        Assert.Equal(10, reasons.Length);
         Assert.Contains("wrapping_fee must be a number of at most 4 digits before the point and 2 after it", reasons);
         Assert.Contains(reasons, reason => reason.StartsWith("voucher must be a UUID", StringComparison.Ordinal));
         Assert.Contains(reasons, reason => reason.StartsWith("referrer is not a field of the stream 'orders'", StringComparison.Ordinal));
@@ -138,6 +144,7 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         Assert.Contains("placed_at must be an integer (Unix milliseconds) from 0 (1970) to 253402300799999 (9999)", reasons);
         Assert.Contains(reasons, reason => reason.StartsWith("customer2 is not a field of the stream 'orders'", StringComparison.Ordinal));
         Assert.Contains("customer must be valid Unicode (no unpaired surrogate)", reasons);
+        Assert.Contains("customer " + NulRule, reasons);
     }
 
     [SkippableFact]
@@ -262,6 +269,7 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         var clicks = await http.GetAsync("/streams/clicks/rollups/minute");
         var bad = await http.GetAsync("/streams/orders/rollups/per_customer_hour?from=2000-01-01T00:00:00Z&quantity=2&customer=a&customer=b");
         var badTop = await http.GetAsync("/streams/orders/rollups/per_customer_hour/top?by=total&measure=sum(paid)&limit=0");
+        var nul = await http.GetAsync("/streams/orders/rollups/per_customer_hour?customer=a%00b");
 
         Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.BadRequest),
             (unknownRollup.StatusCode, unknownStream.StatusCode, clicks.StatusCode, bad.StatusCode));
@@ -276,6 +284,8 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         Assert.Equal("must be a dimension of rollup per_customer_hour: customer", topErrors.GetProperty("by")[0].GetString());
         Assert.Equal("must be one of count, sum(total), sum(quantity)", topErrors.GetProperty("measure")[0].GetString());
         Assert.Equal("must be from 1 to 1000", topErrors.GetProperty("limit")[0].GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, nul.StatusCode);
+        Assert.Equal("must be a string without the character U+0000", (await nul.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("customer")[0].GetString());
     }
 
     [SkippableFact]
