@@ -6,7 +6,9 @@ namespace ClickOrleans;
 /// <param name="TimestampMs">When the event happened, Unix milliseconds (UTC).</param>
 /// <param name="Values">
 /// The stream's declared fields in their schema's order (after id and ts): <see cref="long"/> for int64 and timestamp
-/// (Unix milliseconds), <see cref="double"/>, <see cref="bool"/>, <see cref="string"/>; null where an optional field is absent.
+/// (Unix milliseconds), <see cref="double"/>, <see cref="bool"/>, <see cref="string"/>, <see cref="Guid"/> for uuid,
+/// <see cref="decimal"/>; null where an optional field is absent.
 /// </param>
+/// <param name="Extra">The properties its schema does not name, as one JSON object, for a stream that keeps them; null otherwise.</param>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.StagedEvent")]
-public readonly record struct StagedEvent(long Position, Guid EventId, string? ClientId, long TimestampMs, object?[] Values) : IStagedRow;
+public readonly record struct StagedEvent(long Position, Guid EventId, string? ClientId, long TimestampMs, object?[] Values, string? Extra = null) : IStagedRow;

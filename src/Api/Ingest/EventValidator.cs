@@ -19,19 +19,15 @@ internal sealed class EventValidator(EventRules rules, DateTimeOffset now, Click
         staged = default;
         _errors.Clear();
         var values = new object?[rules.Declared.Count];
-        rules.Read(request, staged: false, out var id, out var ts, values, _errors);
+        rules.Read(request, staged: false, out var id, out var ts, values, out var extra, _errors);
         if (ts is { } ms && (ms > (now + options.MaxClockSkew).ToUnixTimeMilliseconds() || ms < (now - options.MaxClickAge).ToUnixTimeMilliseconds()))
         {
             _errors.Add(("ts", $"must lie between {options.MaxClickAge} before and {options.MaxClockSkew} after the time of receipt (Clicks:MaxClickAge, Clicks:MaxClockSkew), and not before 1970"));
         }
 
-        foreach (var (property, error) in _errors)
-        {
-            errors.TryAdd(property == "$" ? (field.Length == 0 ? "$" : field.TrimEnd('.')) : field + property, [error]);
-        }
-
         if (_errors.Count > 0)
         {
+            Report(field, errors);
             return false;
         }
 
@@ -39,11 +35,27 @@ internal sealed class EventValidator(EventRules rules, DateTimeOffset now, Click
         var buffer = new ArrayBufferWriter<byte>(64 + (16 * values.Length));
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            rules.Write(writer, eventId, ts ?? now.ToUnixTimeMilliseconds(), values);
+            rules.Write(writer, eventId, ts ?? now.ToUnixTimeMilliseconds(), values, extra);
+        }
+
+        // The drain dead-letters a larger element unread: refused here, so that a 202 always reaches the table.
+        if (buffer.WrittenCount > options.MaxElementBytes)
+        {
+            _errors.Add(("$", $"is {buffer.WrittenCount} bytes as staged, more than Clicks:MaxElementBytes ({options.MaxElementBytes}) allows"));
+            Report(field, errors);
+            return false;
         }
 
         staged = new EventToStage(eventId, id is not null, buffer.WrittenMemory.ToArray());
         return true;
+    }
+
+    private void Report(string field, IDictionary<string, string[]> errors)
+    {
+        foreach (var (property, error) in _errors)
+        {
+            errors.TryAdd(property == "$" ? (field.Length == 0 ? "$" : field.TrimEnd('.')) : field + property, [error]);
+        }
     }
 }
 

@@ -51,12 +51,12 @@ internal sealed class EventChunk(string stream, long start, long end, StagedEven
         parsed = default;
         errors.Clear();
         var values = new object?[rules.Declared.Count];
-        string? id;
+        string? id, extra;
         long? ts;
         try
         {
             using var document = JsonDocument.Parse(utf8.ToArray());
-            rules.Read(document.RootElement, staged: true, out id, out ts, values, errors);
+            rules.Read(document.RootElement, staged: true, out id, out ts, values, out extra, errors);
         }
         catch (JsonException e)
         {
@@ -91,7 +91,7 @@ internal sealed class EventChunk(string stream, long start, long end, StagedEven
             eventId = ClickId.FromClientId(id);
         }
 
-        parsed = new StagedEvent(position, eventId, clientId, timestamp, values);
+        parsed = new StagedEvent(position, eventId, clientId, timestamp, values, extra);
         error = "";
         return true;
     }

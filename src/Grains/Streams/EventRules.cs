@@ -49,10 +49,12 @@ public sealed class EventRules
     /// <summary>Reads an event object; every problem goes to <paramref name="errors"/> as (property, what is wrong).</summary>
     /// <param name="staged">As the staging list holds it (<c>ts</c> in Unix milliseconds), not as the Api receives it.</param>
     /// <param name="values">Receives the declared fields' values, null where absent; as long as <see cref="Declared"/>.</param>
-    public void Read(JsonElement element, bool staged, out string? id, out long? timestampMs, object?[] values, List<(string Property, string Error)> errors)
+    /// <param name="extra">The properties the schema does not name, as one compact JSON object, when the stream keeps them (<see cref="ExtraProperties.Keep"/>); null when there are none.</param>
+    public void Read(JsonElement element, bool staged, out string? id, out long? timestampMs, object?[] values, out string? extra, List<(string Property, string Error)> errors)
     {
         id = null;
         timestampMs = null;
+        extra = null;
         if (element.ValueKind != JsonValueKind.Object)
         {
             errors.Add(("$", "must be a JSON object"));
@@ -61,6 +63,7 @@ public sealed class EventRules
 
         Array.Clear(values);
         var seen = new bool[_declared.Length + 2];
+        KeptProperties? kept = null;
         foreach (var property in element.EnumerateObject())
         {
             if (!TryGetName(property, out var name))
@@ -70,6 +73,16 @@ public sealed class EventRules
             }
 
             var slot = name switch { "id" => 0, "ts" => 1, _ => _index.TryGetValue(name, out var i) ? i + 2 : -1 };
+            if (slot < 0 && Stream.Extra == ExtraProperties.Keep)
+            {
+                if ((kept ??= new KeptProperties()).Add(property, name) is { } keptError)
+                {
+                    errors.Add((name, keptError));
+                }
+
+                continue;
+            }
+
             if (slot < 0)
             {
                 errors.Add((name, $"is not a field of the stream '{Stream.Name}' (GET /streams/{Stream.Name} lists them)"));
@@ -117,10 +130,15 @@ public sealed class EventRules
                 errors.Add((_declared[i].Name, "is required"));
             }
         }
+
+        extra = kept?.ToJson();
     }
 
-    /// <summary>Writes the event as the staging list holds it: compact JSON, id and ts first, then the declared fields present.</summary>
-    public void Write(Utf8JsonWriter writer, string id, long timestampMs, object?[] values)
+    /// <summary>
+    /// Writes the event as the staging list holds it: compact JSON, id and ts first, then the declared fields present,
+    /// then the kept properties (<paramref name="extra"/>, as reading the event gave them), as a producer pushes them.
+    /// </summary>
+    public void Write(Utf8JsonWriter writer, string id, long timestampMs, object?[] values, string? extra)
     {
         writer.WriteStartObject();
         writer.WriteString("id", id);
@@ -147,6 +165,15 @@ public sealed class EventRules
                 case decimal exact:
                     writer.WriteNumber(_declared[i].Name, exact);
                     break;
+            }
+        }
+
+        if (extra is not null)
+        {
+            using var kept = JsonDocument.Parse(extra);
+            foreach (var property in kept.RootElement.EnumerateObject())
+            {
+                property.WriteTo(writer);
             }
         }
 
@@ -222,13 +249,13 @@ public sealed class EventRules
 
     private const string StagedTimestampRule = "must be an integer (Unix milliseconds) from 0 (1970) to 253402300799999 (9999)";
 
-    private const string UnicodeRule = "must be valid Unicode (no unpaired surrogate)";
+    internal const string UnicodeRule = "must be valid Unicode (no unpaired surrogate)";
 
     // JSON may escape U+0000 (\u0000), which no PostgreSQL text holds (SQLite's would): refused on every store alike.
-    private const string NulRule = "must not hold the character U+0000 (no PostgreSQL text holds it)";
+    internal const string NulRule = "must not hold the character U+0000 (no PostgreSQL text holds it)";
 
     // JSON may escape an unpaired surrogate (\ud800), which no string of a store holds: refused, like a click's id.
-    private static bool TryGetString(JsonElement value, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? text)
+    internal static bool TryGetString(JsonElement value, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? text)
     {
         try
         {
@@ -242,7 +269,7 @@ public sealed class EventRules
         }
     }
 
-    private static bool TryGetName(JsonProperty property, out string name)
+    internal static bool TryGetName(JsonProperty property, out string name)
     {
         try
         {

@@ -16,4 +16,12 @@ public enum ExtraProperties
     /// </summary>
     [JsonStringEnumMemberName("ignoreWhenStaged")]
     IgnoreWhenStaged,
+
+    /// <summary>
+    /// Kept: stored as one JSON object in the table's <c>extra</c> column (<c>jsonb</c> on PostgreSQL, JSON text on
+    /// SQLite); null when an event has none. Their values follow JSON's rules and those every store holds
+    /// (<see cref="EventRules"/>).
+    /// </summary>
+    [JsonStringEnumMemberName("keep")]
+    Keep,
 }

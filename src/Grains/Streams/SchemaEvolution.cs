@@ -3,16 +3,17 @@ namespace ClickOrleans.Streams;
 /// <summary>
 /// What a declaration changes against the schema version its table was last recorded with. New optional fields are
 /// <see cref="Added"/> (each a new nullable column, applied at start; the rows already stored hold null), changed
-/// bounds apply to what is staged from then on, new rollups are <see cref="AddedRollups"/>; anything else that touches
-/// a table is <see cref="Refused"/>, each change named.
+/// bounds apply to what is staged from then on, new rollups are <see cref="AddedRollups"/>, keeping extra properties
+/// adds a column (<see cref="AddsExtra"/>); anything else that touches a table is <see cref="Refused"/>, each change named.
 /// </summary>
 /// <param name="AddedRollups">New rollups: their tables are created and filled from the events already stored. A rollup
 /// no longer declared keeps its table, no longer updated.</param>
-public sealed record SchemaEvolution(IReadOnlyList<StreamField> Added, IReadOnlyList<StreamRollup> AddedRollups, IReadOnlyList<string> Refused)
+/// <param name="AddsExtra">The stream keeps extra properties now and did not: its table gets the nullable <c>extra</c> column.</param>
+public sealed record SchemaEvolution(IReadOnlyList<StreamField> Added, IReadOnlyList<StreamRollup> AddedRollups, bool AddsExtra, IReadOnlyList<string> Refused)
 {
     public static SchemaEvolution Between(string recordedDefinition, StreamSchema declared)
     {
-        var (table, fields, rollups) = SchemaVersion.Read(recordedDefinition);
+        var (table, fields, rollups, keptExtra) = SchemaVersion.Read(recordedDefinition);
         var recorded = fields.ToDictionary(field => field[..field.IndexOf(' ', StringComparison.Ordinal)], StringComparer.Ordinal);
         var refused = new List<string>();
         if (table != declared.Table)
@@ -47,7 +48,13 @@ public sealed record SchemaEvolution(IReadOnlyList<StreamField> Added, IReadOnly
             }
         }
 
+        var keepsExtra = declared.Extra == ExtraProperties.Keep;
+        if (keptExtra && !keepsExtra)
+        {
+            refused.Add("its Extra was Keep, it is declared Reject: the extra column holds what was kept, so a stream that keeps extra properties keeps doing so");
+        }
+
         return new SchemaEvolution(
-            [.. added.Where(field => !field.Required)], [.. declared.Rollups.Where(rollup => !recordedRollups.ContainsKey(rollup.Name))], refused);
+            [.. added.Where(field => !field.Required)], [.. declared.Rollups.Where(rollup => !recordedRollups.ContainsKey(rollup.Name))], keepsExtra && !keptExtra, refused);
     }
 }

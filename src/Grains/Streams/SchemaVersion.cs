@@ -6,26 +6,30 @@ namespace ClickOrleans.Streams;
 
 /// <summary>
 /// The version of a declared stream's schema as its sink records it: a hash of its table and fields (name, type,
-/// whether required, bounds), and that definition as text, which <see cref="SchemaEvolution"/> reads back and the
-/// messages that name a change quote.
+/// whether required, bounds), its rollups and whether it keeps extra properties, and that definition as text, which
+/// <see cref="SchemaEvolution"/> reads back and the messages that name a change quote.
 /// </summary>
 public sealed record SchemaVersion(string Version, string Definition)
 {
-    private const string TablePrefix = "table ", TableEnd = ": ", FieldSeparator = "; ", RollupSeparator = " | ";
+    private const string TablePrefix = "table ", TableEnd = ": ", FieldSeparator = "; ", PartSeparator = " | ";
+
+    /// <summary>The last part of a definition whose stream keeps extra properties (a stream that rejects them has none, as before <c>Extra</c> existed).</summary>
+    public const string KeepsExtra = "extra keep";
 
     public static SchemaVersion Of(StreamSchema stream)
     {
         var definition = TablePrefix + stream.Table + TableEnd + string.Join(FieldSeparator, stream.Fields.Select(Describe))
-            + string.Concat(stream.Rollups.Select(rollup => RollupSeparator + Describe(rollup)));
+            + string.Concat(stream.Rollups.Select(rollup => PartSeparator + Describe(rollup)))
+            + (stream.Extra == ExtraProperties.Keep ? PartSeparator + KeepsExtra : "");
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(definition));
         return new SchemaVersion(Convert.ToHexStringLower(hash)[..16], definition);
     }
 
     /// <summary>
     /// The table, the field descriptions and the rollup descriptions (each as <see cref="Describe(StreamField)"/> and
-    /// <see cref="Describe(StreamRollup)"/> wrote it) of a recorded definition.
+    /// <see cref="Describe(StreamRollup)"/> wrote it) of a recorded definition, and whether its stream kept extra properties.
     /// </summary>
-    public static (string Table, IReadOnlyList<string> Fields, IReadOnlyList<string> Rollups) Read(string definition)
+    public static (string Table, IReadOnlyList<string> Fields, IReadOnlyList<string> Rollups, bool KeepsExtra) Read(string definition)
     {
         var end = definition.IndexOf(TableEnd, StringComparison.Ordinal);
         if (!definition.StartsWith(TablePrefix, StringComparison.Ordinal) || end < 0)
@@ -33,8 +37,9 @@ public sealed record SchemaVersion(string Version, string Definition)
             throw new FormatException($"'{definition}' is not a schema definition this version records.");
         }
 
-        var parts = definition[(end + TableEnd.Length)..].Split(RollupSeparator);
-        return (definition[TablePrefix.Length..end], parts[0].Split(FieldSeparator), parts[1..]);
+        var parts = definition[(end + TableEnd.Length)..].Split(PartSeparator);
+        var keepsExtra = parts[^1] == KeepsExtra;
+        return (definition[TablePrefix.Length..end], parts[0].Split(FieldSeparator), parts[1..(keepsExtra ? ^1 : ^0)], keepsExtra);
     }
 
     /// <summary>A rollup as the definition holds it: <c>rollup name bucket by a,b sum x,y table t</c>.</summary>

@@ -19,11 +19,11 @@ public static partial class StreamDeclarations
     private const int DefaultMaxLength = 256;
     private const int MaxMaxLength = 65_536;
     private const int MaxDimensions = 4;
-    private static readonly string[] Settings = ["Description", "Fields", "Rollups", "StagingKey", "Shards", "Table"];
+    private static readonly string[] Settings = ["Description", "Extra", "Fields", "Rollups", "StagingKey", "Shards", "Table"];
     private static readonly string[] RollupSettings = ["Bucket", "By", "Sum", "Table"];
     private const int MaxPrecision = 28;
     private static readonly string[] FieldSettings = ["Type", "Required", "Min", "Max", "MaxLength", "Precision", "Scale", "Description"];
-    private static readonly string[] NotYet = ["Extra", "Indexes", "Sinks", "FlushSize", "DrainPeriod", "DrainSchedule", "ChunkSize", "Partitions"];
+    private static readonly string[] NotYet = ["Indexes", "Sinks", "FlushSize", "DrainPeriod", "DrainSchedule", "ChunkSize", "Partitions"];
     private static readonly string[] Reserved = ["id", "ts", "event_id", "client_id", "extra"];
 
     /// <summary>The tables a stream's events may not take: the clicks stream's and the drain's own.</summary>
@@ -113,6 +113,19 @@ public static partial class StreamDeclarations
             failures.Add($"{key}:Table must be 1 to 48 characters of a-z, 0-9 and _, starting with a letter, and not one of {string.Join(", ", ReservedTables)}.");
         }
 
+        var extra = ExtraProperties.Reject;
+        switch (stream["Extra"])
+        {
+            case null or "Reject":
+                break;
+            case "Keep":
+                extra = ExtraProperties.Keep;
+                break;
+            case var given:
+                failures.Add($"{key}:Extra must be Reject (a property the schema does not name is refused, the default) or Keep (kept as JSON in the table's extra column); it is '{given}'.");
+                break;
+        }
+
         var declared = stream.GetSection("Fields").GetChildren().ToArray();
         if (declared.Length == 0)
         {
@@ -139,7 +152,7 @@ public static partial class StreamDeclarations
 
         return failures.Count > before
             ? null
-            : new StreamSchema(name, stream["Description"] ?? "", fields, ExtraProperties.Reject, rollups, [], stagingKey, shards, table);
+            : new StreamSchema(name, stream["Description"] ?? "", fields, extra, rollups, [], stagingKey, shards, table);
     }
 
     private static StreamRollup? ReadRollup(IConfigurationSection rollup, string key, string streamTable, List<StreamField> fields, List<string> failures)

@@ -44,7 +44,21 @@ public abstract class ClusterFixture : IAsyncLifetime
         ["Api:AllowAnonymous"] = "true",
         // A declared stream beside clicks (the README's example), on a staging key of this cluster's own.
         ["Streams:orders:StagingKey"] = OrdersStagingKey,
-    }.Concat(Orders).ToDictionary();
+        ["Streams:page_views:StagingKey"] = PageViewsStagingKey,
+    }.Concat(Orders).Concat(PageViews).ToDictionary();
+
+    /// <summary>A second declared stream, which keeps the properties its schema does not name (<c>Extra: Keep</c>).</summary>
+    public static IReadOnlyDictionary<string, string?> PageViews { get; } = new Dictionary<string, string?>
+    {
+        ["Streams:page_views:Fields:path:Type"] = "string",
+        ["Streams:page_views:Fields:path:Required"] = "true",
+        ["Streams:page_views:Fields:duration_ms:Type"] = "int64",
+        ["Streams:page_views:Fields:duration_ms:Min"] = "0",
+        ["Streams:page_views:Extra"] = "Keep",
+    };
+
+    /// <summary>The staging key of the declared <c>page_views</c> stream (<see cref="ClientSettings"/>).</summary>
+    public string PageViewsStagingKey => ClusterId + "-page-views";
 
     /// <summary>The declared <c>orders</c> stream, as the README's Streams section declares it (its staging key aside).</summary>
     public static IReadOnlyDictionary<string, string?> Orders { get; } = new Dictionary<string, string?>

@@ -121,12 +121,14 @@ public sealed class StreamTableTests
             await MigrateAsync(Catalog(Evolved));
             await MigrateAsync(Catalog(Evolved));
             await MigrateAsync(Catalog(Loosened));
+            var rejectsExtra = (await Assert.ThrowsAsync<SchemaChangedException>(() => MigrateAsync(Catalog(new(Loosened) { ["Streams:orders:Extra"] = "Reject" })))).Message;
 
+            Assert.Contains(ExtraRefusal, rejectsExtra);
             Assert.Contains("new field note is required, but the rows already stored have no value for it", refusals[0]);
             Assert.Contains("field customer [customer string max 256] is no longer declared", refusals[1]);
             await using var columns = dataSource.CreateCommand(
                 $"SELECT string_agg(column_name || ' ' || data_type || ' ' || is_nullable, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'orders'");
-            Assert.Equal("event_id uuid NO, client_id text YES, ts timestamp with time zone NO, customer text YES, total double precision YES, note text YES, placed_at timestamp with time zone YES",
+            Assert.Equal("event_id uuid NO, client_id text YES, ts timestamp with time zone NO, customer text YES, total double precision YES, note text YES, placed_at timestamp with time zone YES, extra jsonb YES",
                 await columns.ExecuteScalarAsync());
             await using var rows = dataSource.CreateCommand($"SELECT customer || ' ' || coalesce(note, 'null') || ' ' || (SELECT count(*) FROM {schema}.stream_schemas) FROM {schema}.orders");
             Assert.Equal("ann null 3", await rows.ExecuteScalarAsync());
@@ -163,11 +165,13 @@ public sealed class StreamTableTests
                 await MigrateAsync(Catalog(Evolved));
                 await MigrateAsync(Catalog(Evolved));
                 await MigrateAsync(Catalog(Loosened));
+                refusals.AddRange(await RefusalsAsync(() => MigrateAsync(Catalog(new(Loosened) { ["Streams:orders:Extra"] = "Reject" }))));
             }
 
             Assert.Contains("field total was [total float64], it is declared [total int64]: a field's type, and whether it is required, cannot change", refusals[0]);
             Assert.Contains("its table was orders, it is declared purchases: a stream's table cannot be renamed", refusals[1]);
-            Assert.Equal("event_id BLOB 1, client_id TEXT 0, ts INTEGER 1, customer TEXT 0, total REAL 0, note TEXT 0, placed_at INTEGER 0",
+            Assert.Contains(ExtraRefusal, refusals[2]);
+            Assert.Equal("event_id BLOB 1, client_id TEXT 0, ts INTEGER 1, customer TEXT 0, total REAL 0, note TEXT 0, placed_at INTEGER 0, extra TEXT 0",
                 await ExecuteAsync(options, "SELECT group_concat(name || ' ' || type || ' ' || \"notnull\", ', ') FROM pragma_table_info('orders')"));
             Assert.Equal("ann null 3", await ExecuteAsync(options, "SELECT customer || ' ' || coalesce(note, 'null') || ' ' || (SELECT count(*) FROM stream_schemas) FROM orders"));
             Assert.Equal("1 12.5", await ExecuteAsync(options, "SELECT count || ' ' || sum_total FROM orders_daily"));
@@ -179,9 +183,12 @@ public sealed class StreamTableTests
         }
     }
 
-    /// <summary>The orders of <see cref="Orders"/> with two new optional fields and a new rollup.</summary>
+    private const string ExtraRefusal = "its Extra was Keep, it is declared Reject: the extra column holds what was kept";
+
+    /// <summary>The orders of <see cref="Orders"/> with two new optional fields, a new rollup, and extra properties kept.</summary>
     private static Dictionary<string, string?> Evolved => new(Orders)
     {
+        ["Streams:orders:Extra"] = "Keep",
         ["Streams:orders:Fields:note:Type"] = "string",
         ["Streams:orders:Fields:placed_at:Type"] = "timestamp",
         ["Streams:orders:Rollups:daily:Bucket"] = "P1D",

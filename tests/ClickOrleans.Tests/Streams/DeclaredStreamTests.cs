@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ClickOrleans.Drain;
 using ClickOrleans.Staging;
 using ClickOrleans.Tests.Infrastructure;
@@ -319,6 +320,67 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
     }
 
     [SkippableFact]
+    public async Task AStreamThatKeepsExtraProperties_StoresThemAsJson_FromTheApiAndFromProducers_AndRefusesWhatAStoreCannotHold()
+    {
+        cluster.Require();
+        var path = "/page/" + Guid.NewGuid().ToString("N");
+        await using var api = cluster.Api(new TestData().StagingKey);
+        using var http = api.CreateClient();
+        var utm = """{"source":"mail","tags":[1,2.5,"x",null,true,{"deep":[]}],"é":"ü"}""";
+
+        var posted = await http.PostAsync("/streams/page_views/events/batch", Json(
+            $$"""[{"path":"{{path}}","duration_ms":5,"referrer":"ads","utm":{{utm}}},{"path":"{{path}}","duration_ms":6}]"""));
+        var refused = await http.PostAsync("/streams/page_views/events/batch", Json(
+            $$"""[{"path":"{{path}}","a":"x\u0000"},{"path":"{{path}}","b":1e400},{"path":"{{path}}","e":1e-20000},{"path":"{{path}}","f":["\ud800"]},{"path":"{{path}}","g":{"\u0000":1} }]"""));
+        await cluster.Redis.ListLeftPushAsync(cluster.PageViewsStagingKey,
+        [
+            $$"""{"path":"{{path}}","duration_ms":7,"campaign":"winter"}""",
+            $$"""{"path":"{{path}}","duration_ms":8,"campaign":"x\u0000"}""",
+            $$"""{"path":"{{path}}","duration_ms":-1,"campaign":"summer"}""",
+            // A name twice: the Api refuses such a body whole (malformed JSON); the drain reads it, and refuses it.
+            $$"""{"path":"{{path}}","duration_ms":9,"c":{"k":1,"k":2} }""",
+            $$"""{"path":"{{path}}","duration_ms":10,"d":1,"d":2}""",
+        ]);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/admin/streams/page_views/drain", null)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var errors = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").EnumerateObject().ToDictionary(e => e.Name, e => e.Value[0].GetString());
+        const string numberRule = "must be a number of at most 100 characters with an exponent from -308 to 308 (what every store keeps in JSON)";
+        Assert.Equal(NulRule, errors["[0].a"]);
+        Assert.Equal(numberRule, errors["[1].b"]);
+        Assert.Equal(numberRule, errors["[2].e"]);
+        Assert.Equal("must be valid Unicode (no unpaired surrogate)", errors["[3].f"]);
+        Assert.Equal("has a property name holding the character U+0000 (no PostgreSQL text holds it)", errors["[4].g"]);
+        var rows = (await cluster.Probe.RowsAsync("page_views", "path", path, "duration_ms, extra"))
+            .ToDictionary(row => Convert.ToInt64(row[0], CultureInfo.InvariantCulture), row => row[1] is null ? null : JsonNode.Parse(Convert.ToString(row[1], CultureInfo.InvariantCulture)!));
+        Assert.Equal([5L, 6L, 7L], rows.Keys.Order());
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse($$"""{"referrer":"ads","utm":{{utm}}}"""), rows[5]), rows[5]?.ToJsonString());
+        Assert.Null(rows[6]);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"campaign":"winter"}"""), rows[7]), rows[7]?.ToJsonString());
+        var letters = await http.GetFromJsonAsync<JsonElement>("/admin/streams/page_views/dead-letters?limit=10000");
+        var reasons = letters.GetProperty("letters").EnumerateArray()
+            .Where(letter => letter.GetProperty("element").GetString()!.Contains(path, StringComparison.Ordinal))
+            .Select(letter => letter.GetProperty("reason").GetString())
+            .Order();
+        Assert.Equal(["c has the property 'k' more than once", "campaign " + NulRule, "d appears more than once", "duration_ms must be 0 or more"], reasons);
+    }
+
+    [SkippableFact]
+    public async Task AnEventLargerAsStagedThanTheDrainReads_Is400_NotADeadLetterAfterA202()
+    {
+        cluster.Require();
+        await using var api = cluster.Api(new TestData().StagingKey, ("Clicks:MaxElementBytes", "1024"));
+        using var http = api.CreateClient();
+
+        var response = await http.PostAsync("/streams/page_views/events", Json($$"""{"path":"/large","note":"{{new string('x', 2000)}}"}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("$")[0].GetString();
+        Assert.Matches(@"^is \d+ bytes as staged, more than Clicks:MaxElementBytes \(1024\) allows$", error);
+    }
+
+    [SkippableFact]
     public async Task TheDeclaredStream_IsListedWithItsSchema_AndItsStats()
     {
         cluster.Require();
@@ -332,6 +394,8 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         Assert.Equal(["id", "ts", "customer", "paid", "placed_at", "quantity", "total", "voucher", "wrapping_fee"], orders.GetProperty("fields").EnumerateArray().Select(field => field.GetProperty("name").GetString()));
         Assert.Equal(cluster.OrdersStagingKey, stats.GetProperty("stagingKey").GetString());
     }
+
+    private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
 
     private static string Customer() => "customer-" + Guid.NewGuid().ToString("N")[..12];
 

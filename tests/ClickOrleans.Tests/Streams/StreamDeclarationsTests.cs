@@ -28,6 +28,7 @@ public sealed class StreamDeclarationsTests
             ["Streams:views:StagingKey"] = "page-views",
             ["Streams:views:Shards"] = "3",
             ["Streams:views:Table"] = "page_views",
+            ["Streams:views:Extra"] = "Keep",
         });
 
         Assert.Empty(failures);
@@ -38,7 +39,7 @@ public sealed class StreamDeclarationsTests
             ["id String 64", "ts Timestamp", "customer String 64", "note String 256", "paid Bool", "placed_at Timestamp",
                 "quantity Int64 ..1000", "total Float64 required 0.."],
             orders.Fields.Select(Describe));
-        Assert.Equal(("page-views", 3, "page_views"), (streams[1].StagingKey, streams[1].Shards, streams[1].Table));
+        Assert.Equal(("page-views", 3, "page_views", ExtraProperties.Keep), (streams[1].StagingKey, streams[1].Shards, streams[1].Table, streams[1].Extra));
     }
 
     [Theory]
@@ -61,7 +62,8 @@ public sealed class StreamDeclarationsTests
     [InlineData("Streams:orders:Rollups:Daily:Bucket", "P1D", "Streams:orders:Rollups:Daily: a rollup's name must be 1 to 48 characters")]
     [InlineData("Streams:orders:Fields:fee:Type", "decimal", "Streams:orders:Fields:fee:Precision must be from 1 to 28 (a decimal needs Precision and Scale, e.g. 12 and 2).")]
     [InlineData("Streams:orders:Fields:total:Scale", "2", "Streams:orders:Fields:total:Precision and Streams:orders:Fields:total:Scale are for decimal fields; this one is float64.")]
-    [InlineData("Streams:orders:Colour", "red", "Streams:orders:Colour is not a setting of a stream; they are Description, Fields, Rollups, StagingKey, Shards, Table.")]
+    [InlineData("Streams:orders:Colour", "red", "Streams:orders:Colour is not a setting of a stream; they are Description, Extra, Fields, Rollups, StagingKey, Shards, Table.")]
+    [InlineData("Streams:orders:Extra", "keep", "Streams:orders:Extra must be Reject (a property the schema does not name is refused, the default) or Keep (kept as JSON in the table's extra column); it is 'keep'.")]
     [InlineData("Streams:orders:StagingKey", "product-click-staging", "Streams:orders:StagingKey 'product-click-staging' is the clicks stream's (Clicks:StagingKey)")]
     [InlineData("Streams:orders:StagingKey", "a{b}", "Streams:orders:StagingKey must be 1 to 200 characters")]
     [InlineData("Streams:orders:Shards", "0", "Streams:orders:Shards must be from 1 to 1024.")]

@@ -21,7 +21,7 @@ public sealed class StreamsApiTests(SqliteClusterFixture cluster)
 
         var streams = await http.GetFromJsonAsync<JsonElement>("/streams");
 
-        Assert.Equal(["clicks", "orders"], streams.EnumerateArray().Select(stream => stream.GetProperty("name").GetString()));
+        Assert.Equal(["clicks", "orders", "page_views"], streams.EnumerateArray().Select(stream => stream.GetProperty("name").GetString()));
         var clicks = streams[0];
         Assert.Equal(clicks.GetRawText(), (await http.GetFromJsonAsync<JsonElement>("/streams/clicks")).GetRawText());
         Assert.Equal("clicks", clicks.GetProperty("name").GetString());
@@ -38,6 +38,7 @@ public sealed class StreamsApiTests(SqliteClusterFixture cluster)
             string.Join(",", rollup.GetProperty("measures").EnumerateArray()), rollup.GetProperty("table").GetString()));
         var index = Assert.Single(clicks.GetProperty("indexes").EnumerateArray());
         Assert.Equal("uid,ts", string.Join(",", index.GetProperty("fields").EnumerateArray()));
+        Assert.Equal("keep", streams[2].GetProperty("extra").GetString());
     }
 
     [Fact]
@@ -57,7 +58,7 @@ public sealed class StreamsApiTests(SqliteClusterFixture cluster)
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
             Assert.Equal("Unknown stream", problem.GetProperty("title").GetString());
-            Assert.Equal($"This deployment runs no stream '{stream}'; it runs: clicks, orders.", problem.GetProperty("detail").GetString());
+            Assert.Equal($"This deployment runs no stream '{stream}'; it runs: clicks, orders, page_views.", problem.GetProperty("detail").GetString());
         }
 
         Assert.Equal(0, await cluster.StagedCountAsync(data.StagingKey));

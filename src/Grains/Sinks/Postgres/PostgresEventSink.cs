@@ -73,6 +73,11 @@ public sealed class PostgresEventSink : IEventSink
                     apply.BatchCommands.Add(new NpgsqlBatchCommand(table.AddColumn(field)));
                 }
 
+                if (evolution.AddsExtra)
+                {
+                    apply.BatchCommands.Add(new NpgsqlBatchCommand(table.AddExtraColumn));
+                }
+
                 foreach (var rollup in table.Rollups.Where(rollup => evolution.AddedRollups.Contains(rollup.Rollup)))
                 {
                     foreach (var statement in rollup.Create.Append(rollup.Fill))
@@ -173,6 +178,11 @@ public sealed class PostgresEventSink : IEventSink
             for (var f = 0; f < table.Types.Length; f++)
             {
                 await WriteValueAsync(copy, row.Values[f], table.Types[f], cancellationToken);
+            }
+
+            if (table.KeepsExtra)
+            {
+                await (row.Extra is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(row.Extra, NpgsqlDbType.Jsonb, cancellationToken));
             }
         }
 

@@ -11,14 +11,15 @@ internal sealed class PostgresEventTable
         Stream = stream;
         Name = $"{schema}.\"{stream.Table}\"";
         Declared = [.. stream.Fields.Skip(2)];
-        var columns = string.Join(", ", Declared.Select(field => $"\"{field.Name}\""));
+        KeepsExtra = stream.Extra == ExtraProperties.Keep;
+        var columns = string.Join(", ", Declared.Select(field => $"\"{field.Name}\"")) + (KeepsExtra ? ", extra" : "");
         Create =
         [
             $"""
             CREATE TABLE {Name} (
                 event_id uuid NOT NULL,
                 client_id text,
-                ts timestamptz NOT NULL{string.Concat(Declared.Select(field => $",\n    {Column(field)}"))})
+                ts timestamptz NOT NULL{string.Concat(Declared.Select(field => $",\n    {Column(field)}"))}{(KeepsExtra ? ",\n    " + ExtraColumn : "")})
             """,
             $"CREATE INDEX \"{stream.Table}_ts\" ON {Name} (ts)",
         ];
@@ -43,6 +44,14 @@ internal sealed class PostgresEventTable
 
     /// <summary>The statement that adds an optional field's column to the table (null in every row stored before).</summary>
     public string AddColumn(StreamField field) => $"ALTER TABLE {Name} ADD COLUMN {Column(field)}";
+
+    /// <summary>Whether the table has the <c>extra</c> column its events' kept properties go to (<see cref="StagedEvent.Extra"/>).</summary>
+    public bool KeepsExtra { get; }
+
+    /// <summary>The statement that adds the <c>extra</c> column, for a stream that keeps extra properties from now on.</summary>
+    public string AddExtraColumn => $"ALTER TABLE {Name} ADD COLUMN {ExtraColumn}";
+
+    private const string ExtraColumn = "extra jsonb";
 
     public string Copy { get; }
 

@@ -69,6 +69,11 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
                         Execute(transaction, table.AddColumn(field));
                     }
 
+                    if (evolution.AddsExtra)
+                    {
+                        Execute(transaction, table.AddExtraColumn);
+                    }
+
                     foreach (var rollup in table.Rollups.Where(rollup => evolution.AddedRollups.Contains(rollup.Rollup)))
                     {
                         foreach (var statement in rollup.Create.Append(rollup.Fill))

@@ -15,20 +15,22 @@ internal sealed class SqliteEventTable : IDisposable
     {
         Stream = stream;
         var declared = Declared = [.. stream.Fields.Skip(2)];
+        KeepsExtra = stream.Extra == ExtraProperties.Keep;
         Create =
         [
             $"""
             CREATE TABLE "{stream.Table}" (
                 event_id BLOB NOT NULL,
                 client_id TEXT,
-                ts INTEGER NOT NULL{string.Concat(declared.Select(field => $",\n    {Column(field)}"))})
+                ts INTEGER NOT NULL{string.Concat(declared.Select(field => $",\n    {Column(field)}"))}{(KeepsExtra ? ",\n    " + ExtraColumn : "")})
             """,
             $"CREATE INDEX \"{stream.Table}_ts\" ON \"{stream.Table}\" (ts)",
         ];
         _insert = connection.CreateCommand();
-        _insert.CommandText = $"INSERT INTO \"{stream.Table}\" (event_id, client_id, ts{string.Concat(declared.Select(field => $", \"{field.Name}\""))}) "
-            + $"VALUES ({string.Join(", ", Enumerable.Range(1, declared.Length + 3).Select(i => "$" + i))})";
-        for (var i = 1; i <= declared.Length + 3; i++)
+        var parameters = declared.Length + 3 + (KeepsExtra ? 1 : 0);
+        _insert.CommandText = $"INSERT INTO \"{stream.Table}\" (event_id, client_id, ts{string.Concat(declared.Select(field => $", \"{field.Name}\""))}{(KeepsExtra ? ", extra" : "")}) "
+            + $"VALUES ({string.Join(", ", Enumerable.Range(1, parameters).Select(i => "$" + i))})";
+        for (var i = 1; i <= parameters; i++)
         {
             _insert.Parameters.Add(new SqliteParameter { ParameterName = "$" + i });
         }
@@ -50,6 +52,14 @@ internal sealed class SqliteEventTable : IDisposable
     /// <summary>The statement that adds an optional field's column to the table (null in every row stored before).</summary>
     public string AddColumn(StreamField field) => $"ALTER TABLE \"{Stream.Table}\" ADD COLUMN {Column(field)}";
 
+    /// <summary>Whether the table has the <c>extra</c> column (JSON text) its events' kept properties go to (<see cref="StagedEvent.Extra"/>).</summary>
+    public bool KeepsExtra { get; }
+
+    /// <summary>The statement that adds the <c>extra</c> column, for a stream that keeps extra properties from now on.</summary>
+    public string AddExtraColumn => $"ALTER TABLE \"{Stream.Table}\" ADD COLUMN {ExtraColumn}";
+
+    private const string ExtraColumn = "extra TEXT";
+
     /// <summary>Inserts the event; a row SQLite refuses for its data aborts only this statement and comes back as the error.</summary>
     /// <exception cref="SqliteException">Any other error: the write fails.</exception>
     public string? TryInsert(SqliteTransaction transaction, in StagedEvent row)
@@ -68,6 +78,11 @@ internal sealed class SqliteEventTable : IDisposable
                 decimal exact => exact.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 var value => value,
             };
+        }
+
+        if (KeepsExtra)
+        {
+            _insert.Parameters[row.Values.Length + 3].Value = (object?)row.Extra ?? DBNull.Value;
         }
 
         try

@@ -15,5 +15,9 @@ namespace ClickOrleans.Tests.Generated.Models
         #pragma warning disable CS1591
         IgnoreWhenStaged,
         #pragma warning restore CS1591
+        [EnumMember(Value = "keep")]
+        #pragma warning disable CS1591
+        Keep,
+        #pragma warning restore CS1591
     }
 }
