@@ -380,6 +380,66 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         Assert.Matches(@"^is \d+ bytes as staged, more than Clicks:MaxElementBytes \(1024\) allows$", error);
     }
 
+    /// <summary>
+    /// Clicks and both declared streams staged at once, each through the Api and by a producer pushing to Redis: every
+    /// stream's rows exactly, and the orders' rollup as SQL computes it from the stored rows.
+    /// </summary>
+    [SkippableFact]
+    public async Task ThreeStreamsStagedAtOnce_ThroughTheApiAndByProducers_AreEachStoredExactly_AndTheRollupMatchesTheRows()
+    {
+        cluster.Require();
+        var data = new TestData();
+        string[] customers = [Customer(), Customer(), Customer()];
+        var path = "/page/" + Guid.NewGuid().ToString("N");
+        await using var api = cluster.Api(data.StagingKey);
+        using var http = api.CreateClient();
+        // Totals in quarters: their sums are exact in a double, whatever order a store adds them in.
+        var orders = Enumerable.Range(0, 60).Select(i => new { customer = customers[i % 3], total = (i % 7) + 0.25, quantity = (i % 5) + 1 });
+        var pushedOrders = Enumerable.Range(0, 30).Select(i => (StackExchange.Redis.RedisValue)string.Create(CultureInfo.InvariantCulture,
+            $$"""{"customer":"{{customers[i % 3]}}","total":{{i % 4}}.5,"quantity":{{(i % 3) + 1}}}"""));
+        var pushedViews = Enumerable.Range(0, 20).Select(i => (StackExchange.Redis.RedisValue)$$"""{"path":"{{path}}","duration_ms":{{i}},"campaign":"winter"}""");
+
+        var posts = Task.WhenAll(
+            http.PostAsJsonAsync("/clicks/batch", Enumerable.Range(0, 100).Select(i => new { uid = data.Uid, pid = data.Pid(i) })),
+            http.PostAsJsonAsync("/streams/orders/events/batch", orders),
+            http.PostAsJsonAsync("/streams/page_views/events/batch", Enumerable.Range(0, 40).Select(i => new { path, duration_ms = i, referrer = i % 2 == 0 ? "ads" : "mail" })));
+        await Task.WhenAll(
+            posts,
+            TestData.PushAsync(cluster.Redis, data.StagingKey, data.SeedElements(50)),
+            TestData.PushAsync(cluster.Redis, cluster.OrdersStagingKey, [.. pushedOrders]),
+            TestData.PushAsync(cluster.Redis, cluster.PageViewsStagingKey, [.. pushedViews]));
+        foreach (var drain in new[] { "/admin/drain", "/admin/streams/orders/drain", "/admin/streams/page_views/drain" })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await http.PostAsync(drain, null)).StatusCode);
+        }
+
+        Assert.All(await posts, response => Assert.Equal(HttpStatusCode.Accepted, response.StatusCode));
+        Assert.Equal(150, (await cluster.Probe.ClickIdsAsync(data.Uid)).Distinct().Count());
+        var views = await cluster.Probe.RowsAsync("page_views", "path", path, "duration_ms, extra");
+        Assert.Equal(60, views.Count);
+        Assert.Equal((20, 20, 20), (
+            views.Count(row => Extra(row[1], "referrer") == "ads"), views.Count(row => Extra(row[1], "referrer") == "mail"), views.Count(row => Extra(row[1], "campaign") == "winter")));
+        foreach (var customer in customers)
+        {
+            var rows = await cluster.Probe.RowsAsync("orders", "customer", customer, "ts, total, quantity");
+            Assert.Equal(30, rows.Count);
+            const long Hour = 3_600_000;
+            var expected = rows
+                .GroupBy(row => Milliseconds(row[0]) / Hour * Hour)
+                .OrderBy(bucket => bucket.Key)
+                .Select(bucket => string.Create(CultureInfo.InvariantCulture,
+                    $"{DateTimeOffset.FromUnixTimeMilliseconds(bucket.Key):yyyy-MM-ddTHH:mm:sszzz} {bucket.Count()} {bucket.Sum(row => Convert.ToDouble(row[1], CultureInfo.InvariantCulture))} {bucket.Sum(row => Convert.ToDouble(row[2], CultureInfo.InvariantCulture))}"))
+                .ToArray();
+            var from = DateTimeOffset.FromUnixTimeMilliseconds(rows.Min(row => Milliseconds(row[0])) / Hour * Hour);
+            var series = await http.GetFromJsonAsync<JsonElement>(
+                $"/streams/orders/rollups/per_customer_hour?customer={customer}&from={Uri.EscapeDataString(from.ToString("O", CultureInfo.InvariantCulture))}&to={Uri.EscapeDataString(from.AddHours(3).ToString("O", CultureInfo.InvariantCulture))}");
+            Assert.Equal(expected, series.GetProperty("buckets").EnumerateArray().Select(Bucket));
+        }
+    }
+
+    private static string? Extra(object? column, string property) =>
+        column is null ? null : JsonNode.Parse(Convert.ToString(column, CultureInfo.InvariantCulture)!)?[property]?.GetValue<string>();
+
     [SkippableFact]
     public async Task TheDeclaredStream_IsListedWithItsSchema_AndItsStats()
     {
