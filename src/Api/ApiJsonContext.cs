@@ -23,6 +23,7 @@ namespace ClickOrleans.Api;
 [JsonSerializable(typeof(UserClick[]))]
 [JsonSerializable(typeof(RollupSeries))]
 [JsonSerializable(typeof(RollupTop))]
+[JsonSerializable(typeof(ClickOrleans.Api.Queries.StreamEvents))]
 [JsonSerializable(typeof(DeadLetterPage))]
 [JsonSerializable(typeof(DeadLettersReplayed))]
 [JsonSerializable(typeof(DeadLettersPurged))]

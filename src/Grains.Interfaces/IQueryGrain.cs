@@ -30,6 +30,14 @@ public interface IQueryGrain : IGrainWithIntegerKey
     Task<RollupSeries?> GetRollup(string stream, string rollup, DateTimeOffset from, DateTimeOffset to, DimensionValue[] filters);
 
     /// <summary>
+    /// A declared stream's events in [from, to) whose fields hold the values of <paramref name="filters"/> (the first
+    /// fields of one of its indexes, or none), newest first; null when the silo runs no such stream or index.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("GetEvents")]
+    Task<StoredEvent[]?> GetEvents(string stream, DimensionValue[] filters, DateTimeOffset from, DateTimeOffset to, int limit);
+
+    /// <summary>
     /// The values of one dimension of a declared stream's rollup with the largest measure (<c>count</c> or
     /// <c>sum(&lt;field&gt;)</c>) over the buckets starting in [from, to); null when the silo runs no such rollup.
     /// </summary>
@@ -54,7 +62,7 @@ public sealed record RollupSeries(string Stream, string Rollup, DateTimeOffset F
 [GenerateSerializer, Immutable, Alias("ClickOrleans.RollupBucket")]
 public sealed record RollupBucket(DateTimeOffset Start, long Count, Dictionary<string, double> Sums);
 
-/// <summary>A dimension of a rollup and the value a query keeps, as the query string gave it.</summary>
+/// <summary>A dimension of a rollup, or a field of an index, and the value a query keeps, as the query string gave it.</summary>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.DimensionValue")]
 public sealed record DimensionValue(string Field, string Value);
 

@@ -4,11 +4,13 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClickOrleans.Api.Queries;
 
-/// <summary>What the data is for: per-product series, top products, a user's recent clicks, a declared stream's rollups.</summary>
+/// <summary>What the data is for: per-product series, top products, a user's recent clicks, a declared stream's rollups and events.</summary>
 public static class QueriesApi
 {
     private const int DefaultBuckets = 60, MaxBuckets = 10_000;
     private static readonly string[] RangeParameters = ["from", "to"];
+    private static readonly string[] EventsParameters = ["from", "to", "limit"];
+    private static readonly TimeSpan MaxEventsRange = TimeSpan.FromDays(31);
     private static readonly TimeSpan MaxMinuteRange = TimeSpan.FromDays(31);
     private static readonly TimeSpan MaxTopRange = TimeSpan.FromDays(31);
     private static readonly TimeSpan MaxUserRange = TimeSpan.FromDays(366);
@@ -37,7 +39,55 @@ public static class QueriesApi
             .WithDescription("by: a dimension of the rollup (default: its first); measure: count (default) or sum(<field>) of one of its sums; since: an ISO 8601 duration back from now (default PT1H) or an RFC 3339 time; until: an RFC 3339 time (default now); "
                 + $"the range spans at most {MaxBuckets:N0} buckets; limit 1-1000 (default 10). Largest first, ties by value; values as a query string gives them.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        queries.MapGet("/streams/{stream}/events", GetEvents)
+            .WithName("GetStreamEvents")
+            .WithSummary("A declared stream's events in [from, to), newest first")
+            .WithDescription("from defaults to a day before to; to defaults to now; the range spans at most 31 days; limit 1-1000 (default 100). "
+                + "Every other query parameter names a field of one of the stream's indexes (Streams:<stream>:Indexes) and the one value to keep (customer=ann); "
+                + "together they must be the first fields of one index, in any order. Each event has id, ts, every declared field (null where absent) and, for a stream that keeps them, extra. "
+                + "For the next page, pass the oldest ts returned as to.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return queries;
+    }
+
+    private static async Task<Results<Ok<StreamEvents>, ValidationProblem, ProblemHttpResult>> GetEvents(
+        StreamRoute route, string? from, string? to, int? limit, HttpRequest request, IGrainFactory grains, TimeProvider time)
+    {
+        if (route.Schema is not { } stream)
+        {
+            return route.UnknownStream();
+        }
+
+        if (stream == route.Catalog.Clicks)
+        {
+            return TypedResults.Problem("The clicks stream's events are queried by /users/{uid}/clicks.", statusCode: StatusCodes.Status404NotFound, title: "Unknown query");
+        }
+
+        var parameters = new QueryParameters(time.GetUtcNow());
+        var end = parameters.Time("to", to, time.GetUtcNow());
+        var start = parameters.Time("from", from, end.AddDays(-1));
+        parameters.Range("from", start, "to", end, MaxEventsRange);
+        var page = parameters.Limit("limit", limit, 100, 1000);
+        var filters = new List<DimensionValue>();
+        foreach (var (name, values) in request.Query.Where(parameter => !EventsParameters.Contains(parameter.Key, StringComparer.Ordinal)))
+        {
+            parameters.IndexedField(name, values, stream, filters);
+        }
+
+        if (parameters.IsValid && !stream.IsIndexed([.. filters.Select(filter => filter.Field)]))
+        {
+            parameters.Errors[filters[0].Field] = [$"the fields given ({string.Join(", ", filters.Select(filter => filter.Field))}) are not the first fields of one index; {QueryParameters.Indexes(stream)}"];
+        }
+
+        if (!parameters.IsValid)
+        {
+            return Invalid(parameters);
+        }
+
+        return await Queries(grains).GetEvents(stream.Name, [.. filters], start, end, page) is { } events
+            ? TypedResults.Ok(StreamEvents.Of(stream, start, end, [.. filters], events))
+            : TypedResults.Problem($"The silos run no stream '{stream.Name}' with these indexes as this Api declares it: their Streams section differs from this Api's.",
+                statusCode: StatusCodes.Status404NotFound, title: "Unknown query");
     }
 
     private static async Task<Results<Ok<RollupTop>, ValidationProblem, ProblemHttpResult>> GetRollupTop(

@@ -101,11 +101,25 @@ internal sealed class QueryParameters(DateTimeOffset now)
     }
 
     /// <summary>A query parameter that keeps one value of a rollup's dimension.</summary>
-    public void Dimension(string name, StringValues values, StreamSchema stream, StreamRollup rollup, List<DimensionValue> filters)
+    public void Dimension(string name, StringValues values, StreamSchema stream, StreamRollup rollup, List<DimensionValue> filters) =>
+        FieldValue(name, values, stream, rollup.By,
+            $"is not a dimension of rollup {rollup.Name}; its dimensions are {(rollup.By.Count == 0 ? "none" : string.Join(", ", rollup.By))} (and from, to)", filters);
+
+    /// <summary>A query parameter that keeps one value of a field of one of the stream's indexes.</summary>
+    public void IndexedField(string name, StringValues values, StreamSchema stream, List<DimensionValue> filters) =>
+        FieldValue(name, values, stream, [.. stream.Indexes.SelectMany(index => index.Keys)],
+            $"is not a field of an index of stream {stream.Name}; {Indexes(stream)}", filters);
+
+    /// <summary>What a stream's indexes serve, for the messages that refuse a query.</summary>
+    public static string Indexes(StreamSchema stream) => stream.Indexes.Count == 0
+        ? "it declares no index (Streams:<stream>:Indexes): only from, to and limit apply"
+        : "its indexes are " + string.Join(", ", stream.Indexes.Select(index => $"{index.Name} ({string.Join(", ", index.Keys)})")) + ", beside from, to and limit";
+
+    private void FieldValue(string name, StringValues values, StreamSchema stream, IReadOnlyCollection<string> allowed, string notAllowed, List<DimensionValue> filters)
     {
-        if (!rollup.By.Contains(name, StringComparer.Ordinal))
+        if (!allowed.Contains(name, StringComparer.Ordinal))
         {
-            Errors[name] = [$"is not a dimension of rollup {rollup.Name}; its dimensions are {(rollup.By.Count == 0 ? "none" : string.Join(", ", rollup.By))} (and from, to)"];
+            Errors[name] = [notAllowed];
         }
         else if (values is not [{ } value])
         {

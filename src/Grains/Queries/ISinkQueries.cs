@@ -2,7 +2,7 @@ using ClickOrleans.Streams;
 
 namespace ClickOrleans.Queries;
 
-/// <summary>What the data is for: reads of the sink's rollups and raw clicks, the same answers from every sink.</summary>
+/// <summary>What the data is for: reads of the sink's rollups and raw events, the same answers from every sink.</summary>
 public interface ISinkQueries
 {
     Task<MinuteClicks[]> ProductMinutesAsync(long pid, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
@@ -15,6 +15,11 @@ public interface ISinkQueries
     /// <param name="filters">Dimension fields and the values kept (as <see cref="DimensionValues.Parse"/> reads them).</param>
     Task<RollupBucket[]> RollupAsync(
         StreamRollup rollup, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+
+    /// <summary>A declared stream's events in [from, to) whose fields hold the values of <paramref name="filters"/>, newest first (ties by event id).</summary>
+    /// <param name="filters">Fields and the values kept (as <see cref="DimensionValues.Parse"/> reads them): a prefix of one of its indexes, or none (its ts index).</param>
+    Task<StoredEvent[]> EventsAsync(
+        StreamSchema stream, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken);
 
     /// <summary>The values of dimension <paramref name="by"/> with the largest measure over the buckets starting in [from, to), largest first, ties by value.</summary>
     /// <param name="sum">The summed field the measure is; null: the count.</param>

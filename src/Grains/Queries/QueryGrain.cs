@@ -61,6 +61,29 @@ public sealed class QueryGrain(ISinkQueries queries, StreamCatalog streams) : Gr
         return new RollupSeries(stream, rollup, from, to, filters, await queries.RollupAsync(declared, values, from, to, CancellationToken.None));
     }
 
+    public async Task<StoredEvent[]?> GetEvents(string stream, DimensionValue[] filters, DateTimeOffset from, DateTimeOffset to, int limit)
+    {
+        if (streams.Declared.FirstOrDefault(s => s.Name == stream) is not { } schema || !schema.IsIndexed([.. filters.Select(filter => filter.Field)]))
+        {
+            return null;
+        }
+
+        var values = new List<(StreamField, object)>();
+        foreach (var filter in filters)
+        {
+            // As for a rollup: the Api checked each value against its own catalog.
+            var field = schema.Fields.First(f => f.Name == filter.Field);
+            if (DimensionValues.Parse(field, filter.Value) is not { } value)
+            {
+                return null;
+            }
+
+            values.Add((field, value));
+        }
+
+        return await queries.EventsAsync(schema, values, from, to, limit, CancellationToken.None);
+    }
+
     /// <summary>The declared stream and its rollup of those names, as this silo runs them.</summary>
     private (StreamSchema Stream, StreamRollup Rollup)? Find(string stream, string rollup) =>
         streams.Declared.FirstOrDefault(s => s.Name == stream) is { } schema && schema.Rollups.FirstOrDefault(r => r.Name == rollup) is { } declared

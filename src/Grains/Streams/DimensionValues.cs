@@ -2,7 +2,10 @@ using System.Globalization;
 
 namespace ClickOrleans.Streams;
 
-/// <summary>A rollup dimension's value as a query string gives it, read by the dimension's type: the Api's check and the sink's parameter.</summary>
+/// <summary>
+/// The value of a rollup's dimension or an index's field as a query string gives it, read by the field's type: the
+/// Api's check and the sink's parameter.
+/// </summary>
 public static class DimensionValues
 {
     /// <returns>The value (long, bool or string), or null when the text is not one of the field's type.</returns>
@@ -11,6 +14,7 @@ public static class DimensionValues
         FieldType.Int64 => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number) ? number : null,
         FieldType.Bool => bool.TryParse(text, out var flag) ? flag : null,
         FieldType.String => text.Contains('\0', StringComparison.Ordinal) ? null : text, // no stored value holds U+0000
+        FieldType.Uuid => Guid.TryParseExact(text, "D", out var uuid) ? uuid : null,
         _ => null,
     };
 
@@ -27,6 +31,7 @@ public static class DimensionValues
     {
         FieldType.Int64 => "a 64-bit integer",
         FieldType.Bool => "true or false",
+        FieldType.Uuid => "a UUID: 8-4-4-4-12 hexadecimal digits",
         _ => "a string without the character U+0000",
     };
 }

@@ -6,12 +6,12 @@ namespace ClickOrleans.Streams;
 
 /// <summary>
 /// The version of a declared stream's schema as its sink records it: a hash of its table and fields (name, type,
-/// whether required, bounds), its rollups and whether it keeps extra properties, and that definition as text, which
+/// whether required, bounds), its rollups and indexes and whether it keeps extra properties, and that definition as text, which
 /// <see cref="SchemaEvolution"/> reads back and the messages that name a change quote.
 /// </summary>
 public sealed record SchemaVersion(string Version, string Definition)
 {
-    private const string TablePrefix = "table ", TableEnd = ": ", FieldSeparator = "; ", PartSeparator = " | ";
+    private const string TablePrefix = "table ", TableEnd = ": ", FieldSeparator = "; ", PartSeparator = " | ", RollupPrefix = "rollup ", IndexPrefix = "index ";
 
     /// <summary>The last part of a definition whose stream keeps extra properties (a stream that rejects them has none, as before <c>Extra</c> existed).</summary>
     public const string KeepsExtra = "extra keep";
@@ -20,16 +20,18 @@ public sealed record SchemaVersion(string Version, string Definition)
     {
         var definition = TablePrefix + stream.Table + TableEnd + string.Join(FieldSeparator, stream.Fields.Select(Describe))
             + string.Concat(stream.Rollups.Select(rollup => PartSeparator + Describe(rollup)))
+            + string.Concat(stream.Indexes.Select(index => PartSeparator + Describe(index)))
             + (stream.Extra == ExtraProperties.Keep ? PartSeparator + KeepsExtra : "");
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(definition));
         return new SchemaVersion(Convert.ToHexStringLower(hash)[..16], definition);
     }
 
     /// <summary>
-    /// The table, the field descriptions and the rollup descriptions (each as <see cref="Describe(StreamField)"/> and
-    /// <see cref="Describe(StreamRollup)"/> wrote it) of a recorded definition, and whether its stream kept extra properties.
+    /// The table, the field, rollup and index descriptions (each as <see cref="Describe(StreamField)"/>,
+    /// <see cref="Describe(StreamRollup)"/> and <see cref="Describe(StreamIndex)"/> wrote it) of a recorded definition,
+    /// and whether its stream kept extra properties.
     /// </summary>
-    public static (string Table, IReadOnlyList<string> Fields, IReadOnlyList<string> Rollups, bool KeepsExtra) Read(string definition)
+    public static (string Table, IReadOnlyList<string> Fields, IReadOnlyList<string> Rollups, IReadOnlyList<string> Indexes, bool KeepsExtra) Read(string definition)
     {
         var end = definition.IndexOf(TableEnd, StringComparison.Ordinal);
         if (!definition.StartsWith(TablePrefix, StringComparison.Ordinal) || end < 0)
@@ -38,16 +40,21 @@ public sealed record SchemaVersion(string Version, string Definition)
         }
 
         var parts = definition[(end + TableEnd.Length)..].Split(PartSeparator);
-        var keepsExtra = parts[^1] == KeepsExtra;
-        return (definition[TablePrefix.Length..end], parts[0].Split(FieldSeparator), parts[1..(keepsExtra ? ^1 : ^0)], keepsExtra);
+        return (definition[TablePrefix.Length..end], parts[0].Split(FieldSeparator),
+            [.. parts.Where(part => part.StartsWith(RollupPrefix, StringComparison.Ordinal))],
+            [.. parts.Where(part => part.StartsWith(IndexPrefix, StringComparison.Ordinal))],
+            parts[^1] == KeepsExtra);
     }
+
+    /// <summary>An index as the definition holds it: <c>index name a,b,ts</c>.</summary>
+    public static string Describe(StreamIndex index) => $"{IndexPrefix}{index.Name} {string.Join(',', index.Fields)}";
 
     /// <summary>A rollup as the definition holds it: <c>rollup name bucket by a,b sum x,y table t</c>.</summary>
     public static string Describe(StreamRollup rollup) =>
-        $"rollup {rollup.Name} {rollup.Bucket} by {string.Join(',', rollup.By)} sum {string.Join(',', rollup.Sums)} table {rollup.Table}";
+        $"{RollupPrefix}{rollup.Name} {rollup.Bucket} by {string.Join(',', rollup.By)} sum {string.Join(',', rollup.Sums)} table {rollup.Table}";
 
-    /// <summary>The name of a rollup in its recorded description.</summary>
-    public static string RollupNameOf(string description) => description.Split(' ')[1];
+    /// <summary>The name of a rollup or an index in its recorded description.</summary>
+    public static string NameOf(string description) => description.Split(' ')[1];
 
     /// <summary>A field as the definition holds it: <c>name type[ required][ min..max][ max length]</c>.</summary>
     public static string Describe(StreamField field) =>

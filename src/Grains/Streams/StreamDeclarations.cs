@@ -18,12 +18,12 @@ public static partial class StreamDeclarations
 {
     private const int DefaultMaxLength = 256;
     private const int MaxMaxLength = 65_536;
-    private const int MaxDimensions = 4;
-    private static readonly string[] Settings = ["Description", "Extra", "Fields", "Rollups", "StagingKey", "Shards", "Table"];
+    private const int MaxDimensions = 4, MaxIndexFields = 3;
+    private static readonly string[] Settings = ["Description", "Extra", "Fields", "Indexes", "Rollups", "StagingKey", "Shards", "Table"];
     private static readonly string[] RollupSettings = ["Bucket", "By", "Sum", "Table"];
     private const int MaxPrecision = 28;
     private static readonly string[] FieldSettings = ["Type", "Required", "Min", "Max", "MaxLength", "Precision", "Scale", "Description"];
-    private static readonly string[] NotYet = ["Indexes", "Sinks", "FlushSize", "DrainPeriod", "DrainSchedule", "ChunkSize", "Partitions"];
+    private static readonly string[] NotYet = ["Sinks", "FlushSize", "DrainPeriod", "DrainSchedule", "ChunkSize", "Partitions"];
     private static readonly string[] Reserved = ["id", "ts", "event_id", "client_id", "extra"];
 
     /// <summary>The tables a stream's events may not take: the clicks stream's and the drain's own.</summary>
@@ -59,6 +59,7 @@ public static partial class StreamDeclarations
         }
 
         var tables = streams.SelectMany(stream => stream.Rollups.Select(rollup => (Owner: $"Streams:{stream.Name}:Rollups:{rollup.Name}", rollup.Table))
+            .Concat(stream.Indexes.Select(index => (Owner: $"Streams:{stream.Name}:Indexes:{index.Name}", Table: StreamIndex.Relation(stream.Table, index.Name))))
             .Prepend((Owner: $"Streams:{stream.Name}", stream.Table)));
         foreach (var taken in tables.GroupBy(table => table.Table).Where(group => group.Count() > 1))
         {
@@ -150,9 +151,57 @@ public static partial class StreamDeclarations
             }
         }
 
+        var indexes = new List<StreamIndex>();
+        foreach (var index in stream.GetSection("Indexes").GetChildren())
+        {
+            if (ReadIndex(index, $"{key}:Indexes:{index.Key}", fields, failures) is { } read)
+            {
+                indexes.Add(read);
+            }
+        }
+
         return failures.Count > before
             ? null
-            : new StreamSchema(name, stream["Description"] ?? "", fields, extra, rollups, [], stagingKey, shards, table);
+            : new StreamSchema(name, stream["Description"] ?? "", fields, extra, rollups, indexes, stagingKey, shards, table);
+    }
+
+    private static StreamIndex? ReadIndex(IConfigurationSection index, string key, List<StreamField> fields, List<string> failures)
+    {
+        var before = failures.Count;
+        if (!Identifier().IsMatch(index.Key) || index.Key == "ts")
+        {
+            failures.Add($"{key}: an index's name must be 1 to 48 characters of a-z, 0-9 and _, starting with a letter, and not ts (it names the index in the sink).");
+        }
+
+        foreach (var setting in index.GetChildren().Select(child => child.Key).Where(setting => setting != "Fields"))
+        {
+            failures.Add($"{key}:{setting} is not a setting of an index; it has Fields.");
+        }
+
+        var names = List(index, "Fields");
+        if (names.Length is 0 or > MaxIndexFields)
+        {
+            failures.Add($"{key}:Fields must name 1 to {MaxIndexFields} fields; the index orders by them, then by ts.");
+        }
+
+        foreach (var name in names)
+        {
+            if (fields.Find(field => field.Name == name) is not { } field || name is "id" or "ts")
+            {
+                failures.Add($"{key}:Fields: '{name}' is not a declared field of the stream (ts is the index's last column already).");
+            }
+            else if (field.Type is not (FieldType.String or FieldType.Int64 or FieldType.Bool or FieldType.Uuid))
+            {
+                failures.Add($"{key}:Fields: '{name}' is {field.TypeName}; an index serves queries for equal values of string, int64, bool and uuid fields.");
+            }
+        }
+
+        foreach (var twice in names.GroupBy(name => name).Where(group => group.Count() > 1))
+        {
+            failures.Add($"{key}:Fields names '{twice.Key}' twice.");
+        }
+
+        return failures.Count > before ? null : new StreamIndex(index.Key, [.. names, "ts"]);
     }
 
     private static StreamRollup? ReadRollup(IConfigurationSection rollup, string key, string streamTable, List<StreamField> fields, List<string> failures)

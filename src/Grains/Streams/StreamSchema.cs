@@ -17,4 +17,12 @@ public sealed record StreamSchema(
     IReadOnlyList<StreamIndex> Indexes,
     string StagingKey,
     int Shards,
-    string Table);
+    string Table)
+{
+    /// <summary>
+    /// Whether a query for equal values of <paramref name="fields"/> has an index: one whose first fields they are (in
+    /// any order), or the index on <c>ts</c> every table has, for none.
+    /// </summary>
+    public bool IsIndexed(IReadOnlyCollection<string> fields) =>
+        fields.Count == 0 || Indexes.Any(index => index.Keys.Take(fields.Count).Order(StringComparer.Ordinal).SequenceEqual(fields.Order(StringComparer.Ordinal)));
+}

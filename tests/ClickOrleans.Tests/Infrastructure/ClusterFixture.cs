@@ -82,6 +82,7 @@ public abstract class ClusterFixture : IAsyncLifetime
         ["Streams:orders:Rollups:per_customer_hour:By:0"] = "customer",
         ["Streams:orders:Rollups:per_customer_hour:Sum:0"] = "total",
         ["Streams:orders:Rollups:per_customer_hour:Sum:1"] = "quantity",
+        ["Streams:orders:Indexes:by_customer:Fields:0"] = "customer",
     };
 
     /// <summary>The staging key of the declared <c>orders</c> stream (<see cref="ClientSettings"/>), drained every two seconds.</summary>

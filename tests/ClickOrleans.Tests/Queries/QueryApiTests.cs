@@ -94,8 +94,8 @@ public abstract class QueryApiTests(ClusterFixture cluster)
     }
 
     /// <summary>
-    /// Random values for every query parameter of every query endpoint (the clicks' and a declared stream's rollup and
-    /// top), among them the extremes of each form: every answer is a 200 or a 400 problem details, never a 5xx.
+    /// Random values for every query parameter of every query endpoint (the clicks' and a declared stream's rollup, top
+    /// and events), among them the extremes of each form: every answer is a 200 or a 400 problem details, never a 5xx.
     /// </summary>
     [SkippableFact]
     public async Task AnyQueryParameters_Are200Or400_NeverA5xx()
@@ -111,7 +111,7 @@ public abstract class QueryApiTests(ClusterFixture cluster)
             Gen.Long[0, 99_999_999].Select(seconds => $"PT{seconds}S"),
             Gen.DateTimeOffset.Select(time => time.ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
             Gen.Int[0, Extremes.Length - 1].Select(i => Extremes[i]));
-        var query = Gen.Select(Gen.Int[0, 4], value, value, value, Gen.Long[0, long.MaxValue]);
+        var query = Gen.Select(Gen.Int[0, 5], value, value, value, Gen.Long[0, long.MaxValue]);
 
         await query.SampleAsync(async q =>
         {
@@ -123,7 +123,8 @@ public abstract class QueryApiTests(ClusterFixture cluster)
                 2 => $"/users/{id}/clicks?from={Escape(a)}&to={Escape(b)}&limit={Escape(c)}",
                 // Half of them without a range, so that the dimension's value reaches the store.
                 3 => $"/streams/orders/rollups/per_customer_hour?customer={Escape(c)}" + (id % 2 == 0 ? "" : $"&from={Escape(a)}&to={Escape(b)}"),
-                _ => $"/streams/orders/rollups/per_customer_hour/top?by=customer&measure={(id % 2 == 0 ? "count" : "sum(total)")}&since={Escape(a)}&until={Escape(b)}&limit={Escape(c)}",
+                4 => $"/streams/orders/rollups/per_customer_hour/top?by=customer&measure={(id % 2 == 0 ? "count" : "sum(total)")}&since={Escape(a)}&until={Escape(b)}&limit={Escape(c)}",
+                _ => $"/streams/orders/events?customer={Escape(c)}" + (id % 2 == 0 ? "" : $"&from={Escape(a)}&to={Escape(b)}&limit={Escape(c)}"),
             };
             var response = await http.GetAsync(url);
             Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"{url}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");

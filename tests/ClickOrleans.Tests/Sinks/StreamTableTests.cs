@@ -123,13 +123,18 @@ public sealed class StreamTableTests
             await MigrateAsync(Catalog(Loosened));
             var rejectsExtra = (await Assert.ThrowsAsync<SchemaChangedException>(() => MigrateAsync(Catalog(new(Loosened) { ["Streams:orders:Extra"] = "Reject" })))).Message;
 
+            var changedIndex = (await Assert.ThrowsAsync<SchemaChangedException>(() => MigrateAsync(Catalog(new(Loosened) { ["Streams:orders:Indexes:by_note:Fields"] = "customer" })))).Message;
+
             Assert.Contains(ExtraRefusal, rejectsExtra);
+            Assert.Contains("index by_note was [index by_note note,ts], it is declared [index by_note customer,ts]: an index cannot change", changedIndex);
             Assert.Contains("new field note is required, but the rows already stored have no value for it", refusals[0]);
             Assert.Contains("field customer [customer string max 256] is no longer declared", refusals[1]);
             await using var columns = dataSource.CreateCommand(
                 $"SELECT string_agg(column_name || ' ' || data_type || ' ' || is_nullable, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'orders'");
             Assert.Equal("event_id uuid NO, client_id text YES, ts timestamp with time zone NO, customer text YES, total double precision YES, note text YES, placed_at timestamp with time zone YES, extra jsonb YES",
                 await columns.ExecuteScalarAsync());
+            await using var indexes = dataSource.CreateCommand($"SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes WHERE schemaname = '{schema}' AND tablename = 'orders'");
+            Assert.Equal($"CREATE INDEX orders_by_note ON {schema}.orders USING btree (note, ts); CREATE INDEX orders_ts ON {schema}.orders USING btree (ts)", await indexes.ExecuteScalarAsync());
             await using var rows = dataSource.CreateCommand($"SELECT customer || ' ' || coalesce(note, 'null') || ' ' || (SELECT count(*) FROM {schema}.stream_schemas) FROM {schema}.orders");
             Assert.Equal("ann null 3", await rows.ExecuteScalarAsync());
             await using var daily = dataSource.CreateCommand($"SELECT count || ' ' || sum_total FROM {schema}.orders_daily");
@@ -173,6 +178,8 @@ public sealed class StreamTableTests
             Assert.Contains(ExtraRefusal, refusals[2]);
             Assert.Equal("event_id BLOB 1, client_id TEXT 0, ts INTEGER 1, customer TEXT 0, total REAL 0, note TEXT 0, placed_at INTEGER 0, extra TEXT 0",
                 await ExecuteAsync(options, "SELECT group_concat(name || ' ' || type || ' ' || \"notnull\", ', ') FROM pragma_table_info('orders')"));
+            Assert.Equal("orders_by_note note,ts; orders_ts ts", await ExecuteAsync(options,
+                "SELECT group_concat(name || ' ' || (SELECT group_concat(name, ',') FROM pragma_index_info(l.name)), '; ') FROM (SELECT name FROM pragma_index_list('orders') ORDER BY name) AS l"));
             Assert.Equal("ann null 3", await ExecuteAsync(options, "SELECT customer || ' ' || coalesce(note, 'null') || ' ' || (SELECT count(*) FROM stream_schemas) FROM orders"));
             Assert.Equal("1 12.5", await ExecuteAsync(options, "SELECT count || ' ' || sum_total FROM orders_daily"));
         }
@@ -185,10 +192,11 @@ public sealed class StreamTableTests
 
     private const string ExtraRefusal = "its Extra was Keep, it is declared Reject: the extra column holds what was kept";
 
-    /// <summary>The orders of <see cref="Orders"/> with two new optional fields, a new rollup, and extra properties kept.</summary>
+    /// <summary>The orders of <see cref="Orders"/> with two new optional fields, a new rollup and index, and extra properties kept.</summary>
     private static Dictionary<string, string?> Evolved => new(Orders)
     {
         ["Streams:orders:Extra"] = "Keep",
+        ["Streams:orders:Indexes:by_note:Fields"] = "note",
         ["Streams:orders:Fields:note:Type"] = "string",
         ["Streams:orders:Fields:placed_at:Type"] = "timestamp",
         ["Streams:orders:Rollups:daily:Bucket"] = "P1D",

@@ -441,6 +441,83 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         column is null ? null : JsonNode.Parse(Convert.ToString(column, CultureInfo.InvariantCulture)!)?[property]?.GetValue<string>();
 
     [SkippableFact]
+    public async Task Events_AreQueriedByAnIndexAndATimeRange_NewestFirst_WithEveryFieldAndTheKeptProperties()
+    {
+        cluster.Require();
+        var (customer, other, path) = (Customer(), Customer(), "/page/" + Guid.NewGuid().ToString("N"));
+        // A minute of the past no other test stages in, older than the default Clicks:MaxClickAge.
+        var minute = new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(Random.Shared.Next(0, 10_000_000));
+        await using var api = cluster.Api(new TestData().StagingKey, ("Clicks:MaxClickAge", "36500.00:00:00"));
+        using var http = api.CreateClient();
+        var voucher = Guid.NewGuid();
+        var staged = await Task.WhenAll(
+            http.PostAsJsonAsync("/streams/orders/events/batch", new object[]
+            {
+                new { id = $"first-{customer}", customer, total = 1.5, ts = At(minute.AddSeconds(1)) },
+                new { customer, total = 2.5, quantity = 3, paid = true, placed_at = At(minute), voucher = voucher.ToString("D").ToUpperInvariant(), wrapping_fee = 2.50m, ts = At(minute.AddSeconds(2)) },
+                new { customer, total = 3.5, ts = At(minute.AddSeconds(3)) },
+                new { customer = other, total = 4.5, ts = At(minute.AddSeconds(4)) },
+            }),
+            http.PostAsJsonAsync("/streams/page_views/events/batch", new object[]
+            {
+                new { path, duration_ms = 5, referrer = "ads", ts = At(minute.AddSeconds(10)) },
+                new { path, ts = At(minute.AddSeconds(11)) },
+            }));
+        Assert.All(staged, response => Assert.Equal(HttpStatusCode.Accepted, response.StatusCode));
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/admin/streams/orders/drain", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/admin/streams/page_views/drain", null)).StatusCode);
+        var range = $"from={Iso(minute)}&to={Iso(minute.AddMinutes(1))}";
+
+        var all = await http.GetFromJsonAsync<JsonElement>($"/streams/orders/events?customer={customer}&{range}");
+        var newest = await http.GetFromJsonAsync<JsonElement>($"/streams/orders/events?customer={customer}&{range}&limit=2");
+        var next = await http.GetFromJsonAsync<JsonElement>($"/streams/orders/events?customer={customer}&from={Iso(minute)}&to={newest.GetProperty("events")[1].GetProperty("ts").GetString()!.Replace("+", "%2B", StringComparison.Ordinal)}");
+        var views = await http.GetFromJsonAsync<JsonElement>($"/streams/page_views/events?from={Iso(minute.AddSeconds(10))}&to={Iso(minute.AddSeconds(12))}");
+
+        Assert.Equal([3.5, 2.5, 1.5], all.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("total").GetDouble()));
+        Assert.Equal(customer, all.GetProperty("filters")[0].GetProperty("value").GetString());
+        var second = all.GetProperty("events")[1];
+        Assert.Equal((3L, true, voucher.ToString("D"), 2.50m), (second.GetProperty("quantity").GetInt64(), second.GetProperty("paid").GetBoolean(), second.GetProperty("voucher").GetString(), second.GetProperty("wrapping_fee").GetDecimal()));
+        Assert.Equal((minute, minute.AddSeconds(2)), (second.GetProperty("placed_at").GetDateTimeOffset(), second.GetProperty("ts").GetDateTimeOffset()));
+        Assert.Equal(32, second.GetProperty("id").GetString()!.Length);
+        var first = all.GetProperty("events")[2];
+        Assert.Equal(($"first-{customer}", JsonValueKind.Null, JsonValueKind.Null), (first.GetProperty("id").GetString(), first.GetProperty("quantity").ValueKind, first.GetProperty("paid").ValueKind));
+        Assert.False(first.TryGetProperty("extra", out _), "orders rejects extra properties: its events have no extra");
+        Assert.Equal([3.5, 2.5], newest.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("total").GetDouble()));
+        Assert.Equal([1.5], next.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("total").GetDouble()));
+        var pages = views.GetProperty("events").EnumerateArray().ToArray();
+        Assert.Equal([JsonValueKind.Null, JsonValueKind.Number], pages.Select(e => e.GetProperty("duration_ms").ValueKind));
+        Assert.Equal(("ads", JsonValueKind.Null), (pages[1].GetProperty("extra").GetProperty("referrer").GetString(), pages[0].GetProperty("extra").ValueKind));
+    }
+
+    [SkippableFact]
+    public async Task EventQueries_ByAFieldNoIndexServes_Are400NamingIt_AndOfClicksOrAnUnknownStream_404()
+    {
+        cluster.Require();
+        await using var api = cluster.Api(new TestData().StagingKey);
+        using var http = api.CreateClient();
+
+        var notIndexed = await http.GetAsync("/streams/orders/events?paid=true&customer=a&customer=b&limit=0");
+        var noIndex = await http.GetAsync("/streams/page_views/events?path=/a&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z");
+        var clicks = await http.GetAsync("/streams/clicks/events");
+        var unknown = await http.GetAsync("/streams/refunds/events");
+
+        var errors = (await notIndexed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Equal(HttpStatusCode.BadRequest, notIndexed.StatusCode);
+        Assert.Equal("is not a field of an index of stream orders; its indexes are by_customer (customer), beside from, to and limit", errors.GetProperty("paid")[0].GetString());
+        Assert.Equal("must be given once", errors.GetProperty("customer")[0].GetString());
+        Assert.Equal("must be from 1 to 1000", errors.GetProperty("limit")[0].GetString());
+        var noIndexErrors = (await noIndex.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Equal("is not a field of an index of stream page_views; it declares no index (Streams:<stream>:Indexes): only from, to and limit apply", noIndexErrors.GetProperty("path")[0].GetString());
+        Assert.Equal("must be before to", noIndexErrors.GetProperty("from")[0].GetString());
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), (clicks.StatusCode, unknown.StatusCode));
+        Assert.Contains("/users/{uid}/clicks", await clicks.Content.ReadAsStringAsync());
+    }
+
+    private static string At(DateTimeOffset time) => time.ToString("O", CultureInfo.InvariantCulture);
+
+    private static string Iso(DateTimeOffset time) => Uri.EscapeDataString(At(time));
+
+    [SkippableFact]
     public async Task TheDeclaredStream_IsListedWithItsSchema_AndItsStats()
     {
         cluster.Require();

@@ -62,7 +62,11 @@ public sealed class StreamDeclarationsTests
     [InlineData("Streams:orders:Rollups:Daily:Bucket", "P1D", "Streams:orders:Rollups:Daily: a rollup's name must be 1 to 48 characters")]
     [InlineData("Streams:orders:Fields:fee:Type", "decimal", "Streams:orders:Fields:fee:Precision must be from 1 to 28 (a decimal needs Precision and Scale, e.g. 12 and 2).")]
     [InlineData("Streams:orders:Fields:total:Scale", "2", "Streams:orders:Fields:total:Precision and Streams:orders:Fields:total:Scale are for decimal fields; this one is float64.")]
-    [InlineData("Streams:orders:Colour", "red", "Streams:orders:Colour is not a setting of a stream; they are Description, Extra, Fields, Rollups, StagingKey, Shards, Table.")]
+    [InlineData("Streams:orders:Indexes:by_total:Fields", "total", "Streams:orders:Indexes:by_total:Fields: 'total' is float64; an index serves queries for equal values of string, int64, bool and uuid fields.")]
+    [InlineData("Streams:orders:Indexes:by_ts:Fields", "ts", "Streams:orders:Indexes:by_ts:Fields: 'ts' is not a declared field of the stream (ts is the index's last column already).")]
+    [InlineData("Streams:orders:Indexes:ts:Fields", "customer", "Streams:orders:Indexes:ts: an index's name must be")]
+    [InlineData("Streams:orders:Indexes:by_customer:Kind", "hash", "Streams:orders:Indexes:by_customer:Kind is not a setting of an index; it has Fields.")]
+    [InlineData("Streams:orders:Colour", "red", "Streams:orders:Colour is not a setting of a stream; they are Description, Extra, Fields, Indexes, Rollups, StagingKey, Shards, Table.")]
     [InlineData("Streams:orders:Extra", "keep", "Streams:orders:Extra must be Reject (a property the schema does not name is refused, the default) or Keep (kept as JSON in the table's extra column); it is 'keep'.")]
     [InlineData("Streams:orders:StagingKey", "product-click-staging", "Streams:orders:StagingKey 'product-click-staging' is the clicks stream's (Clicks:StagingKey)")]
     [InlineData("Streams:orders:StagingKey", "a{b}", "Streams:orders:StagingKey must be 1 to 200 characters")]
@@ -84,6 +88,29 @@ public sealed class StreamDeclarationsTests
 
         Assert.Contains(failures, message => message.StartsWith(failure, StringComparison.Ordinal));
         Assert.DoesNotContain(streams, stream => key.StartsWith($"Streams:{stream.Name}:", StringComparison.Ordinal) && !failure.Contains("share", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AnIndex_EndsWithTs_AndMayNotTakeTheNameOfARollupsTable()
+    {
+        var (streams, failures) = Read(new()
+        {
+            ["Streams:orders:Fields:customer:Type"] = "string",
+            ["Streams:orders:Fields:shop:Type"] = "int64",
+            ["Streams:orders:Indexes:by_customer:Fields:0"] = "customer",
+            ["Streams:orders:Indexes:by_customer:Fields:1"] = "shop",
+        });
+        var (_, clash) = Read(new()
+        {
+            ["Streams:orders:Fields:customer:Type"] = "string",
+            ["Streams:orders:Fields:customer:Required"] = "true",
+            ["Streams:orders:Indexes:daily:Fields"] = "customer",
+            ["Streams:orders:Rollups:daily:Bucket"] = "P1D",
+        });
+
+        Assert.Empty(failures);
+        Assert.Equal(["customer", "shop", "ts"], Assert.Single(streams[0].Indexes).Fields);
+        Assert.Contains("Streams:orders:Rollups:daily, Streams:orders:Indexes:daily: share the table 'orders_daily'; every stream and rollup needs its own.", clash);
     }
 
     [Fact]

@@ -78,6 +78,11 @@ public sealed class PostgresEventSink : IEventSink
                     apply.BatchCommands.Add(new NpgsqlBatchCommand(table.AddExtraColumn));
                 }
 
+                foreach (var index in evolution.AddedIndexes)
+                {
+                    apply.BatchCommands.Add(new NpgsqlBatchCommand(table.CreateIndex(index)));
+                }
+
                 foreach (var rollup in table.Rollups.Where(rollup => evolution.AddedRollups.Contains(rollup.Rollup)))
                 {
                     foreach (var statement in rollup.Create.Append(rollup.Fill))

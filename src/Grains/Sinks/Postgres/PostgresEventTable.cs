@@ -22,6 +22,7 @@ internal sealed class PostgresEventTable
                 ts timestamptz NOT NULL{string.Concat(Declared.Select(field => $",\n    {Column(field)}"))}{(KeepsExtra ? ",\n    " + ExtraColumn : "")})
             """,
             $"CREATE INDEX \"{stream.Table}_ts\" ON {Name} (ts)",
+            .. stream.Indexes.Select(CreateIndex),
         ];
         Copy = $"COPY {Name} (event_id, client_id, ts, {columns}) FROM STDIN (FORMAT BINARY)";
         Types = [.. Declared.Select(field => DbType(field.Type))];
@@ -39,11 +40,15 @@ internal sealed class PostgresEventTable
     /// <summary>The fields after id and ts, in the order of <see cref="StagedEvent.Values"/>.</summary>
     public StreamField[] Declared { get; }
 
-    /// <summary>The statements that create the table and its index.</summary>
+    /// <summary>The statements that create the table and its indexes.</summary>
     public string[] Create { get; }
 
     /// <summary>The statement that adds an optional field's column to the table (null in every row stored before).</summary>
     public string AddColumn(StreamField field) => $"ALTER TABLE {Name} ADD COLUMN {Column(field)}";
+
+    /// <summary>The statement that builds a declared index of the table.</summary>
+    public string CreateIndex(StreamIndex index) =>
+        $"CREATE INDEX \"{StreamIndex.Relation(Stream.Table, index.Name)}\" ON {Name} ({string.Join(", ", index.Fields.Select(field => $"\"{field}\""))})";
 
     /// <summary>Whether the table has the <c>extra</c> column its events' kept properties go to (<see cref="StagedEvent.Extra"/>).</summary>
     public bool KeepsExtra { get; }

@@ -70,6 +70,33 @@ public sealed class PostgresSinkQueries(NpgsqlDataSource dataSource, IOptions<Po
             rollup.Sums.Select((name, i) => (name, i)).ToDictionary(sum => sum.name, sum => reader.GetDouble(sum.i + 2), StringComparer.Ordinal)), cancellationToken);
     }
 
+    public async Task<StoredEvent[]> EventsAsync(
+        StreamSchema stream, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
+    {
+        StreamField[] declared = [.. stream.Fields.Skip(2)];
+        var keepsExtra = stream.Extra == ExtraProperties.Keep;
+        await using var command = dataSource.CreateCommand(
+            $"SELECT event_id, client_id, ts{string.Concat(declared.Select(field => $", \"{field.Name}\""))}{(keepsExtra ? ", extra::text" : "")} "
+            + $"FROM {_schema}.\"{stream.Table}\" WHERE ts >= $1 AND ts < $2"
+            + string.Concat(filters.Select((filter, i) => $" AND \"{filter.Field.Name}\" = ${i + 4}"))
+            + " ORDER BY ts DESC, event_id DESC LIMIT $3");
+        command.Parameters.Add(new() { Value = from });
+        command.Parameters.Add(new() { Value = to });
+        command.Parameters.Add(new() { Value = limit });
+        foreach (var (_, value) in filters)
+        {
+            command.Parameters.Add(new() { Value = value });
+        }
+
+        return await ReadAllAsync(command, reader => new StoredEvent(
+            reader.IsDBNull(1) ? ClickId.Format(reader.GetGuid(0)) : reader.GetString(1),
+            reader.GetFieldValue<DateTimeOffset>(2),
+            [.. declared.Select((field, i) => reader.IsDBNull(i + 3) ? null
+                : field.Type == FieldType.Timestamp ? reader.GetFieldValue<DateTimeOffset>(i + 3).ToUnixTimeMilliseconds()
+                : reader.GetValue(i + 3))],
+            keepsExtra && !reader.IsDBNull(declared.Length + 3) ? reader.GetString(declared.Length + 3) : null), cancellationToken);
+    }
+
     public async Task<TopValue[]> RollupTopAsync(
         StreamRollup rollup, StreamField by, string? sum, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
     {

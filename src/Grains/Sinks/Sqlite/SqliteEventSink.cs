@@ -74,6 +74,11 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
                         Execute(transaction, table.AddExtraColumn);
                     }
 
+                    foreach (var index in evolution.AddedIndexes)
+                    {
+                        Execute(transaction, table.CreateIndex(index));
+                    }
+
                     foreach (var rollup in table.Rollups.Where(rollup => evolution.AddedRollups.Contains(rollup.Rollup)))
                     {
                         foreach (var statement in rollup.Create.Append(rollup.Fill))

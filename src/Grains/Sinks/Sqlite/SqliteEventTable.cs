@@ -25,6 +25,7 @@ internal sealed class SqliteEventTable : IDisposable
                 ts INTEGER NOT NULL{string.Concat(declared.Select(field => $",\n    {Column(field)}"))}{(KeepsExtra ? ",\n    " + ExtraColumn : "")})
             """,
             $"CREATE INDEX \"{stream.Table}_ts\" ON \"{stream.Table}\" (ts)",
+            .. stream.Indexes.Select(CreateIndex),
         ];
         _insert = connection.CreateCommand();
         var parameters = declared.Length + 3 + (KeepsExtra ? 1 : 0);
@@ -46,11 +47,15 @@ internal sealed class SqliteEventTable : IDisposable
     /// <summary>The tables of its declared rollups.</summary>
     public SqliteRollupTable[] Rollups { get; }
 
-    /// <summary>The statements that create the table and its index.</summary>
+    /// <summary>The statements that create the table and its indexes.</summary>
     public string[] Create { get; }
 
     /// <summary>The statement that adds an optional field's column to the table (null in every row stored before).</summary>
     public string AddColumn(StreamField field) => $"ALTER TABLE \"{Stream.Table}\" ADD COLUMN {Column(field)}";
+
+    /// <summary>The statement that builds a declared index of the table.</summary>
+    public string CreateIndex(StreamIndex index) =>
+        $"CREATE INDEX \"{StreamIndex.Relation(Stream.Table, index.Name)}\" ON \"{Stream.Table}\" ({string.Join(", ", index.Fields.Select(field => $"\"{field}\""))})";
 
     /// <summary>Whether the table has the <c>extra</c> column (JSON text) its events' kept properties go to (<see cref="StagedEvent.Extra"/>).</summary>
     public bool KeepsExtra { get; }

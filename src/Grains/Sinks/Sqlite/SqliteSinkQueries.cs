@@ -63,6 +63,41 @@ public sealed class SqliteSinkQueries(IOptions<SqliteSinkOptions> options) : ISi
             reader => new TopValue(DimensionValues.Format(by.Type == FieldType.Bool ? reader.GetInt64(0) != 0 : reader.GetValue(0)), reader.GetDouble(1)),
             cancellationToken);
 
+    public Task<StoredEvent[]> EventsAsync(
+        StreamSchema stream, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
+    {
+        StreamField[] declared = [.. stream.Fields.Skip(2)];
+        var keepsExtra = stream.Extra == ExtraProperties.Keep;
+        return ReadAllAsync(
+            $"SELECT event_id, client_id, ts{string.Concat(declared.Select(field => $", \"{field.Name}\""))}{(keepsExtra ? ", extra" : "")} "
+            + $"FROM \"{stream.Table}\" WHERE ts >= $1 AND ts < $2"
+            + string.Concat(filters.Select((filter, i) => $" AND \"{filter.Field.Name}\" = ${i + 4}"))
+            + " ORDER BY ts DESC, event_id DESC LIMIT $3",
+            [from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), limit, .. filters.Select(filter => filter.Value switch
+            {
+                bool flag => flag ? 1L : 0L,
+                Guid uuid => uuid.ToString("D"),
+                var value => value,
+            })],
+            reader => new StoredEvent(
+                reader.IsDBNull(1) ? ClickId.Format(new Guid(reader.GetFieldValue<byte[]>(0), bigEndian: true)) : reader.GetString(1),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
+                [.. declared.Select((field, i) => reader.IsDBNull(i + 3) ? null : Read(reader, i + 3, field.Type))],
+                keepsExtra && !reader.IsDBNull(declared.Length + 3) ? reader.GetString(declared.Length + 3) : null),
+            cancellationToken);
+    }
+
+    /// <summary>A stored value as <see cref="StagedEvent.Values"/> holds it: booleans are stored as 0 and 1, uuids and decimals as text.</summary>
+    private static object Read(SqliteDataReader reader, int column, FieldType type) => type switch
+    {
+        FieldType.Int64 or FieldType.Timestamp => reader.GetInt64(column),
+        FieldType.Bool => reader.GetInt64(column) != 0,
+        FieldType.Float64 => reader.GetDouble(column),
+        FieldType.Uuid => Guid.Parse(reader.GetString(column)),
+        FieldType.Decimal => decimal.Parse(reader.GetString(column), System.Globalization.CultureInfo.InvariantCulture),
+        _ => reader.GetString(column),
+    };
+
     private async Task<T[]> ReadAllAsync<T>(string sql, object[] parameters, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
     {
         await using var connection = new SqliteConnection(_connectionString);

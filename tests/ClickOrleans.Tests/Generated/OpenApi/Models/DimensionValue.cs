@@ -8,7 +8,7 @@ using System;
 namespace ClickOrleans.Tests.Generated.Models
 {
     /// <summary>
-    /// A dimension of a rollup and the value a query keeps, as the query string gave it.
+    /// A dimension of a rollup, or a field of an index, and the value a query keeps, as the query string gave it.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class DimensionValue : IAdditionalDataHolder, IParsable

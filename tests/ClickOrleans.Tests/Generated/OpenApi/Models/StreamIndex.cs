@@ -8,14 +8,14 @@ using System;
 namespace ClickOrleans.Tests.Generated.Models
 {
     /// <summary>
-    /// An index of a stream&apos;s raw events in its sink: the queries by these fields it serves.
+    /// An index of a stream&apos;s raw events in its sink: the queries by these fields it serves, equal values of a prefix ofits fields and a time range.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class StreamIndex : IAdditionalDataHolder, IParsable
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
-        /// <summary>The fields property</summary>
+        /// <summary>Its columns in order, `ts` last.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public List<string>? Fields { get; set; }
@@ -23,7 +23,15 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public List<string> Fields { get; set; }
 #endif
-        /// <summary>The name property</summary>
+        /// <summary>The fields a query gives values of: all but `ts`.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<string>? Keys { get; set; }
+#nullable restore
+#else
+        public List<string> Keys { get; set; }
+#endif
+        /// <summary>Its name: the clicks&apos; `clicks_uid_ts`, or a declared index&apos;s name in its stream.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Name { get; set; }
@@ -57,6 +65,7 @@ namespace ClickOrleans.Tests.Generated.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "fields", n => { Fields = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
+                { "keys", n => { Keys = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
             };
         }
@@ -68,6 +77,7 @@ namespace ClickOrleans.Tests.Generated.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteCollectionOfPrimitiveValues<string>("fields", Fields);
+            writer.WriteCollectionOfPrimitiveValues<string>("keys", Keys);
             writer.WriteStringValue("name", Name);
             writer.WriteAdditionalData(AdditionalData);
         }

@@ -28,7 +28,7 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Events
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public EventsRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/streams/{stream}/events", pathParameters)
+        public EventsRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/streams/{stream}/events{?from*,limit*,to*}", pathParameters)
         {
         }
         /// <summary>
@@ -36,8 +36,39 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Events
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public EventsRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/streams/{stream}/events", rawUrl)
+        public EventsRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/streams/{stream}/events{?from*,limit*,to*}", rawUrl)
         {
+        }
+        /// <summary>
+        /// from defaults to a day before to; to defaults to now; the range spans at most 31 days; limit 1-1000 (default 100). Every other query parameter names a field of one of the stream&apos;s indexes (Streams:&lt;stream&gt;:Indexes) and the one value to keep (customer=ann); together they must be the first fields of one index, in any order. Each event has id, ts, every declared field (null where absent) and, for a stream that keeps them, extra. For the next page, pass the oldest ts returned as to. Needs a key with the read scope.
+        /// </summary>
+        /// <returns>A <see cref="global::ClickOrleans.Tests.Generated.Models.StreamEvents"/></returns>
+        /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
+        /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::ClickOrleans.Tests.Generated.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
+        /// <exception cref="global::ClickOrleans.Tests.Generated.Models.ProblemDetails">When receiving a 401 status code</exception>
+        /// <exception cref="global::ClickOrleans.Tests.Generated.Models.ProblemDetails">When receiving a 403 status code</exception>
+        /// <exception cref="global::ClickOrleans.Tests.Generated.Models.ProblemDetails">When receiving a 404 status code</exception>
+        /// <exception cref="global::ClickOrleans.Tests.Generated.Models.ProblemDetails">When receiving a 429 status code</exception>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public async Task<global::ClickOrleans.Tests.Generated.Models.StreamEvents?> GetAsync(Action<RequestConfiguration<global::ClickOrleans.Tests.Generated.Streams.Item.Events.EventsRequestBuilder.EventsRequestBuilderGetQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        {
+#nullable restore
+#else
+        public async Task<global::ClickOrleans.Tests.Generated.Models.StreamEvents> GetAsync(Action<RequestConfiguration<global::ClickOrleans.Tests.Generated.Streams.Item.Events.EventsRequestBuilder.EventsRequestBuilderGetQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        {
+#endif
+            var requestInfo = ToGetRequestInformation(requestConfiguration);
+            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
+            {
+                { "400", global::ClickOrleans.Tests.Generated.Models.HttpValidationProblemDetails.CreateFromDiscriminatorValue },
+                { "401", global::ClickOrleans.Tests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "403", global::ClickOrleans.Tests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "404", global::ClickOrleans.Tests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+                { "429", global::ClickOrleans.Tests.Generated.Models.ProblemDetails.CreateFromDiscriminatorValue },
+            };
+            return await RequestAdapter.SendAsync<global::ClickOrleans.Tests.Generated.Models.StreamEvents>(requestInfo, global::ClickOrleans.Tests.Generated.Models.StreamEvents.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
         /// The same contract as POST /clicks, for the stream named in the path: a JSON object of the stream&apos;s fields (GET /streams/{stream} lists them, with id and ts as for clicks); 202 once Redis acknowledged the push; 404 for a stream this deployment does not run. Needs a key with the ingest scope.
@@ -79,6 +110,25 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Events
             return await RequestAdapter.SendAsync<global::ClickOrleans.Tests.Generated.Models.ClickAccepted>(requestInfo, global::ClickOrleans.Tests.Generated.Models.ClickAccepted.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
+        /// from defaults to a day before to; to defaults to now; the range spans at most 31 days; limit 1-1000 (default 100). Every other query parameter names a field of one of the stream&apos;s indexes (Streams:&lt;stream&gt;:Indexes) and the one value to keep (customer=ann); together they must be the first fields of one index, in any order. Each event has id, ts, every declared field (null where absent) and, for a stream that keeps them, extra. For the next page, pass the oldest ts returned as to. Needs a key with the read scope.
+        /// </summary>
+        /// <returns>A <see cref="RequestInformation"/></returns>
+        /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<global::ClickOrleans.Tests.Generated.Streams.Item.Events.EventsRequestBuilder.EventsRequestBuilderGetQueryParameters>>? requestConfiguration = default)
+        {
+#nullable restore
+#else
+        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<global::ClickOrleans.Tests.Generated.Streams.Item.Events.EventsRequestBuilder.EventsRequestBuilderGetQueryParameters>> requestConfiguration = default)
+        {
+#endif
+            var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
+            requestInfo.Configure(requestConfiguration);
+            requestInfo.Headers.TryAdd("Accept", "application/json");
+            return requestInfo;
+        }
+        /// <summary>
         /// The same contract as POST /clicks, for the stream named in the path: a JSON object of the stream&apos;s fields (GET /streams/{stream} lists them, with id and ts as for clicks); 202 once Redis acknowledged the push; 404 for a stream this deployment does not run. Needs a key with the ingest scope.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
@@ -108,6 +158,43 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Events
         public global::ClickOrleans.Tests.Generated.Streams.Item.Events.EventsRequestBuilder WithUrl(string rawUrl)
         {
             return new global::ClickOrleans.Tests.Generated.Streams.Item.Events.EventsRequestBuilder(rawUrl, RequestAdapter);
+        }
+        /// <summary>
+        /// from defaults to a day before to; to defaults to now; the range spans at most 31 days; limit 1-1000 (default 100). Every other query parameter names a field of one of the stream&apos;s indexes (Streams:&lt;stream&gt;:Indexes) and the one value to keep (customer=ann); together they must be the first fields of one index, in any order. Each event has id, ts, every declared field (null where absent) and, for a stream that keeps them, extra. For the next page, pass the oldest ts returned as to. Needs a key with the read scope.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
+        public partial class EventsRequestBuilderGetQueryParameters 
+        {
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("from")]
+            public string? From { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("from")]
+            public string From { get; set; }
+            #pragma warning restore CS1591
+#endif
+            #pragma warning disable CS1591
+            [QueryParameter("limit")]
+            public int? Limit { get; set; }
+            #pragma warning restore CS1591
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("to")]
+            public string? To { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("to")]
+            public string To { get; set; }
+            #pragma warning restore CS1591
+#endif
         }
     }
 }
