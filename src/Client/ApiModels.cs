@@ -13,5 +13,3 @@ public sealed record UserClick(string Id, long Pid, DateTimeOffset Ts);
 /// <summary>What the Api answers to a batch.</summary>
 internal sealed record BatchAccepted(int Accepted);
 
-/// <summary>One click as the Api takes it.</summary>
-internal sealed record ClickRequest(string Id, long Uid, long Pid, DateTimeOffset Ts);

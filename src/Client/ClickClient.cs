@@ -1,4 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -63,16 +66,59 @@ public sealed partial class ClickClient : IAsyncDisposable
     /// <param name="at">When the click happened; by default now, by this machine's clock corrected by the Api's.</param>
     /// <returns>The click's id, as the query API will return it.</returns>
     /// <exception cref="ClickClientStoppedException">The Api refused the client's key.</exception>
-    public async ValueTask<string> TrackAsync(long uid, long pid, DateTimeOffset? at = null, CancellationToken cancellationToken = default)
+    public ValueTask<string> TrackAsync(long uid, long pid, DateTimeOffset? at = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(uid);
         ArgumentOutOfRangeException.ThrowIfNegative(pid);
+        return EnqueueAsync(ClicksStream, new JsonObject { ["uid"] = uid, ["pid"] = pid }, at, cancellationToken);
+    }
+
+    /// <summary>
+    /// Tracks an event of a declared stream (<c>POST /streams/{stream}/events/batch</c>), batched, retried and
+    /// reported as clicks are. Its properties are named in snake_case (<see cref="JsonNamingPolicy.SnakeCaseLower"/>:
+    /// <c>PlacedAt</c> is <c>placed_at</c>), as a stream's fields are; <c>[JsonPropertyName]</c> names one otherwise.
+    /// </summary>
+    /// <param name="event">An object whose properties are the event's fields (a record, an anonymous object, a <see cref="JsonObject"/>); an <c>id</c> it has is kept as its client id.</param>
+    /// <param name="at">When the event happened; by default now, by this machine's clock corrected by the Api's.</param>
+    /// <returns>The event's id: its own <c>id</c>, or one the client gave it.</returns>
+    /// <exception cref="ClickClientStoppedException">The Api refused the client's key.</exception>
+    [RequiresUnreferencedCode("Serializes the event's type by reflection; pass a JsonObject to avoid it.")]
+    [RequiresDynamicCode("Serializes the event's type by reflection; pass a JsonObject to avoid it.")]
+    public ValueTask<string> TrackAsync<TEvent>(string stream, TEvent @event, DateTimeOffset? at = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stream);
+        var body = (@event is JsonObject given ? given.DeepClone() : JsonSerializer.SerializeToNode(@event, EventJson)) as JsonObject
+            ?? throw new ArgumentException("An event must be a JSON object: an object with properties.", nameof(@event));
+        return EnqueueAsync(stream, body, at, cancellationToken);
+    }
+
+    private async ValueTask<string> EnqueueAsync(string stream, JsonObject body, DateTimeOffset? at, CancellationToken cancellationToken)
+    {
         ThrowIfStopped();
-        var id = Guid.CreateVersion7().ToString("N");
-        var offset = ClockOffset;
-        var tracked = at is { } given
-            ? new Tracked(new ClickRequest(id, uid, pid, given), null, null)
-            : new Tracked(new ClickRequest(id, uid, pid, _time.GetUtcNow() + offset), offset, null);
+        var id = body["id"] switch
+        {
+            null => Guid.CreateVersion7().ToString("N"),
+            JsonValue value when value.TryGetValue<string>(out var own) => own,
+            _ => throw new ArgumentException("An event's id must be a string.", nameof(body)),
+        };
+        body["id"] = id;
+        Tracked tracked;
+        if (at is { } given)
+        {
+            body["ts"] = given;
+            tracked = new Tracked(stream, body, null, null);
+        }
+        else if (body.ContainsKey("ts"))
+        {
+            tracked = new Tracked(stream, body, null, null);
+        }
+        else
+        {
+            var offset = ClockOffset;
+            body["ts"] = _time.GetUtcNow() + offset;
+            tracked = new Tracked(stream, body, offset, null);
+        }
+
         await _buffer.Writer.WriteAsync(tracked, cancellationToken);
         _telemetry.Tracked();
         return id;
@@ -83,7 +129,7 @@ public sealed partial class ClickClient : IAsyncDisposable
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _buffer.Writer.WriteAsync(new Tracked(null, null, flushed), cancellationToken);
+        await _buffer.Writer.WriteAsync(new Tracked("", null, null, flushed), cancellationToken);
         await flushed.Task.WaitAsync(cancellationToken);
     }
 
@@ -159,11 +205,13 @@ public sealed partial class ClickClient : IAsyncDisposable
                 }
             }
 
-            if (batch.Count > 0)
+            // One POST per stream, in the order each stream's events were tracked.
+            foreach (var stream in batch.GroupBy(tracked => tracked.Stream))
             {
-                await SendBatchAsync(batch);
-                batch.Clear();
+                await SendBatchAsync(stream.Key, [.. stream]);
             }
+
+            batch.Clear();
 
             if (flushes.Count > 0)
             {
@@ -192,7 +240,7 @@ public sealed partial class ClickClient : IAsyncDisposable
     // refused, stamped again by the corrected clock); anything else the pipeline gave up on drops the batch, counted
     // and reported by the next flush, and counts towards opening the circuit; while it is open batches are dropped
     // unsent; a 401 or 403 stops the client.
-    private async Task SendBatchAsync(List<Tracked> batch)
+    private async Task SendBatchAsync(string stream, List<Tracked> batch)
     {
         var started = _time.GetTimestamp();
         var pending = batch;
@@ -210,7 +258,7 @@ public sealed partial class ClickClient : IAsyncDisposable
                 BatchAnswer answer;
                 try
                 {
-                    answer = await _circuit.ExecuteAsync(static (state, token) => state.Client.PostAsync(state.Pending, token), (Client: this, Pending: pending), _giveUp.Token);
+                    answer = await _circuit.ExecuteAsync(static (state, token) => state.Client.PostAsync(state.Stream, state.Pending, token), (Client: this, Stream: stream, Pending: pending), _giveUp.Token);
                 }
                 catch (BrokenCircuitException)
                 {
@@ -249,9 +297,10 @@ public sealed partial class ClickClient : IAsyncDisposable
         }
     }
 
-    private async ValueTask<BatchAnswer> PostAsync(List<Tracked> pending, CancellationToken cancellationToken)
+    private async ValueTask<BatchAnswer> PostAsync(string stream, List<Tracked> pending, CancellationToken cancellationToken)
     {
-        using var response = await _sender.PostAsJsonAsync("/clicks/batch", pending.ConvertAll(tracked => tracked.Click!), ClientJson.Default.ListClickRequest, cancellationToken);
+        var url = stream == ClicksStream ? "/clicks/batch" : $"/streams/{Uri.EscapeDataString(stream)}/events/batch";
+        using var response = await _sender.PostAsJsonAsync(url, pending.ConvertAll(tracked => tracked.Event!), ClientJson.Default.ListJsonObject, cancellationToken);
         LearnClockOffset(response);
         return response.IsSuccessStatusCode
             ? new BatchAnswer(response.StatusCode, null)
@@ -282,7 +331,8 @@ public sealed partial class ClickClient : IAsyncDisposable
             }
             else if (restampTs && tracked.StampOffset is { } used && used != offset && fields.All(field => field == "ts"))
             {
-                kept.Add(tracked with { Click = tracked.Click! with { Ts = tracked.Click.Ts + (offset - used) }, StampOffset = offset });
+                tracked.Event!["ts"] = tracked.Event["ts"]!.GetValue<DateTimeOffset>() + (offset - used);
+                kept.Add(tracked with { StampOffset = offset });
             }
             else
             {
@@ -327,8 +377,16 @@ public sealed partial class ClickClient : IAsyncDisposable
         return given.Length == 0 ? "" : "?" + string.Join('&', given);
     }
 
-    /// <summary>A click to send (with the clock offset it was stamped with, when the client stamped it), or a flush waiting for everything tracked before it.</summary>
-    private sealed record Tracked(ClickRequest? Click, TimeSpan? StampOffset, TaskCompletionSource? Flushed);
+    /// <summary>
+    /// An event to send to its stream (with the clock offset it was stamped with, when the client stamped it), or a
+    /// flush waiting for everything tracked before it.
+    /// </summary>
+    private sealed record Tracked(string Stream, JsonObject? Event, TimeSpan? StampOffset, TaskCompletionSource? Flushed);
+
+    private const string ClicksStream = "clicks";
+
+    // Stream fields are snake_case; the Api's web defaults otherwise (numbers as numbers, no other case).
+    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Error, Message = "{Count} clicks are dropped: {Reason}")]
     private static partial void LogDropped(ILogger logger, int count, string reason);

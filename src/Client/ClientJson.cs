@@ -5,7 +5,7 @@ namespace ClickOrleans.Client;
 
 /// <summary>Source-generated JSON of the Api's bodies.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[JsonSerializable(typeof(List<ClickRequest>))]
+[JsonSerializable(typeof(List<System.Text.Json.Nodes.JsonObject>))]
 [JsonSerializable(typeof(BatchAccepted))]
 [JsonSerializable(typeof(ProductClicks))]
 [JsonSerializable(typeof(TopProduct[]))]

@@ -1,6 +1,7 @@
 using ClickOrleans.Client;
 using ClickOrleans.Tests.Infrastructure;
 using System.Diagnostics.Metrics;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
@@ -135,6 +136,48 @@ public sealed class ClickClientTests(SqliteClusterFixture cluster)
         await cluster.DrainStreamAsync(data.StagingKey);
         Assert.Equal(valid.Order(), (await cluster.Probe.ClickIdsAsync(data.Uid)).Order());
     }
+
+    [Fact]
+    public async Task EventsOfDeclaredStreams_GoInBatchesPerStreamBesideClicks_EachOnce_AndTheInvalidOnesAreReported()
+    {
+        var data = new TestData();
+        var customer = "client-" + Guid.NewGuid().ToString("N")[..12];
+        var path = "/client/" + Guid.NewGuid().ToString("N");
+        await using var api = cluster.Api(data.StagingKey);
+        using var http = api.CreateClient();
+        await using var provider = Client(api, options => options.BatchSize = 7);
+        var client = provider.GetRequiredService<ClickClient>();
+        var (clicks, orders) = (new List<string>(), new List<string>());
+        for (var i = 0; i < 20; i++)
+        {
+            clicks.Add(await client.TrackAsync(data.Uid, data.Pid(i)));
+            orders.Add(await client.TrackAsync("orders", new Order(customer, i + 0.5, i + 1, DateTimeOffset.UtcNow.AddMinutes(-1))));
+            await client.TrackAsync("page_views", new JsonObject { ["path"] = path, ["referrer"] = "ads" });
+        }
+
+        orders.Add(await client.TrackAsync("orders", new { id = $"own-{customer}", customer, total = 1.0 }));
+        await client.TrackAsync("orders", new { customer, total = -1.0 }); // below the field's Min
+        await client.TrackAsync("refunds", new { amount = 1 }); // no such stream: 404
+
+        var refused = await Assert.ThrowsAsync<ClicksNotAcceptedException>(() => client.FlushAsync());
+        foreach (var drain in new[] { "/admin/drain", "/admin/streams/orders/drain", "/admin/streams/page_views/drain" })
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.PostAsync(drain, null)).StatusCode);
+        }
+
+        Assert.Equal(2, refused.Dropped);
+        Assert.Contains(refused.Reasons, reason => reason.Contains("total", StringComparison.Ordinal));
+        Assert.Contains(refused.Reasons, reason => reason.Contains("404", StringComparison.Ordinal));
+        Assert.Equal(clicks.Order(), (await cluster.Probe.ClickIdsAsync(data.Uid)).Order());
+        var stored = await cluster.Probe.RowsAsync("orders", "customer", customer, "coalesce(client_id, lower(hex(event_id))), placed_at, quantity");
+        Assert.Equal(orders.Order(), stored.Select(row => (string)row[0]!).Order());
+        Assert.Equal(20, stored.Count(row => row[1] is not null && row[2] is not null));
+        var views = await cluster.Probe.RowsAsync("page_views", "path", path, "extra");
+        Assert.Equal(20, views.Count(row => row[0] is string extra && extra.Contains("\"referrer\":\"ads\"", StringComparison.Ordinal)));
+    }
+
+    /// <summary>An event of the fixtures' orders stream, as a caller declares it: its properties become customer, total, quantity, placed_at.</summary>
+    private sealed record Order(string Customer, double Total, long Quantity, DateTimeOffset PlacedAt);
 
     [Fact]
     public async Task RevokedKey_StopsTheClient_AndSurfacesToTheCaller()
