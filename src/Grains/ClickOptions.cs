@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using ClickOrleans.Drain;
 using ClickOrleans.Staging;
+using ClickOrleans.Streams;
 using Microsoft.Extensions.Options;
 
 namespace ClickOrleans;
@@ -164,6 +165,18 @@ public sealed class ClickOptions : IValidatableObject
 
     /// <summary>The longest a sink write can take with every retry: attempts, and the longest waits between them.</summary>
     public TimeSpan SinkRetryBudget => (SinkRetries + 1) * SinkAttemptTimeout + SinkRetries * SinkRetryMaxDelay;
+
+    /// <summary>These settings with a stream's own drain settings in place of the shared ones.</summary>
+    public ClickOptions With(StreamDrainSettings drain)
+    {
+        var options = (ClickOptions)MemberwiseClone();
+        options.FlushSize = drain.FlushSize;
+        options.DrainPeriod = drain.DrainPeriod;
+        options.DrainSchedule = drain.DrainSchedule;
+        options.ChunkSize = drain.ChunkSize;
+        options.Partitions = drain.Partitions;
+        return options;
+    }
 
     /// <summary>The rules that involve more than one setting; each field's own range is checked by its attribute.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

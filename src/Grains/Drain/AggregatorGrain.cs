@@ -1,7 +1,6 @@
 using ClickOrleans.Staging;
 using ClickOrleans.Streams;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using StackExchange.Redis;
 
@@ -24,7 +23,6 @@ namespace ClickOrleans.Drain;
 public sealed partial class AggregatorGrain(
     IConnectionMultiplexer redis,
     AcknowledgedWrites writes,
-    IOptions<ClickOptions> options,
     StreamCatalog streams,
     DrainTelemetry telemetry,
     IClusterMembershipService membership,
@@ -44,20 +42,23 @@ public sealed partial class AggregatorGrain(
     private DrainRunner? _drains;
     private CronSchedule? _cron;
     private IGrainTimer? _cronTimer;
+    private ClickOptions? _options;
 
     private string StagingKey => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var keys = new StagingKeys(StagingKey);
+        var stream = streams.OfStagingKey(StagingKey);
+        _options = streams.OptionsOf(stream);
         _stats = new DrainStats(redis.GetDatabase(), keys);
         _scheduleState = new DrainScheduleState(redis.GetDatabase(), keys);
         var drain = new StagingDrain(
-            new PrivateLists(writes.Database, keys, writes), streams.RulesOf(streams.OfStagingKey(StagingKey)), options.Value, GrainFactory, telemetry, time, logger);
+            new PrivateLists(writes.Database, keys, writes), streams.RulesOf(stream), _options, GrainFactory, telemetry, time, logger);
         _drains = new DrainRunner(StagingKey, drain, _stats, telemetry, time, logger);
-        var period = options.Value.SizeCheckPeriod;
+        var period = _options!.SizeCheckPeriod;
         this.RegisterGrainTimer(CheckAsync, new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = true });
-        _cron = CronSchedule.From(options.Value);
+        _cron = CronSchedule.From(_options!);
         if (_cron is not null)
         {
             ArmCronTimer();
@@ -98,7 +99,7 @@ public sealed partial class AggregatorGrain(
     {
         try
         {
-            return await _stats!.ReadAsync(time.GetUtcNow(), _drains!.IsRunning, options.Value.StallAfter);
+            return await _stats!.ReadAsync(time.GetUtcNow(), _drains!.IsRunning, _options!.StallAfter);
         }
         catch (Exception e) when (e is RedisException or RedisTimeoutException)
         {
@@ -109,24 +110,24 @@ public sealed partial class AggregatorGrain(
     public async Task EnsureScheduled()
     {
         // Re-registering moves the next tick, so a silo restart re-registers only when the schedule changed.
-        var cron = CronSchedule.From(options.Value);
-        var schedule = cron?.Text ?? $"every {options.Value.DrainPeriod}";
+        var cron = CronSchedule.From(_options!);
+        var schedule = cron?.Text ?? $"every {_options!.DrainPeriod}";
         if (await _scheduleState!.GetScheduleAsync() == schedule && await this.GetReminder(ReminderName) is not null)
         {
             return;
         }
 
         // A cron schedule's heartbeat ticks every minute, Orleans' shortest reminder period.
-        var heartbeat = cron is null ? options.Value.DrainPeriod : ProductionMinimumPeriod;
+        var heartbeat = cron is null ? _options!.DrainPeriod : ProductionMinimumPeriod;
         await this.RegisterOrUpdateReminder(ReminderName, dueTime: heartbeat, period: heartbeat);
-        await _scheduleState!.SetScheduleAsync(schedule, cron?.Interval(time.GetUtcNow()) ?? options.Value.DrainPeriod);
+        await _scheduleState!.SetScheduleAsync(schedule, cron?.Interval(time.GetUtcNow()) ?? _options!.DrainPeriod);
         LogScheduled(logger, StagingKey, schedule);
     }
 
     /// <summary>Starts the drain of the latest occurrence not fired yet, if this call claims it first.</summary>
     private async Task FireDueOccurrenceAsync()
     {
-        if (_cron!.Due(time.GetUtcNow(), await _scheduleState!.LastOccurrenceAsync()) is { } due && await _scheduleState!.ClaimOccurrenceAsync(due, options.Value.MaxClockSkew))
+        if (_cron!.Due(time.GetUtcNow(), await _scheduleState!.LastOccurrenceAsync()) is { } due && await _scheduleState!.ClaimOccurrenceAsync(due, _options!.MaxClockSkew))
         {
             _drains!.Schedule(due.ToUnixTimeMilliseconds(), DrainTrigger.Schedule).Ignore();
         }
@@ -161,7 +162,7 @@ public sealed partial class AggregatorGrain(
             return;
         }
 
-        if (options.Value.FlushSize > 0 && backlog >= options.Value.FlushSize)
+        if (_options!.FlushSize > 0 && backlog >= _options!.FlushSize)
         {
             _drains!.Schedule(DrainTick.Now(time), DrainTrigger.FlushSize).Ignore();
         }

@@ -6,7 +6,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using StackExchange.Redis;
 
@@ -38,11 +37,12 @@ public static class ClickPipelineSiloBuilderExtensions
         services.AddValidatedOptions<ClickOptions, ClickOptionsValidator>(ClickOptions.Section);
         services.AddStreamCatalog(configuration);
         services.AddOptions<ReminderOptions>()
-            .Configure<IOptions<ClickOptions>>((reminders, clicks) =>
+            .Configure<StreamCatalog>((reminders, streams) =>
             {
-                if (clicks.Value.DrainPeriod < reminders.MinimumReminderPeriod)
+                var shortest = streams.Streams.Min(stream => stream.Drain.DrainPeriod);
+                if (shortest < reminders.MinimumReminderPeriod)
                 {
-                    reminders.MinimumReminderPeriod = clicks.Value.DrainPeriod;
+                    reminders.MinimumReminderPeriod = shortest;
                 }
             });
         services.AddClickSink(configuration);

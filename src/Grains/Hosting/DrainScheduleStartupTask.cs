@@ -2,7 +2,6 @@ using ClickOrleans.Sinks;
 using ClickOrleans.Staging;
 using ClickOrleans.Streams;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace ClickOrleans.Hosting;
 
@@ -15,16 +14,15 @@ internal sealed partial class DrainScheduleStartupTask(
     IClickSink sink,
     IEventSink events,
     StreamCatalog streams,
-    IOptions<ClickOptions> options,
     ILogger<DrainScheduleStartupTask> logger) : IStartupTask
 {
     public async Task Execute(CancellationToken cancellationToken)
     {
         await sink.MigrateAsync(cancellationToken);
         await events.MigrateAsync(streams.Declared, cancellationToken);
-        if (options.Value.DrainSchedule is null && options.Value.DrainPeriod < Drain.AggregatorGrain.ProductionMinimumPeriod)
+        foreach (var stream in streams.Streams.Where(stream => stream.Drain.DrainSchedule is null && stream.Drain.DrainPeriod < Drain.AggregatorGrain.ProductionMinimumPeriod))
         {
-            LogShortPeriod(logger, options.Value.DrainPeriod);
+            LogShortPeriod(logger, stream.Name, stream.Drain.DrainPeriod);
         }
 
         // Activates every shard's aggregator too: each checks its list's size and drains it from now on.
@@ -34,6 +32,6 @@ internal sealed partial class DrainScheduleStartupTask(
     }
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Warning,
-        Message = "Clicks:DrainPeriod is {Period}, below one minute: the reminder minimum was lowered to match. Use this for tests and demos only")]
-    private static partial void LogShortPeriod(ILogger logger, TimeSpan period);
+        Message = "The drain period of stream {Stream} is {Period}, below one minute: the reminder minimum was lowered to match. Use this for tests and demos only")]
+    private static partial void LogShortPeriod(ILogger logger, string stream, TimeSpan period);
 }

@@ -20,5 +20,6 @@ public static class ClickStream
         [new StreamIndex("clicks_uid_ts", ["uid", "ts"])],
         options.StagingKey,
         options.Shards,
-        "clicks");
+        "clicks",
+        StreamDrainSettings.Of(options));
 }

@@ -27,6 +27,11 @@ public sealed class StreamCatalog(ClickOptions clicks, IReadOnlyList<StreamSchem
 
     private readonly Dictionary<string, EventRules> _rules = declared.ToDictionary(stream => stream.Name, stream => new EventRules(stream), StringComparer.Ordinal);
 
+    /// <summary>The settings a stream is staged and drained by: the <c>Clicks</c> section's, with the stream's own drain settings.</summary>
+    public ClickOptions OptionsOf(StreamSchema stream) => _options.GetValueOrDefault(stream.Name, clicks);
+
+    private readonly Dictionary<string, ClickOptions> _options = declared.ToDictionary(stream => stream.Name, stream => clicks.With(stream.Drain), StringComparer.Ordinal);
+
     /// <summary>The stream a staging list belongs to: the declared stream it is a shard of; otherwise the clicks stream.</summary>
     public StreamSchema OfStagingKey(string shardKey) => _byShardKey.GetValueOrDefault(shardKey, Clicks);
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml;
+using ClickOrleans.Drain;
 using ClickOrleans.Staging;
 using Microsoft.Extensions.Configuration;
 
@@ -19,11 +20,12 @@ public static partial class StreamDeclarations
     private const int DefaultMaxLength = 256;
     private const int MaxMaxLength = 65_536;
     private const int MaxDimensions = 4, MaxIndexFields = 3;
-    private static readonly string[] Settings = ["Description", "Extra", "Fields", "Indexes", "Rollups", "StagingKey", "Shards", "Table"];
+    private static readonly string[] Settings =
+        ["Description", "Extra", "Fields", "Indexes", "Rollups", "StagingKey", "Shards", "Table", "FlushSize", "DrainPeriod", "DrainSchedule", "ChunkSize", "Partitions"];
     private static readonly string[] RollupSettings = ["Bucket", "By", "Sum", "Table"];
     private const int MaxPrecision = 28;
     private static readonly string[] FieldSettings = ["Type", "Required", "Min", "Max", "MaxLength", "Precision", "Scale", "Description"];
-    private static readonly string[] NotYet = ["Sinks", "FlushSize", "DrainPeriod", "DrainSchedule", "ChunkSize", "Partitions"];
+    private static readonly string[] NotYet = ["Sinks"];
     private static readonly string[] Reserved = ["id", "ts", "event_id", "client_id", "extra"];
 
     /// <summary>The tables a stream's events may not take: the clicks stream's and the drain's own.</summary>
@@ -102,11 +104,7 @@ public static partial class StreamDeclarations
             failures.Add($"{key}:StagingKey '{stagingKey}' is the clicks stream's (Clicks:StagingKey); every stream needs its own.");
         }
 
-        var shards = 1;
-        if (stream["Shards"] is { } shardsText && (!int.TryParse(shardsText, NumberStyles.None, CultureInfo.InvariantCulture, out shards) || shards is < 1 or > 1024))
-        {
-            failures.Add($"{key}:Shards must be from 1 to 1024.");
-        }
+        var shards = (int)Number(stream, "Shards", key, 1, 1024, 1, failures);
 
         var table = stream["Table"] ?? name;
         if (!Identifier().IsMatch(table) || ReservedTables.Contains(table, StringComparer.Ordinal))
@@ -160,9 +158,58 @@ public static partial class StreamDeclarations
             }
         }
 
+        var drain = ReadDrain(stream, key, options, failures);
         return failures.Count > before
             ? null
-            : new StreamSchema(name, stream["Description"] ?? "", fields, extra, rollups, indexes, stagingKey, shards, table);
+            : new StreamSchema(name, stream["Description"] ?? "", fields, extra, rollups, indexes, stagingKey, shards, table, drain);
+    }
+
+    /// <summary>A stream's own drain settings, each as the <c>Clicks</c> section's setting of that name allows it, or the shared one.</summary>
+    private static StreamDrainSettings ReadDrain(IConfigurationSection stream, string key, ClickOptions options, List<string> failures)
+    {
+        var shared = StreamDrainSettings.Of(options);
+        var flushSize = Number(stream, "FlushSize", key, 0, long.MaxValue, shared.FlushSize, failures);
+        if (options.MaxBacklog > 0 && flushSize > 0 && flushSize >= options.MaxBacklog)
+        {
+            failures.Add($"{key}:FlushSize ({flushSize}) must be below Clicks:MaxBacklog ({options.MaxBacklog}), or 0: a shard would refuse pushes before it drained by size.");
+        }
+
+        var period = shared.DrainPeriod;
+        if (stream["DrainPeriod"] is { } periodText
+            && (!TimeSpan.TryParse(periodText, CultureInfo.InvariantCulture, out period) || period < TimeSpan.FromSeconds(1) || period > TimeSpan.FromDays(1)))
+        {
+            failures.Add($"{key}:DrainPeriod must be a time span from 00:00:01 to 1.00:00:00; it is '{periodText}'.");
+        }
+
+        // A period of its own drains the stream by that period, whatever schedule the shared section has.
+        var schedule = stream["DrainSchedule"] ?? (stream["DrainPeriod"] is null ? shared.DrainSchedule : null);
+        if (stream["DrainSchedule"] is { } expression && !CronSchedule.TryParse(expression, options.DrainScheduleTimeZone, out _, out var error))
+        {
+            failures.Add($"{key}:DrainSchedule (in Clicks:DrainScheduleTimeZone): {error}");
+        }
+
+        return new StreamDrainSettings(
+            flushSize,
+            period,
+            schedule,
+            (int)Number(stream, "ChunkSize", key, 1, 1_000_000, shared.ChunkSize, failures),
+            (int)Number(stream, "Partitions", key, 1, 1024, shared.Partitions, failures));
+    }
+
+    private static long Number(IConfigurationSection section, string setting, string key, long min, long max, long fallback, List<string> failures)
+    {
+        if (section[setting] is not { } text)
+        {
+            return fallback;
+        }
+
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max)
+        {
+            return number;
+        }
+
+        failures.Add(string.Create(CultureInfo.InvariantCulture, $"{key}:{setting} must be a whole number from {min} to {max}; it is '{text}'."));
+        return fallback;
     }
 
     private static StreamIndex? ReadIndex(IConfigurationSection index, string key, List<StreamField> fields, List<string> failures)

@@ -8,6 +8,7 @@ namespace ClickOrleans.Streams;
 /// <param name="Fields">Every field of its events, <c>id</c> and <c>ts</c> first.</param>
 /// <param name="StagingKey">The Redis list producers push to: shard 0, the others are <c>&lt;key&gt;:1</c> … <c>&lt;key&gt;:&lt;Shards-1&gt;</c>.</param>
 /// <param name="Table">The sink table of its raw events.</param>
+/// <param name="Drain">How it is drained: its own settings, or the shared ones of the <c>Clicks</c> section.</param>
 public sealed record StreamSchema(
     string Name,
     string Description,
@@ -17,7 +18,8 @@ public sealed record StreamSchema(
     IReadOnlyList<StreamIndex> Indexes,
     string StagingKey,
     int Shards,
-    string Table)
+    string Table,
+    StreamDrainSettings Drain)
 {
     /// <summary>
     /// Whether a query for equal values of <paramref name="fields"/> has an index: one whose first fields they are (in

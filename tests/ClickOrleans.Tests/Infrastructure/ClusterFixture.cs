@@ -47,7 +47,10 @@ public abstract class ClusterFixture : IAsyncLifetime
         ["Streams:page_views:StagingKey"] = PageViewsStagingKey,
     }.Concat(Orders).Concat(PageViews).ToDictionary();
 
-    /// <summary>A second declared stream, which keeps the properties its schema does not name (<c>Extra: Keep</c>).</summary>
+    /// <summary>
+    /// A second declared stream, which keeps the properties its schema does not name (<c>Extra: Keep</c>) and has drain
+    /// settings of its own.
+    /// </summary>
     public static IReadOnlyDictionary<string, string?> PageViews { get; } = new Dictionary<string, string?>
     {
         ["Streams:page_views:Fields:path:Type"] = "string",
@@ -55,6 +58,11 @@ public abstract class ClusterFixture : IAsyncLifetime
         ["Streams:page_views:Fields:duration_ms:Type"] = "int64",
         ["Streams:page_views:Fields:duration_ms:Min"] = "0",
         ["Streams:page_views:Extra"] = "Keep",
+        // Settings of its own: drained by size (10 elements) long before its hourly reminder.
+        ["Streams:page_views:FlushSize"] = "10",
+        ["Streams:page_views:DrainPeriod"] = "01:00:00",
+        ["Streams:page_views:ChunkSize"] = "7",
+        ["Streams:page_views:Partitions"] = "2",
     };
 
     /// <summary>The staging key of the declared <c>page_views</c> stream (<see cref="ClientSettings"/>).</summary>

@@ -518,6 +518,34 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
     private static string Iso(DateTimeOffset time) => Uri.EscapeDataString(At(time));
 
     [SkippableFact]
+    public async Task AStreamsOwnDrainSettings_Apply_FlushSizeChunkSizeAndPeriod_WhileTheOthersKeepTheSharedOnes()
+    {
+        cluster.Require();
+        var path = "/page/" + Guid.NewGuid().ToString("N");
+        await using var api = cluster.Api(new TestData().StagingKey);
+        using var http = api.CreateClient();
+        var schedules = await Task.WhenAll(new[] { cluster.PageViewsStagingKey, cluster.OrdersStagingKey }
+            .Select(key => new DrainScheduleState(cluster.Redis, new StagingKeys(key)).GetScheduleAsync()));
+
+        // Nine, then a tenth: the push that reaches page_views' FlushSize of 10 drains it, an hour before its reminder.
+        var staged = await http.PostAsJsonAsync("/streams/page_views/events/batch", Enumerable.Range(0, 9).Select(i => new { path, duration_ms = i }));
+        var tenth = await http.PostAsJsonAsync("/streams/page_views/events", new { path, duration_ms = 9 });
+        var drained = await Poll.UntilAsync(() => cluster.Probe.RowsAsync("page_views", "path", path, "duration_ms"), rows => rows.Count == 10, TimeSpan.FromSeconds(30));
+        var views = await http.GetFromJsonAsync<JsonElement>("/streams/page_views");
+        var more = await http.PostAsJsonAsync("/streams/page_views/events/batch", Enumerable.Range(0, 15).Select(i => new { path = path + "/more", duration_ms = i }));
+        var result = await (await http.PostAsync("/admin/streams/page_views/drain", null)).Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(["every 01:00:00", "every 00:00:02"], schedules.Select(schedule => schedule ?? "none"));
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.Accepted), (staged.StatusCode, tenth.StatusCode, more.StatusCode));
+        Assert.Equal(10, drained.Count);
+        var drain = views.GetProperty("drain");
+        Assert.Equal((10L, "01:00:00", 7, 2), (drain.GetProperty("flushSize").GetInt64(), drain.GetProperty("drainPeriod").GetString(), drain.GetProperty("chunkSize").GetInt32(), drain.GetProperty("partitions").GetInt32()));
+        // 15 elements (or the 5 after a drain by size took 10 of them) in chunks of 7.
+        Assert.Equal((result.GetProperty("elements").GetInt64() + 6) / 7, result.GetProperty("chunks").GetInt64());
+        Assert.Equal(15, (await cluster.Probe.RowsAsync("page_views", "path", path + "/more", "duration_ms")).Count);
+    }
+
+    [SkippableFact]
     public async Task TheDeclaredStream_IsListedWithItsSchema_AndItsStats()
     {
         cluster.Require();

@@ -23,6 +23,14 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public string Description { get; set; }
 #endif
+        /// <summary>How it is drained: its own settings, or the shared ones of the `Clicks` section.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::ClickOrleans.Tests.Generated.Models.StreamDrainSettings? Drain { get; set; }
+#nullable restore
+#else
+        public global::ClickOrleans.Tests.Generated.Models.StreamDrainSettings Drain { get; set; }
+#endif
         /// <summary>What becomes of the properties of an event that its stream&apos;s schema does not name.</summary>
         public global::ClickOrleans.Tests.Generated.Models.ExtraProperties? Extra { get; set; }
         /// <summary>Every field of its events, `id` and `ts` first.</summary>
@@ -101,6 +109,7 @@ namespace ClickOrleans.Tests.Generated.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "description", n => { Description = n.GetStringValue(); } },
+                { "drain", n => { Drain = n.GetObjectValue<global::ClickOrleans.Tests.Generated.Models.StreamDrainSettings>(global::ClickOrleans.Tests.Generated.Models.StreamDrainSettings.CreateFromDiscriminatorValue); } },
                 { "extra", n => { Extra = n.GetEnumValue<global::ClickOrleans.Tests.Generated.Models.ExtraProperties>(); } },
                 { "fields", n => { Fields = n.GetCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.StreamField>(global::ClickOrleans.Tests.Generated.Models.StreamField.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "indexes", n => { Indexes = n.GetCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.StreamIndex>(global::ClickOrleans.Tests.Generated.Models.StreamIndex.CreateFromDiscriminatorValue)?.AsList(); } },
@@ -119,6 +128,7 @@ namespace ClickOrleans.Tests.Generated.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteStringValue("description", Description);
+            writer.WriteObjectValue<global::ClickOrleans.Tests.Generated.Models.StreamDrainSettings>("drain", Drain);
             writer.WriteEnumValue<global::ClickOrleans.Tests.Generated.Models.ExtraProperties>("extra", Extra);
             writer.WriteCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.StreamField>("fields", Fields);
             writer.WriteCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.StreamIndex>("indexes", Indexes);
