@@ -1,6 +1,7 @@
 using System.Reflection;
 using ClickOrleans.Api.Security;
 using ClickOrleans.Api.Streams;
+using ClickOrleans.Streams;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.OpenApi;
 
@@ -10,7 +11,7 @@ namespace ClickOrleans.Api.Hosting;
 /// What the OpenAPI document says beyond the endpoints' own metadata, so that a client generated from it works: the
 /// API-key schemes (<c>X-Api-Key</c> and Bearer) and each operation's scope, the 401/403/429 problem details every
 /// scoped operation may answer, an <c>operationId</c> per operation (its name, or its handler's), the <c>{stream}</c>
-/// path parameter, tag descriptions, and a
+/// path parameter, each declared stream's typed events (<see cref="StreamEventsOpenApi"/>), tag descriptions, and a
 /// server URL without a trailing slash. Checked with Redocly's recommended rules in <c>.ci/run</c>.
 /// </summary>
 internal static class OpenApiConventions
@@ -30,8 +31,9 @@ internal static class OpenApiConventions
     public static IServiceCollection AddClickOrleansOpenApi(this IServiceCollection services) =>
         services.AddOpenApi(options =>
         {
-            options.AddDocumentTransformer((document, _, _) =>
+            options.AddDocumentTransformer((document, context, _) =>
             {
+                StreamEventsOpenApi.Describe(document, context.ApplicationServices.GetRequiredService<StreamCatalog>());
                 foreach (var server in document.Servers ?? [])
                 {
                     server.Url = server.Url?.TrimEnd('/');

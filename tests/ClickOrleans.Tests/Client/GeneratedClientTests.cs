@@ -29,6 +29,14 @@ public sealed class GeneratedClientTests(SqliteClusterFixture cluster)
 
         served.Remove("servers");
         committed.Remove("servers");
+        // The committed document is the default configuration's, which declares no stream; this Api runs the fixture's.
+        foreach (var stream in cluster.Streams.Declared)
+        {
+            served["paths"]!.AsObject().Remove($"/streams/{stream.Name}/events");
+            served["paths"]!.AsObject().Remove($"/streams/{stream.Name}/events/batch");
+            served["components"]!["schemas"]!.AsObject().Remove($"{stream.Name}_event");
+        }
+
         Assert.True(JsonNode.DeepEquals(served, committed),
             "docs/openapi.json differs from the document the Api serves: run `scripts/openapi-client.sh` after `dotnet build -c Release`, " +
             "and commit docs/openapi.json with the client it generates");

@@ -125,6 +125,31 @@ public sealed class OperatorEndpointsTests(SqliteClusterFixture cluster)
         Assert.False(paths.TryGetProperty("/dashboard", out _), "the dashboard is a page, not an operation");
     }
 
+    /// <summary>Each declared stream has a typed schema of its events and ingest paths of its own that take it.</summary>
+    [Fact]
+    public async Task OpenApiDocument_TypesEachDeclaredStreamsEvents()
+    {
+        await using var api = Api(new TestData());
+        using var http = api.CreateClient();
+
+        var document = await http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var orders = document.GetProperty("components").GetProperty("schemas").GetProperty("orders_event");
+        var fields = orders.GetProperty("properties");
+        Assert.Equal(["customer", "total"], orders.GetProperty("required").EnumerateArray().Select(name => name.GetString()).Order());
+        Assert.False(orders.GetProperty("additionalProperties").GetBoolean(), "orders rejects the properties it does not name");
+        Assert.Equal(("number", "double", 0), (fields.GetProperty("total").GetProperty("type").GetString(), fields.GetProperty("total").GetProperty("format").GetString(), fields.GetProperty("total").GetProperty("minimum").GetInt32()));
+        Assert.Equal(("integer", "int64"), (fields.GetProperty("quantity").GetProperty("type").GetString(), fields.GetProperty("quantity").GetProperty("format").GetString()));
+        Assert.Equal(("string", 64), (fields.GetProperty("customer").GetProperty("type").GetString(), fields.GetProperty("customer").GetProperty("maxLength").GetInt32()));
+        Assert.Equal(("date-time", "uuid", "decimal"), (fields.GetProperty("placed_at").GetProperty("format").GetString(), fields.GetProperty("voucher").GetProperty("format").GetString(), fields.GetProperty("wrapping_fee").GetProperty("format").GetString()));
+        Assert.False(document.GetProperty("components").GetProperty("schemas").GetProperty("page_views_event").TryGetProperty("additionalProperties", out _), "page_views keeps them: any property is allowed");
+        var batch = document.GetProperty("paths").GetProperty("/streams/orders/events/batch").GetProperty("post");
+        Assert.Equal("StageOrdersEventBatch", batch.GetProperty("operationId").GetString());
+        Assert.Equal("#/components/schemas/orders_event", batch.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("items").GetProperty("$ref").GetString());
+        Assert.True(batch.GetProperty("responses").TryGetProperty("400", out _));
+        Assert.Equal("StagePageViewsEvent", document.GetProperty("paths").GetProperty("/streams/page_views/events").GetProperty("post").GetProperty("operationId").GetString());
+    }
+
     /// <summary>The document types bodies as the Api reads and writes them: numbers as numbers only, no internal members.</summary>
     [Fact]
     public async Task OpenApiDocument_TypesEveryBodyAsTheApiReadsAndWritesIt()
