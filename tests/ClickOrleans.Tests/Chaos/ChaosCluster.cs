@@ -233,11 +233,12 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public Task StartRedisAsync() => StartRedisCoreAsync();
 
-    public async Task<AggregatorStats?> StatsAsync()
+    /// <param name="stream">A declared stream's name; null: the clicks stream.</param>
+    public async Task<AggregatorStats?> StatsAsync(string? stream = null)
     {
         try
         {
-            return await Api.GetFromJsonAsync<AggregatorStats>("/stats", JsonSerializerOptions.Web);
+            return await Api.GetFromJsonAsync<AggregatorStats>(stream is null ? "/stats" : $"/streams/{stream}/stats", JsonSerializerOptions.Web);
         }
         catch (Exception e) when (e is HttpRequestException or JsonException)
         {
@@ -246,21 +247,22 @@ public sealed class ChaosCluster : IAsyncDisposable
     }
 
     /// <summary>Asks for drains until nothing waits: no backlog, no private list.</summary>
-    public async Task DrainEverythingAsync()
+    /// <param name="stream">A declared stream's name; null: the clicks stream.</param>
+    public async Task DrainEverythingAsync(string? stream = null)
     {
         var drained = await Poll.UntilAsync(async () =>
         {
             using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             try
             {
-                await Api.PostAsync("/admin/drain", null, cancel.Token);
+                await Api.PostAsync(stream is null ? "/admin/drain" : $"/admin/streams/{stream}/drain", null, cancel.Token);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
                 return false;
             }
 
-            return await StatsAsync() is { Backlog: 0, PrivateLists.Length: 0 };
+            return await StatsAsync(stream) is { Backlog: 0, PrivateLists.Length: 0 };
         }, done => done, TimeSpan.FromSeconds(180));
         Assert.True(drained, "the cluster did not drain everything");
     }
