@@ -148,6 +148,84 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         Assert.Contains("customer " + NulRule, reasons);
     }
 
+    /// <summary>
+    /// What producers push, generated from each field type's edges — the bounds and one past them, other JSON types,
+    /// overlong strings, U+0000 and unpaired surrogates, invalid UTF-8, decimals with more digits than declared, times
+    /// out of range, ids of every wrong form, JSON that is no object or too deep: each valid element is a row, each other
+    /// one a dead letter, and nothing is left waiting.
+    /// </summary>
+    [SkippableFact]
+    public async Task AHostileElementMatrix_FromEachFieldTypesEdges_EndsAsRowsAndDeadLetters_EveryElementOnce_NothingLeftWaiting()
+    {
+        cluster.Require();
+        var m = Customer();
+        var wide = m + new string('w', 64 - m.Length);
+        var (valid, elements) = (new List<string>(), new List<byte[]>());
+        var n = 0;
+        void Element(bool ok, string overrides, string total = "1")
+        {
+            var element = $$"""{"id":"{{m}}-{{n++}}","customer":"{{m}}","total":{{total}}{{overrides}}}""";
+            if (ok)
+            {
+                valid.Add(element);
+            }
+
+            elements.Add(System.Text.Encoding.UTF8.GetBytes(element));
+        }
+
+        foreach (var (ok, value) in new[] { (true, "0"), (false, "-0.01"), (true, "1e308"), (false, "1e309"), (false, "\"1\""), (false, "true"), (false, "null") })
+        {
+            Element(ok, "", total: value);
+        }
+
+        foreach (var (field, cases) in new (string, (bool, string)[])[]
+        {
+            ("quantity", [(true, "1"), (false, "0"), (true, "9223372036854775807"), (false, "9223372036854775808"), (false, "1.5"), (false, "\"2\"")]),
+            ("paid", [(true, "false"), (false, "\"true\""), (false, "1")]),
+            ("placed_at", [(true, "0"), (false, "-1"), (true, "253402300799999"), (false, "253402300800000"), (false, "\"2026-01-01T00:00:00Z\""), (false, "1.5")]),
+            ("voucher", [(true, "\"0f8fad5b-d9cb-469f-a165-70867728950e\""), (true, "\"0F8FAD5B-D9CB-469F-A165-70867728950E\""), (false, "\"0f8fad5b\""), (false, "5")]),
+            ("wrapping_fee", [(true, "9999.99"), (true, "0"), (false, "10000"), (false, "0.001"), (false, "-1"), (false, "\"1\"")]),
+            ("ts", [(true, "0"), (false, "-1"), (false, "253402300799999"), (false, "\"2026-01-01T00:00:00Z\"")]),
+            ("colour", [(false, "\"red\"")]),
+            ("customer2", [(false, $"\"{m}\"")]),
+        })
+        {
+            foreach (var (ok, value) in cases)
+            {
+                Element(ok, $",\"{field}\":{value}");
+            }
+        }
+
+        // The row or letter is found by the marker m: in the customer, or (where the customer is the hostile part) the id.
+        var hostile = new[]
+        {
+            $$"""{"id":"{{m}}-c1","customer":"{{wide}}x","total":1}""", $$"""{"id":"{{m}}-c2","customer":5,"total":1}""",
+            $$"""{"id":"{{m}}-c3","customer":"{{m}}\u0000","total":1}""", $$"""{"id":"{{m}}-c4","customer":"{{m}}\ud800","total":1}""",
+            $$"""{"id":"{{m}}-c5","total":1}""", $$"""{"id":"{{m}}-{{new string('i', 64)}}","customer":"{{m}}","total":1}""",
+            $$"""{"id":5,"customer":"{{m}}","total":1}""", $$"""{"id":"","customer":"{{m}}","total":1}""",
+            $$"""{"id":"{{m}}\tx","customer":"{{m}}","total":1}""", $$"""{"id":"{{m}}-d1","id":"{{m}}-d2","customer":"{{m}}","total":1}""",
+            $$"""{"customer":"{{m}}","total":1""", $$"""["{{m}}"]""", $$""""{{m}}"""",
+            string.Concat(Enumerable.Repeat("[", 70)) + $"\"{m}\"" + string.Concat(Enumerable.Repeat("]", 70)),
+        };
+        elements.AddRange(hostile.Select(System.Text.Encoding.UTF8.GetBytes));
+        elements.Add([.. System.Text.Encoding.UTF8.GetBytes($$"""{"id":"{{m}}-u","customer":"{{m}}"""), 0xC3, 0x28, .. "\",\"total\":1}"u8]);
+        valid.Add($$"""{"id":"{{m}}-wide","customer":"{{wide}}","total":1}""");
+        elements.Add(System.Text.Encoding.UTF8.GetBytes(valid[^1]));
+        var pushed = elements.Count;
+
+        await using var api = cluster.Api(new TestData().StagingKey);
+        using var http = api.CreateClient();
+        await cluster.Redis.ListLeftPushAsync(cluster.OrdersStagingKey, [.. elements.Select(bytes => (StackExchange.Redis.RedisValue)bytes)]);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/admin/streams/orders/drain", null)).StatusCode);
+
+        var rows = (await cluster.Probe.RowsAsync("orders", "customer", m, Columns)).Count + (await cluster.Probe.RowsAsync("orders", "customer", wide, Columns)).Count;
+        var letters = (await http.GetFromJsonAsync<JsonElement>("/admin/streams/orders/dead-letters?limit=10000")).GetProperty("letters").EnumerateArray()
+            .Count(letter => letter.GetProperty("element").GetString()!.Contains(m, StringComparison.Ordinal));
+        var stats = await http.GetFromJsonAsync<JsonElement>("/streams/orders/stats");
+        Assert.Equal((valid.Count, pushed - valid.Count), (rows, letters));
+        Assert.Equal((0, 0), (stats.GetProperty("backlog").GetInt32(), stats.GetProperty("privateLists").GetArrayLength()));
+    }
+
     [SkippableFact]
     public async Task ABatchWrittenTwice_IsStoredOnce()
     {
