@@ -58,9 +58,14 @@ public sealed record TopValue(string Value, double Measure);
 [GenerateSerializer, Immutable, Alias("ClickOrleans.RollupSeries")]
 public sealed record RollupSeries(string Stream, string Rollup, DateTimeOffset From, DateTimeOffset To, DimensionValue[] Filters, RollupBucket[] Buckets);
 
-/// <summary>One bucket: its start, its events and, per summed field, the sum (an int64 sum beyond 2^53 loses precision).</summary>
+/// <summary>
+/// One bucket: its start, its events, per summed field the sum (an int64 sum beyond 2^53 loses precision) and, for a
+/// rollup that counts distinct values, per counted field how many distinct values its events had.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.RollupBucket")]
-public sealed record RollupBucket(DateTimeOffset Start, long Count, Dictionary<string, double> Sums);
+public sealed record RollupBucket(
+    DateTimeOffset Start, long Count, Dictionary<string, double> Sums,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] Dictionary<string, long>? Distinct = null);
 
 /// <summary>A dimension of a rollup, or a field of an index, and the value a query keeps, as the query string gave it.</summary>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.DimensionValue")]

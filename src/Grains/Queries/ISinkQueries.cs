@@ -11,7 +11,10 @@ public interface ISinkQueries
 
     Task<UserClick[]> UserClicksAsync(long uid, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken);
 
-    /// <summary>A declared rollup's buckets starting in [from, to), in order, summed over the dimensions no filter names.</summary>
+    /// <summary>
+    /// A declared rollup's buckets starting in [from, to), in order, summed over the dimensions no filter names; its
+    /// distinct counts count the distinct values over those dimensions.
+    /// </summary>
     /// <param name="filters">Dimension fields and the values kept (as <see cref="DimensionValues.Parse"/> reads them).</param>
     Task<RollupBucket[]> RollupAsync(
         StreamRollup rollup, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
@@ -22,7 +25,7 @@ public interface ISinkQueries
         StreamSchema stream, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken);
 
     /// <summary>The values of dimension <paramref name="by"/> with the largest measure over the buckets starting in [from, to), largest first, ties by value.</summary>
-    /// <param name="sum">The summed field the measure is; null: the count.</param>
+    /// <param name="measure">One of the rollup's <see cref="StreamRollup.Measures"/>.</param>
     Task<TopValue[]> RollupTopAsync(
-        StreamRollup rollup, StreamField by, string? sum, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken);
+        StreamRollup rollup, StreamField by, string measure, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken);
 }

@@ -34,8 +34,7 @@ public sealed class QueryGrain(ISinkQueries queries, StreamCatalog streams) : Gr
             return null;
         }
 
-        var sum = measure == "count" ? null : measure["sum(".Length..^1];
-        var top = await queries.RollupTopAsync(declared, schema.Fields.First(f => f.Name == by), sum, from, to, limit, CancellationToken.None);
+        var top = await queries.RollupTopAsync(declared, schema.Fields.First(f => f.Name == by), measure, from, to, limit, CancellationToken.None);
         return new RollupTop(stream, rollup, by, measure, from, to, top);
     }
 

@@ -4,12 +4,15 @@ using ClickOrleans.Streams;
 namespace ClickOrleans.Sinks;
 
 /// <summary>
-/// What a write adds to one rollup of a stream: per bucket and dimension values, its events and the sums of their
-/// fields. Computed from the rows the write stores (never the refused ones), in the transaction that stores them.
+/// What a write adds to one rollup of a stream: per bucket and dimension values, its events, the sums of their fields
+/// and the distinct values of its counted fields. Computed from the rows the write stores (never the refused ones), in
+/// the transaction that stores them.
 /// </summary>
 internal sealed class RollupAdditions
 {
     private readonly Dictionary<RollupKey, RollupRow> _rows = [];
+    private readonly HashSet<(RollupKey Key, int Field, string Value)> _values = [];
+    private readonly int[] _distinct;
     private readonly int[] _by;
     private readonly int[] _sums;
     private readonly bool[] _integerSums;
@@ -23,6 +26,7 @@ internal sealed class RollupAdditions
         _by = [.. rollup.By.Select(name => IndexOf(declared, name))];
         _sums = [.. rollup.Sums.Select(name => IndexOf(declared, name))];
         _integerSums = [.. _sums.Select(i => declared[i].Type == FieldType.Int64)];
+        _distinct = [.. rollup.Distinct.Select(name => IndexOf(declared, name))];
     }
 
     public StreamRollup Rollup { get; }
@@ -31,6 +35,9 @@ internal sealed class RollupAdditions
     public bool IsInteger(int sum) => _integerSums[sum];
 
     public int Count => _rows.Count;
+
+    /// <summary>The distinct values seen, per rollup row and counted field (<see cref="StreamRollup.Distinct"/>).</summary>
+    public int ValueCount => _values.Count;
 
     public void Add(in StagedEvent row)
     {
@@ -48,6 +55,14 @@ internal sealed class RollupAdditions
         }
 
         measures!.Count++;
+        for (var i = 0; i < _distinct.Length; i++)
+        {
+            if (values[_distinct[i]] is { } value)
+            {
+                _values.Add((key, i, DimensionValues.Format(value)));
+            }
+        }
+
         for (var i = 0; i < _sums.Length; i++)
         {
             switch (values[_sums[i]])
@@ -65,6 +80,11 @@ internal sealed class RollupAdditions
     /// <summary>In key order, so that concurrent writers lock rollup rows in the same order (no deadlock).</summary>
     public IEnumerable<(RollupKey Key, RollupRow Row)> Ordered() =>
         _rows.OrderBy(row => row.Key, RollupKey.Order).Select(row => (row.Key, row.Value));
+
+    /// <summary>The distinct values in key order, then by field and value: the order concurrent writers insert them in.</summary>
+    public IEnumerable<(RollupKey Key, string Field, string Value)> OrderedValues() =>
+        _values.OrderBy(value => value.Key, RollupKey.Order).ThenBy(value => value.Field).ThenBy(value => value.Value, StringComparer.Ordinal)
+            .Select(value => (value.Key, Rollup.Distinct[value.Field], value.Value));
 
     private static int IndexOf(IReadOnlyList<StreamField> declared, string name)
     {

@@ -16,7 +16,7 @@ public static class ClickStream
             new StreamField("pid", FieldType.Int64, Required: true, Min: 0, Max: long.MaxValue, MaxLength: null, "The product's id."),
         ],
         ExtraProperties.IgnoreWhenStaged,
-        [new StreamRollup("minute", "PT1M", ["pid"], [], "product_clicks_minute")],
+        [new StreamRollup("minute", "PT1M", ["pid"], [], "product_clicks_minute", [])],
         [new StreamIndex("clicks_uid_ts", ["uid", "ts"])],
         options.StagingKey,
         options.Shards,

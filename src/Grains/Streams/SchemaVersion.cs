@@ -49,9 +49,10 @@ public sealed record SchemaVersion(string Version, string Definition)
     /// <summary>An index as the definition holds it: <c>index name a,b,ts</c>.</summary>
     public static string Describe(StreamIndex index) => $"{IndexPrefix}{index.Name} {string.Join(',', index.Fields)}";
 
-    /// <summary>A rollup as the definition holds it: <c>rollup name bucket by a,b sum x,y table t</c>.</summary>
+    /// <summary>A rollup as the definition holds it: <c>rollup name bucket by a,b sum x,y table t[ distinct v,w]</c>.</summary>
     public static string Describe(StreamRollup rollup) =>
-        $"{RollupPrefix}{rollup.Name} {rollup.Bucket} by {string.Join(',', rollup.By)} sum {string.Join(',', rollup.Sums)} table {rollup.Table}";
+        $"{RollupPrefix}{rollup.Name} {rollup.Bucket} by {string.Join(',', rollup.By)} sum {string.Join(',', rollup.Sums)} table {rollup.Table}"
+        + (rollup.Distinct.Count > 0 ? $" distinct {string.Join(',', rollup.Distinct)}" : "");
 
     /// <summary>The name of a rollup or an index in its recorded description.</summary>
     public static string NameOf(string description) => description.Split(' ')[1];

@@ -22,7 +22,7 @@ public static partial class StreamDeclarations
     private const int MaxDimensions = 4, MaxIndexFields = 3;
     private static readonly string[] Settings =
         ["Description", "Extra", "Fields", "Indexes", "Rollups", "StagingKey", "Shards", "Table", "FlushSize", "DrainPeriod", "DrainSchedule", "ChunkSize", "Partitions"];
-    private static readonly string[] RollupSettings = ["Bucket", "By", "Sum", "Table"];
+    private static readonly string[] RollupSettings = ["Bucket", "By", "Sum", "CountDistinct", "Table"];
     private const int MaxPrecision = 28;
     private static readonly string[] FieldSettings = ["Type", "Required", "Min", "Max", "MaxLength", "Precision", "Scale", "Description"];
     private static readonly string[] NotYet = ["Sinks"];
@@ -61,6 +61,7 @@ public static partial class StreamDeclarations
         }
 
         var tables = streams.SelectMany(stream => stream.Rollups.Select(rollup => (Owner: $"Streams:{stream.Name}:Rollups:{rollup.Name}", rollup.Table))
+            .Concat(stream.Rollups.Where(rollup => rollup.Distinct.Count > 0).Select(rollup => (Owner: $"Streams:{stream.Name}:Rollups:{rollup.Name}", Table: rollup.ValuesTable)))
             .Concat(stream.Indexes.Select(index => (Owner: $"Streams:{stream.Name}:Indexes:{index.Name}", Table: StreamIndex.Relation(stream.Table, index.Name))))
             .Prepend((Owner: $"Streams:{stream.Name}", stream.Table)));
         foreach (var taken in tables.GroupBy(table => table.Table).Where(group => group.Count() > 1))
@@ -301,7 +302,21 @@ public static partial class StreamDeclarations
             }
         }
 
-        foreach (var (list, names) in new[] { ("By", by), ("Sum", sums) })
+        var distinct = List(rollup, "CountDistinct");
+        foreach (var counted in distinct)
+        {
+            if (fields.Find(field => field.Name == counted) is not { Type: FieldType.String or FieldType.Int64 or FieldType.Uuid } || counted is "id" or "ts")
+            {
+                failures.Add($"{key}:CountDistinct: '{counted}' must be a declared string, int64 or uuid field.");
+            }
+        }
+
+        if (distinct.Length > 0 && by.FirstOrDefault(dimension => dimension is "field" or "value") is { } taken)
+        {
+            failures.Add($"{key}:By: '{taken}' would take the name of a column of the rollup's distinct values (bucket, field, value).");
+        }
+
+        foreach (var (list, names) in new[] { ("By", by), ("Sum", sums), ("CountDistinct", distinct) })
         {
             foreach (var twice in names.GroupBy(name => name).Where(group => group.Count() > 1))
             {
@@ -315,7 +330,7 @@ public static partial class StreamDeclarations
             failures.Add($"{key}:Table{(rollup["Table"] is null ? $" (by default '{table}')" : "")} must be 1 to 48 characters of a-z, 0-9 and _, starting with a letter, and not one of {string.Join(", ", ReservedTables)}.");
         }
 
-        return failures.Count > before ? null : new StreamRollup(rollup.Key, bucket!, by, sums, table);
+        return failures.Count > before ? null : new StreamRollup(rollup.Key, bucket!, by, sums, table, distinct);
     }
 
     private static bool IsBucket(string? text)

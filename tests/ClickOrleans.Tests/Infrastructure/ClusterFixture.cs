@@ -57,7 +57,11 @@ public abstract class ClusterFixture : IAsyncLifetime
         ["Streams:page_views:Fields:path:Required"] = "true",
         ["Streams:page_views:Fields:duration_ms:Type"] = "int64",
         ["Streams:page_views:Fields:duration_ms:Min"] = "0",
+        ["Streams:page_views:Fields:visitor:Type"] = "string",
         ["Streams:page_views:Extra"] = "Keep",
+        ["Streams:page_views:Rollups:per_path_hour:Bucket"] = "PT1H",
+        ["Streams:page_views:Rollups:per_path_hour:By"] = "path",
+        ["Streams:page_views:Rollups:per_path_hour:CountDistinct"] = "visitor",
         // Settings of its own: drained by size (10 elements) long before its hourly reminder.
         ["Streams:page_views:FlushSize"] = "10",
         ["Streams:page_views:DrainPeriod"] = "01:00:00",

@@ -139,6 +139,8 @@ public sealed class StreamTableTests
             Assert.Equal("ann null 3", await rows.ExecuteScalarAsync());
             await using var daily = dataSource.CreateCommand($"SELECT count || ' ' || sum_total FROM {schema}.orders_daily");
             Assert.Equal("1 12.5", await daily.ExecuteScalarAsync());
+            await using var values = dataSource.CreateCommand($"SELECT count(*) || ' ' || min(field) || ' ' || min(value) FROM {schema}.orders_daily_values");
+            Assert.Equal("1 customer ann", await values.ExecuteScalarAsync());
         }
         finally
         {
@@ -182,6 +184,7 @@ public sealed class StreamTableTests
                 "SELECT group_concat(name || ' ' || (SELECT group_concat(name, ',') FROM pragma_index_info(l.name)), '; ') FROM (SELECT name FROM pragma_index_list('orders') ORDER BY name) AS l"));
             Assert.Equal("ann null 3", await ExecuteAsync(options, "SELECT customer || ' ' || coalesce(note, 'null') || ' ' || (SELECT count(*) FROM stream_schemas) FROM orders"));
             Assert.Equal("1 12.5", await ExecuteAsync(options, "SELECT count || ' ' || sum_total FROM orders_daily"));
+            Assert.Equal("1 customer ann", await ExecuteAsync(options, "SELECT count(*) || ' ' || min(field) || ' ' || min(value) FROM orders_daily_values"));
         }
         finally
         {
@@ -201,6 +204,7 @@ public sealed class StreamTableTests
         ["Streams:orders:Fields:placed_at:Type"] = "timestamp",
         ["Streams:orders:Rollups:daily:Bucket"] = "P1D",
         ["Streams:orders:Rollups:daily:Sum"] = "total",
+        ["Streams:orders:Rollups:daily:CountDistinct"] = "customer",
     };
 
     /// <summary><see cref="Evolved"/> with other bounds: the rules of what is staged, not the table's.</summary>

@@ -148,6 +148,38 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         Assert.Contains("customer " + NulRule, reasons);
     }
 
+    [SkippableFact]
+    public async Task ARollupsDistinctCounts_AreExact_PerBucket_OverAnOpenDimension_AndInItsTop()
+    {
+        cluster.Require();
+        var (path, other) = ("/page/" + Guid.NewGuid().ToString("N"), "/page/" + Guid.NewGuid().ToString("N"));
+        // An hour of the past no other test stages in, older than the default Clicks:MaxClickAge.
+        var hour = new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero).AddHours(Random.Shared.Next(0, 150_000));
+        await using var api = cluster.Api(new TestData().StagingKey, ("Clicks:MaxClickAge", "36500.00:00:00"));
+        using var http = api.CreateClient();
+        object View(string page, string? visitor, int minute) => visitor is null
+            ? new { path = page, ts = At(hour.AddMinutes(minute)) }
+            : new { path = page, visitor, ts = At(hour.AddMinutes(minute)) };
+
+        var staged = await http.PostAsJsonAsync("/streams/page_views/events/batch", new[]
+        {
+            View(path, "ann", 1), View(path, "bob", 2), View(path, "ann", 3), View(path, null, 4), View(path, "ann", 61),
+            View(other, "ann", 5), View(other, "cid", 6), View(other, "dan", 7),
+        });
+        Assert.Equal(HttpStatusCode.Accepted, staged.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/admin/streams/page_views/drain", null)).StatusCode);
+        var range = $"from={Iso(hour)}&to={Iso(hour.AddHours(2))}";
+        var series = await http.GetFromJsonAsync<JsonElement>($"/streams/page_views/rollups/per_path_hour?{range}&path={Uri.EscapeDataString(path)}");
+        var everyone = await http.GetFromJsonAsync<JsonElement>($"/streams/page_views/rollups/per_path_hour?{range}");
+        var top = await http.GetFromJsonAsync<JsonElement>($"/streams/page_views/rollups/per_path_hour/top?by=path&measure=count_distinct(visitor)&since={Iso(hour)}&until={Iso(hour.AddHours(2))}");
+
+        static string Describe(JsonElement bucket) =>
+            $"{bucket.GetProperty("count").GetInt64()} {bucket.GetProperty("distinct").GetProperty("visitor").GetInt64()}";
+        Assert.Equal(["4 2", "1 1"], series.GetProperty("buckets").EnumerateArray().Select(Describe));
+        Assert.Equal(["7 4", "1 1"], everyone.GetProperty("buckets").EnumerateArray().Select(Describe));
+        Assert.Equal([(other, 3.0), (path, 2.0)], top.GetProperty("top").EnumerateArray().Select(value => (value.GetProperty("value").GetString()!, value.GetProperty("measure").GetDouble())));
+    }
+
     /// <summary>
     /// What producers push, generated from each field type's edges — the bounds and one past them, other JSON types,
     /// overlong strings, U+0000 and unpaired surrogates, invalid UTF-8, decimals with more digits than declared, times

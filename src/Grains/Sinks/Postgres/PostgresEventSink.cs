@@ -85,7 +85,7 @@ public sealed class PostgresEventSink : IEventSink
 
                 foreach (var rollup in table.Rollups.Where(rollup => evolution.AddedRollups.Contains(rollup.Rollup)))
                 {
-                    foreach (var statement in rollup.Create.Append(rollup.Fill))
+                    foreach (var statement in rollup.Create.Append(rollup.Fill).Concat(rollup.FillValues))
                     {
                         apply.BatchCommands.Add(new NpgsqlBatchCommand(statement));
                     }
@@ -159,6 +159,11 @@ public sealed class PostgresEventSink : IEventSink
                 if (additions.Count > 0)
                 {
                     finish.BatchCommands.Add(rollup.Upsert(additions));
+                }
+
+                if (additions.ValueCount > 0)
+                {
+                    finish.BatchCommands.Add(rollup.AddValues(additions));
                 }
             }
 

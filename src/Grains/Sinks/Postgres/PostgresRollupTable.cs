@@ -5,12 +5,13 @@ using Npgsql;
 namespace ClickOrleans.Sinks.Postgres;
 
 /// <summary>
-/// A declared rollup's table on PostgreSQL: its DDL, the upsert that adds a write's <see cref="RollupAdditions"/> in
-/// that write's transaction, the fill from the events already stored, and the series query.
+/// A declared rollup's table on PostgreSQL (and that of its distinct values): its DDL, the upsert that adds a write's
+/// <see cref="RollupAdditions"/> in that write's transaction, and the fill from the events already stored.
 /// </summary>
 internal sealed class PostgresRollupTable
 {
     private readonly string _upsert;
+    private readonly string _addValues;
     private readonly string[] _dimensionTypes;
 
     public PostgresRollupTable(string schema, PostgresEventTable events, StreamRollup rollup)
@@ -43,6 +44,31 @@ internal sealed class PostgresRollupTable
             + $"AS a (b{string.Concat(Enumerable.Range(0, rollup.By.Count).Select(i => $", d{i}"))}, c{string.Concat(Enumerable.Range(0, rollup.Sums.Count).Select(i => $", s{i}"))}) "
             + $"ON CONFLICT (bucket{dimensions}) DO UPDATE SET count = r.count + excluded.count"
             + string.Concat(rollup.Sums.Select(name => $", \"{StreamRollup.SumColumn(name)}\" = r.\"{StreamRollup.SumColumn(name)}\" + excluded.\"{StreamRollup.SumColumn(name)}\""));
+
+        ValuesName = $"{schema}.\"{rollup.ValuesTable}\"";
+        if (rollup.Distinct.Count > 0)
+        {
+            Create =
+            [
+                .. Create,
+                $"""
+                CREATE TABLE {ValuesName} (
+                    bucket timestamptz NOT NULL{string.Concat(rollup.By.Select((name, i) => $",\n        \"{name}\" {_dimensionTypes[i]} NOT NULL"))},
+                    field text NOT NULL,
+                    value text NOT NULL,
+                    PRIMARY KEY (bucket{dimensions}, field, value))
+                """,
+            ];
+        }
+
+        // A value as a query string gives it: text, bigint and uuid (lower case) as PostgreSQL writes them.
+        FillValues = [.. rollup.Distinct.Select(name =>
+            $"INSERT INTO {ValuesName} (bucket{dimensions}, field, value) SELECT DISTINCT {bucket}{dimensions}, '{name}', \"{name}\"::text "
+            + $"FROM {events.Name} WHERE \"{name}\" IS NOT NULL")];
+        _addValues = $"INSERT INTO {ValuesName} (bucket{dimensions}, field, value) "
+            + $"SELECT to_timestamp(b / 1000.0){string.Concat(Enumerable.Range(0, rollup.By.Count).Select(i => $", d{i}"))}, f, v "
+            + $"FROM unnest($1::bigint[]{string.Concat(_dimensionTypes.Select((type, i) => $", ${i + 2}::{type}[]"))}, ${rollup.By.Count + 2}::text[], ${rollup.By.Count + 3}::text[]) "
+            + $"AS a (b{string.Concat(Enumerable.Range(0, rollup.By.Count).Select(i => $", d{i}"))}, f, v) ON CONFLICT DO NOTHING";
     }
 
     public StreamRollup Rollup { get; }
@@ -55,22 +81,31 @@ internal sealed class PostgresRollupTable
     /// <summary>Fills a new rollup's table from the events its stream's table holds.</summary>
     public string Fill { get; }
 
+    /// <summary>The qualified, quoted name of its table of distinct values (<see cref="StreamRollup.ValuesTable"/>).</summary>
+    public string ValuesName { get; }
+
+    /// <summary>Fills a new rollup's distinct values from the events its stream's table holds, one statement per counted field.</summary>
+    public string[] FillValues { get; }
+
+    /// <summary>The insert of the distinct values a write saw (those already there are kept), in key order.</summary>
+    public NpgsqlBatchCommand AddValues(RollupAdditions additions)
+    {
+        var values = additions.OrderedValues().ToArray();
+        var command = new NpgsqlBatchCommand(_addValues);
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. values.Select(value => value.Key.BucketMs)] });
+        AddDimensions(command, [.. values.Select(value => value.Key)]);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. values.Select(value => value.Field)] });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. values.Select(value => value.Value)] });
+        return command;
+    }
+
     /// <summary>The upsert of what a write adds, its rows in key order.</summary>
     public NpgsqlBatchCommand Upsert(RollupAdditions additions)
     {
         var rows = additions.Ordered().ToArray();
         var command = new NpgsqlBatchCommand(_upsert);
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(row => row.Key.BucketMs)] });
-        for (var d = 0; d < Rollup.By.Count; d++)
-        {
-            var index = d;
-            command.Parameters.Add(_dimensionTypes[d] switch
-            {
-                "text" => new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(row => (string)row.Key.Dimension(index)!)] },
-                "boolean" => new NpgsqlParameter<bool[]> { TypedValue = [.. rows.Select(row => (bool)row.Key.Dimension(index)!)] },
-                _ => new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(row => (long)row.Key.Dimension(index)!)] },
-            });
-        }
+        AddDimensions(command, [.. rows.Select(row => row.Key)]);
 
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(row => row.Row.Count)] });
         for (var s = 0; s < Rollup.Sums.Count; s++)
@@ -82,5 +117,19 @@ internal sealed class PostgresRollupTable
         }
 
         return command;
+    }
+
+    private void AddDimensions(NpgsqlBatchCommand command, RollupKey[] keys)
+    {
+        for (var d = 0; d < Rollup.By.Count; d++)
+        {
+            var index = d;
+            command.Parameters.Add(_dimensionTypes[d] switch
+            {
+                "text" => new NpgsqlParameter<string[]> { TypedValue = [.. keys.Select(key => (string)key.Dimension(index)!)] },
+                "boolean" => new NpgsqlParameter<bool[]> { TypedValue = [.. keys.Select(key => (bool)key.Dimension(index)!)] },
+                _ => new NpgsqlParameter<long[]> { TypedValue = [.. keys.Select(key => (long)key.Dimension(index)!)] },
+            });
+        }
     }
 }

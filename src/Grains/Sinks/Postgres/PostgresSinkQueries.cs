@@ -64,10 +64,28 @@ public sealed class PostgresSinkQueries(NpgsqlDataSource dataSource, IOptions<Po
             command.Parameters.Add(new() { Value = value });
         }
 
-        return await ReadAllAsync(command, reader => new RollupBucket(
+        var buckets = await ReadAllAsync(command, reader => new RollupBucket(
             reader.GetFieldValue<DateTimeOffset>(0),
             reader.GetInt64(1),
             rollup.Sums.Select((name, i) => (name, i)).ToDictionary(sum => sum.name, sum => reader.GetDouble(sum.i + 2), StringComparer.Ordinal)), cancellationToken);
+        if (rollup.Distinct.Count == 0)
+        {
+            return buckets;
+        }
+
+        await using var distinct = dataSource.CreateCommand(
+            $"SELECT bucket, field, count(DISTINCT value) FROM {_schema}.\"{rollup.ValuesTable}\" WHERE bucket >= $1 AND bucket < $2"
+            + string.Concat(filters.Select((filter, i) => $" AND \"{filter.Field.Name}\" = ${i + 3}"))
+            + " GROUP BY bucket, field");
+        distinct.Parameters.Add(new() { Value = from });
+        distinct.Parameters.Add(new() { Value = to });
+        foreach (var (_, value) in filters)
+        {
+            distinct.Parameters.Add(new() { Value = value });
+        }
+
+        var counts = await ReadAllAsync(distinct, reader => (Bucket: reader.GetFieldValue<DateTimeOffset>(0), Field: reader.GetString(1), Count: reader.GetInt64(2)), cancellationToken);
+        return RollupDistinct.Merge(buckets, rollup, counts);
     }
 
     public async Task<StoredEvent[]> EventsAsync(
@@ -98,15 +116,21 @@ public sealed class PostgresSinkQueries(NpgsqlDataSource dataSource, IOptions<Po
     }
 
     public async Task<TopValue[]> RollupTopAsync(
-        StreamRollup rollup, StreamField by, string? sum, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
+        StreamRollup rollup, StreamField by, string measure, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
     {
-        var measure = sum is null ? "sum(count)" : $"sum(\"{StreamRollup.SumColumn(sum)}\")";
-        await using var command = dataSource.CreateCommand(
-            $"SELECT \"{by.Name}\", {measure}::double precision AS measure FROM {_schema}.\"{rollup.Table}\" "
-            + $"WHERE bucket >= $1 AND bucket < $2 GROUP BY 1 ORDER BY measure DESC, 1 LIMIT $3");
+        var (sum, distinct) = StreamRollup.FieldOf(measure);
+        await using var command = dataSource.CreateCommand(distinct is not null
+            ? $"SELECT \"{by.Name}\", count(DISTINCT value)::double precision AS measure FROM {_schema}.\"{rollup.ValuesTable}\" "
+                + "WHERE bucket >= $1 AND bucket < $2 AND field = $4 GROUP BY 1 ORDER BY measure DESC, 1 LIMIT $3"
+            : $"SELECT \"{by.Name}\", {(sum is null ? "sum(count)" : $"sum(\"{StreamRollup.SumColumn(sum)}\")")}::double precision AS measure FROM {_schema}.\"{rollup.Table}\" "
+                + "WHERE bucket >= $1 AND bucket < $2 GROUP BY 1 ORDER BY measure DESC, 1 LIMIT $3");
         command.Parameters.Add(new() { Value = from });
         command.Parameters.Add(new() { Value = to });
         command.Parameters.Add(new() { Value = limit });
+        if (distinct is not null)
+        {
+            command.Parameters.Add(new() { Value = distinct });
+        }
         return await ReadAllAsync(command, reader => new TopValue(DimensionValues.Format(reader.GetValue(0)), reader.GetDouble(1)), cancellationToken);
     }
 

@@ -81,7 +81,7 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
 
                     foreach (var rollup in table.Rollups.Where(rollup => evolution.AddedRollups.Contains(rollup.Rollup)))
                     {
-                        foreach (var statement in rollup.Create.Append(rollup.Fill))
+                        foreach (var statement in rollup.Create.Append(rollup.Fill).Concat(rollup.FillValues))
                         {
                             Execute(transaction, statement);
                         }
@@ -175,6 +175,10 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
             for (var i = 0; i < rollups.Length; i++)
             {
                 table.Rollups[i].Upsert(transaction, rollups[i]);
+                if (rollups[i].ValueCount > 0)
+                {
+                    table.Rollups[i].AddValues(transaction, rollups[i]);
+                }
             }
 
             _progress.Finish(transaction, batch, refused);

@@ -11,6 +11,7 @@ namespace ClickOrleans.Sinks.Sqlite;
 internal sealed class SqliteRollupTable : IDisposable
 {
     private readonly SqliteCommand _upsert;
+    private readonly SqliteCommand? _addValues;
 
     public SqliteRollupTable(SqliteConnection connection, SqliteEventTable events, StreamRollup rollup)
     {
@@ -42,6 +43,37 @@ internal sealed class SqliteRollupTable : IDisposable
         {
             _upsert.Parameters.Add(new SqliteParameter { ParameterName = "$" + i });
         }
+
+        FillValues = [];
+        if (rollup.Distinct.Count == 0)
+        {
+            return;
+        }
+
+        var types = fields.Select(field => SqliteEventTable.SqlType(field.Type)).ToArray();
+        Create =
+        [
+            .. Create,
+            $"""
+            CREATE TABLE "{rollup.ValuesTable}" (
+                bucket INTEGER NOT NULL{string.Concat(rollup.By.Select((name, i) => $",\n    \"{name}\" {types[i]} NOT NULL"))},
+                field TEXT NOT NULL,
+                value TEXT NOT NULL,
+                PRIMARY KEY (bucket{dimensions}, field, value)) WITHOUT ROWID
+            """,
+        ];
+        // A value as a query string gives it: integers in decimal, uuids and strings as stored.
+        FillValues = [.. rollup.Distinct.Select(name =>
+            string.Create(CultureInfo.InvariantCulture, $"INSERT INTO \"{rollup.ValuesTable}\" (bucket{dimensions}, field, value) SELECT DISTINCT ts - ts % {rollup.BucketMs}{dimensions}, '{name}', CAST(\"{name}\" AS TEXT) ")
+            + $"FROM \"{events.Stream.Table}\" WHERE \"{name}\" IS NOT NULL")];
+        var valueParameters = 3 + rollup.By.Count;
+        _addValues = connection.CreateCommand();
+        _addValues.CommandText = $"INSERT OR IGNORE INTO \"{rollup.ValuesTable}\" (bucket{dimensions}, field, value) "
+            + $"VALUES ({string.Join(", ", Enumerable.Range(1, valueParameters).Select(i => "$" + i))})";
+        for (var i = 1; i <= valueParameters; i++)
+        {
+            _addValues.Parameters.Add(new SqliteParameter { ParameterName = "$" + i });
+        }
     }
 
     public StreamRollup Rollup { get; }
@@ -50,6 +82,28 @@ internal sealed class SqliteRollupTable : IDisposable
 
     /// <summary>Fills a new rollup's table from the events its stream's table holds.</summary>
     public string Fill { get; }
+
+    /// <summary>Fills a new rollup's distinct values from the events its stream's table holds, one statement per counted field.</summary>
+    public string[] FillValues { get; }
+
+    /// <summary>Adds the distinct values a write saw (those already there are kept), in key order.</summary>
+    public void AddValues(SqliteTransaction transaction, RollupAdditions additions)
+    {
+        var insert = _addValues!;
+        insert.Transaction = transaction;
+        foreach (var (key, field, value) in additions.OrderedValues())
+        {
+            insert.Parameters[0].Value = key.BucketMs;
+            for (var d = 0; d < Rollup.By.Count; d++)
+            {
+                insert.Parameters[1 + d].Value = key.Dimension(d) is bool flag ? (flag ? 1L : 0L) : key.Dimension(d);
+            }
+
+            insert.Parameters[1 + Rollup.By.Count].Value = field;
+            insert.Parameters[2 + Rollup.By.Count].Value = value;
+            insert.ExecuteNonQuery();
+        }
+    }
 
     /// <summary>Adds what a write adds, its rows in key order.</summary>
     public void Upsert(SqliteTransaction transaction, RollupAdditions additions)
@@ -76,5 +130,9 @@ internal sealed class SqliteRollupTable : IDisposable
         }
     }
 
-    public void Dispose() => _upsert.Dispose();
+    public void Dispose()
+    {
+        _upsert.Dispose();
+        _addValues?.Dispose();
+    }
 }

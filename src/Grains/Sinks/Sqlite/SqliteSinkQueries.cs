@@ -39,29 +39,47 @@ public sealed class SqliteSinkQueries(IOptions<SqliteSinkOptions> options) : ISi
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))),
             cancellationToken);
 
-    public Task<RollupBucket[]> RollupAsync(
-        StreamRollup rollup, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
-        ReadAllAsync(
-            $"SELECT bucket, sum(count){string.Concat(rollup.Sums.Select(name => $", total(\"{StreamRollup.SumColumn(name)}\")"))} "
-            + $"FROM \"{rollup.Table}\" WHERE bucket >= $1 AND bucket < $2"
-            + string.Concat(filters.Select((filter, i) => $" AND \"{filter.Field.Name}\" = ${i + 3}"))
-            + " GROUP BY bucket ORDER BY bucket",
-            [from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), .. filters.Select(filter => filter.Value is bool flag ? (flag ? 1L : 0L) : filter.Value)],
+    public async Task<RollupBucket[]> RollupAsync(
+        StreamRollup rollup, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        object[] parameters = [from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), .. filters.Select(filter => filter.Value is bool flag ? (flag ? 1L : 0L) : filter.Value)];
+        var where = " WHERE bucket >= $1 AND bucket < $2" + string.Concat(filters.Select((filter, i) => $" AND \"{filter.Field.Name}\" = ${i + 3}"));
+        var buckets = await ReadAllAsync(
+            $"SELECT bucket, sum(count){string.Concat(rollup.Sums.Select(name => $", total(\"{StreamRollup.SumColumn(name)}\")"))} FROM \"{rollup.Table}\"{where} GROUP BY bucket ORDER BY bucket",
+            parameters,
             reader => new RollupBucket(
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)),
                 reader.GetInt64(1),
                 rollup.Sums.Select((name, i) => (name, i)).ToDictionary(sum => sum.name, sum => reader.GetDouble(sum.i + 2), StringComparer.Ordinal)),
             cancellationToken);
+        if (rollup.Distinct.Count == 0)
+        {
+            return buckets;
+        }
+
+        var counts = await ReadAllAsync(
+            $"SELECT bucket, field, count(DISTINCT value) FROM \"{rollup.ValuesTable}\"{where} GROUP BY bucket, field",
+            parameters,
+            reader => (Bucket: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), Field: reader.GetString(1), Count: reader.GetInt64(2)),
+            cancellationToken);
+        return RollupDistinct.Merge(buckets, rollup, counts);
+    }
 
     public Task<TopValue[]> RollupTopAsync(
-        StreamRollup rollup, StreamField by, string? sum, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken) =>
-        ReadAllAsync(
-            $"SELECT \"{by.Name}\", {(sum is null ? "total(count)" : $"total(\"{StreamRollup.SumColumn(sum)}\")")} AS measure FROM \"{rollup.Table}\" "
-            + "WHERE bucket >= $1 AND bucket < $2 GROUP BY 1 ORDER BY measure DESC, 1 LIMIT $3",
-            [from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), limit],
+        StreamRollup rollup, StreamField by, string measure, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
+    {
+        var (sum, distinct) = StreamRollup.FieldOf(measure);
+        return ReadAllAsync(
+            distinct is not null
+                ? $"SELECT \"{by.Name}\", CAST(count(DISTINCT value) AS REAL) AS measure FROM \"{rollup.ValuesTable}\" "
+                    + "WHERE bucket >= $1 AND bucket < $2 AND field = $4 GROUP BY 1 ORDER BY measure DESC, 1 LIMIT $3"
+                : $"SELECT \"{by.Name}\", {(sum is null ? "total(count)" : $"total(\"{StreamRollup.SumColumn(sum)}\")")} AS measure FROM \"{rollup.Table}\" "
+                    + "WHERE bucket >= $1 AND bucket < $2 GROUP BY 1 ORDER BY measure DESC, 1 LIMIT $3",
+            distinct is null ? [from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), limit] : [from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), limit, distinct],
             // Booleans are stored as 0 and 1.
             reader => new TopValue(DimensionValues.Format(by.Type == FieldType.Bool ? reader.GetInt64(0) != 0 : reader.GetValue(0)), reader.GetDouble(1)),
             cancellationToken);
+    }
 
     public Task<StoredEvent[]> EventsAsync(
         StreamSchema stream, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)

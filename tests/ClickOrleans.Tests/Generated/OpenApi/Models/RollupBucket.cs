@@ -8,7 +8,7 @@ using System;
 namespace ClickOrleans.Tests.Generated.Models
 {
     /// <summary>
-    /// One bucket: its start, its events and, per summed field, the sum (an int64 sum beyond 2^53 loses precision).
+    /// One bucket: its start, its events, per summed field the sum (an int64 sum beyond 2^53 loses precision) and, for arollup that counts distinct values, per counted field how many distinct values its events had.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class RollupBucket : IAdditionalDataHolder, IParsable
@@ -17,6 +17,14 @@ namespace ClickOrleans.Tests.Generated.Models
         public IDictionary<string, object> AdditionalData { get; set; }
         /// <summary>The count property</summary>
         public long? Count { get; set; }
+        /// <summary>The distinct property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::ClickOrleans.Tests.Generated.Models.RollupBucket_distinct? Distinct { get; set; }
+#nullable restore
+#else
+        public global::ClickOrleans.Tests.Generated.Models.RollupBucket_distinct Distinct { get; set; }
+#endif
         /// <summary>The start property</summary>
         public DateTimeOffset? Start { get; set; }
         /// <summary>The sums property</summary>
@@ -53,6 +61,7 @@ namespace ClickOrleans.Tests.Generated.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "count", n => { Count = n.GetLongValue(); } },
+                { "distinct", n => { Distinct = n.GetObjectValue<global::ClickOrleans.Tests.Generated.Models.RollupBucket_distinct>(global::ClickOrleans.Tests.Generated.Models.RollupBucket_distinct.CreateFromDiscriminatorValue); } },
                 { "start", n => { Start = n.GetDateTimeOffsetValue(); } },
                 { "sums", n => { Sums = n.GetObjectValue<global::ClickOrleans.Tests.Generated.Models.RollupBucket_sums>(global::ClickOrleans.Tests.Generated.Models.RollupBucket_sums.CreateFromDiscriminatorValue); } },
             };
@@ -65,6 +74,7 @@ namespace ClickOrleans.Tests.Generated.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteLongValue("count", Count);
+            writer.WriteObjectValue<global::ClickOrleans.Tests.Generated.Models.RollupBucket_distinct>("distinct", Distinct);
             writer.WriteDateTimeOffsetValue("start", Start);
             writer.WriteObjectValue<global::ClickOrleans.Tests.Generated.Models.RollupBucket_sums>("sums", Sums);
             writer.WriteAdditionalData(AdditionalData);

@@ -31,7 +31,7 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public List<string> By { get; set; }
 #endif
-        /// <summary>What it keeps per bucket and dimension values: `count`, then `sum(&amp;lt;field&amp;gt;)` per sum.</summary>
+        /// <summary>What it keeps per bucket and dimension values: `count`, `sum(&amp;lt;field&amp;gt;)` per sum, `count_distinct(&amp;lt;field&amp;gt;)` per distinct count.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public List<string>? Measures { get; set; }
