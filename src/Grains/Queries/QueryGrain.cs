@@ -49,12 +49,13 @@ public sealed class QueryGrain(ISinkQueries queries, StreamCatalog streams) : Gr
         foreach (var filter in filters)
         {
             // The Api checked each filter against its own catalog: one this silo reads otherwise is a declaration that differs.
-            if (!declared.By.Contains(filter.Field) || DimensionValues.Parse(schema.Fields.First(f => f.Name == filter.Field), filter.Value) is not { } value)
+            var field = schema.Fields.FirstOrDefault(f => f.Name == filter.Field);
+            if (field is null || !declared.By.Contains(filter.Field) || DimensionValues.Parse(field, filter.Value) is not { } value)
             {
                 return null;
             }
 
-            values.Add((schema.Fields.First(f => f.Name == filter.Field), value));
+            values.Add((field, value));
         }
 
         return new RollupSeries(stream, rollup, from, to, filters, await queries.RollupAsync(declared, values, from, to, CancellationToken.None));

@@ -144,7 +144,7 @@ public sealed class PostgresEventSink : IEventSink
             }
 
             await using var finish = new NpgsqlBatch(connection, transaction);
-            var refusedPositions = refused.Select(r => r.Position).ToHashSet();
+            var refusedPositions = table.Rollups.Length > 0 ? refused.Select(r => r.Position).ToHashSet() : [];
             foreach (var rollup in table.Rollups)
             {
                 var additions = new RollupAdditions(rollup.Rollup, table.Declared);

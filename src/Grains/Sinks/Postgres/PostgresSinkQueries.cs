@@ -52,18 +52,9 @@ public sealed class PostgresSinkQueries(NpgsqlDataSource dataSource, IOptions<Po
     public async Task<RollupBucket[]> RollupAsync(
         StreamRollup rollup, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            $"SELECT bucket, sum(count)::bigint{string.Concat(rollup.Sums.Select(name => $", sum(\"{StreamRollup.SumColumn(name)}\")::double precision"))} "
-            + $"FROM {_schema}.\"{rollup.Table}\" WHERE bucket >= $1 AND bucket < $2"
-            + string.Concat(filters.Select((filter, i) => $" AND \"{filter.Field.Name}\" = ${i + 3}"))
-            + " GROUP BY bucket ORDER BY bucket");
-        command.Parameters.Add(new() { Value = from });
-        command.Parameters.Add(new() { Value = to });
-        foreach (var (_, value) in filters)
-        {
-            command.Parameters.Add(new() { Value = value });
-        }
-
+        await using var command = RollupCommand(
+            $"SELECT bucket, sum(count)::bigint{string.Concat(rollup.Sums.Select(name => $", sum(\"{StreamRollup.SumColumn(name)}\")::double precision"))} FROM {_schema}.\"{rollup.Table}\"",
+            filters, from, to, " GROUP BY bucket ORDER BY bucket");
         var buckets = await ReadAllAsync(command, reader => new RollupBucket(
             reader.GetFieldValue<DateTimeOffset>(0),
             reader.GetInt64(1),
@@ -73,17 +64,8 @@ public sealed class PostgresSinkQueries(NpgsqlDataSource dataSource, IOptions<Po
             return buckets;
         }
 
-        await using var distinct = dataSource.CreateCommand(
-            $"SELECT bucket, field, count(DISTINCT value) FROM {_schema}.\"{rollup.ValuesTable}\" WHERE bucket >= $1 AND bucket < $2"
-            + string.Concat(filters.Select((filter, i) => $" AND \"{filter.Field.Name}\" = ${i + 3}"))
-            + " GROUP BY bucket, field");
-        distinct.Parameters.Add(new() { Value = from });
-        distinct.Parameters.Add(new() { Value = to });
-        foreach (var (_, value) in filters)
-        {
-            distinct.Parameters.Add(new() { Value = value });
-        }
-
+        await using var distinct = RollupCommand(
+            $"SELECT bucket, field, count(DISTINCT value) FROM {_schema}.\"{rollup.ValuesTable}\"", filters, from, to, " GROUP BY bucket, field");
         var counts = await ReadAllAsync(distinct, reader => (Bucket: reader.GetFieldValue<DateTimeOffset>(0), Field: reader.GetString(1), Count: reader.GetInt64(2)), cancellationToken);
         return RollupDistinct.Merge(buckets, rollup, counts);
     }
@@ -132,6 +114,21 @@ public sealed class PostgresSinkQueries(NpgsqlDataSource dataSource, IOptions<Po
             command.Parameters.Add(new() { Value = distinct });
         }
         return await ReadAllAsync(command, reader => new TopValue(DimensionValues.Format(reader.GetValue(0)), reader.GetDouble(1)), cancellationToken);
+    }
+
+    /// <summary>A query of a rollup's buckets in [from, to) with the dimension values of <paramref name="filters"/>.</summary>
+    private NpgsqlCommand RollupCommand(string select, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, string groupBy)
+    {
+        var command = dataSource.CreateCommand(
+            select + " WHERE bucket >= $1 AND bucket < $2" + string.Concat(filters.Select((filter, i) => $" AND \"{filter.Field.Name}\" = ${i + 3}")) + groupBy);
+        command.Parameters.Add(new() { Value = from });
+        command.Parameters.Add(new() { Value = to });
+        foreach (var (_, value) in filters)
+        {
+            command.Parameters.Add(new() { Value = value });
+        }
+
+        return command;
     }
 
     private static async Task<T[]> ReadAllAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
