@@ -17,12 +17,7 @@ public interface ISinkGrain : IGrainWithIntegerKey
     /// </summary>
     const string CallTimeout = "00:03:00";
 
-    /// <summary>Writes the clicks the store does not have yet, exactly once; retries transient store errors.</summary>
-    [ResponseTimeout(CallTimeout)]
-    [Alias("Write")]
-    Task<SinkResult> Write(SinkBatch batch);
-
-    /// <summary>Writes a declared stream's events the store does not have yet, exactly once; retries transient store errors.</summary>
+    /// <summary>Writes a stream's events the store does not have yet, exactly once; retries transient store errors.</summary>
     [ResponseTimeout(CallTimeout)]
     [Alias("WriteEvents")]
     Task<SinkResult> WriteEvents(EventBatch batch);

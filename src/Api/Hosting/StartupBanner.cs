@@ -49,9 +49,9 @@ internal sealed class StartupBanner(
         Console.WriteLine(banner.ToString());
     }
 
-    private string SinkDescription() => services.GetRequiredService<IClickSink>() switch
+    private string SinkDescription() => services.GetRequiredService<IEventSink>() switch
     {
-        SqliteClickSink sqlite => $"SQLite {sqlite.Path}",
+        SqliteEventSink sqlite => $"SQLite {sqlite.Path}",
         _ => $"PostgreSQL, schema {services.GetRequiredService<IOptions<PostgresSinkOptions>>().Value.Schema}",
     };
 }

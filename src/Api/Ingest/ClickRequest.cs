@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace ClickOrleans.Api.Ingest;
 
-/// <summary>A click as a client sends it; every field is checked by <see cref="ClickValidator"/>.</summary>
+/// <summary>A click as a client sends it; every field is checked by the clicks stream's rules.</summary>
 /// <remarks>
 /// Unknown properties are rejected, and so are names in another case ("UID") and a property given twice: a misspelt
 /// field ("pdi") would otherwise be dropped in silence, and a field the client believes is stored would be lost.

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ClickOrleans.Api.Streams;
 using ClickOrleans.Staging;
 using ClickOrleans.Streams;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -22,11 +21,13 @@ public static class IngestApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         var clicks = ingest.MapGroup("/clicks").WithTags("Clicks");
-        clicks.MapPost("/", StageClick)
+        clicks.MapPost("/", StageEvent)
+            .WithName("StageClick")
             .WithSummary("Stage one click")
             .WithDescription("202 once Redis acknowledged the push. A client-given id makes a retry idempotent end to end.")
             .Accepts<ClickRequest>("application/json");
-        clicks.MapPost("/batch", StageBatch)
+        clicks.MapPost("/batch", StageEventBatch)
+            .WithName("StageBatch")
             .WithSummary("Stage a batch of clicks with one atomic LPUSH")
             .WithDescription("Any invalid element rejects the whole batch with the bad indexes; nothing is staged.")
             .Accepts<ClickRequest[]>("application/json");
@@ -43,55 +44,30 @@ public static class IngestApi
         return ingest;
     }
 
-    private static async Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageEvent(
-        StreamRoute route, StreamStagers stagers, [AsParameters] IngestRequest ingest)
+    /// <summary>One event of the route's stream (the clicks stream for <c>/clicks</c>).</summary>
+    private static async Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageEvent([AsParameters] IngestRequest ingest)
     {
-        if (route.Schema is not { } stream)
+        if (ingest.Route.Schema is not { } stream)
         {
-            return UnknownStream(route, ingest.Telemetry);
+            return UnknownStream(ingest);
         }
 
-        if (route.Catalog.RulesOf(stream) is not { } rules)
-        {
-            return await StageClick(ingest);
-        }
-
-        var body = EventBody(rules, ingest);
-        return await StageAsync(ingest, stream.Name, () => body.ReadOneAsync(ingest.Request.Body, ingest.CancellationToken),
-            events => StageEventsAsync(stagers.Of(stream), events), events => new ClickAccepted(events[0].Id));
+        var body = ingest.Body(stream);
+        return await StageAsync(ingest, stream, () => body.ReadOneAsync(ingest.Request.Body, ingest.CancellationToken), events => new ClickAccepted(events[0].Id));
     }
 
-    private static async Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> StageEventBatch(
-        StreamRoute route, StreamStagers stagers, [AsParameters] IngestRequest ingest)
+    /// <summary>A batch of events of the route's stream (the clicks stream for <c>/clicks/batch</c>).</summary>
+    private static async Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> StageEventBatch([AsParameters] IngestRequest ingest)
     {
-        if (route.Schema is not { } stream)
+        if (ingest.Route.Schema is not { } stream)
         {
-            return UnknownStream(route, ingest.Telemetry);
+            return UnknownStream(ingest);
         }
 
-        if (route.Catalog.RulesOf(stream) is not { } rules)
-        {
-            return await StageBatch(ingest);
-        }
-
-        var body = EventBody(rules, ingest);
-        return await StageAsync(ingest, stream.Name, () => body.ReadBatchAsync(ingest.Request.Body, ingest.Options.Value.MaxBatch, ingest.CancellationToken),
-            events => StageEventsAsync(stagers.Of(stream), events), events => new BatchAccepted(events.Count));
+        var body = ingest.Body(stream);
+        return await StageAsync(ingest, stream, () => body.ReadBatchAsync(ingest.Request.Body, ingest.Options.Value.MaxBatch, ingest.CancellationToken),
+            events => new BatchAccepted(events.Count));
     }
-
-    private static Task<Results<Accepted<ClickAccepted>, ValidationProblem, ProblemHttpResult>> StageClick([AsParameters] IngestRequest ingest) =>
-        StageAsync(ingest, ClickStream.Name, () => ClickBody(ingest).ReadOneAsync(ingest.Request.Body, ingest.CancellationToken),
-            ingest.Stager.StageAsync, clicks => new ClickAccepted(clicks[0].Id));
-
-    private static Task<Results<Accepted<BatchAccepted>, ValidationProblem, ProblemHttpResult>> StageBatch([AsParameters] IngestRequest ingest) =>
-        StageAsync(ingest, ClickStream.Name, () => ClickBody(ingest).ReadBatchAsync(ingest.Request.Body, ingest.Options.Value.MaxBatch, ingest.CancellationToken),
-            ingest.Stager.StageAsync, clicks => new BatchAccepted(clicks.Count));
-
-    private static IngestBody<ClickRequest, Click> ClickBody(IngestRequest ingest) =>
-        new(ApiJsonContext.Default.ClickRequest, ingest.Validator().TryValidate, "click");
-
-    private static IngestBody<JsonElement, EventToStage> EventBody(EventRules rules, IngestRequest ingest) =>
-        new(ApiJsonContext.Default.JsonElement, new EventValidator(rules, ingest.Time.GetUtcNow(), ingest.Options.Value).TryValidate, "event");
 
     private static Task StageEventsAsync(StreamStager stager, IReadOnlyList<EventToStage> events)
     {
@@ -109,34 +85,34 @@ public static class IngestApi
         return stager.StageAsync(elements, clientIds);
     }
 
-    private static async Task<Results<Accepted<TAccepted>, ValidationProblem, ProblemHttpResult>> StageAsync<TEvent, TAccepted>(
-        IngestRequest ingest, string stream, Func<Task<ParsedBody<TEvent>>> readBody, Func<IReadOnlyList<TEvent>, Task> stage, Func<IReadOnlyList<TEvent>, TAccepted> accepted)
+    private static async Task<Results<Accepted<TAccepted>, ValidationProblem, ProblemHttpResult>> StageAsync<TAccepted>(
+        IngestRequest ingest, StreamSchema stream, Func<Task<ParsedBody>> readBody, Func<IReadOnlyList<EventToStage>, TAccepted> accepted)
     {
         var telemetry = ingest.Telemetry;
         if (!ingest.Request.HasJsonContentType())
         {
-            telemetry.Rejected(stream, "unsupported-media-type");
+            telemetry.Rejected(stream.Name, "unsupported-media-type");
             return UnsupportedMediaType();
         }
 
         var body = await readBody();
         if (body.Reason is { } reason)
         {
-            telemetry.Rejected(stream, reason);
+            telemetry.Rejected(stream.Name, reason);
             return body.Errors is { } errors
                 ? TypedResults.ValidationProblem(errors, body.Detail)
                 : TypedResults.Problem(body.Detail, statusCode: StatusCodes.Status400BadRequest, title: body.Title);
         }
 
-        await stage(body.Events);
-        telemetry.Accepted(stream, body.Events.Count);
+        await StageEventsAsync(ingest.Stagers.Of(stream), body.Events);
+        telemetry.Accepted(stream.Name, body.Events.Count);
         return TypedResults.Accepted((string?)null, accepted(body.Events));
     }
 
-    private static ProblemHttpResult UnknownStream(StreamRoute route, IngestTelemetry telemetry)
+    private static ProblemHttpResult UnknownStream(IngestRequest ingest)
     {
-        telemetry.RejectedUnknownStream();
-        return route.UnknownStream();
+        ingest.Telemetry.RejectedUnknownStream();
+        return ingest.Route.UnknownStream();
     }
 
     private static ProblemHttpResult UnsupportedMediaType() =>

@@ -1,54 +1,62 @@
+using System.Buffers;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 
 namespace ClickOrleans.Api.Ingest;
 
-/// <summary>Checks one element of a request and makes it an event to stage, or adds what is wrong to the errors.</summary>
-/// <param name="field">Prefix for error keys: empty for a single event, <c>[i].</c> for element i of a batch.</param>
-internal delegate bool EventValidation<in TRequest, TEvent>(TRequest? request, string field, IDictionary<string, string[]> errors, out TEvent validated);
-
 /// <summary>
-/// Reads an ingest request body into events — clicks, or a declared stream's — or into the reason it was refused;
-/// never throws for bad input. The batch is streamed, so an oversized one is refused after <c>MaxBatch + 1</c>
-/// elements, not after buffering it.
+/// Reads an ingest request body into events to stage — one event, or a JSON array of them — or into the reason it was
+/// refused; never throws for bad input. The body (at most <c>Clicks:MaxRequestBytes</c>, Kestrel's limit) is read into
+/// one pooled buffer; each element is checked as JSON, then handed as its bytes to its stream's rules.
 /// </summary>
 /// <param name="Noun">What the events are called in the answers: <c>click</c> or <c>event</c>.</param>
-internal sealed record IngestBody<TRequest, TEvent>(JsonTypeInfo<TRequest> Type, EventValidation<TRequest, TEvent> Validate, string Noun)
+internal sealed record IngestBody(EventValidator Validator, string Noun)
 {
-    public async Task<ParsedBody<TEvent>> ReadOneAsync(Stream body, CancellationToken cancellationToken)
+    public async Task<ParsedBody> ReadOneAsync(Stream body, CancellationToken cancellationToken)
     {
-        TRequest? request;
+        using var buffer = await RequestBuffer.ReadAsync(body, cancellationToken);
         try
         {
-            request = await JsonSerializer.DeserializeAsync(body, Type, cancellationToken);
+            var reader = new Utf8JsonReader(buffer.Data);
+            reader.Read();
+            reader.Skip();
+            reader.Read(); // past the value: throws on anything but whitespace
         }
         catch (JsonException e)
         {
-            return ParsedBody<TEvent>.Malformed(e, "a " + Noun);
+            return ParsedBody.Malformed(e, "a " + Noun);
         }
 
         var errors = new Dictionary<string, string[]>();
-        return Validate(request, "", errors, out var validated)
-            ? ParsedBody<TEvent>.Accepted([validated])
-            : ParsedBody<TEvent>.Invalid(errors, $"The {Noun} is invalid; nothing was staged.");
+        return Validator.TryValidate(buffer.Data, "", errors, out var validated)
+            ? ParsedBody.Accepted([validated])
+            : ParsedBody.Invalid(errors, $"The {Noun} is invalid; nothing was staged.");
     }
 
-    public async Task<ParsedBody<TEvent>> ReadBatchAsync(Stream body, int maxBatch, CancellationToken cancellationToken)
+    public async Task<ParsedBody> ReadBatchAsync(Stream body, int maxBatch, CancellationToken cancellationToken)
     {
-        var events = new List<TEvent>();
+        using var buffer = await RequestBuffer.ReadAsync(body, cancellationToken);
+        var events = new List<EventToStage>();
         var errors = new Dictionary<string, string[]>();
         var invalid = new List<int>();
         var index = 0;
         try
         {
-            await foreach (var element in JsonSerializer.DeserializeAsyncEnumerable(body, Type, cancellationToken))
+            var reader = new Utf8JsonReader(buffer.Data);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            {
+                throw new JsonException($"A batch is a JSON array of {Noun}s.");
+            }
+
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
                 if (index == maxBatch)
                 {
-                    return ParsedBody<TEvent>.Refused("Batch too large", $"A batch carries at most {maxBatch} {Noun}s (Clicks:MaxBatch); nothing was staged.");
+                    return ParsedBody.Refused("Batch too large", $"A batch carries at most {maxBatch} {Noun}s (Clicks:MaxBatch); nothing was staged.");
                 }
 
-                if (Validate(element, $"[{index}].", errors, out var validated))
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                if (Validator.TryValidate(buffer.Data[start..(int)reader.BytesConsumed], $"[{index}].", errors, out var validated))
                 {
                     events.Add(validated);
                 }
@@ -59,19 +67,51 @@ internal sealed record IngestBody<TRequest, TEvent>(JsonTypeInfo<TRequest> Type,
 
                 index++;
             }
+
+            reader.Read(); // past the array: throws on anything but whitespace
         }
         catch (JsonException e)
         {
-            return ParsedBody<TEvent>.Malformed(e, "a " + Noun);
+            return ParsedBody.Malformed(e, "a batch of " + Noun + "s");
         }
 
         if (index == 0)
         {
-            return ParsedBody<TEvent>.Refused("Empty batch", $"The batch is empty; send a JSON array of 1 or more {Noun}s.");
+            return ParsedBody.Refused("Empty batch", $"The batch is empty; send a JSON array of 1 or more {Noun}s.");
         }
 
         return invalid.Count == 0
-            ? ParsedBody<TEvent>.Accepted(events)
-            : ParsedBody<TEvent>.Invalid(errors, $"{char.ToUpperInvariant(Noun[0])}{Noun[1..]}s at indexes {string.Join(", ", invalid)} are invalid; nothing was staged.");
+            ? ParsedBody.Accepted(events)
+            : ParsedBody.Invalid(errors, $"{char.ToUpperInvariant(Noun[0])}{Noun[1..]}s at indexes {string.Join(", ", invalid)} are invalid; nothing was staged.");
+    }
+
+    /// <summary>A request body in a rented buffer, returned when disposed.</summary>
+    private sealed class RequestBuffer : IDisposable
+    {
+        private byte[] _bytes = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        private int _length;
+
+        public ReadOnlySpan<byte> Data => _bytes.AsSpan(0, _length);
+
+        public static async Task<RequestBuffer> ReadAsync(Stream body, CancellationToken cancellationToken)
+        {
+            var buffer = new RequestBuffer();
+            int read;
+            while ((read = await body.ReadAsync(buffer._bytes.AsMemory(buffer._length), cancellationToken)) > 0)
+            {
+                buffer._length += read;
+                if (buffer._length == buffer._bytes.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer._bytes.Length * 2);
+                    buffer._bytes.AsSpan(0, buffer._length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer._bytes);
+                    buffer._bytes = larger;
+                }
+            }
+
+            return buffer;
+        }
+
+        public void Dispose() => ArrayPool<byte>.Shared.Return(_bytes);
     }
 }

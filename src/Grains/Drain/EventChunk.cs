@@ -1,7 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Hashing;
-using System.Text;
-using System.Text.Json;
 using ClickOrleans.Staging;
 using ClickOrleans.Streams;
 using StackExchange.Redis;
@@ -9,19 +5,50 @@ using StackExchange.Redis;
 namespace ClickOrleans.Drain;
 
 /// <summary>
-/// One chunk of a declared stream's private list, parsed by its <see cref="EventRules"/> and split by sink partition
-/// (by event id, or by the fields its take-over recorded); what is not a valid event becomes a dead letter naming the
-/// first property that is wrong.
+/// One chunk of a private list, parsed by its stream's <see cref="EventRules"/> into typed rows and split by sink
+/// partition (by the fields its take-over recorded, or by event id), each partition's rows in the order of the stream's
+/// first index; what is not a valid event becomes a dead letter naming the first property that is wrong.
 /// </summary>
-internal sealed class EventChunk(string stream, long start, long end, StagedEvent[]?[] partitions, List<RedisValue> deadLetters)
-    : PartitionedChunk<StagedEvent>(start, end, partitions, deadLetters)
+internal sealed class EventChunk
 {
+    private readonly EventRules _rules;
+    private readonly int[]?[] _partitions;
+
+    private EventChunk(EventRules rules, long start, long end, EventRows rows, int[]?[] partitions, List<RedisValue> deadLetters)
+    {
+        _rules = rules;
+        Start = start;
+        End = end;
+        Rows = rows;
+        _partitions = partitions;
+        DeadLetters = deadLetters;
+    }
+
+    /// <summary>The position of the chunk's oldest element.</summary>
+    public long Start { get; }
+
+    /// <summary>The position after the chunk's newest element.</summary>
+    public long End { get; }
+
+    public int Count => (int)(End - Start);
+
+    /// <summary>The valid events of the chunk.</summary>
+    public EventRows Rows { get; }
+
+    /// <summary>Per sink partition, its rows in the order they are written; null where the chunk has none.</summary>
+    public IReadOnlyList<int[]?> Partitions => _partitions;
+
+    /// <summary>What is not a valid event, as dead letters with the reason; the sink's refusals join them.</summary>
+    public List<RedisValue> DeadLetters { get; }
+
     /// <param name="partitions">The private list's partition count, fixed when it was taken over.</param>
     /// <param name="partitionedBy">What splits its elements into partitions, fixed when it was taken over (<see cref="PrivateList.PartitionedBy"/>).</param>
     public static EventChunk Parse(ChunkElements elements, EventRules rules, string privateList, in ElementContext context, int partitions, string partitionedBy)
     {
         var fields = rules.PartitionFields(partitionedBy);
-        var split = new List<StagedEvent>?[partitions];
+        var rows = rules.NewRows(elements.Count);
+        var partitionOf = new int[elements.Count];
+        var sizes = new int[partitions];
         var deadLetters = new List<RedisValue>();
         var errors = new List<(string Property, string Error)>();
         for (var i = 0; i < elements.Count; i++)
@@ -29,107 +56,69 @@ internal sealed class EventChunk(string stream, long start, long end, StagedEven
             var position = elements.Start + i;
             if (elements.ReferenceOf(i) is { } large)
             {
-                deadLetters.Add(TooLarge(large, privateList, position));
+                deadLetters.Add(DeadLetter.Of(
+                    $"element of {large.Size} bytes is larger than Clicks:MaxElementBytes: dead-lettered by reference (sha1 {large.Sha1}), with its first {large.Prefix.Length} bytes",
+                    privateList, position, large.Prefix).ToRedisValue());
+                continue;
             }
-            else if (TryParse(elements[i], rules, context, position, errors, out var parsed, out var error))
+
+            if (!rules.TryRead(elements[i], staged: true, rows, errors, out var read))
             {
-                (split[SinkPartition.Of(fields is null ? PartitionKey(parsed.EventId) : PartitionKey(parsed.Values, fields), partitions)] ??= []).Add(parsed);
+                deadLetters.Add(DeadLetter.Of(EventRules.Reason(errors[0]), privateList, position, elements[i]).ToRedisValue());
+                continue;
             }
-            else
+
+            var timestamp = read.TimestampMs ?? context.TakenOverAtMs;
+            if (timestamp < ClickRules.EarliestTimestampMs || timestamp > context.LatestTimestampMs)
             {
-                deadLetters.Add(DeadLetter.Of(error, privateList, position, elements[i]).ToRedisValue());
+                deadLetters.Add(DeadLetter.Of(
+                    $"ts must lie from 0 (1970-01-01) to {context.LatestTimestampMs}, Clicks:MaxClockSkew after its list was taken over",
+                    privateList, position, elements[i]).ToRedisValue());
+                continue;
             }
+
+            var eventId = read.ApiId ?? (read.Id is { } clientId ? ClickId.FromClientId(clientId) : ClickId.FromPosition(context.IdSeed, position));
+            var row = rows.Add(position, eventId, read.ApiId is null ? read.Id : null, timestamp);
+            var partition = SinkPartition.Of(rules.PartitionKey(rows, row, fields), partitions);
+            partitionOf[row] = partition;
+            sizes[partition]++;
         }
 
-        return new EventChunk(rules.Stream.Name, elements.Start, elements.End, [.. split.Select(events => events?.ToArray())], deadLetters);
-    }
-
-    private static bool TryParse(
-        ReadOnlySpan<byte> utf8, EventRules rules, in ElementContext context, long position, List<(string Property, string Error)> errors,
-        out StagedEvent parsed, out string error)
-    {
-        parsed = default;
-        errors.Clear();
-        var values = new object?[rules.Declared.Count];
-        string? id, extra;
-        long? ts;
-        try
+        var split = new int[]?[partitions];
+        var filled = new int[partitions];
+        for (var row = 0; row < rows.Count; row++)
         {
-            using var document = JsonDocument.Parse(utf8.ToArray());
-            rules.Read(document.RootElement, staged: true, out id, out ts, values, out extra, errors);
-        }
-        catch (JsonException e)
-        {
-            error = "malformed JSON: " + e.Message;
-            return false;
+            var partition = partitionOf[row];
+            (split[partition] ??= new int[sizes[partition]])[filled[partition]++] = row;
         }
 
-        var timestamp = ts ?? context.TakenOverAtMs;
-        if (errors.Count == 0 && timestamp > context.LatestTimestampMs)
+        foreach (var partition in split)
         {
-            errors.Add(("ts", $"must lie from 0 (1970-01-01) to {context.LatestTimestampMs}, Clicks:MaxClockSkew after its list was taken over"));
-        }
-
-        if (errors.Count > 0)
-        {
-            error = errors[0].Property == "$" ? "not a JSON object" : $"{errors[0].Property} {errors[0].Error}";
-            return false;
-        }
-
-        var clientId = id;
-        Guid eventId;
-        if (id is null)
-        {
-            eventId = ClickId.FromPosition(context.IdSeed, position);
-        }
-        else if (ClickId.TryParseHex(Encoding.UTF8.GetBytes(id), out eventId))
-        {
-            clientId = null; // the Api's own id, stored as the uuid it is
-        }
-        else
-        {
-            eventId = ClickId.FromClientId(id);
-        }
-
-        parsed = new StagedEvent(position, eventId, clientId, timestamp, values, extra);
-        error = "";
-        return true;
-    }
-
-    protected override Task<SinkResult> Write(ISinkGrain sink, string privateList, int partition, StagedEvent[] rows) =>
-        sink.WriteEvents(new EventBatch(stream, privateList, partition, Start, End, rows));
-
-    /// <summary>A hash of the values of the fields: the same on every silo and release (XxHash64 of their canonical bytes).</summary>
-    private static long PartitionKey(object?[] values, int[] fields)
-    {
-        var hash = new XxHash64();
-        Span<byte> number = stackalloc byte[8];
-        foreach (var field in fields)
-        {
-            switch (values[field])
+            if (partition is not null)
             {
-                case string text:
-                    hash.Append(Encoding.UTF8.GetBytes(text));
-                    break;
-                case long value:
-                    BinaryPrimitives.WriteInt64LittleEndian(number, value);
-                    hash.Append(number);
-                    break;
-                case bool flag:
-                    hash.Append(flag ? [1] : [0]);
-                    break;
+                rules.Sort(rows, partition);
             }
-
-            hash.Append([0xff]); // a separator: ("ab", "c") and ("a", "bc") differ
         }
 
-        return (long)hash.GetCurrentHashAsUInt64();
+        return new EventChunk(rules, elements.Start, elements.End, rows, split, deadLetters);
     }
 
-    private static long PartitionKey(Guid eventId)
+    /// <summary>Starts the write of every partition the chunk has events for, each exactly once by its progress mark.</summary>
+    public List<Task<SinkResult>> Write(ISinkGrain sink, string privateList)
     {
-        Span<byte> bytes = stackalloc byte[16];
-        eventId.TryWriteBytes(bytes);
-        return BitConverter.ToInt64(bytes[8..]);
+        var writes = new List<Task<SinkResult>>(_partitions.Length);
+        for (var partition = 0; partition < _partitions.Length; partition++)
+        {
+            if (_partitions[partition] is not null)
+            {
+                writes.Add(sink.WriteEvents(BatchOf(privateList, partition)));
+            }
+        }
+
+        return writes;
     }
+
+    /// <summary>What one partition writes of the chunk.</summary>
+    public EventBatch BatchOf(string privateList, int partition) =>
+        new(_rules.Stream.Name, _rules.Version, privateList, partition, Start, End, Rows, _partitions[partition] ?? []);
 }

@@ -6,19 +6,19 @@ namespace ClickOrleans.Drain;
 
 /// <summary>
 /// The drain algorithm: finish the private lists earlier drains left, take the staging list over, and write every
-/// private list to the sink partitions chunk by chunk, oldest first: clicks, or a declared stream's events by its
+/// private list to the sink partitions chunk by chunk, oldest first, each element read by its stream's
 /// <see cref="EventRules"/>.
 /// </summary>
 /// <remarks>
-/// Exactly once: each sink partition writes its clicks, their rollups and its progress mark (the chunk's end) in one
-/// transaction, and skips the clicks below the mark it has; a chunk is committed in Redis only after every partition
+/// Exactly once: each sink partition writes its events, their rollups and its progress mark (the chunk's end) in one
+/// transaction, and skips the events below the mark it has; a chunk is committed in Redis only after every partition
 /// wrote it. A crash anywhere replays at most the chunk in flight, and the marks make the replay write nothing twice.
 /// Reads and commits both check the committed offset, so a stale drain can neither mislabel nor commit elements.
 /// Memory: at most two chunks, the one being written and the next, read meanwhile.
 /// </remarks>
 internal sealed partial class StagingDrain(
     PrivateLists privateLists,
-    EventRules? rules,
+    EventRules rules,
     ClickOptions options,
     IGrainFactory grains,
     DrainTelemetry telemetry,
@@ -41,7 +41,7 @@ internal sealed partial class StagingDrain(
             await DrainAsync(left, stats, cancellationToken);
         }
 
-        if (await privateLists.TakeOverAsync(tickId, options.Partitions, options.MaxClockSkew, rules?.PartitionedBy ?? ClickChunk.PartitionedBy) is { } taken)
+        if (await privateLists.TakeOverAsync(tickId, options.Partitions, options.MaxClockSkew, rules.PartitionedBy) is { } taken)
         {
             await DrainAsync(taken, stats, cancellationToken);
         }
@@ -72,9 +72,7 @@ internal sealed partial class StagingDrain(
                 activity?.SetTag("clickorleans.private_list", list.Name);
                 activity?.SetTag("clickorleans.offset", offset);
                 activity?.SetTag("clickorleans.elements", elements.Count);
-                IDrainChunk chunk = rules is null
-                    ? ClickChunk.Parse(elements, list.Name, context, list.Partitions)
-                    : EventChunk.Parse(elements, rules, list.Name, context, list.Partitions, list.PartitionedBy);
+                var chunk = EventChunk.Parse(elements, rules, list.Name, context, list.Partitions, list.PartitionedBy ?? rules.UnrecordedPartitioning);
                 var writeStarted = time.GetTimestamp();
                 var (written, skipped) = await WriteAsync(list.Name, chunk, elements);
                 var writeDuration = time.GetElapsedTime(writeStarted);
@@ -111,7 +109,7 @@ internal sealed partial class StagingDrain(
     }
 
     /// <summary>Writes every partition of a chunk in parallel; what the sink refused joins the chunk's dead letters.</summary>
-    private async Task<(long Written, long Skipped)> WriteAsync(string privateList, IDrainChunk chunk, ChunkElements elements)
+    private async Task<(long Written, long Skipped)> WriteAsync(string privateList, EventChunk chunk, ChunkElements elements)
     {
         var writes = chunk.Write(grains.GetGrain<ISinkGrain>(0), privateList);
         long written = 0, skipped = 0;

@@ -15,7 +15,7 @@ public static class ClickPipelineSiloBuilderExtensions
 {
     /// <summary>
     /// Adds the click pipeline to a silo: Redis clustering and reminders on <c>ConnectionStrings:Redis</c>, the
-    /// aggregator and its schedule, and the sink chosen by configuration (see <see cref="ClickSinkServiceCollectionExtensions.AddClickSink"/>).
+    /// aggregator and its schedule, and the sink chosen by configuration (see <see cref="SinkServiceCollectionExtensions.AddSink"/>).
     /// </summary>
     public static ISiloBuilder AddClickPipeline(this ISiloBuilder silo, IConfiguration configuration)
     {
@@ -45,7 +45,7 @@ public static class ClickPipelineSiloBuilderExtensions
                     reminders.MinimumReminderPeriod = shortest;
                 }
             });
-        services.AddClickSink(configuration);
+        services.AddSink(configuration);
         services.AddHealthChecks()
             .AddCheck<RedisHealthCheck>("redis")
             .AddCheck<SinkHealthCheck>("sink")

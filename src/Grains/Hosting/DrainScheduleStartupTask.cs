@@ -6,20 +6,18 @@ using Microsoft.Extensions.Logging;
 namespace ClickOrleans.Hosting;
 
 /// <summary>
-/// On every silo start: migrate the sink's schema to the current version, create the declared streams' tables, and
+/// On every silo start: migrate the sink's schema to the current version and every stream's tables to its declaration, and
 /// make sure the drain reminder of every shard of every stream is registered.
 /// </summary>
 internal sealed partial class DrainScheduleStartupTask(
     IGrainFactory grains,
-    IClickSink sink,
-    IEventSink events,
+    IEventSink sink,
     StreamCatalog streams,
     ILogger<DrainScheduleStartupTask> logger) : IStartupTask
 {
     public async Task Execute(CancellationToken cancellationToken)
     {
         await sink.MigrateAsync(cancellationToken);
-        await events.MigrateAsync(streams.Declared, cancellationToken);
         foreach (var stream in streams.Streams.Where(stream => stream.Drain.DrainSchedule is null && stream.Drain.DrainPeriod < Drain.AggregatorGrain.ProductionMinimumPeriod))
         {
             LogShortPeriod(logger, stream.Name, stream.Drain.DrainPeriod);

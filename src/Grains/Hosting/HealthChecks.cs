@@ -55,7 +55,7 @@ public sealed class DrainHealthCheck(IConnectionMultiplexer redis, IOptions<Clic
 }
 
 /// <summary>The sink's store answers a trivial query.</summary>
-public sealed class SinkHealthCheck(IClickSink sink) : IHealthCheck
+public sealed class SinkHealthCheck(IEventSink sink) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

@@ -1,20 +1,32 @@
-using ClickOrleans.Streams;
-
 namespace ClickOrleans.Sinks;
 
 /// <summary>
-/// Where a declared stream's events end up: a table of its own, created from its schema at start, written as clicks
-/// are — the events above the partition's progress mark and the new mark in one transaction (<see cref="IClickSink"/>'s
-/// marks), an event the store refuses for its data reported rather than failing the write.
+/// Where drained events end up: each stream's raw events in its table and its rollups in theirs, written together with
+/// the progress mark of the private list and partition they came from (<c>drain_progress</c>), in one transaction. A
+/// write skips the events below the mark, so writing the same batch twice, or an overlapping one, writes each event once.
 /// </summary>
 public interface IEventSink
 {
     /// <summary>
-    /// Creates each stream's table where it is missing and records its schema version; stops the start when a table's
-    /// recorded version is not the declaration's, naming the change (evolution is not automatic yet).
+    /// Brings the store to the current version (its own tables and every stream's, from their schemas): creates what is
+    /// missing, applies additive changes, and stops the start naming any other change. Safe from every silo at once.
     /// </summary>
-    Task MigrateAsync(IReadOnlyList<StreamSchema> streams, CancellationToken cancellationToken);
+    /// <exception cref="SchemaChangedException">A stream's declaration changes its table in a way that is not additive.</exception>
+    Task MigrateAsync(CancellationToken cancellationToken);
 
-    /// <summary>Writes the events at or above the partition's progress mark and moves the mark to the batch's end.</summary>
+    /// <summary>Returns when the store answers; throws when it does not.</summary>
+    Task PingAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes the events at or above the partition's progress mark and moves the mark to the batch's end. An event the
+    /// store refuses for its data (a constraint, a trigger) is left out and reported, with the store's message; the
+    /// rest is written. Skipped events that were refused before are reported again, so their dead letters are not lost.
+    /// </summary>
     Task<SinkResult> WriteAsync(EventBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>Marks a fully drained private list complete, so later writes of it are skipped whole; prunes old marks.</summary>
+    Task CompleteAsync(string privateList, CancellationToken cancellationToken);
+
+    /// <summary>Whether a failed call may succeed when retried: the connection or the server failed, not the data.</summary>
+    bool IsTransient(Exception exception);
 }

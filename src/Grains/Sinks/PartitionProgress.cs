@@ -1,24 +1,28 @@
 namespace ClickOrleans.Sinks;
 
 /// <summary>
-/// A sink's progress mark for one private list and partition, as read under the mark's row lock: every click of that
+/// A sink's progress mark for one private list and partition, as read under the mark's row lock: every event of that
 /// partition at a position below <paramref name="CommittedTo"/> is written (or was refused), and a completed list is
 /// written whole. Both sinks apply it the same way.
 /// </summary>
 internal readonly record struct PartitionProgress(long CommittedTo, bool Completed)
 {
-    /// <summary>The events of the batch not written yet: all of them, unless the batch is a replay.</summary>
-    /// <param name="rows">The batch's events.</param>
-    public TRow[] Unwritten<TRow>(IPartitionWrite batch, TRow[] rows)
-        where TRow : IStagedRow
+    /// <summary>The rows of the batch not written yet: all of them, unless the batch is a replay.</summary>
+    public int[] Unwritten(EventBatch batch)
     {
         if (Completed)
         {
             return [];
         }
 
+        if (!Skips(batch))
+        {
+            return batch.Rows;
+        }
+
         var mark = CommittedTo;
-        return Skips(batch) ? Array.FindAll(rows, row => row.Position >= mark) : rows;
+        var positions = batch.Events.Positions;
+        return Array.FindAll(batch.Rows, row => positions[row] >= mark);
     }
 
     /// <summary>Whether the batch reaches below the mark: a replay, whose skipped events' earlier refusals must be reported again.</summary>

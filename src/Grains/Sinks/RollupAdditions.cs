@@ -6,48 +6,47 @@ namespace ClickOrleans.Sinks;
 /// <summary>
 /// What a write adds to one rollup of a stream: per bucket and dimension values, its events, the sums of their fields
 /// and the distinct values of its counted fields. Computed from the rows the write stores (never the refused ones), in
-/// the transaction that stores them.
+/// the transaction that stores them; read from the rows' typed columns, nothing boxed.
 /// </summary>
 internal sealed class RollupAdditions
 {
     private readonly Dictionary<RollupKey, RollupRow> _rows = [];
     private readonly HashSet<(RollupKey Key, int Field, string Value)> _values = [];
+    private readonly EventRules _rules;
+    private readonly (int Field, int Slot, bool IsText)[] _by;
+    private readonly (int Field, int Slot, bool IsInteger)[] _sums;
     private readonly int[] _distinct;
-    private readonly int[] _by;
-    private readonly int[] _sums;
-    private readonly bool[] _integerSums;
     private readonly long _bucketMs;
 
-    /// <param name="declared">The stream's fields after id and ts, in the order of <see cref="StagedEvent.Values"/>.</param>
-    public RollupAdditions(StreamRollup rollup, IReadOnlyList<StreamField> declared)
+    public RollupAdditions(StreamRollup rollup, EventRules rules)
     {
         Rollup = rollup;
+        _rules = rules;
         _bucketMs = rollup.BucketMs;
-        _by = [.. rollup.By.Select(name => IndexOf(declared, name))];
-        _sums = [.. rollup.Sums.Select(name => IndexOf(declared, name))];
-        _integerSums = [.. _sums.Select(i => declared[i].Type == FieldType.Int64)];
-        _distinct = [.. rollup.Distinct.Select(name => IndexOf(declared, name))];
+        _by = [.. rollup.By.Select(name => rules.IndexOf(name)).Select(field => (field, rules.SlotOf(field), rules.Declared[field].Type == FieldType.String))];
+        _sums = [.. rollup.Sums.Select(name => rules.IndexOf(name)).Select(field => (field, rules.SlotOf(field), rules.Declared[field].Type == FieldType.Int64))];
+        _distinct = [.. rollup.Distinct.Select(rules.IndexOf)];
     }
 
     public StreamRollup Rollup { get; }
 
     /// <summary>Whether a summed field is int64: summed exactly (<see cref="RollupRow.Exact"/>), not as a double.</summary>
-    public bool IsInteger(int sum) => _integerSums[sum];
+    public bool IsInteger(int sum) => _sums[sum].IsInteger;
 
     public int Count => _rows.Count;
 
     /// <summary>The distinct values seen, per rollup row and counted field (<see cref="StreamRollup.Distinct"/>).</summary>
     public int ValueCount => _values.Count;
 
-    public void Add(in StagedEvent row)
+    public void Add(EventRows rows, int row)
     {
-        var values = row.Values;
+        var timestamp = rows.Timestamps[row];
         var key = new RollupKey(
-            row.TimestampMs - row.TimestampMs % _bucketMs,
-            _by.Length > 0 ? values[_by[0]] : null,
-            _by.Length > 1 ? values[_by[1]] : null,
-            _by.Length > 2 ? values[_by[2]] : null,
-            _by.Length > 3 ? values[_by[3]] : null);
+            timestamp - (timestamp % _bucketMs),
+            _by.Length > 0 ? Dimension(rows, row, _by[0]) : default,
+            _by.Length > 1 ? Dimension(rows, row, _by[1]) : default,
+            _by.Length > 2 ? Dimension(rows, row, _by[2]) : default,
+            _by.Length > 3 ? Dimension(rows, row, _by[3]) : default);
         ref var measures = ref CollectionsMarshal.GetValueRefOrAddDefault(_rows, key, out var exists);
         if (!exists)
         {
@@ -55,24 +54,29 @@ internal sealed class RollupAdditions
         }
 
         measures!.Count++;
-        for (var i = 0; i < _distinct.Length; i++)
+        for (var i = 0; i < _sums.Length; i++)
         {
-            if (values[_distinct[i]] is { } value)
+            var (field, slot, isInteger) = _sums[i];
+            if (!rows.Has(row, field))
             {
-                _values.Add((key, i, DimensionValues.Format(value)));
+                continue;
+            }
+
+            if (isInteger)
+            {
+                measures.Exact[i] += rows.LongAt(row, slot);
+            }
+            else
+            {
+                measures.Approx[i] += rows.DoubleAt(row, slot);
             }
         }
 
-        for (var i = 0; i < _sums.Length; i++)
+        for (var i = 0; i < _distinct.Length; i++)
         {
-            switch (values[_sums[i]])
+            if (_rules.ValueOf(rows, row, _distinct[i]) is { } value)
             {
-                case long number:
-                    measures.Exact[i] += number;
-                    break;
-                case double number:
-                    measures.Approx[i] += number;
-                    break;
+                _values.Add((key, i, DimensionValues.Format(value)));
             }
         }
     }
@@ -86,43 +90,32 @@ internal sealed class RollupAdditions
         _values.OrderBy(value => value.Key, RollupKey.Order).ThenBy(value => value.Field).ThenBy(value => value.Value, StringComparer.Ordinal)
             .Select(value => (value.Key, Rollup.Distinct[value.Field], value.Value));
 
-    private static int IndexOf(IReadOnlyList<StreamField> declared, string name)
-    {
-        for (var i = 0; i < declared.Count; i++)
-        {
-            if (declared[i].Name == name)
-            {
-                return i;
-            }
-        }
-
-        throw new ArgumentException($"The rollup names '{name}', which is not a field after id and ts.", nameof(declared));
-    }
+    private static DimensionValue Dimension(EventRows rows, int row, (int Field, int Slot, bool IsText) dimension) =>
+        dimension.IsText ? new DimensionValue(0, rows.StringAt(row, dimension.Slot)) : new DimensionValue(rows.LongAt(row, dimension.Slot), null);
 }
 
 /// <summary>A rollup row's key: its bucket's start (Unix milliseconds) and up to four dimension values, in <see cref="StreamRollup.By"/> order.</summary>
-internal readonly record struct RollupKey(long BucketMs, object? A, object? B, object? C, object? D)
+internal readonly record struct RollupKey(long BucketMs, DimensionValue A, DimensionValue B, DimensionValue C, DimensionValue D)
 {
     public static IComparer<RollupKey> Order { get; } = Comparer<RollupKey>.Create((x, y) =>
     {
         var order = x.BucketMs.CompareTo(y.BucketMs);
         return order != 0 ? order
-            : (order = Compare(x.A, y.A)) != 0 ? order
-            : (order = Compare(x.B, y.B)) != 0 ? order
-            : (order = Compare(x.C, y.C)) != 0 ? order
-            : Compare(x.D, y.D);
+            : (order = x.A.CompareTo(y.A)) != 0 ? order
+            : (order = x.B.CompareTo(y.B)) != 0 ? order
+            : (order = x.C.CompareTo(y.C)) != 0 ? order
+            : x.D.CompareTo(y.D);
     });
 
     /// <summary>The dimension values, in <see cref="StreamRollup.By"/> order.</summary>
-    public object? Dimension(int index) => index switch { 0 => A, 1 => B, 2 => C, _ => D };
+    public DimensionValue Dimension(int index) => index switch { 0 => A, 1 => B, 2 => C, _ => D };
+}
 
-    private static int Compare(object? x, object? y) => (x, y) switch
-    {
-        (string a, string b) => string.CompareOrdinal(a, b),
-        (long a, long b) => a.CompareTo(b),
-        (bool a, bool b) => a.CompareTo(b),
-        _ => 0,
-    };
+/// <summary>One dimension value of a rollup row: a string field's <see cref="Text"/>, or an int64 or bool field's <see cref="Number"/> (bools as 0 or 1).</summary>
+internal readonly record struct DimensionValue(long Number, string? Text) : IComparable<DimensionValue>
+{
+    public int CompareTo(DimensionValue other) =>
+        Text is null ? Number.CompareTo(other.Number) : string.CompareOrdinal(Text, other.Text);
 }
 
 /// <summary>A rollup row's measures: its events, and per summed field the sum (int64 fields in <see cref="Exact"/>, float64 in <see cref="Approx"/>).</summary>

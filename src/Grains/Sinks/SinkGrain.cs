@@ -13,15 +13,12 @@ namespace ClickOrleans.Sinks;
 [StatelessWorker]
 [Reentrant]
 public sealed partial class SinkGrain(
-    IClickSink sink, IEventSink events, ResiliencePipelineProvider<string> pipelines, ILogger<SinkGrain> logger) : Grain, ISinkGrain
+    IEventSink sink, ResiliencePipelineProvider<string> pipelines, ILogger<SinkGrain> logger) : Grain, ISinkGrain
 {
     private readonly ResiliencePipeline _retry = pipelines.GetPipeline(SinkRetry.Name);
 
-    public Task<SinkResult> Write(SinkBatch batch) =>
-        RunAsync(token => sink.WriteAsync(batch, token), $"write of {batch.PrivateList} partition {batch.Partition} [{batch.ChunkStart}, {batch.ChunkEnd})");
-
     public Task<SinkResult> WriteEvents(EventBatch batch) =>
-        RunAsync(token => events.WriteAsync(batch, token), $"write of {batch.PrivateList} partition {batch.Partition} [{batch.ChunkStart}, {batch.ChunkEnd})");
+        RunAsync(token => sink.WriteAsync(batch, token), $"write of {batch.PrivateList} partition {batch.Partition} [{batch.ChunkStart}, {batch.ChunkEnd})");
 
     public async Task Complete(string privateList) =>
         await RunAsync(async token => { await sink.CompleteAsync(privateList, token); return true; }, $"completion of {privateList}");

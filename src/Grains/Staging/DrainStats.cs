@@ -113,11 +113,34 @@ public sealed class DrainStats(IDatabase redis, StagingKeys keys)
             return null;
         }
 
-        // Without ts the parse fails on the default time given here, the least valid one.
-        var noDefaultTime = new ElementContext(0, long.MinValue, long.MaxValue);
-        return StagedElement.TryParse(((ReadOnlyMemory<byte>)oldest).Span, noDefaultTime, 0, out var click, out _)
-            ? now - DateTimeOffset.FromUnixTimeMilliseconds(click.TimestampMs)
-            : null;
+        try
+        {
+            var reader = new Utf8JsonReader(((ReadOnlyMemory<byte>)oldest).Span);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isTs = reader.ValueTextEquals("ts"u8);
+                reader.Read();
+                if (isTs)
+                {
+                    return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var ms) && ms >= 0 && ms <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()
+                        ? now - DateTimeOffset.FromUnixTimeMilliseconds(ms)
+                        : null;
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            // A malformed element tells no time (the drain makes it a dead letter).
+        }
+
+        return null;
     }
 }
 

@@ -12,9 +12,9 @@ namespace ClickOrleans.Staging;
 /// <c>Clicks:MaxClockSkew</c> in force then, so that a replay under other settings judges every element the same.
 /// Null for a list taken over by a release that did not record it.</param>
 /// <param name="PartitionedBy">What splits its elements into partitions: <see cref="ByEventId"/>, or the fields whose
-/// values do (comma-separated; a declared stream with a rollup, so that each rollup row is written by one partition);
-/// <see cref="ByEventId"/> for a list taken over by a release that did not record it, which split by event id.</param>
-public sealed record PrivateList(string Name, long CommittedOffset, long TakenOverAtMs, long Length, int Partitions, long? LatestTimestampMs, string PartitionedBy = PrivateList.ByEventId)
+/// values do (comma-separated; a stream with a rollup, so that each rollup row is written by one partition); null for a
+/// list taken over by a release that did not record it (its stream says how that release split it).</param>
+public sealed record PrivateList(string Name, long CommittedOffset, long TakenOverAtMs, long Length, int Partitions, long? LatestTimestampMs, string? PartitionedBy = null)
 {
     /// <summary>Elements split into partitions by their event id.</summary>
     public const string ByEventId = "id";
@@ -33,7 +33,7 @@ public sealed record PrivateList(string Name, long CommittedOffset, long TakenOv
             long.Parse(parts[1], CultureInfo.InvariantCulture),
             int.Parse(parts[2], CultureInfo.InvariantCulture),
             parts.Length > 3 ? long.Parse(parts[3], CultureInfo.InvariantCulture) : null,
-            parts.Length > 4 ? parts[4] : ByEventId);
+            parts.Length > 4 ? parts[4] : null);
     }
 
     public long Remaining => Length - CommittedOffset;

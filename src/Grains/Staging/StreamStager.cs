@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.IO.Hashing;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -9,7 +7,7 @@ using StackExchange.Redis;
 namespace ClickOrleans.Staging;
 
 /// <summary>
-/// The Redis half of ingest: stages accepted clicks on the stream's staging lists (compact JSON elements), one shard
+/// The Redis half of ingest: stages accepted events on the stream's staging lists (compact JSON elements), one shard
 /// per request, and pokes a shard's aggregator when a push made its list cross a multiple of <c>Clicks:FlushSize</c>.
 /// Redis' failures leave it as staging's own exceptions (<see cref="StagingFailures"/>), so its callers need to know
 /// nothing of the Redis client.
@@ -49,14 +47,7 @@ public sealed partial class StreamStager
         _shards = [.. stream.Shards.Select(keys => new Shard(this, new StagingList(writes.Database, keys)))];
     }
 
-    /// <summary>Completes once Redis acknowledged the push.</summary>
-    /// <exception cref="BacklogFullException">The shard's backlog is at <c>Clicks:MaxBacklog</c>: nothing was staged.</exception>
-    /// <exception cref="ClientIdsFullException">The shard holds <c>Clicks:MaxClientIds</c> client ids: nothing was staged.</exception>
-    /// <exception cref="StagingNotReplicatedException">Fewer replicas than <c>Clicks:Staging:Replicas</c> acknowledged in time.</exception>
-    /// <exception cref="StagingUnavailableException">Redis could not be reached or refused writes for a while: the clicks may or may not be staged.</exception>
-    public Task StageAsync(IReadOnlyList<Click> clicks) => StageAsync(Serialize(clicks), ClientIds(clicks));
-
-    /// <summary>Stages elements already in the staging format (a declared stream's events), as <see cref="StageAsync(IReadOnlyList{Click})"/> does.</summary>
+    /// <summary>Stages elements in the staging format (<see cref="Streams.EventRules.Write"/>); completes once Redis acknowledged the push.</summary>
     /// <param name="clientIds">Per element, its client-given id (null where the Api made it); null when no element has one.</param>
     /// <exception cref="BacklogFullException">The shard's backlog is at <c>Clicks:MaxBacklog</c>: nothing was staged.</exception>
     /// <exception cref="ClientIdsFullException">The shard holds <c>Clicks:MaxClientIds</c> client ids: nothing was staged.</exception>
@@ -123,46 +114,6 @@ public sealed partial class StreamStager
 
     private Shard NextShard() =>
         _shards.Length == 1 ? _shards[0] : _shards[(uint)Interlocked.Increment(ref _turn) % (uint)_shards.Length];
-
-    /// <returns>Per click, its client-given id (null where the Api made it); null when no click has one.</returns>
-    private static string?[]? ClientIds(IReadOnlyList<Click> clicks)
-    {
-        string?[]? ids = null;
-        for (var i = 0; i < clicks.Count; i++)
-        {
-            if (clicks[i].IdFromClient)
-            {
-                (ids ??= new string?[clicks.Count])[i] = clicks[i].Id;
-            }
-        }
-
-        return ids;
-    }
-
-    private static RedisValue[] Serialize(IReadOnlyList<Click> clicks)
-    {
-        var buffer = new ArrayBufferWriter<byte>(clicks.Count * 96);
-        var ends = new int[clicks.Count];
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            for (var i = 0; i < clicks.Count; i++)
-            {
-                StagedElement.Write(writer, clicks[i]);
-                writer.Flush();
-                writer.Reset();
-                ends[i] = buffer.WrittenCount;
-            }
-        }
-
-        var written = buffer.WrittenMemory;
-        var elements = new RedisValue[clicks.Count];
-        for (int i = 0, start = 0; i < clicks.Count; start = ends[i], i++)
-        {
-            elements[i] = written[start..ends[i]];
-        }
-
-        return elements;
-    }
 
     // The clicks are staged whatever happens here: the size-check timer and the reminder drain them anyway.
     // Nothing may escape either: the push succeeded, and its requests must hear so.

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 namespace ClickOrleans.Staging;
 
 /// <summary>
-/// The stager of every stream this deployment runs: the clicks stream's, and one per declared stream, made once with
-/// the stream's own settings (<see cref="StreamCatalog.OptionsOf"/>).
+/// The stager of every stream this deployment runs: the clicks stream's (with the <c>Clicks</c> settings), and one per
+/// declared stream, made once with the stream's own settings (<see cref="StreamCatalog.OptionsOf"/>).
 /// </summary>
 public sealed class StreamStagers(
     StreamStager clicks, StreamCatalog streams, AcknowledgedWrites writes, IGrainFactory grains, ILogger<StreamStager> logger)

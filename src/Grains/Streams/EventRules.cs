@@ -1,31 +1,81 @@
-using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using ClickOrleans.Staging;
 
 namespace ClickOrleans.Streams;
 
 /// <summary>
-/// What a valid event of a declared stream is, compiled once per schema: the Api checks requests against it and the
-/// drain checks what producers pushed, so that every event a sink is given fits its table.
+/// What a valid event of a stream is and how its rows are laid out, compiled once per schema version: the Api checks
+/// requests against it and the drain checks what producers pushed, both reading straight into typed
+/// <see cref="EventRows"/>, so that every event a sink is given fits its table.
 /// </summary>
 /// <remarks>
-/// Property names are exact (no other case), each at most once; a property the schema does not name is refused. The
-/// Api receives <c>ts</c> as an RFC 3339 time; the staging list holds it as Unix milliseconds.
+/// Property names are exact (no other case), each at most once; a property the schema does not name is refused, kept
+/// or (the built-in clicks stream, for what producers push) ignored, as the stream says. The Api receives <c>ts</c> as
+/// an RFC 3339 time; the staging list holds it as Unix milliseconds.
 /// </remarks>
-public sealed class EventRules
+public sealed partial class EventRules
 {
+    /// <summary>The slot of <c>id</c> and <c>ts</c> among the names a property is matched against; declared fields follow.</summary>
+    private const int IdSlot = 0, TsSlot = 1, FirstDeclared = 2;
+
     private readonly StreamField[] _declared;
+    private readonly int[] _slots;
+
+    // Each int64 and float64 field's bounds in its own type, so that no value is compared as a decimal.
+    private readonly (long Min, long Max)[] _integerBounds;
+    private readonly (double Min, double Max)[] _realBounds;
+    private readonly byte[][] _utf8Names;
+    private readonly JsonEncodedText[] _jsonNames;
     private readonly Dictionary<string, int> _index;
+
+    // The built-in clicks stream reads what the original producers push: numbers as digit strings too.
+    private readonly bool _seedFormat;
 
     public EventRules(StreamSchema stream)
     {
         Stream = stream;
-        _declared = [.. stream.Fields.Skip(2)];
+        Version = SchemaVersion.Of(stream).Version;
+        _declared = [.. stream.Fields.Skip(FirstDeclared)];
         _index = _declared.Select((field, i) => (field.Name, i)).ToDictionary(entry => entry.Name, entry => entry.i, StringComparer.Ordinal);
+        _utf8Names = [.. stream.Fields.Select(field => Encoding.UTF8.GetBytes(field.Name))];
+        _jsonNames = [.. stream.Fields.Select(field => JsonEncodedText.Encode(field.Name))];
+        _seedFormat = stream.Name == ClickStream.Name;
+
+        // Each declared field's slot among the values of its kind.
+        _slots = new int[_declared.Length];
+        int longs = 0, doubles = 0, decimals = 0, uuids = 0, strings = 0;
+        for (var i = 0; i < _declared.Length; i++)
+        {
+            _slots[i] = KindOf(_declared[i].Type) switch
+            {
+                ValueKind.Long => longs++,
+                ValueKind.Double => doubles++,
+                ValueKind.Decimal => decimals++,
+                ValueKind.Uuid => uuids++,
+                _ => strings++,
+            };
+        }
+
+        _integerBounds = [.. _declared.Select(field => field.Type == FieldType.Int64
+            ? ((long)(field.Min ?? long.MinValue), (long)(field.Max ?? long.MaxValue))
+            : (long.MinValue, long.MaxValue))];
+        _realBounds = [.. _declared.Select(field => (field.Min is { } min ? (double)min : double.NegativeInfinity, field.Max is { } max ? (double)max : double.PositiveInfinity))];
+        Shape = new RowShape(_declared.Length, longs, doubles, decimals, uuids, strings, stream.Extra == ExtraProperties.Keep);
         PartitionedBy = stream.Rollups.FirstOrDefault(rollup => rollup.By.Count > 0) is { } rollup ? string.Join(',', rollup.By) : PrivateList.ByEventId;
+        _sortBy = stream.Indexes.Count > 0 ? [.. stream.Indexes[0].Keys.Select(name => _index[name])] : [];
     }
 
     public StreamSchema Stream { get; }
+
+    /// <summary>The schema version these rules were compiled from (<see cref="SchemaVersion"/>).</summary>
+    public string Version { get; }
+
+    /// <summary>How many values of each kind a row holds.</summary>
+    public RowShape Shape { get; }
+
+    /// <summary>The fields after id and ts: the order of <see cref="EventRows.Present"/> and of the staged JSON.</summary>
+    public IReadOnlyList<StreamField> Declared => _declared;
 
     /// <summary>
     /// What splits a private list of the stream into sink partitions, recorded at its take-over: the first rollup's
@@ -33,6 +83,31 @@ public sealed class EventRules
     /// when the stream has no rollup with dimensions.
     /// </summary>
     public string PartitionedBy { get; }
+
+    /// <summary>
+    /// How a list taken over by a release that recorded no <see cref="PrivateList.PartitionedBy"/> was split: the
+    /// built-in clicks stream's by product id, a declared stream's by event id.
+    /// </summary>
+    public string UnrecordedPartitioning => _seedFormat ? ClickStream.PartitionedBy : PrivateList.ByEventId;
+
+    /// <summary>The kind of value a field of this type is held as in <see cref="EventRows"/>.</summary>
+    public static ValueKind KindOf(FieldType type) => type switch
+    {
+        FieldType.Int64 or FieldType.Timestamp or FieldType.Bool => ValueKind.Long,
+        FieldType.Float64 => ValueKind.Double,
+        FieldType.Decimal => ValueKind.Decimal,
+        FieldType.Uuid => ValueKind.Uuid,
+        _ => ValueKind.String,
+    };
+
+    /// <summary>The index of a declared field (after id and ts), by name; -1 when the stream has none of that name.</summary>
+    public int IndexOf(string name) => _index.GetValueOrDefault(name, -1);
+
+    /// <summary>The slot of declared field <paramref name="field"/> among the values of its kind in a row.</summary>
+    public int SlotOf(int field) => _slots[field];
+
+    /// <summary>Rows for up to <paramref name="capacity"/> events of the stream.</summary>
+    public EventRows NewRows(int capacity) => new(capacity, Shape);
 
     /// <summary>The indexes in <see cref="Declared"/> of the fields a list recorded as <see cref="PrivateList.PartitionedBy"/>; null for the event id.</summary>
     /// <exception cref="InvalidOperationException">A recorded field is not declared: only a declaration that dropped a field, which a start refuses, could do it.</exception>
@@ -43,279 +118,39 @@ public sealed class EventRules
                 ? i
                 : throw new InvalidOperationException($"The private list is split by '{partitionedBy}', but the stream '{Stream.Name}' declares no field {name}."))];
 
-    /// <summary>The fields after id and ts: the order of <see cref="StagedEvent.Values"/> and of the staged JSON.</summary>
-    public IReadOnlyList<StreamField> Declared => _declared;
-
-    /// <summary>Reads an event object; every problem goes to <paramref name="errors"/> as (property, what is wrong).</summary>
-    /// <param name="staged">As the staging list holds it (<c>ts</c> in Unix milliseconds), not as the Api receives it.</param>
-    /// <param name="values">Receives the declared fields' values, null where absent; as long as <see cref="Declared"/>.</param>
-    /// <param name="extra">The properties the schema does not name, as one compact JSON object, when the stream keeps them (<see cref="ExtraProperties.Keep"/>); null when there are none.</param>
-    public void Read(JsonElement element, bool staged, out string? id, out long? timestampMs, object?[] values, out string? extra, List<(string Property, string Error)> errors)
+    /// <summary>A declared field's value in a row, boxed: for what reads single values (queries, tests), not for rows in bulk.</summary>
+    public object? ValueOf(EventRows rows, int row, int field)
     {
-        id = null;
-        timestampMs = null;
-        extra = null;
-        if (element.ValueKind != JsonValueKind.Object)
+        if (!rows.Has(row, field))
         {
-            errors.Add(("$", "must be a JSON object"));
-            return;
+            return null;
         }
 
-        Array.Clear(values);
-        var seen = new bool[_declared.Length + 2];
-        KeptProperties? kept = null;
-        foreach (var property in element.EnumerateObject())
+        var slot = _slots[field];
+        return _declared[field].Type switch
         {
-            if (!TryGetName(property, out var name))
-            {
-                errors.Add(("$", "has a property name that is not valid Unicode (an unpaired surrogate)"));
-                continue;
-            }
-
-            var slot = name switch { "id" => 0, "ts" => 1, _ => _index.TryGetValue(name, out var i) ? i + 2 : -1 };
-            if (slot < 0 && Stream.Extra == ExtraProperties.Keep)
-            {
-                if ((kept ??= new KeptProperties()).Add(property, name) is { } keptError)
-                {
-                    errors.Add((name, keptError));
-                }
-
-                continue;
-            }
-
-            if (slot < 0)
-            {
-                errors.Add((name, $"is not a field of the stream '{Stream.Name}' (GET /streams/{Stream.Name} lists them)"));
-                continue;
-            }
-
-            if (seen[slot])
-            {
-                errors.Add((name, "appears more than once"));
-                continue;
-            }
-
-            seen[slot] = true;
-            if (property.Value.ValueKind == JsonValueKind.Null)
-            {
-                continue;
-            }
-
-            string? error;
-            if (slot == 0)
-            {
-                id = property.Value.ValueKind == JsonValueKind.String && TryGetString(property.Value, out var text) ? text : null;
-                error = id is not null && ClickRules.IsValidId(id) ? null : "must be a string of " + ClickRules.IdRule;
-            }
-            else if (slot == 1)
-            {
-                error = ReadTimestamp(property.Value, staged, out var ms) ? null : staged ? StagedTimestampRule : $"must be {Rfc3339.Rule}";
-                timestampMs = error is null ? ms : null;
-            }
-            else
-            {
-                error = Read(property.Value, _declared[slot - 2], staged, out values[slot - 2]);
-            }
-
-            if (error is not null)
-            {
-                errors.Add((name, error));
-            }
-        }
-
-        for (var i = 0; i < _declared.Length; i++)
-        {
-            if (_declared[i].Required && values[i] is null && !errors.Exists(e => e.Property == _declared[i].Name))
-            {
-                errors.Add((_declared[i].Name, "is required"));
-            }
-        }
-
-        extra = kept?.ToJson();
+            FieldType.Int64 or FieldType.Timestamp => rows.LongAt(row, slot),
+            FieldType.Bool => rows.LongAt(row, slot) != 0,
+            FieldType.Float64 => rows.DoubleAt(row, slot),
+            FieldType.Decimal => rows.DecimalAt(row, slot),
+            FieldType.Uuid => rows.UuidAt(row, slot),
+            _ => rows.StringAt(row, slot),
+        };
     }
+}
 
-    /// <summary>
-    /// Writes the event as the staging list holds it: compact JSON, id and ts first, then the declared fields present,
-    /// then the kept properties (<paramref name="extra"/>, as reading the event gave them), as a producer pushes them.
-    /// </summary>
-    public void Write(Utf8JsonWriter writer, string id, long timestampMs, object?[] values, string? extra)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("id", id);
-        writer.WriteNumber("ts", timestampMs);
-        for (var i = 0; i < _declared.Length; i++)
-        {
-            switch (values[i])
-            {
-                case long number:
-                    writer.WriteNumber(_declared[i].Name, number);
-                    break;
-                case double number:
-                    writer.WriteNumber(_declared[i].Name, number);
-                    break;
-                case bool flag:
-                    writer.WriteBoolean(_declared[i].Name, flag);
-                    break;
-                case string text:
-                    writer.WriteString(_declared[i].Name, text);
-                    break;
-                case Guid uuid:
-                    writer.WriteString(_declared[i].Name, uuid);
-                    break;
-                case decimal exact:
-                    writer.WriteNumber(_declared[i].Name, exact);
-                    break;
-            }
-        }
+/// <summary>How a field's values are held in <see cref="EventRows"/>: which of its typed arrays.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "The members name the types the values are held as.")]
+public enum ValueKind
+{
+    /// <summary>int64, timestamp (Unix milliseconds) and bool (0 or 1) fields.</summary>
+    Long,
 
-        if (extra is not null)
-        {
-            using var kept = JsonDocument.Parse(extra);
-            foreach (var property in kept.RootElement.EnumerateObject())
-            {
-                property.WriteTo(writer);
-            }
-        }
+    Double,
 
-        writer.WriteEndObject();
-    }
+    Decimal,
 
-    private static string? Read(JsonElement value, StreamField field, bool staged, out object? result)
-    {
-        result = null;
-        switch (field.Type)
-        {
-            case FieldType.Int64 when value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number):
-                result = number;
-                return number < field.Min || number > field.Max ? Range(field) : null;
-            case FieldType.Float64 when value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var real) && double.IsFinite(real):
-                result = real;
-                return (field.Min is { } min && real < (double)min) || (field.Max is { } max && real > (double)max) ? Range(field) : null;
-            case FieldType.Bool when value.ValueKind is JsonValueKind.True or JsonValueKind.False:
-                result = value.GetBoolean();
-                return null;
-            case FieldType.String when value.ValueKind == JsonValueKind.String:
-                if (!TryGetString(value, out var text))
-                {
-                    return UnicodeRule;
-                }
+    Uuid,
 
-                result = text;
-                return text.Contains('\0', StringComparison.Ordinal) ? NulRule
-                    : CodePoints(text) > field.MaxLength ? $"must be at most {field.MaxLength} characters" : null;
-            case FieldType.Timestamp when ReadTimestamp(value, staged, out var ms):
-                result = ms;
-                return null;
-            case FieldType.Decimal when value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var exact):
-                result = exact;
-                return !FitsDigits(exact, field) ? DigitsRule(field) : exact < field.Min || exact > field.Max ? Range(field) : null;
-            case FieldType.Uuid when value.ValueKind == JsonValueKind.String && TryGetString(value, out var uuid) && Guid.TryParseExact(uuid, "D", out var guid):
-                result = guid;
-                return null;
-            default:
-                return field.Type switch
-                {
-                    FieldType.Int64 => "must be an integer from -2^63 to 2^63-1",
-                    FieldType.Float64 => "must be a finite number",
-                    FieldType.Bool => "must be true or false",
-                    FieldType.String => "must be a string",
-                    FieldType.Decimal => DigitsRule(field),
-                    FieldType.Uuid => "must be a UUID: 8-4-4-4-12 hexadecimal digits, as 0f8fad5b-d9cb-469f-a165-70867728950e",
-                    _ => staged ? StagedTimestampRule : $"must be {Rfc3339.Rule}",
-                };
-        }
-    }
-
-    // Times from 1970 on: earlier ones are producer bugs (a zero-based clock), and SQLite stores milliseconds since 1970.
-    // Up to the end of 9999, the last time .NET and PostgreSQL's COPY both hold: a later one would fail the write.
-    private static bool ReadTimestamp(JsonElement value, bool staged, out long ms)
-    {
-        ms = 0;
-        if (staged)
-        {
-            return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out ms) && ms >= ClickRules.EarliestTimestampMs && ms <= LatestTimestampMs;
-        }
-
-        if (value.ValueKind != JsonValueKind.String || !TryGetString(value, out var text) || !Rfc3339.TryParse(text, out var time))
-        {
-            return false;
-        }
-
-        ms = time.ToUnixTimeMilliseconds();
-        return ms >= ClickRules.EarliestTimestampMs;
-    }
-
-    private static readonly long LatestTimestampMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
-
-    private const string StagedTimestampRule = "must be an integer (Unix milliseconds) from 0 (1970) to 253402300799999 (9999)";
-
-    internal const string UnicodeRule = "must be valid Unicode (no unpaired surrogate)";
-
-    // JSON may escape U+0000 (\u0000), which no PostgreSQL text holds (SQLite's would): refused on every store alike.
-    internal const string NulRule = "must not hold the character U+0000 (no PostgreSQL text holds it)";
-
-    // JSON may escape an unpaired surrogate (\ud800), which no string of a store holds: refused, like a click's id.
-    internal static bool TryGetString(JsonElement value, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? text)
-    {
-        try
-        {
-            text = value.GetString()!;
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            text = null;
-            return false;
-        }
-    }
-
-    internal static bool TryGetName(JsonProperty property, out string name)
-    {
-        try
-        {
-            name = property.Name;
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            name = "";
-            return false;
-        }
-    }
-
-    /// <summary>At most Scale digits after the point and Precision - Scale before it: what numeric(p,s) holds without rounding.</summary>
-    private static bool FitsDigits(decimal value, StreamField field)
-    {
-        var limit = 1m;
-        for (var i = 0; i < field.Precision - field.Scale; i++)
-        {
-            limit *= 10;
-        }
-
-        return decimal.Round(value, field.Scale!.Value) == value && Math.Abs(decimal.Truncate(value)) < limit;
-    }
-
-    private static string DigitsRule(StreamField field) => string.Create(CultureInfo.InvariantCulture,
-        $"must be a number of at most {field.Precision - field.Scale} digits before the point and {field.Scale} after it");
-
-    private static string Range(StreamField field) => (field.Min, field.Max) switch
-    {
-        ({ } min, { } max) => string.Create(CultureInfo.InvariantCulture, $"must be from {min} to {max}"),
-        ({ } min, null) => string.Create(CultureInfo.InvariantCulture, $"must be {min} or more"),
-        (null, var max) => string.Create(CultureInfo.InvariantCulture, $"must be {max} or less"),
-    };
-
-    private static int CodePoints(string text)
-    {
-        var count = 0;
-        for (var i = 0; i < text.Length; i++, count++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-        }
-
-        return count;
-    }
+    String,
 }

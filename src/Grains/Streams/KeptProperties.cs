@@ -20,22 +20,27 @@ internal sealed class KeptProperties
     private const string NumberRule = "must be a number of at most 100 characters with an exponent from -308 to 308 (what every store keeps in JSON)";
 
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
-    private readonly List<JsonProperty> _kept = [];
+    private readonly List<(string Name, JsonElement Value)> _kept = [];
 
     /// <summary>Keeps the property, or says what in it no store holds (nothing kept then).</summary>
-    public string? Add(JsonProperty property, string name)
+    public string? Add(string name, JsonElement value)
     {
         if (!_names.Add(name))
         {
             return "appears more than once";
         }
 
-        if (Problem(property.Value) is { } problem)
+        if (name.Contains('\0', StringComparison.Ordinal))
+        {
+            return "is a name holding the character U+0000 (no PostgreSQL text holds it)";
+        }
+
+        if (Problem(value) is { } problem)
         {
             return problem;
         }
 
-        _kept.Add(property);
+        _kept.Add((name, value));
         return null;
     }
 
@@ -51,9 +56,10 @@ internal sealed class KeptProperties
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            foreach (var property in _kept)
+            foreach (var (name, value) in _kept)
             {
-                property.WriteTo(writer);
+                writer.WritePropertyName(name);
+                value.WriteTo(writer);
             }
 
             writer.WriteEndObject();
@@ -67,7 +73,7 @@ internal sealed class KeptProperties
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
-                return !EventRules.TryGetString(value, out var text) ? EventRules.UnicodeRule
+                return !TryGetString(value, out var text) ? EventRules.UnicodeRule
                     : text.Contains('\0', StringComparison.Ordinal) ? EventRules.NulRule : null;
             case JsonValueKind.Number:
                 return IsKeptNumber(value.GetRawText()) ? null : NumberRule;
@@ -77,9 +83,9 @@ internal sealed class KeptProperties
                 var names = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var property in value.EnumerateObject())
                 {
-                    if (!EventRules.TryGetName(property, out var name))
+                    if (!TryGetName(property, out var name))
                     {
-                        return "has a property name that is not valid Unicode (an unpaired surrogate)";
+                        return EventRules.NameRule;
                     }
 
                     if (name.Contains('\0', StringComparison.Ordinal))
@@ -101,6 +107,34 @@ internal sealed class KeptProperties
                 return null;
             default:
                 return null;
+        }
+    }
+
+    private static bool TryGetString(JsonElement value, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? text)
+    {
+        try
+        {
+            text = value.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = null;
+            return false;
+        }
+    }
+
+    private static bool TryGetName(JsonProperty property, out string name)
+    {
+        try
+        {
+            name = property.Name;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            name = "";
+            return false;
         }
     }
 

@@ -110,11 +110,11 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         // A drain that died mid-chunk: partitions 0 and 2 of the chunk [0, 300) are in the sink, nothing is committed in Redis.
         var elements = await PrivateLists(data).ReadAsync(list.Name, 0, 0, 300, maxElementBytes: 1024 * 1024, firstWindow: 1);
         var context = new ElementContext(ClickId.SeedOf(list.Name), list.TakenOverAtMs, list.TakenOverAtMs + 300_000);
-        var chunk = ClickChunk.Parse(elements, list.Name, context, list.Partitions);
+        var chunk = EventChunk.Parse(elements, ClickBatch.Rules, list.Name, context, list.Partitions, list.PartitionedBy!);
         var written = 0;
         foreach (var partition in new[] { 0, 2 })
         {
-            written += (await cluster.Grains.GetGrain<ISinkGrain>(0).Write(new SinkBatch(list.Name, partition, 0, 300, chunk.Partitions[partition]!))).Written;
+            written += (await cluster.Grains.GetGrain<ISinkGrain>(0).WriteEvents(chunk.BatchOf(list.Name, partition))).Written;
         }
 
         var result = await Drain(data, chunkSize: 130, partitions: 7).RunAsync(DrainTick.Now(TimeProvider.System), CancellationToken.None);
@@ -362,7 +362,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         TestData data, int chunkSize, int partitions, ILogger? logger = null, DrainTelemetry? telemetry = null, TimeSpan? maxClockSkew = null,
         TimeProvider? time = null, long maxDeadLetters = 1_000_000) =>
         new(PrivateLists(data),
-            rules: null,
+            ClickBatch.Rules,
             new ClickOptions { ChunkSize = chunkSize, Partitions = partitions, MaxClockSkew = maxClockSkew ?? TimeSpan.FromMinutes(5), MaxDeadLetters = maxDeadLetters },
             cluster.Grains,
             telemetry ?? new DrainTelemetry(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), new StreamCatalog(new ClickOptions(), [])),

@@ -92,15 +92,31 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
     }
 
     [Theory]
+    [InlineData("""{"uid":1.5,"pid":2}""", "uid")]
+    [InlineData("""{"uid":"7","pid":2}""", "uid")]
+    [InlineData("""{"uid":99999999999999999999,"pid":2}""", "uid")]
+    [InlineData("""{"uid":1,"pid":2,"ts":"yesterday"}""", "ts")]
+    [InlineData("""{"uid":1,"pid":2,"ts":"2026-12-01T07:00:00"}""", "ts")]
+    [InlineData("""{"uid":1,"pid":2,"ts":"2026-12-01 07:00:00Z"}""", "ts")]
+    [InlineData("""{"uid":1,"uid":2,"pid":1}""", "uid")]
+    [InlineData("""{"UID":1,"pid":1}""", "UID")]
+    public async Task WrongTypeNameOrRepetition_Is400NamingTheProperty_AndNothingIsStaged(string body, string property)
+    {
+        var data = new TestData();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+
+        var response = await http.PostAsync("/clicks", Json(body));
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(property, out _), problem.ToString());
+        Assert.Equal(0, await cluster.StagedCountAsync(data.StagingKey));
+    }
+
+    [Theory]
     [InlineData("""{"uid":""")]
-    [InlineData("""{"uid":1.5,"pid":2}""")]
-    [InlineData("""{"uid":"7","pid":2}""")]
-    [InlineData("""{"uid":99999999999999999999,"pid":2}""")]
-    [InlineData("""{"uid":1,"pid":2,"ts":"yesterday"}""")]
-    [InlineData("""{"uid":1,"pid":2,"ts":"2026-12-01T07:00:00"}""")]
-    [InlineData("""{"uid":1,"pid":2,"ts":"2026-12-01 07:00:00Z"}""")]
-    [InlineData("""{"uid":1,"uid":2,"pid":1}""")]
-    [InlineData("""{"UID":1,"pid":1}""")]
+    [InlineData("""{"uid":1,"pid":2} trailing""")]
+    [InlineData("""{"uid":1,"pid":2}{}""")]
     [InlineData("")]
     public async Task MalformedJson_Is400_AndNothingIsStaged(string body)
     {
@@ -125,7 +141,7 @@ public sealed class IngestApiTests(SqliteClusterFixture cluster)
         var response = await http.PostAsync("/clicks", Json("""{"uid":1,"pdi":2}"""));
 
         var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
-        Assert.Contains("pdi", problem.GetProperty("detail").GetString());
+        Assert.Contains("is not a field of the stream 'clicks'", problem.GetProperty("errors").GetProperty("pdi")[0].GetString());
         Assert.Equal(0, await cluster.StagedCountAsync(data.StagingKey));
     }
 

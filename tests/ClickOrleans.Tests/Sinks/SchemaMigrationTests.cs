@@ -1,3 +1,4 @@
+using ClickOrleans.Streams;
 using ClickOrleans.Sinks.Postgres;
 using ClickOrleans.Sinks.Sqlite;
 using ClickOrleans.Tests.Infrastructure;
@@ -27,6 +28,11 @@ public sealed class SchemaMigrationTests
         CREATE TABLE product_clicks_minute (pid INTEGER NOT NULL, minute INTEGER NOT NULL, clicks INTEGER NOT NULL, PRIMARY KEY (pid, minute)) WITHOUT ROWID;
         """;
 
+    private static readonly StreamCatalog Catalog = new(new ClickOptions(), []);
+
+    private static PostgresEventSink Sink(NpgsqlDataSource dataSource, IOptions<PostgresSinkOptions> options) =>
+        new(dataSource, options, Options.Create(new ClickOptions()), Catalog);
+
     [SkippableFact]
     public async Task NewPostgresSchema_GetsEveryVersion_AndASecondSiloFindsItCurrent()
     {
@@ -36,8 +42,8 @@ public sealed class SchemaMigrationTests
         try
         {
             var options = Options.Create(new PostgresSinkOptions { Schema = schema });
-            await new PostgresClickSink(dataSource, options).MigrateAsync(CancellationToken.None);
-            await new PostgresClickSink(dataSource, options).MigrateAsync(CancellationToken.None);
+            await Sink(dataSource, options).MigrateAsync(CancellationToken.None);
+            await Sink(dataSource, options).MigrateAsync(CancellationToken.None);
 
             await using var versions = dataSource.CreateCommand($"SELECT array_agg(version ORDER BY version) FROM {schema}.schema_migrations");
             Assert.Equal(new[] { 2, 3 }, (int[])(await versions.ExecuteScalarAsync())!);
@@ -64,7 +70,7 @@ public sealed class SchemaMigrationTests
             }
 
             var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-                new PostgresClickSink(dataSource, Options.Create(new PostgresSinkOptions { Schema = schema })).MigrateAsync(CancellationToken.None));
+                Sink(dataSource, Options.Create(new PostgresSinkOptions { Schema = schema })).MigrateAsync(CancellationToken.None));
 
             Assert.Contains("a layout no release shipped", refused.Message);
             Assert.Contains("Clicks:Postgres:Schema", refused.Message);
@@ -89,7 +95,7 @@ public sealed class SchemaMigrationTests
         {
             await ExecuteAsync(path, FirstLayoutSqlite + string.Concat(Enumerable.Range(0, Rows).Select(i => $"INSERT INTO clicks VALUES ('id-{i}', {i}, 7, 0);")));
 
-            var refused = Assert.Throws<InvalidOperationException>(() => new SqliteClickSink(Options.Create(new SqliteSinkOptions { Path = path })));
+            var refused = Assert.Throws<InvalidOperationException>(() => new SqliteEventSink(Options.Create(new SqliteSinkOptions { Path = path }), Options.Create(new ClickOptions()), Catalog));
 
             Assert.Contains("a layout no release shipped", refused.Message);
             Assert.Contains("Clicks:Sqlite:Path", refused.Message);

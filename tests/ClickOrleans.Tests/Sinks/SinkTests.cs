@@ -16,8 +16,8 @@ public abstract class SinkTests(ClusterFixture cluster)
         var data = new TestData();
         var batch = Batch(data, 0, 0, 100);
 
-        var first = await Sink().Write(batch);
-        var second = await Sink().Write(batch);
+        var first = await Write(batch);
+        var second = await Write(batch);
 
         Assert.Equal((100, 0), (first.Written, first.Skipped));
         Assert.Equal((0, 100), (second.Written, second.Skipped));
@@ -30,9 +30,9 @@ public abstract class SinkTests(ClusterFixture cluster)
     {
         cluster.Require();
         var data = new TestData();
-        await Sink().Write(Batch(data, 0, 0, 60));
+        await Write(Batch(data, 0, 0, 60));
 
-        var overlapping = await Sink().Write(Batch(data, 0, 40, 100));
+        var overlapping = await Write(Batch(data, 0, 40, 100));
 
         Assert.Equal((40, 20), (overlapping.Written, overlapping.Skipped));
         Assert.Equal(100, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
@@ -44,9 +44,9 @@ public abstract class SinkTests(ClusterFixture cluster)
     {
         cluster.Require();
         var data = new TestData();
-        await Sink().Write(Batch(data, 0, 0, 50));
+        await Write(Batch(data, 0, 0, 50));
 
-        var other = await Sink().Write(Batch(data, 1, 0, 50, uidOffset: 1));
+        var other = await Write(Batch(data, 1, 0, 50, uidOffset: 1));
 
         Assert.Equal((50, 0), (other.Written, other.Skipped));
         Assert.Equal(50, (await cluster.Probe.ClickIdsAsync(data.Uid + 1)).Count);
@@ -60,7 +60,7 @@ public abstract class SinkTests(ClusterFixture cluster)
         var refusedUid = data.Uid + 1;
         var clicks = Batch(data, 0, 0, 100).Clicks;
         clicks[37] = clicks[37] with { Uid = refusedUid };
-        var batch = new SinkBatch(PrivateList(data), 0, 0, 100, clicks);
+        var batch = new ClickBatch(PrivateList(data), 0, 0, 100, clicks);
         await cluster.Probe.InjectRefusalAsync(refusedUid);
         try
         {
@@ -81,7 +81,7 @@ public abstract class SinkTests(ClusterFixture cluster)
         var refusedPid = data.PidTo + 1;
         var clicks = Batch(data, 0, 0, 100).Clicks;
         clicks[61] = clicks[61] with { Pid = refusedPid };
-        var batch = new SinkBatch(PrivateList(data), 0, 0, 100, clicks);
+        var batch = new ClickBatch(PrivateList(data), 0, 0, 100, clicks);
         await cluster.Probe.RefuseRollupsAsync(refusedPid);
         try
         {
@@ -94,10 +94,10 @@ public abstract class SinkTests(ClusterFixture cluster)
     }
 
     /// <summary>One click of the batch refused, the other 99 written with their rollups, once, and the refusal reported again on replay.</summary>
-    protected async Task AssertOneRefusedAsync(TestData data, SinkBatch batch, int refusedPosition, string reasonContains)
+    protected async Task AssertOneRefusedAsync(TestData data, ClickBatch batch, int refusedPosition, string reasonContains)
     {
-        var first = await Sink().Write(batch);
-        var replay = await Sink().Write(batch);
+        var first = await Write(batch);
+        var replay = await Write(batch);
 
         Assert.Equal((99, 0), (first.Written, first.Skipped));
         var refused = Assert.Single(first.Refused);
@@ -114,10 +114,10 @@ public abstract class SinkTests(ClusterFixture cluster)
     {
         cluster.Require();
         var data = new TestData();
-        await Sink().Write(Batch(data, 0, 0, 50));
+        await Write(Batch(data, 0, 0, 50));
         await Sink().Complete(PrivateList(data));
 
-        var stale = await Sink().Write(Batch(data, 0, 50, 100));
+        var stale = await Write(Batch(data, 0, 50, 100));
 
         Assert.Equal((0, 50), (stale.Written, stale.Skipped));
         Assert.Equal(50, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
@@ -127,15 +127,17 @@ public abstract class SinkTests(ClusterFixture cluster)
 
     protected ISinkGrain Sink() => cluster.Grains.GetGrain<ISinkGrain>(0);
 
+    protected Task<SinkResult> Write(ClickBatch batch) => Sink().WriteEvents(batch.ToEvents());
+
     protected static string PrivateList(TestData data) => new StagingKeys(data.StagingKey).PrivateList(1).ToString();
 
     /// <summary>Clicks at positions [from, to) of the test's private list, as one partition's batch of the chunk [from, to).</summary>
-    protected static SinkBatch Batch(TestData data, int partition, int from, int to, int uidOffset = 0)
+    protected static ClickBatch Batch(TestData data, int partition, int from, int to, int uidOffset = 0)
     {
         var seed = ClickId.SeedOf(PrivateList(data));
-        StagedClick[] clicks = [.. Enumerable.Range(from, to - from)
-            .Select(i => new StagedClick(i, ClickId.FromPosition(seed, i), null, data.Uid + uidOffset, data.Pid(i), ClickedAt + i))];
-        return new SinkBatch(PrivateList(data), partition, from, to, clicks);
+        TestClick[] clicks = [.. Enumerable.Range(from, to - from)
+            .Select(i => new TestClick(i, ClickId.FromPosition(seed, i), null, data.Uid + uidOffset, data.Pid(i), ClickedAt + i))];
+        return new ClickBatch(PrivateList(data), partition, from, to, clicks);
     }
 }
 
@@ -162,8 +164,8 @@ public sealed class SqliteSinkTests(SqliteClusterFixture cluster) : SinkTests(cl
         try
         {
             // Written at once, the two batches may share the group's transaction.
-            var otherWrite = Sink().Write(Batch(other, 0, 0, 100));
-            await AssertOneRefusedAsync(data, new SinkBatch(PrivateList(data), 0, 0, 100, clicks), 13, $"refused with {action}");
+            var otherWrite = Write(Batch(other, 0, 0, 100));
+            await AssertOneRefusedAsync(data, new ClickBatch(PrivateList(data), 0, 0, 100, clicks), 13, $"refused with {action}");
             Assert.Equal(100, (await otherWrite).Written);
             Assert.Equal(100, (await cluster.Probe.ClickIdsAsync(other.Uid)).Count);
             Assert.Empty(await cluster.Probe.ClickIdsAsync(refusedUid));
@@ -191,7 +193,7 @@ public sealed class PostgresSinkTests(PostgresClusterFixture cluster) : SinkTest
         await probe.RefuseAtCommitAsync(refusedUid);
         try
         {
-            await AssertOneRefusedAsync(data, new SinkBatch(PrivateList(data), 0, 0, 100, clicks), 42, $"deferred refusal for uid {refusedUid}");
+            await AssertOneRefusedAsync(data, new ClickBatch(PrivateList(data), 0, 0, 100, clicks), 42, $"deferred refusal for uid {refusedUid}");
             Assert.Empty(await cluster.Probe.ClickIdsAsync(refusedUid));
         }
         finally

@@ -31,20 +31,19 @@ public sealed class StreamTableTests
         var options = Options.Create(new PostgresSinkOptions { Schema = schema });
         try
         {
-            await new PostgresClickSink(dataSource, options).MigrateAsync(CancellationToken.None);
             var declared = Catalog(Orders);
-            await new PostgresEventSink(dataSource, options, declared).MigrateAsync(declared.Declared, CancellationToken.None);
-            await new PostgresEventSink(dataSource, options, declared).MigrateAsync(declared.Declared, CancellationToken.None);
+            await new PostgresEventSink(dataSource, options, Clicks, declared).MigrateAsync(CancellationToken.None);
+            await new PostgresEventSink(dataSource, options, Clicks, declared).MigrateAsync(CancellationToken.None);
             var changed = Catalog(new(Orders) { ["Streams:orders:Fields:total:Type"] = "int64" });
 
             var refused = await Assert.ThrowsAsync<SchemaChangedException>(() =>
-                new PostgresEventSink(dataSource, options, changed).MigrateAsync(changed.Declared, CancellationToken.None));
+                new PostgresEventSink(dataSource, options, Clicks, changed).MigrateAsync(CancellationToken.None));
 
             Assert.Contains($"Streams:orders is not the schema its table {schema}.\"orders\" was created with", refused.Message);
             Assert.Contains("total float64", refused.Message);
             Assert.Contains("total int64", refused.Message);
             Assert.Contains($"DROP TABLE {schema}.\"orders\"; DELETE FROM {schema}.stream_schemas WHERE stream = 'orders';", refused.Message);
-            await using var versions = dataSource.CreateCommand($"SELECT count(*) FROM {schema}.stream_schemas");
+            await using var versions = dataSource.CreateCommand($"SELECT count(*) FROM {schema}.stream_schemas WHERE stream = 'orders'");
             Assert.Equal(1L, await versions.ExecuteScalarAsync());
             await using var columns = dataSource.CreateCommand(
                 $"SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'orders'");
@@ -65,21 +64,20 @@ public sealed class StreamTableTests
         try
         {
             var declared = Catalog(Orders);
-            using (var clicks = new SqliteClickSink(options))
             {
-                using (var first = new SqliteEventSink(clicks, declared))
+                using (var first = new SqliteEventSink(options, Clicks, declared))
                 {
-                    await first.MigrateAsync(declared.Declared, CancellationToken.None);
+                    await first.MigrateAsync(CancellationToken.None);
                 }
 
-                using (var second = new SqliteEventSink(clicks, declared))
+                using (var second = new SqliteEventSink(options, Clicks, declared))
                 {
-                    await second.MigrateAsync(declared.Declared, CancellationToken.None);
+                    await second.MigrateAsync(CancellationToken.None);
                 }
 
                 var changed = Catalog(new(Orders) { ["Streams:orders:Fields:customer:Required"] = "true" });
-                using var third = new SqliteEventSink(clicks, changed);
-                var refused = await Assert.ThrowsAsync<SchemaChangedException>(() => third.MigrateAsync(changed.Declared, CancellationToken.None));
+                using var third = new SqliteEventSink(options, Clicks, changed);
+                var refused = await Assert.ThrowsAsync<SchemaChangedException>(() => third.MigrateAsync(CancellationToken.None));
 
                 Assert.Contains("Streams:orders is not the schema its table \"orders\" was created with", refused.Message);
                 Assert.Contains("customer string required max 256", refused.Message);
@@ -89,7 +87,7 @@ public sealed class StreamTableTests
             await using var connection = new SqliteConnection($"Data Source={options.Value.Path};Pooling=False");
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT (SELECT count(*) FROM stream_schemas) || ' ' || (SELECT group_concat(name || ' ' || type, ', ') FROM pragma_table_info('orders'))";
+            command.CommandText = "SELECT (SELECT count(*) FROM stream_schemas WHERE stream = 'orders') || ' ' || (SELECT group_concat(name || ' ' || type, ', ') FROM pragma_table_info('orders'))";
             Assert.Equal("1 event_id BLOB, client_id TEXT, ts INTEGER, customer TEXT, total REAL", await command.ExecuteScalarAsync());
         }
         finally
@@ -106,10 +104,9 @@ public sealed class StreamTableTests
         var schema = "streams_" + Guid.NewGuid().ToString("N")[..12];
         await using var dataSource = NpgsqlDataSource.Create(postgres);
         var options = Options.Create(new PostgresSinkOptions { Schema = schema });
-        Task MigrateAsync(StreamCatalog catalog) => new PostgresEventSink(dataSource, options, catalog).MigrateAsync(catalog.Declared, CancellationToken.None);
+        Task MigrateAsync(StreamCatalog catalog) => new PostgresEventSink(dataSource, options, Clicks, catalog).MigrateAsync(CancellationToken.None);
         try
         {
-            await new PostgresClickSink(dataSource, options).MigrateAsync(CancellationToken.None);
             await MigrateAsync(Catalog(Orders));
             await using (var stored = dataSource.CreateCommand($"INSERT INTO {schema}.orders (event_id, ts, customer, total) VALUES (gen_random_uuid(), now(), 'ann', 12.5)"))
             {
@@ -135,7 +132,7 @@ public sealed class StreamTableTests
                 await columns.ExecuteScalarAsync());
             await using var indexes = dataSource.CreateCommand($"SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes WHERE schemaname = '{schema}' AND tablename = 'orders'");
             Assert.Equal($"CREATE INDEX orders_by_note ON {schema}.orders USING btree (note, ts); CREATE INDEX orders_ts ON {schema}.orders USING btree (ts)", await indexes.ExecuteScalarAsync());
-            await using var rows = dataSource.CreateCommand($"SELECT customer || ' ' || coalesce(note, 'null') || ' ' || (SELECT count(*) FROM {schema}.stream_schemas) FROM {schema}.orders");
+            await using var rows = dataSource.CreateCommand($"SELECT customer || ' ' || coalesce(note, 'null') || ' ' || (SELECT count(*) FROM {schema}.stream_schemas WHERE stream = 'orders') FROM {schema}.orders");
             Assert.Equal("ann null 3", await rows.ExecuteScalarAsync());
             await using var daily = dataSource.CreateCommand($"SELECT count || ' ' || sum_total FROM {schema}.orders_daily");
             Assert.Equal("1 12.5", await daily.ExecuteScalarAsync());
@@ -157,12 +154,11 @@ public sealed class StreamTableTests
         try
         {
             List<string> refusals;
-            using (var clicks = new SqliteClickSink(options))
             {
                 async Task MigrateAsync(StreamCatalog catalog)
                 {
-                    using var sink = new SqliteEventSink(clicks, catalog);
-                    await sink.MigrateAsync(catalog.Declared, CancellationToken.None);
+                    using var sink = new SqliteEventSink(options, Clicks, catalog);
+                    await sink.MigrateAsync(CancellationToken.None);
                 }
 
                 await MigrateAsync(Catalog(Orders));
@@ -182,7 +178,7 @@ public sealed class StreamTableTests
                 await ExecuteAsync(options, "SELECT group_concat(name || ' ' || type || ' ' || \"notnull\", ', ') FROM pragma_table_info('orders')"));
             Assert.Equal("orders_by_note note,ts; orders_ts ts", await ExecuteAsync(options,
                 "SELECT group_concat(name || ' ' || (SELECT group_concat(name, ',') FROM pragma_index_info(l.name)), '; ') FROM (SELECT name FROM pragma_index_list('orders') ORDER BY name) AS l"));
-            Assert.Equal("ann null 3", await ExecuteAsync(options, "SELECT customer || ' ' || coalesce(note, 'null') || ' ' || (SELECT count(*) FROM stream_schemas) FROM orders"));
+            Assert.Equal("ann null 3", await ExecuteAsync(options, "SELECT customer || ' ' || coalesce(note, 'null') || ' ' || (SELECT count(*) FROM stream_schemas WHERE stream = 'orders') FROM orders"));
             Assert.Equal("1 12.5", await ExecuteAsync(options, "SELECT count || ' ' || sum_total FROM orders_daily"));
             Assert.Equal("1 customer ann", await ExecuteAsync(options, "SELECT count(*) || ' ' || min(field) || ' ' || min(value) FROM orders_daily_values"));
         }
@@ -192,6 +188,8 @@ public sealed class StreamTableTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    private static readonly IOptions<ClickOptions> Clicks = Options.Create(new ClickOptions());
 
     private const string ExtraRefusal = "its Extra was Keep, it is declared Reject: the extra column holds what was kept";
 

@@ -19,7 +19,7 @@ public sealed class StreamStagerTests(SqliteClusterFixture cluster)
         using var writes = new AcknowledgedWrites(redis, options);
         var stager = new StreamStager(writes, new StagingStream(options.Value), cluster.Grains, options, NullLogger<StreamStager>.Instance);
 
-        var failure = await Assert.ThrowsAsync<StagingUnavailableException>(() => stager.StageAsync([new Click("out-of-reach", 1, 2, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())]));
+        var failure = await Assert.ThrowsAsync<StagingUnavailableException>(() => stager.StageAsync([(RedisValue)"""{"id":"out-of-reach","uid":1,"pid":2}"""], ["out-of-reach"]));
 
         Assert.Equal("The staging store (Redis) cannot be reached", failure.Message);
         Assert.True(failure.InnerException is RedisConnectionException or RedisTimeoutException, failure.InnerException?.GetType().Name);

@@ -264,17 +264,17 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         cluster.Require();
         var customer = Customer();
         var privateList = $"{cluster.OrdersStagingKey}:test-{Guid.NewGuid():N}";
-        StagedEvent[] events =
+        TestEvent[] events =
         [
             new(0, Guid.NewGuid(), null, 1767225600000, [customer, null, null, null, 1.0, null, null]),
             new(2, Guid.NewGuid(), "client-id", 1767225600001, [customer, null, null, null, 2.0, null, null]),
         ];
-        var batch = new EventBatch("orders", privateList, 0, 0, 3, events);
+        var batch = TestEvents.Batch(Orders, privateList, 0, 0, 3, events);
         var sink = cluster.Grains.GetGrain<ISinkGrain>(0);
 
         var first = await sink.WriteEvents(batch);
         var replay = await sink.WriteEvents(batch);
-        var overlapping = await sink.WriteEvents(batch with { ChunkStart = 2, Events = [events[1]] });
+        var overlapping = await sink.WriteEvents(batch with { ChunkStart = 2, Rows = [1] });
 
         Assert.Equal((2, 0), (first.Written, first.Skipped));
         Assert.Equal((0, 2), (replay.Written, replay.Skipped));
@@ -289,7 +289,7 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         var customer = Customer();
         var privateList = $"{cluster.OrdersStagingKey}:test-{Guid.NewGuid():N}";
         const long Hour = 3_600_000, Start = 1767225600000; // 2026-01-01T00:00:00Z
-        StagedEvent[] events =
+        TestEvent[] events =
         [
             new(0, Guid.NewGuid(), null, Start + 1, [customer, null, null, 1L, 1.0, null, null]),
             new(1, Guid.NewGuid(), null, Start + Hour - 1, [customer, null, null, null, 2.0, null, null]),
@@ -297,14 +297,14 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
             new(3, Guid.NewGuid(), null, Start + Hour, [customer, null, null, 2L, 8.0, null, null]),
             new(4, Guid.NewGuid(), null, Start + 20, [Customer(), null, null, 5L, 16.0, null, null]),
         ];
-        var batch = new EventBatch("orders", privateList, 0, 0, 5, events);
+        var batch = TestEvents.Batch(Orders, privateList, 0, 0, 5, events);
         var sink = cluster.Grains.GetGrain<ISinkGrain>(0);
         await using var api = cluster.Api(new TestData().StagingKey);
         using var http = api.CreateClient();
 
         await sink.WriteEvents(batch);
         await sink.WriteEvents(batch);
-        await sink.WriteEvents(batch with { ChunkStart = 3, Events = events[3..] });
+        await sink.WriteEvents(batch with { ChunkStart = 3, Rows = [3, 4] });
         var series = await http.GetFromJsonAsync<JsonElement>($"/streams/orders/rollups/per_customer_hour?from=2026-01-01T00:00:00Z&to=2026-01-01T03:00:00Z&customer={customer}");
         var everyone = await http.GetFromJsonAsync<JsonElement>("/streams/orders/rollups/per_customer_hour?from=2026-01-01T00:00:00Z&to=2026-01-01T01:00:00Z");
         var top = await http.GetFromJsonAsync<JsonElement>("/streams/orders/rollups/per_customer_hour/top?measure=sum(total)&since=2026-01-01T00:00:00Z&until=2026-01-01T03:00:00Z&limit=1000");
@@ -343,14 +343,14 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         await cluster.Redis.HashSetAsync(keys.PrivateLists, name, 0);
         await cluster.Redis.HashSetAsync(keys.PrivateListInfo, name, string.Create(CultureInfo.InvariantCulture, $"{now} {elements.Length} 4 {latest}"));
         await cluster.Redis.StringIncrementAsync(keys.PrivateListsRemaining, elements.Length);
-        var rules = cluster.Streams.RulesOf(cluster.Streams.Find("orders")!)!;
+        var rules = Orders;
         var bytes = System.Text.Encoding.UTF8.GetBytes(string.Concat(elements));
         var sizes = string.Join(' ', elements.Select(element => element.Length.ToString(CultureInfo.InvariantCulture)));
         var byEventId = EventChunk.Parse(ChunkElements.Parse(0, bytes, sizes, "", []), rules, name, new ElementContext(ClickId.SeedOf(name), now, latest), 4, PrivateList.ByEventId);
         var sink = cluster.Grains.GetGrain<ISinkGrain>(0);
         foreach (var partition in new[] { 0, 1 })
         {
-            await sink.WriteEvents(new EventBatch("orders", name, partition, 0, elements.Length, byEventId.Partitions[partition] ?? []));
+            await sink.WriteEvents(byEventId.BatchOf(name, partition));
         }
 
         await using var api = cluster.Api(new TestData().StagingKey);
@@ -673,6 +673,8 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
     private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
 
     private static string Customer() => "customer-" + Guid.NewGuid().ToString("N")[..12];
+
+    private ClickOrleans.Streams.EventRules Orders => cluster.Streams.RulesOf(cluster.Streams.Find("orders")!);
 
     private static string Bucket(JsonElement bucket) => string.Create(CultureInfo.InvariantCulture,
         $"{bucket.GetProperty("start").GetDateTimeOffset():yyyy-MM-ddTHH:mm:sszzz} {bucket.GetProperty("count").GetInt64()} {bucket.GetProperty("sums").GetProperty("total").GetDouble()} {bucket.GetProperty("sums").GetProperty("quantity").GetDouble()}");

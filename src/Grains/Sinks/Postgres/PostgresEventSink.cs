@@ -1,32 +1,43 @@
 using ClickOrleans.Streams;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace ClickOrleans.Sinks.Postgres;
 
 /// <summary>
-/// The PostgreSQL sink of declared streams: one transaction per partition write, as for clicks — lock the partition's
-/// progress mark, binary COPY the events above it into the stream's table, move the mark; what the store refuses for
-/// its data is isolated under savepoints and reported, never a failed write.
+/// The PostgreSQL sink. One transaction per partition write: lock the partition's progress mark, binary COPY the
+/// events above it into the stream's table, upsert what they add to its rollups, move the mark. A refusal of the data
+/// anywhere in that transaction becomes a refused event, never a failed write. Writers of the same private list and
+/// partition queue on the mark's row lock; a replay finds the mark past its events and writes nothing twice.
 /// </summary>
 public sealed class PostgresEventSink : IEventSink
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _schema;
+    private readonly ClickOptions _clicks;
     private readonly PostgresProgress _progress;
     private readonly Dictionary<string, PostgresEventTable> _tables;
+    private readonly string[] _complete;
 
-    public PostgresEventSink(NpgsqlDataSource dataSource, IOptions<PostgresSinkOptions> options, StreamCatalog streams)
+    public PostgresEventSink(NpgsqlDataSource dataSource, IOptions<PostgresSinkOptions> options, IOptions<ClickOptions> clicks, StreamCatalog streams)
     {
         _dataSource = dataSource;
-        _schema = options.Value.Schema;
-        _progress = new PostgresProgress(_schema);
-        _tables = streams.Declared.ToDictionary(stream => stream.Name, stream => new PostgresEventTable(_schema, stream), StringComparer.Ordinal);
+        var schema = _schema = options.Value.Schema;
+        _clicks = clicks.Value;
+        _progress = new PostgresProgress(schema);
+        _tables = streams.Streams.ToDictionary(stream => stream.Name, stream => new PostgresEventTable(schema, streams.RulesOf(stream)), StringComparer.Ordinal);
+        // Marks of lists completed a week ago go: no stale drain outlives a week.
+        _complete =
+        [
+            $"UPDATE {schema}.drain_progress SET completed_at = now() WHERE private_list = $1 AND completed_at IS NULL",
+            $"DELETE FROM {schema}.drain_refused WHERE private_list = $1",
+            $"DELETE FROM {schema}.drain_progress WHERE completed_at < now() - interval '7 days'",
+        ];
     }
 
-    public async Task MigrateAsync(IReadOnlyList<StreamSchema> streams, CancellationToken cancellationToken)
+    public async Task MigrateAsync(CancellationToken cancellationToken)
     {
+        await PostgresSchema.MigrateAsync(_dataSource, _schema, cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var lockTables = new NpgsqlCommand($"SELECT pg_advisory_xact_lock(hashtext('clickorleans-streams:{_schema}'))", connection, transaction))
@@ -34,9 +45,9 @@ public sealed class PostgresEventSink : IEventSink
             await lockTables.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        foreach (var stream in streams)
+        foreach (var table in _tables.Values)
         {
-            var table = _tables[stream.Name];
+            var stream = table.Stream;
             var version = SchemaVersion.Of(stream);
             string? recorded;
             await using (var read = new NpgsqlCommand(
@@ -46,8 +57,17 @@ public sealed class PostgresEventSink : IEventSink
                 recorded = (string?)await read.ExecuteScalarAsync(cancellationToken);
             }
 
+            var unrecorded = recorded is null;
+
+            // The built-in stream's tables come with the store's own (PostgresSchema): its first version is the built-in one.
+            recorded ??= stream.Name == ClickStream.Name ? SchemaVersion.Of(ClickStream.Schema(_clicks)).Definition : null;
             if (recorded == version.Definition)
             {
+                if (unrecorded)
+                {
+                    await RecordAsync(connection, transaction, stream, version, cancellationToken);
+                }
+
                 continue;
             }
 
@@ -92,19 +112,29 @@ public sealed class PostgresEventSink : IEventSink
                 }
             }
 
-            // A declaration changed back to an earlier version (bounds only) records that version again, as the latest.
-            apply.BatchCommands.Add(PostgresProgress.Command(
-                $"INSERT INTO {_schema}.stream_schemas (stream, version, definition) VALUES ($1, $2, $3) "
-                + "ON CONFLICT (stream, version) DO UPDATE SET applied_at = now()",
-                new NpgsqlParameter<string> { TypedValue = stream.Name },
-                new NpgsqlParameter<string> { TypedValue = version.Version },
-                new NpgsqlParameter<string> { TypedValue = version.Definition }));
-            await apply.ExecuteNonQueryAsync(cancellationToken);
+            if (apply.BatchCommands.Count > 0)
+            {
+                await apply.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await RecordAsync(connection, transaction, stream, version, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
     }
 
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT 1");
+        await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    /// <remarks>
+    /// The whole batch goes in one COPY and one upsert per rollup. When PostgreSQL refuses any statement of the write for
+    /// its data (a row, a rollup, a deferred constraint at COMMIT), the transaction is rolled back and the write starts
+    /// over isolating the refused events: with every constraint checked at once, halves of the batch are copied and
+    /// rolled up under savepoints, recursively, until each refused event stands alone.
+    /// </remarks>
     public async Task<SinkResult> WriteAsync(EventBatch batch, CancellationToken cancellationToken)
     {
         var table = _tables[batch.Stream];
@@ -119,16 +149,41 @@ public sealed class PostgresEventSink : IEventSink
         }
     }
 
+    public async Task CompleteAsync(string privateList, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var complete = new NpgsqlBatch(connection);
+        complete.BatchCommands.Add(PostgresProgress.Command(_complete[0], new NpgsqlParameter<string> { TypedValue = privateList }));
+        complete.BatchCommands.Add(PostgresProgress.Command(_complete[1], new NpgsqlParameter<string> { TypedValue = privateList }));
+        complete.BatchCommands.Add(PostgresProgress.Command(_complete[2]));
+        await complete.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public bool IsTransient(Exception exception) => exception is NpgsqlException { IsTransient: true } or TimeoutException;
+
+    private async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StreamSchema stream, SchemaVersion version, CancellationToken cancellationToken)
+    {
+        // A declaration changed back to an earlier version (bounds only) records that version again, as the latest.
+        await using var record = new NpgsqlCommand(
+            $"INSERT INTO {_schema}.stream_schemas (stream, version, definition) VALUES ($1, $2, $3) "
+            + "ON CONFLICT (stream, version) DO UPDATE SET applied_at = now()", connection, transaction);
+        record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream.Name });
+        record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = version.Version });
+        record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = version.Definition });
+        await record.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private async Task<SinkResult> WriteAsync(
         NpgsqlConnection connection, PostgresEventTable table, EventBatch batch, bool isolateRefused, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var progress = await _progress.LockAsync(connection, transaction, batch, cancellationToken);
-        var unwritten = progress.Unwritten(batch, batch.Events);
+        var unwritten = progress.Unwritten(batch);
         var refusedBefore = progress.Skips(batch) ? await _progress.ReadRefusedAsync(connection, transaction, batch, progress, cancellationToken) : [];
         var refused = new List<RefusedEvent>();
         if (unwritten.Length > 0)
         {
+            await using var finish = new NpgsqlBatch(connection, transaction);
             if (isolateRefused)
             {
                 await using (var immediate = new NpgsqlCommand(PostgresProgress.CheckConstraintsNow, connection, transaction))
@@ -136,35 +191,22 @@ public sealed class PostgresEventSink : IEventSink
                     await immediate.ExecuteNonQueryAsync(cancellationToken);
                 }
 
-                await PostgresProgress.IsolateAsync<StagedEvent>(transaction, unwritten, events => CopyAsync(connection, table, events, cancellationToken), refused, cancellationToken);
+                // Each half with its rollups, so that a refused rollup row leaves out exactly the events that add to it.
+                await PostgresProgress.IsolateAsync(transaction, batch.Events, unwritten, async rows =>
+                {
+                    await CopyAsync(connection, table, batch.Events, rows, cancellationToken);
+                    await using var rollups = new NpgsqlBatch(connection, transaction);
+                    AddRollups(rollups, table, batch.Events, rows.Span);
+                    if (rollups.BatchCommands.Count > 0)
+                    {
+                        await rollups.ExecuteNonQueryAsync(cancellationToken);
+                    }
+                }, refused, cancellationToken);
             }
             else
             {
-                await CopyAsync(connection, table, unwritten, cancellationToken);
-            }
-
-            await using var finish = new NpgsqlBatch(connection, transaction);
-            var refusedPositions = table.Rollups.Length > 0 ? refused.Select(r => r.Position).ToHashSet() : [];
-            foreach (var rollup in table.Rollups)
-            {
-                var additions = new RollupAdditions(rollup.Rollup, table.Declared);
-                foreach (var row in unwritten)
-                {
-                    if (!refusedPositions.Contains(row.Position))
-                    {
-                        additions.Add(row);
-                    }
-                }
-
-                if (additions.Count > 0)
-                {
-                    finish.BatchCommands.Add(rollup.Upsert(additions));
-                }
-
-                if (additions.ValueCount > 0)
-                {
-                    finish.BatchCommands.Add(rollup.AddValues(additions));
-                }
+                await CopyAsync(connection, table, batch.Events, unwritten, cancellationToken);
+                AddRollups(finish, table, batch.Events, unwritten);
             }
 
             _progress.AddFinish(finish, batch, refused);
@@ -175,43 +217,33 @@ public sealed class PostgresEventSink : IEventSink
         return PartitionProgress.Result(batch, unwritten.Length, refused, refusedBefore);
     }
 
-    private static async Task CopyAsync(NpgsqlConnection connection, PostgresEventTable table, ReadOnlyMemory<StagedEvent> events, CancellationToken cancellationToken)
+    private static async Task CopyAsync(NpgsqlConnection connection, PostgresEventTable table, EventRows events, ReadOnlyMemory<int> rows, CancellationToken cancellationToken)
     {
-        await using var copy = await connection.BeginBinaryImportAsync(table.Copy, cancellationToken);
-        for (var i = 0; i < events.Length; i++)
-        {
-            var row = events.Span[i];
-            await copy.StartRowAsync(cancellationToken);
-            await copy.WriteAsync(row.EventId, NpgsqlDbType.Uuid, cancellationToken);
-            await WriteTextAsync(copy, row.ClientId, cancellationToken);
-            await copy.WriteAsync(DateTime.UnixEpoch.AddMilliseconds(row.TimestampMs), NpgsqlDbType.TimestampTz, cancellationToken);
-            for (var f = 0; f < table.Types.Length; f++)
-            {
-                await WriteValueAsync(copy, row.Values[f], table.Types[f], cancellationToken);
-            }
-
-            if (table.KeepsExtra)
-            {
-                await (row.Extra is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(row.Extra, NpgsqlDbType.Jsonb, cancellationToken));
-            }
-        }
-
-        await copy.CompleteAsync(cancellationToken);
+        using var data = new PostgresCopyRows(table.Rules, events, rows.Span);
+        await using var copy = await connection.BeginRawBinaryCopyAsync(table.Copy, cancellationToken);
+        await copy.WriteAsync(data.Data, cancellationToken);
     }
 
-    private static Task WriteTextAsync(NpgsqlBinaryImporter copy, string? text, CancellationToken cancellationToken) =>
-        text is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(text, NpgsqlDbType.Text, cancellationToken);
-
-    private static Task WriteValueAsync(NpgsqlBinaryImporter copy, object? value, NpgsqlDbType type, CancellationToken cancellationToken) => value switch
+    /// <summary>The upserts of what the rows add to each rollup of the stream.</summary>
+    private static void AddRollups(NpgsqlBatch batch, PostgresEventTable table, EventRows events, ReadOnlySpan<int> rows)
     {
-        null => copy.WriteNullAsync(cancellationToken),
-        long ms when type == NpgsqlDbType.TimestampTz => copy.WriteAsync(DateTime.UnixEpoch.AddMilliseconds(ms), type, cancellationToken),
-        long number => copy.WriteAsync(number, type, cancellationToken),
-        double number => copy.WriteAsync(number, type, cancellationToken),
-        bool flag => copy.WriteAsync(flag, type, cancellationToken),
-        string text => copy.WriteAsync(text, type, cancellationToken),
-        Guid uuid => copy.WriteAsync(uuid, type, cancellationToken),
-        decimal exact => copy.WriteAsync(exact, type, cancellationToken),
-        _ => throw new InvalidOperationException($"A staged event holds a {value.GetType().Name}, which no field type stages."),
-    };
+        foreach (var rollup in table.Rollups)
+        {
+            var additions = new RollupAdditions(rollup.Rollup, table.Rules);
+            foreach (var row in rows)
+            {
+                additions.Add(events, row);
+            }
+
+            if (additions.Count > 0)
+            {
+                batch.BatchCommands.Add(rollup.Upsert(additions));
+            }
+
+            if (additions.ValueCount > 0)
+            {
+                batch.BatchCommands.Add(rollup.AddValues(additions));
+            }
+        }
+    }
 }

@@ -1,13 +1,14 @@
 using ClickOrleans.Streams;
-using NpgsqlTypes;
 
 namespace ClickOrleans.Sinks.Postgres;
 
-/// <summary>A declared stream's table on PostgreSQL: its DDL and COPY from the schema, one typed column per field.</summary>
+/// <summary>A stream's table on PostgreSQL: its DDL and COPY from the schema, one typed column per field.</summary>
 internal sealed class PostgresEventTable
 {
-    public PostgresEventTable(string schema, StreamSchema stream)
+    public PostgresEventTable(string schema, EventRules rules)
     {
+        var stream = rules.Stream;
+        Rules = rules;
         Stream = stream;
         Name = $"{schema}.\"{stream.Table}\"";
         Declared = [.. stream.Fields.Skip(2)];
@@ -25,7 +26,6 @@ internal sealed class PostgresEventTable
             .. stream.Indexes.Select(CreateIndex),
         ];
         Copy = $"COPY {Name} (event_id, client_id, ts, {columns}) FROM STDIN (FORMAT BINARY)";
-        Types = [.. Declared.Select(field => DbType(field.Type))];
         Rollups = [.. stream.Rollups.Select(rollup => new PostgresRollupTable(schema, this, rollup))];
     }
 
@@ -34,10 +34,13 @@ internal sealed class PostgresEventTable
 
     public StreamSchema Stream { get; }
 
+    /// <summary>The rules its rows were read by: their layout.</summary>
+    public EventRules Rules { get; }
+
     /// <summary>The table's qualified, quoted name.</summary>
     public string Name { get; }
 
-    /// <summary>The fields after id and ts, in the order of <see cref="StagedEvent.Values"/>.</summary>
+    /// <summary>The fields after id and ts, in the order of <see cref="EventRows.Present"/>.</summary>
     public StreamField[] Declared { get; }
 
     /// <summary>The statements that create the table and its indexes.</summary>
@@ -50,7 +53,7 @@ internal sealed class PostgresEventTable
     public string CreateIndex(StreamIndex index) =>
         $"CREATE INDEX \"{StreamIndex.Relation(Stream.Table, index.Name)}\" ON {Name} ({string.Join(", ", index.Fields.Select(field => $"\"{field}\""))})";
 
-    /// <summary>Whether the table has the <c>extra</c> column its events' kept properties go to (<see cref="StagedEvent.Extra"/>).</summary>
+    /// <summary>Whether the table has the <c>extra</c> column its events' kept properties go to (<see cref="EventRows.Extra"/>).</summary>
     public bool KeepsExtra { get; }
 
     /// <summary>The statement that adds the <c>extra</c> column, for a stream that keeps extra properties from now on.</summary>
@@ -58,10 +61,8 @@ internal sealed class PostgresEventTable
 
     private const string ExtraColumn = "extra jsonb";
 
+    /// <summary>The binary COPY of its rows (<see cref="PostgresCopyRows"/>).</summary>
     public string Copy { get; }
-
-    /// <summary>The binary COPY type of each declared field.</summary>
-    public NpgsqlDbType[] Types { get; }
 
     private static string Column(StreamField field) =>
         $"\"{field.Name}\" {(field.Type == FieldType.Decimal ? $"numeric({field.Precision},{field.Scale})" : SqlType(field.Type))}{(field.Required ? " NOT NULL" : "")}";
@@ -74,18 +75,6 @@ internal sealed class PostgresEventTable
         FieldType.String => "text",
         FieldType.Timestamp => "timestamptz",
         FieldType.Uuid => "uuid",
-        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
-    };
-
-    private static NpgsqlDbType DbType(FieldType type) => type switch
-    {
-        FieldType.Int64 => NpgsqlDbType.Bigint,
-        FieldType.Float64 => NpgsqlDbType.Double,
-        FieldType.Bool => NpgsqlDbType.Boolean,
-        FieldType.String => NpgsqlDbType.Text,
-        FieldType.Timestamp => NpgsqlDbType.TimestampTz,
-        FieldType.Uuid => NpgsqlDbType.Uuid,
-        FieldType.Decimal => NpgsqlDbType.Numeric,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 }

@@ -86,9 +86,10 @@ internal sealed class PostgresProgress
     /// Writes the rows under a savepoint; what the store refuses is halved, recursively, until each refused row stands
     /// alone and is added to <paramref name="refused"/>. Run with <see cref="CheckConstraintsNow"/> in force.
     /// </summary>
-    public static async Task IsolateAsync<TRow>(
-        NpgsqlTransaction transaction, ReadOnlyMemory<TRow> rows, Func<ReadOnlyMemory<TRow>, Task> write, List<RefusedEvent> refused, CancellationToken cancellationToken)
-        where TRow : IStagedRow
+    /// <param name="rows">Rows of <paramref name="events"/>.</param>
+    public static async Task IsolateAsync(
+        NpgsqlTransaction transaction, EventRows events, ReadOnlyMemory<int> rows, Func<ReadOnlyMemory<int>, Task> write, List<RefusedEvent> refused,
+        CancellationToken cancellationToken)
     {
         const string savepoint = "isolate";
         await transaction.SaveAsync(savepoint, cancellationToken);
@@ -103,13 +104,13 @@ internal sealed class PostgresProgress
             await transaction.ReleaseAsync(savepoint, cancellationToken);
             if (rows.Length == 1)
             {
-                refused.Add(new RefusedEvent(rows.Span[0].Position, $"{e.SqlState}: {e.MessageText}"));
+                refused.Add(new RefusedEvent(events.Positions[rows.Span[0]], $"{e.SqlState}: {e.MessageText}"));
                 return;
             }
 
             var half = rows.Length / 2;
-            await IsolateAsync(transaction, rows[..half], write, refused, cancellationToken);
-            await IsolateAsync(transaction, rows[half..], write, refused, cancellationToken);
+            await IsolateAsync(transaction, events, rows[..half], write, refused, cancellationToken);
+            await IsolateAsync(transaction, events, rows[half..], write, refused, cancellationToken);
         }
     }
 

@@ -5,7 +5,7 @@ using Npgsql;
 namespace ClickOrleans.Sinks.Postgres;
 
 /// <summary>
-/// A declared rollup's table on PostgreSQL (and that of its distinct values): its DDL, the upsert that adds a write's
+/// A rollup's table on PostgreSQL (and that of its distinct values): its DDL, the upsert that adds a write's
 /// <see cref="RollupAdditions"/> in that write's transaction, and the fill from the events already stored.
 /// </summary>
 internal sealed class PostgresRollupTable
@@ -23,26 +23,27 @@ internal sealed class PostgresRollupTable
         var sums = rollup.Sums.Select(name => events.Declared.First(field => field.Name == name)).ToArray();
         var sumTypes = sums.Select(field => field.Type == FieldType.Int64 ? "numeric" : "double precision").ToArray();
         var dimensions = string.Concat(rollup.By.Select(name => $", \"{name}\""));
+        var (bucketColumn, countColumn) = (rollup.BucketColumn, rollup.CountColumn);
         var sumColumns = string.Concat(rollup.Sums.Select(name => $", \"{StreamRollup.SumColumn(name)}\""));
         Create =
         [
             $"""
             CREATE TABLE {Name} (
-                bucket timestamptz NOT NULL{string.Concat(rollup.By.Select((name, i) => $",\n    \"{name}\" {_dimensionTypes[i]} NOT NULL"))},
-                count bigint NOT NULL{string.Concat(rollup.Sums.Select((name, i) => $",\n    \"{StreamRollup.SumColumn(name)}\" {sumTypes[i]} NOT NULL"))},
-                PRIMARY KEY (bucket{dimensions}))
+                {bucketColumn} timestamptz NOT NULL{string.Concat(rollup.By.Select((name, i) => $",\n    \"{name}\" {_dimensionTypes[i]} NOT NULL"))},
+                {countColumn} bigint NOT NULL{string.Concat(rollup.Sums.Select((name, i) => $",\n    \"{StreamRollup.SumColumn(name)}\" {sumTypes[i]} NOT NULL"))},
+                PRIMARY KEY ({bucketColumn}{dimensions}))
             """,
         ];
         var bucket = string.Create(CultureInfo.InvariantCulture, $"date_bin(interval '{rollup.BucketMs} milliseconds', ts, timestamptz 'epoch')");
-        Fill = $"INSERT INTO {Name} (bucket{dimensions}, count{sumColumns}) "
+        Fill = $"INSERT INTO {Name} ({bucketColumn}{dimensions}, {countColumn}{sumColumns}) "
             + $"SELECT {bucket}{dimensions}, count(*){string.Concat(rollup.Sums.Select(name => $", coalesce(sum(\"{name}\"), 0)"))} "
             + $"FROM {events.Name} GROUP BY {string.Join(", ", Enumerable.Range(1, rollup.By.Count + 1))}";
-        _upsert = $"INSERT INTO {Name} AS r (bucket{dimensions}, count{sumColumns}) "
+        _upsert = $"INSERT INTO {Name} AS r ({bucketColumn}{dimensions}, {countColumn}{sumColumns}) "
             + $"SELECT to_timestamp(b / 1000.0){string.Concat(Enumerable.Range(0, rollup.By.Count).Select(i => $", d{i}"))}, c{string.Concat(Enumerable.Range(0, rollup.Sums.Count).Select(i => $", s{i}"))} "
             + $"FROM unnest($1::bigint[]{string.Concat(_dimensionTypes.Select((type, i) => $", ${i + 2}::{type}[]"))}, ${rollup.By.Count + 2}::bigint[]"
             + $"{string.Concat(sumTypes.Select((type, i) => $", ${rollup.By.Count + 3 + i}::{type}[]"))}) "
             + $"AS a (b{string.Concat(Enumerable.Range(0, rollup.By.Count).Select(i => $", d{i}"))}, c{string.Concat(Enumerable.Range(0, rollup.Sums.Count).Select(i => $", s{i}"))}) "
-            + $"ON CONFLICT (bucket{dimensions}) DO UPDATE SET count = r.count + excluded.count"
+            + $"ON CONFLICT ({bucketColumn}{dimensions}) DO UPDATE SET {countColumn} = r.{countColumn} + excluded.{countColumn}"
             + string.Concat(rollup.Sums.Select(name => $", \"{StreamRollup.SumColumn(name)}\" = r.\"{StreamRollup.SumColumn(name)}\" + excluded.\"{StreamRollup.SumColumn(name)}\""));
 
         ValuesName = $"{schema}.\"{rollup.ValuesTable}\"";
@@ -126,9 +127,9 @@ internal sealed class PostgresRollupTable
             var index = d;
             command.Parameters.Add(_dimensionTypes[d] switch
             {
-                "text" => new NpgsqlParameter<string[]> { TypedValue = [.. keys.Select(key => (string)key.Dimension(index)!)] },
-                "boolean" => new NpgsqlParameter<bool[]> { TypedValue = [.. keys.Select(key => (bool)key.Dimension(index)!)] },
-                _ => new NpgsqlParameter<long[]> { TypedValue = [.. keys.Select(key => (long)key.Dimension(index)!)] },
+                "text" => new NpgsqlParameter<string[]> { TypedValue = [.. keys.Select(key => key.Dimension(index).Text!)] },
+                "boolean" => new NpgsqlParameter<bool[]> { TypedValue = [.. keys.Select(key => key.Dimension(index).Number != 0)] },
+                _ => new NpgsqlParameter<long[]> { TypedValue = [.. keys.Select(key => key.Dimension(index).Number)] },
             });
         }
     }

@@ -1,128 +1,124 @@
 using ClickOrleans.Streams;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
 using SQLitePCL;
 
 namespace ClickOrleans.Sinks.Sqlite;
 
 /// <summary>
-/// The SQLite sink of declared streams, in the clicks' file: one transaction per partition write — the events above
-/// the partition's progress mark and the new mark. An event SQLite refuses for its data is reported and the rest
-/// written; writes take turns on one connection (SQLite has one writer at a time).
+/// The embedded sink: one SQLite file in WAL mode, written by one writer at a time with prepared statements, every
+/// stream's table in it. Times are stored as Unix milliseconds (UTC), event ids as 16-byte blobs.
 /// </summary>
 public sealed class SqliteEventSink : IEventSink, IDisposable
 {
-    private readonly SemaphoreSlim _turn = new(1, 1);
+    // synchronous=FULL: a commit the drain has been told about must survive a power loss, or an event would be lost.
+    // A 64 MiB page cache (SQLite's default is 2 MiB) keeps the hot pages of the indexes in memory.
+    private const string Open = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA cache_size=-65536;";
+
+    // SQLITE_BUSY, SQLITE_LOCKED: another connection holds the file.
+    private static readonly int[] TransientErrors = [5, 6];
+
+    private readonly GroupCommit<EventBatch, SinkResult> _writes;
+
+    // The one writer's connection is used by a group's commit or a migration, never by both at once.
+    private readonly SemaphoreSlim _writer = new(1, 1);
     private readonly SqliteConnection _connection;
+    private readonly string _connectionString;
+    private readonly ClickOptions _clicks;
     private readonly SqliteProgress _progress;
     private readonly Dictionary<string, SqliteEventTable> _tables;
 
-    /// <param name="clicks">The clicks' sink: its file, whose schema it brought to the current version when it opened it.</param>
-    public SqliteEventSink(SqliteClickSink clicks, StreamCatalog streams)
+    public SqliteEventSink(IOptions<SqliteSinkOptions> options, IOptions<ClickOptions> clicks, StreamCatalog streams)
     {
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = clicks.Path, Pooling = false }.ToString());
+        var path = System.IO.Path.GetFullPath(options.Value.Path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        Path = path;
+        _clicks = clicks.Value;
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString();
+        _connection = new SqliteConnection(_connectionString);
         _connection.Open();
-        using (var open = _connection.CreateCommand())
+        try
         {
-            open.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;";
-            open.ExecuteNonQuery();
+            Execute(_connection, Open);
+            // Migrated when opened: the statements below are prepared against the current schema.
+            SqliteSchema.Migrate(_connection);
+        }
+        catch
+        {
+            _connection.Dispose();
+            throw;
         }
 
         _progress = new SqliteProgress(_connection);
-        _tables = streams.Declared.ToDictionary(stream => stream.Name, stream => new SqliteEventTable(_connection, stream), StringComparer.Ordinal);
+        _tables = streams.Streams.ToDictionary(stream => stream.Name, stream => new SqliteEventTable(_connection, streams.RulesOf(stream)), StringComparer.Ordinal);
+        _writes = new GroupCommit<EventBatch, SinkResult>(async batches =>
+        {
+            await _writer.WaitAsync();
+            try
+            {
+                return Commit(batches);
+            }
+            finally
+            {
+                _writer.Release();
+            }
+        });
     }
 
-    public async Task MigrateAsync(IReadOnlyList<StreamSchema> streams, CancellationToken cancellationToken)
+    /// <summary>The full path of the database file.</summary>
+    public string Path { get; }
+
+    /// <summary>Creates each stream's table where it is missing and applies its additive changes; its own tables were migrated when the file was opened.</summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        await _turn.WaitAsync(cancellationToken);
+        await _writer.WaitAsync(cancellationToken);
         try
         {
-            using var transaction = _connection.BeginTransaction(deferred: false);
-            foreach (var stream in streams)
-            {
-                var version = SchemaVersion.Of(stream);
-                var recorded = (string?)Execute(transaction,
-                    "SELECT definition FROM stream_schemas WHERE stream = $1 ORDER BY applied_at DESC LIMIT 1", stream.Name);
-                if (recorded == version.Definition)
-                {
-                    continue;
-                }
-
-                var table = _tables[stream.Name];
-                if (recorded is null)
-                {
-                    foreach (var statement in table.Create.Concat(table.Rollups.SelectMany(rollup => rollup.Create)))
-                    {
-                        Execute(transaction, statement);
-                    }
-                }
-                else
-                {
-                    var evolution = SchemaEvolution.Between(recorded, stream);
-                    if (evolution.Refused.Count > 0)
-                    {
-                        throw new SchemaChangedException(SchemaChanges.Describe(stream, recorded, evolution, $"\"{stream.Table}\"",
-                            $"DROP TABLE \"{stream.Table}\"; DELETE FROM stream_schemas WHERE stream = '{stream.Name}';"));
-                    }
-
-                    foreach (var field in evolution.Added)
-                    {
-                        Execute(transaction, table.AddColumn(field));
-                    }
-
-                    if (evolution.AddsExtra)
-                    {
-                        Execute(transaction, table.AddExtraColumn);
-                    }
-
-                    foreach (var index in evolution.AddedIndexes)
-                    {
-                        Execute(transaction, table.CreateIndex(index));
-                    }
-
-                    foreach (var rollup in table.Rollups.Where(rollup => evolution.AddedRollups.Contains(rollup.Rollup)))
-                    {
-                        foreach (var statement in rollup.Create.Append(rollup.Fill).Concat(rollup.FillValues))
-                        {
-                            Execute(transaction, statement);
-                        }
-                    }
-                }
-
-                // A declaration changed back to an earlier version (bounds only) records that version again, as the latest.
-                Execute(transaction, "INSERT INTO stream_schemas (stream, version, definition, applied_at) VALUES ($1, $2, $3, $4) "
-                    + "ON CONFLICT (stream, version) DO UPDATE SET applied_at = excluded.applied_at",
-                    stream.Name, version.Version, version.Definition, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            }
-
+            using var transaction = _connection.BeginTransaction();
+            Migrate(transaction);
             transaction.Commit();
         }
         finally
         {
-            _turn.Release();
+            _writer.Release();
         }
     }
 
-    public async Task<SinkResult> WriteAsync(EventBatch batch, CancellationToken cancellationToken)
+    public async Task PingAsync(CancellationToken cancellationToken)
     {
-        var table = _tables[batch.Stream];
-        await _turn.WaitAsync(cancellationToken);
-        try
-        {
-            // A refusal that ended the transaction (a trigger's RAISE(ROLLBACK)) starts the write over with that event left out.
-            var isolated = new Dictionary<long, string>();
-            while (true)
-            {
-                if (TryWrite(table, batch, isolated) is { } result)
-                {
-                    return result;
-                }
-            }
-        }
-        finally
-        {
-            _turn.Release();
-        }
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        Execute(connection, "SELECT 1");
     }
+
+    /// <remarks>
+    /// SQLite has one writer, so the partitions of a chunk cannot write in parallel anyway: writes that queue
+    /// while one commits are committed together, in one transaction and one fsync (group commit).
+    /// </remarks>
+    public Task<SinkResult> WriteAsync(EventBatch batch, CancellationToken cancellationToken) => _writes.CommitAsync(batch);
+
+    /// <remarks>On a connection of its own: once per list, it waits for the writer's lock (busy_timeout) rather than a turn.</remarks>
+    public async Task CompleteAsync(string privateList, CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        Execute(connection, "PRAGMA busy_timeout=5000;");
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var complete = connection.CreateCommand();
+        complete.Transaction = transaction;
+        // Marks of lists completed a week ago go: no stale drain outlives a week.
+        complete.CommandText = """
+            UPDATE drain_progress SET completed_at = $now WHERE private_list = $list AND completed_at IS NULL;
+            DELETE FROM drain_refused WHERE private_list = $list;
+            DELETE FROM drain_progress WHERE completed_at < $now - 604800000;
+            """;
+        complete.Parameters.AddWithValue("$list", privateList);
+        complete.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await complete.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public bool IsTransient(Exception exception) => exception is SqliteException e && TransientErrors.Contains(e.SqliteErrorCode & 0xFF);
 
     public void Dispose()
     {
@@ -133,60 +129,217 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
 
         _progress.Dispose();
         _connection.Dispose();
-        _turn.Dispose();
+        _writer.Dispose();
     }
 
-    /// <returns>What the write did; null when a refusal ended its transaction (the event is then in <paramref name="isolated"/>).</returns>
-    private SinkResult? TryWrite(SqliteEventTable table, EventBatch batch, Dictionary<long, string> isolated)
+    /// <remarks>
+    /// The group is written in one transaction. When SQLite refuses anything for its data — a row, a rollup, a trigger in
+    /// any form — the whole group is written again isolating the refusals: each event with its rollups under a savepoint
+    /// of its own, so a refusal undoes exactly that event (a <c>RAISE(FAIL)</c> after the insert keeps no row). A
+    /// refusal that ends the transaction itself (<c>RAISE(ROLLBACK)</c>) is remembered and the group starts over
+    /// without that event: nothing is ever written outside the group's transaction.
+    /// </remarks>
+    private SinkResult[] Commit(IReadOnlyList<EventBatch> batches)
     {
-        using var transaction = _connection.BeginTransaction(deferred: false);
+        try
+        {
+            return Commit(batches, isolated: null);
+        }
+        catch (StoreRefusal)
+        {
+            var isolated = new Dictionary<(int Batch, long Position), string>();
+            while (true)
+            {
+                try
+                {
+                    return Commit(batches, isolated);
+                }
+                catch (StoreRefusal refusal) when (refusal.EndedTransaction)
+                {
+                    isolated.Add((refusal.Batch, refusal.Position), refusal.Reason);
+                }
+            }
+        }
+    }
+
+    /// <param name="isolated">Null: the fast path, which gives up at the first refusal. Otherwise each event under a
+    /// savepoint, and the events whose refusal ended the transaction on an earlier attempt, with its reason.</param>
+    private SinkResult[] Commit(IReadOnlyList<EventBatch> batches, Dictionary<(int Batch, long Position), string>? isolated)
+    {
+        using var transaction = _connection.BeginTransaction();
+        var additions = isolated is null ? new Dictionary<SqliteRollupTable, RollupAdditions>() : null;
+        var results = new SinkResult[batches.Count];
+        for (var i = 0; i < batches.Count; i++)
+        {
+            results[i] = Write(transaction, i, batches[i], additions, isolated);
+        }
+
+        foreach (var (rollup, added) in additions ?? [])
+        {
+            if (rollup.TryAdd(transaction, added) is { } error)
+            {
+                throw new StoreRefusal(-1, -1, error, TransactionEnded);
+            }
+        }
+
+        transaction.Commit();
+        return results;
+    }
+
+    /// <summary>One batch inside the group's transaction: batches of the same list and partition apply one after the other.</summary>
+    private SinkResult Write(
+        SqliteTransaction transaction, int index, EventBatch batch, Dictionary<SqliteRollupTable, RollupAdditions>? additions,
+        Dictionary<(int Batch, long Position), string>? isolated)
+    {
+        var table = _tables[batch.Stream];
+        var events = batch.Events;
         var progress = _progress.Lock(transaction, batch);
         var refusedBefore = progress.Skips(batch) ? _progress.ReadRefused(transaction, batch, progress) : [];
-        var unwritten = progress.Unwritten(batch, batch.Events);
+        var unwritten = progress.Unwritten(batch);
         var refused = new List<RefusedEvent>();
-        var rollups = Array.ConvertAll(table.Rollups, rollup => new RollupAdditions(rollup.Rollup, table.Declared));
         foreach (var row in unwritten)
         {
-            if (isolated.TryGetValue(row.Position, out var reason))
+            var position = events.Positions[row];
+            if (additions is not null)
             {
-                refused.Add(new RefusedEvent(row.Position, reason));
-            }
-            else if (table.TryInsert(transaction, row) is { } error)
-            {
-                if (raw.sqlite3_get_autocommit(_connection.Handle) != 0)
+                if (table.TryInsert(events, row) is { } error)
                 {
-                    isolated.Add(row.Position, error);
-                    return null;
+                    throw new StoreRefusal(index, position, error, TransactionEnded);
                 }
 
-                refused.Add(new RefusedEvent(row.Position, error));
-            }
-            else
-            {
-                foreach (var additions in rollups)
+                foreach (var rollup in table.Rollups)
                 {
-                    additions.Add(row);
+                    if (!additions.TryGetValue(rollup, out var added))
+                    {
+                        additions[rollup] = added = new RollupAdditions(rollup.Rollup, table.Rules);
+                    }
+
+                    added.Add(events, row);
                 }
+            }
+            else if (isolated!.TryGetValue((index, position), out var reason))
+            {
+                refused.Add(new RefusedEvent(position, reason));
+            }
+            else if (WriteUnderSavepoint(transaction, table, events, row) is { } error)
+            {
+                if (TransactionEnded)
+                {
+                    throw new StoreRefusal(index, position, error, endedTransaction: true);
+                }
+
+                refused.Add(new RefusedEvent(position, error));
             }
         }
 
         if (unwritten.Length > 0)
         {
-            for (var i = 0; i < rollups.Length; i++)
-            {
-                table.Rollups[i].Upsert(transaction, rollups[i]);
-                if (rollups[i].ValueCount > 0)
-                {
-                    table.Rollups[i].AddValues(transaction, rollups[i]);
-                }
-            }
-
             _progress.Finish(transaction, batch, refused);
         }
 
-        transaction.Commit();
         return PartitionProgress.Result(batch, unwritten.Length, refused, refusedBefore);
     }
+
+    /// <returns>Null when the event and its rollups are written; else the store's reason, with all of it undone (unless
+    /// the refusal ended the transaction, <see cref="TransactionEnded"/>).</returns>
+    private string? WriteUnderSavepoint(SqliteTransaction transaction, SqliteEventTable table, EventRows events, int row)
+    {
+        const string savepoint = "event";
+        transaction.Save(savepoint);
+        var error = table.TryInsert(events, row);
+        foreach (var rollup in table.Rollups)
+        {
+            if (error is not null)
+            {
+                break;
+            }
+
+            var added = new RollupAdditions(rollup.Rollup, table.Rules);
+            added.Add(events, row);
+            error = rollup.TryAdd(transaction, added);
+        }
+
+        if (TransactionEnded)
+        {
+            return error;
+        }
+
+        if (error is not null)
+        {
+            transaction.Rollback(savepoint);
+        }
+
+        transaction.Release(savepoint);
+        return error;
+    }
+
+    /// <summary>Brings every stream's table to its declaration.</summary>
+    private void Migrate(SqliteTransaction transaction)
+    {
+        foreach (var table in _tables.Values)
+        {
+            var stream = table.Stream;
+            var version = SchemaVersion.Of(stream);
+            var recorded = (string?)Execute(transaction,
+                "SELECT definition FROM stream_schemas WHERE stream = $1 ORDER BY applied_at DESC LIMIT 1", stream.Name);
+            var unrecorded = recorded is null;
+
+            // The built-in stream's tables come with the file's own (SqliteSchema): its first version is the built-in one.
+            recorded ??= stream.Name == ClickStream.Name ? SchemaVersion.Of(ClickStream.Schema(_clicks)).Definition : null;
+            if (recorded == version.Definition && !unrecorded)
+            {
+                continue;
+            }
+
+            if (recorded is null)
+            {
+                foreach (var statement in table.Create.Concat(table.Rollups.SelectMany(rollup => rollup.Create)))
+                {
+                    Execute(transaction, statement);
+                }
+            }
+            else if (recorded != version.Definition)
+            {
+                var evolution = SchemaEvolution.Between(recorded, stream);
+                if (evolution.Refused.Count > 0)
+                {
+                    throw new SchemaChangedException(SchemaChanges.Describe(stream, recorded, evolution, $"\"{stream.Table}\"",
+                        $"DROP TABLE \"{stream.Table}\"; DELETE FROM stream_schemas WHERE stream = '{stream.Name}';"));
+                }
+
+                foreach (var field in evolution.Added)
+                {
+                    Execute(transaction, table.AddColumn(field));
+                }
+
+                if (evolution.AddsExtra)
+                {
+                    Execute(transaction, table.AddExtraColumn);
+                }
+
+                foreach (var index in evolution.AddedIndexes)
+                {
+                    Execute(transaction, table.CreateIndex(index));
+                }
+
+                foreach (var rollup in table.Rollups.Where(rollup => evolution.AddedRollups.Contains(rollup.Rollup)))
+                {
+                    foreach (var statement in rollup.Create.Append(rollup.Fill).Concat(rollup.FillValues))
+                    {
+                        Execute(transaction, statement);
+                    }
+                }
+            }
+
+            // A declaration changed back to an earlier version (bounds only) records that version again, as the latest.
+            Execute(transaction, "INSERT INTO stream_schemas (stream, version, definition, applied_at) VALUES ($1, $2, $3, $4) "
+                + "ON CONFLICT (stream, version) DO UPDATE SET applied_at = excluded.applied_at",
+                stream.Name, version.Version, version.Definition, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        }
+    }
+
+    /// <summary>Whether a trigger's <c>RAISE(ROLLBACK)</c> ended the group's transaction: the connection is back in autocommit mode.</summary>
+    private bool TransactionEnded => raw.sqlite3_get_autocommit(_connection.Handle) != 0;
 
     private object? Execute(SqliteTransaction transaction, string sql, params object[] parameters)
     {
@@ -200,4 +353,23 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
 
         return command.ExecuteScalar();
     }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
+
+/// <summary>SQLite refused an event (at <see cref="Position"/> of batch <see cref="Batch"/>; -1: a rollup of the group) for its data.</summary>
+file sealed class StoreRefusal(int batch, long position, string reason, bool endedTransaction) : Exception(reason)
+{
+    public int Batch => batch;
+
+    public long Position => position;
+
+    public string Reason => Message;
+
+    public bool EndedTransaction => endedTransaction;
 }

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace ClickOrleans.Sinks.Sqlite;
 
 /// <summary>
-/// A declared rollup's table on SQLite: its DDL, the prepared upsert that adds a write's <see cref="RollupAdditions"/>
+/// A rollup's table on SQLite: its DDL, the prepared upsert that adds a write's <see cref="RollupAdditions"/>
 /// in that write's transaction, and the fill from the events already stored. Buckets are Unix milliseconds.
 /// </summary>
 internal sealed class SqliteRollupTable : IDisposable
@@ -19,25 +19,26 @@ internal sealed class SqliteRollupTable : IDisposable
         var fields = rollup.By.Select(name => events.Declared.First(field => field.Name == name)).ToArray();
         var sums = rollup.Sums.Select(name => events.Declared.First(field => field.Name == name)).ToArray();
         var dimensions = string.Concat(rollup.By.Select(name => $", \"{name}\""));
+        var (bucketColumn, countColumn) = (rollup.BucketColumn, rollup.CountColumn);
         var sumColumns = rollup.Sums.Select(name => $"\"{StreamRollup.SumColumn(name)}\"").ToArray();
         Create =
         [
             $"""
             CREATE TABLE "{rollup.Table}" (
-                bucket INTEGER NOT NULL{string.Concat(fields.Select(field => $",\n    \"{field.Name}\" {SqliteEventTable.SqlType(field.Type)} NOT NULL"))},
-                count INTEGER NOT NULL{string.Concat(sums.Select((field, i) => $",\n    {sumColumns[i]} {SqliteEventTable.SqlType(field.Type)} NOT NULL"))},
-                PRIMARY KEY (bucket{dimensions})) WITHOUT ROWID
+                {bucketColumn} INTEGER NOT NULL{string.Concat(fields.Select(field => $",\n    \"{field.Name}\" {SqliteEventTable.SqlType(field.Type)} NOT NULL"))},
+                {countColumn} INTEGER NOT NULL{string.Concat(sums.Select((field, i) => $",\n    {sumColumns[i]} {SqliteEventTable.SqlType(field.Type)} NOT NULL"))},
+                PRIMARY KEY ({bucketColumn}{dimensions})) WITHOUT ROWID
             """,
         ];
-        Fill = string.Create(CultureInfo.InvariantCulture, $"INSERT INTO \"{rollup.Table}\" (bucket{dimensions}, count{string.Concat(sumColumns.Select(c => ", " + c))}) ")
+        Fill = string.Create(CultureInfo.InvariantCulture, $"INSERT INTO \"{rollup.Table}\" ({bucketColumn}{dimensions}, {countColumn}{string.Concat(sumColumns.Select(c => ", " + c))}) ")
             + string.Create(CultureInfo.InvariantCulture, $"SELECT ts - ts % {rollup.BucketMs}{dimensions}, count(*)")
             + string.Concat(sums.Select(field => field.Type == FieldType.Int64 ? $", coalesce(sum(\"{field.Name}\"), 0)" : $", total(\"{field.Name}\")"))
             + $" FROM \"{events.Stream.Table}\" GROUP BY {string.Join(", ", Enumerable.Range(1, rollup.By.Count + 1))}";
         var parameters = 2 + rollup.By.Count + rollup.Sums.Count;
         _upsert = connection.CreateCommand();
-        _upsert.CommandText = $"INSERT INTO \"{rollup.Table}\" (bucket{dimensions}, count{string.Concat(sumColumns.Select(c => ", " + c))}) "
+        _upsert.CommandText = $"INSERT INTO \"{rollup.Table}\" ({bucketColumn}{dimensions}, {countColumn}{string.Concat(sumColumns.Select(c => ", " + c))}) "
             + $"VALUES ({string.Join(", ", Enumerable.Range(1, parameters).Select(i => "$" + i))}) "
-            + $"ON CONFLICT (bucket{dimensions}) DO UPDATE SET count = count + excluded.count"
+            + $"ON CONFLICT ({bucketColumn}{dimensions}) DO UPDATE SET {countColumn} = {countColumn} + excluded.{countColumn}"
             + string.Concat(sumColumns.Select(c => $", {c} = {c} + excluded.{c}"));
         for (var i = 1; i <= parameters; i++)
         {
@@ -86,8 +87,28 @@ internal sealed class SqliteRollupTable : IDisposable
     /// <summary>Fills a new rollup's distinct values from the events its stream's table holds, one statement per counted field.</summary>
     public string[] FillValues { get; }
 
-    /// <summary>Adds the distinct values a write saw (those already there are kept), in key order.</summary>
-    public void AddValues(SqliteTransaction transaction, RollupAdditions additions)
+    /// <summary>Adds what a write adds (its rows in key order) and the distinct values it saw (those already there are kept).</summary>
+    /// <returns>Null when added; the store's reason when it refused a row of the rollup for its data (nothing more is added then).</returns>
+    /// <exception cref="SqliteException">Any other error: the write fails.</exception>
+    public string? TryAdd(SqliteTransaction transaction, RollupAdditions additions)
+    {
+        try
+        {
+            Upsert(transaction, additions);
+            if (additions.ValueCount > 0)
+            {
+                AddValues(transaction, additions);
+            }
+
+            return null;
+        }
+        catch (SqliteException e) when (SqliteEventTable.IsDataError(e.SqliteErrorCode))
+        {
+            return e.Message;
+        }
+    }
+
+    private void AddValues(SqliteTransaction transaction, RollupAdditions additions)
     {
         var insert = _addValues!;
         insert.Transaction = transaction;
@@ -96,7 +117,7 @@ internal sealed class SqliteRollupTable : IDisposable
             insert.Parameters[0].Value = key.BucketMs;
             for (var d = 0; d < Rollup.By.Count; d++)
             {
-                insert.Parameters[1 + d].Value = key.Dimension(d) is bool flag ? (flag ? 1L : 0L) : key.Dimension(d);
+                insert.Parameters[1 + d].Value = Value(key.Dimension(d));
             }
 
             insert.Parameters[1 + Rollup.By.Count].Value = field;
@@ -105,8 +126,7 @@ internal sealed class SqliteRollupTable : IDisposable
         }
     }
 
-    /// <summary>Adds what a write adds, its rows in key order.</summary>
-    public void Upsert(SqliteTransaction transaction, RollupAdditions additions)
+    private void Upsert(SqliteTransaction transaction, RollupAdditions additions)
     {
         _upsert.Transaction = transaction;
         var parameters = _upsert.Parameters;
@@ -115,7 +135,7 @@ internal sealed class SqliteRollupTable : IDisposable
             parameters[0].Value = key.BucketMs;
             for (var d = 0; d < Rollup.By.Count; d++)
             {
-                parameters[1 + d].Value = key.Dimension(d) is bool flag ? (flag ? 1L : 0L) : key.Dimension(d);
+                parameters[1 + d].Value = Value(key.Dimension(d));
             }
 
             parameters[1 + Rollup.By.Count].Value = row.Count;
@@ -129,6 +149,8 @@ internal sealed class SqliteRollupTable : IDisposable
             _upsert.ExecuteNonQuery();
         }
     }
+
+    private static object Value(DimensionValue dimension) => dimension.Text ?? (object)dimension.Number;
 
     public void Dispose()
     {

@@ -105,7 +105,7 @@ public sealed class SqliteSinkQueries(IOptions<SqliteSinkOptions> options) : ISi
             cancellationToken);
     }
 
-    /// <summary>A stored value as <see cref="StagedEvent.Values"/> holds it: booleans are stored as 0 and 1, uuids and decimals as text.</summary>
+    /// <summary>A stored value as <see cref="StoredEvent.Values"/> holds it: booleans are stored as 0 and 1, uuids and decimals as text.</summary>
     private static object Read(SqliteDataReader reader, int column, FieldType type) => type switch
     {
         FieldType.Int64 or FieldType.Timestamp => reader.GetInt64(column),

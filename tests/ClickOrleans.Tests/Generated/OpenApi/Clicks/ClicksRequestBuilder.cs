@@ -43,7 +43,7 @@ namespace ClickOrleans.Tests.Generated.Clicks
         /// 202 once Redis acknowledged the push. A client-given id makes a retry idempotent end to end. Needs a key with the ingest scope.
         /// </summary>
         /// <returns>A <see cref="global::ClickOrleans.Tests.Generated.Models.ClickAccepted"/></returns>
-        /// <param name="body">A click as a client sends it; every field is checked by ClickValidator.</param>
+        /// <param name="body">A click as a client sends it; every field is checked by the clicks stream&apos;s rules.</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::ClickOrleans.Tests.Generated.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
@@ -80,7 +80,7 @@ namespace ClickOrleans.Tests.Generated.Clicks
         /// 202 once Redis acknowledged the push. A client-given id makes a retry idempotent end to end. Needs a key with the ingest scope.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="body">A click as a client sends it; every field is checked by ClickValidator.</param>
+        /// <param name="body">A click as a client sends it; every field is checked by the clicks stream&apos;s rules.</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable

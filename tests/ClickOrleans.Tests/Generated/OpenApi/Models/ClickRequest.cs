@@ -8,7 +8,7 @@ using System;
 namespace ClickOrleans.Tests.Generated.Models
 {
     /// <summary>
-    /// A click as a client sends it; every field is checked by ClickValidator.
+    /// A click as a client sends it; every field is checked by the clicks stream&apos;s rules.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ClickRequest : IParsable

@@ -1,10 +1,14 @@
 using System.Text;
 using System.Text.Json;
+using ClickOrleans.Drain;
 using ClickOrleans.Staging;
+using ClickOrleans.Streams;
+using ClickOrleans.Tests.Infrastructure;
 
 namespace ClickOrleans.Tests.Staging;
 
-public sealed class StagedElementTests
+/// <summary>The clicks stream's elements as the drain reads them: the Api's, the original producers' and what loosely typed producers push.</summary>
+public sealed class ClickElementTests
 {
     private const string PrivateList = "{product-click-staging}:private:1764000000000";
     private const long TakenOverAt = 1_764_000_000_123;
@@ -15,11 +19,11 @@ public sealed class StagedElementTests
     public void ApiElement_ParsesBackToTheSameClick_WithItsUuidAsTheEventId()
     {
         var id = ClickId.New();
-        var written = Write(new Click(id, 42, 7, 1_764_000_000_000));
+        var written = Write(id, 42, 7, 1_764_000_000_000);
 
-        Assert.Equal($$"""{"id":"{{id}}","uid":42,"pid":7,"ts":1764000000000}""", written);
+        Assert.Equal($$"""{"id":"{{id}}","ts":1764000000000,"uid":42,"pid":7}""", written);
         Assert.True(Parse(written, out var parsed, out var error), error);
-        Assert.Equal(new StagedClick(5, Guid.ParseExact(id, "N"), null, 42, 7, 1_764_000_000_000), parsed);
+        Assert.Equal(new TestClick(5, Guid.ParseExact(id, "N"), null, 42, 7, 1_764_000_000_000), parsed);
         Assert.Equal(id, ClickId.Format(parsed.EventId));
     }
 
@@ -29,7 +33,7 @@ public sealed class StagedElementTests
     [InlineData("héllo-ü-€-𝄞")]
     public void ClientGivenId_IsKeptAsGiven_AndHashedIntoTheEventId(string id)
     {
-        Assert.True(Parse(Write(new Click(id, 1, 2, TakenOverAt)), out var click, out var error), error);
+        Assert.True(Parse(Write(id, 1, 2, TakenOverAt), out var click, out var error), error);
 
         Assert.Equal(id, click.ClientId);
         Assert.Equal(ClickId.FromClientId(id), click.EventId);
@@ -46,7 +50,7 @@ public sealed class StagedElementTests
     {
         Assert.True(Parse(element, out var click, out var error), error);
 
-        Assert.Equal(new StagedClick(5, ClickId.FromPosition(ClickId.SeedOf(PrivateList), 5), null, uid, pid, TakenOverAt), click);
+        Assert.Equal(new TestClick(5, ClickId.FromPosition(ClickId.SeedOf(PrivateList), 5), null, uid, pid, TakenOverAt), click);
     }
 
     [Theory]
@@ -57,15 +61,16 @@ public sealed class StagedElementTests
     [InlineData("""{"uid":1,"pid":2} trailing""", "malformed JSON")]
     [InlineData("""{"uid":1,"pid":2}{}""", "malformed JSON")]
     [InlineData("\"just a string\"", "not a JSON object")]
-    [InlineData("""{"uid":1}""", "pid is missing")]
-    [InlineData("""{"pid":1}""", "uid is missing")]
+    [InlineData("""{"uid":1}""", "pid is required")]
+    [InlineData("""{"pid":1}""", "uid is required")]
     [InlineData("""{"uid":-1,"pid":2}""", "uid must be")]
     [InlineData("""{"uid":1.5,"pid":2}""", "uid must be")]
     [InlineData("""{"uid":1,"pid":"2x"}""", "pid must be")]
     [InlineData("""{"uid":1,"pid":99999999999999999999}""", "pid must be")]
     [InlineData("""{"uid":1,"pid":-9223372036854775808}""", "pid must be")]
     [InlineData("""{"uid":1,"pid":true}""", "pid must be")]
-    [InlineData("""{"uid":null,"pid":2}""", "uid must be")]
+    [InlineData("""{"uid":null,"pid":2}""", "uid is required")]
+    [InlineData("""{"uid":1,"uid":2,"pid":2}""", "uid appears more than once")]
     [InlineData("""{"uid":1,"pid":2,"id":""}""", "id must be")]
     [InlineData("""{"uid":1,"pid":2,"id":7}""", "id must be")]
     [InlineData("""{"uid":1,"pid":2,"id":"a\u0001b"}""", "id must be")]
@@ -138,20 +143,39 @@ public sealed class StagedElementTests
         Assert.Equal(element, (byte[])letter.ElementValue!);
     }
 
-    private static string Write(Click click)
+    private static string Write(string id, long uid, long pid, long timestampMs)
     {
+        var rows = ClickBatch.Rules.NewRows(1);
+        Assert.True(ClickBatch.Rules.TryRead(Encoding.UTF8.GetBytes($$"""{"uid":{{uid}},"pid":{{pid}}}"""), staged: true, rows, [], out _));
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            StagedElement.Write(writer, click);
+            ClickBatch.Rules.Write(writer, id, timestampMs, rows, 0);
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static bool Parse(string element, out StagedClick click, out string? error) =>
+    private static bool Parse(string element, out TestClick click, out string? error) =>
         Parse(Encoding.UTF8.GetBytes(element), out click, out error);
 
-    private static bool Parse(byte[] element, out StagedClick click, out string? error) =>
-        StagedElement.TryParse(element, Context, position: 5, out click, out error);
+    /// <summary>The element read as the drain reads it, at position 5 of a chunk of one.</summary>
+    private static bool Parse(byte[] element, out TestClick click, out string? error)
+    {
+        var chunk = EventChunk.Parse(
+            ChunkElements.Parse(5, element, element.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), "", []),
+            ClickBatch.Rules, PrivateList, Context, partitions: 1, ClickStream.PartitionedBy);
+        click = default;
+        error = chunk.DeadLetters.Count == 1 ? DeadLetter.Read(chunk.DeadLetters[0]).Reason : null;
+        if (chunk.Rows.Count == 0)
+        {
+            return false;
+        }
+
+        var rows = chunk.Rows;
+        click = new TestClick(rows.Positions[0], rows.EventIds[0], rows.ClientIds[0],
+            rows.LongAt(0, ClickBatch.Rules.SlotOf(ClickBatch.Rules.IndexOf("uid"))), rows.LongAt(0, ClickBatch.Rules.SlotOf(ClickBatch.Rules.IndexOf("pid"))),
+            rows.Timestamps[0]);
+        return true;
+    }
 }
