@@ -11,7 +11,6 @@ namespace ClickOrleans.Api;
 /// other case), each at most once.
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.Strict, PropertyNameCaseInsensitive = false, AllowDuplicateProperties = false)]
-[JsonSerializable(typeof(ClickRequest))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(JsonElement[]))]
 [JsonSerializable(typeof(ClickAccepted))]

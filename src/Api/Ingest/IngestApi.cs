@@ -25,12 +25,12 @@ public static class IngestApi
             .WithName("StageClick")
             .WithSummary("Stage one click")
             .WithDescription("202 once Redis acknowledged the push. A client-given id makes a retry idempotent end to end.")
-            .Accepts<ClickRequest>("application/json");
+            .Accepts<JsonElement>("application/json");
         clicks.MapPost("/batch", StageEventBatch)
             .WithName("StageBatch")
             .WithSummary("Stage a batch of clicks with one atomic LPUSH")
             .WithDescription("Any invalid element rejects the whole batch with the bad indexes; nothing is staged.")
-            .Accepts<ClickRequest[]>("application/json");
+            .Accepts<JsonElement[]>("application/json");
 
         var events = ingest.MapGroup("/streams/{stream}/events").WithTags("Streams").ProducesProblem(StatusCodes.Status404NotFound);
         events.MapPost("/", StageEvent)

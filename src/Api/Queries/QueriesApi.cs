@@ -58,11 +58,6 @@ public static class QueriesApi
             return route.UnknownStream();
         }
 
-        if (stream == route.Catalog.Clicks)
-        {
-            return TypedResults.Problem("The clicks stream's events are queried by /users/{uid}/clicks.", statusCode: StatusCodes.Status404NotFound, title: "Unknown query");
-        }
-
         var parameters = new QueryParameters(time.GetUtcNow());
         var end = parameters.Time("to", to, time.GetUtcNow());
         var start = parameters.Time("from", from, end.AddDays(-1));
@@ -157,16 +152,15 @@ public static class QueriesApi
             : SilosLackRollup(stream, declared);
     }
 
-    /// <summary>The declared stream of the route and its rollup of that name; null for the clicks stream, whose rollup has queries of its own.</summary>
+    /// <summary>The stream of the route and its rollup of that name.</summary>
     private static (StreamSchema Stream, StreamRollup Rollup)? Rollup(StreamRoute route, string rollup) =>
-        route.Schema is { } stream && stream != route.Catalog.Clicks && stream.Rollups.FirstOrDefault(r => r.Name == rollup) is { } declared
+        route.Schema is { } stream && stream.Rollups.FirstOrDefault(r => r.Name == rollup) is { } declared
             ? (stream, declared)
             : null;
 
     private static ProblemHttpResult UnknownRollup(StreamRoute route, string rollup) => route.Schema switch
     {
         null => route.UnknownStream(),
-        var stream when stream == route.Catalog.Clicks => UnknownRollup("The clicks stream's rollup is queried by /products/{pid}/clicks and /products/top."),
         var stream => UnknownRollup($"Stream '{stream.Name}' has no rollup '{rollup}'; it has: {(stream.Rollups.Count == 0 ? "none" : string.Join(", ", stream.Rollups.Select(r => r.Name)))}."),
     };
 

@@ -5,10 +5,11 @@ using Microsoft.OpenApi;
 namespace ClickOrleans.Api.Streams;
 
 /// <summary>
-/// What the OpenAPI document says of each declared stream, so that a client generated from it is typed: a schema of
-/// its events (<c>&lt;stream&gt;_event</c>: each field's JSON type, format and bounds, the required ones, whether
-/// other properties are kept) and the stream's own ingest paths, <c>/streams/&lt;stream&gt;/events[/batch]</c>, which
-/// take it; they answer as the generic <c>/streams/{stream}/events[/batch]</c> do.
+/// What the OpenAPI document says of each stream, so that a client generated from it is typed: a schema of its events
+/// (<c>&lt;stream&gt;_event</c>: each field's JSON type, format and bounds, the required ones, whether other
+/// properties are kept) and the stream's own ingest paths, <c>/streams/&lt;stream&gt;/events[/batch]</c>, which take
+/// it and answer as the generic <c>/streams/{stream}/events[/batch]</c> do; <c>/clicks[/batch]</c> take the clicks
+/// stream's, with whatever <c>Streams:clicks</c> adds to it.
 /// </summary>
 internal static class StreamEventsOpenApi
 {
@@ -23,15 +24,30 @@ internal static class StreamEventsOpenApi
 
         document.Components ??= new OpenApiComponents();
         document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
-        foreach (var stream in streams.Declared)
+        foreach (var stream in streams.Streams)
         {
             var name = stream.Name + "_event";
             document.Components.Schemas[name] = Schema(stream);
             var reference = new OpenApiSchemaReference(name, document);
+            var array = new OpenApiSchema { Type = JsonSchemaType.Array, Items = reference };
             document.Paths[$"/streams/{stream.Name}/events"] = Typed(one, stream, "Event", reference);
-            document.Paths[$"/streams/{stream.Name}/events/batch"] = Typed(batch, stream, "EventBatch", new OpenApiSchema { Type = JsonSchemaType.Array, Items = reference });
+            document.Paths[$"/streams/{stream.Name}/events/batch"] = Typed(batch, stream, "EventBatch", array);
+            if (stream == streams.Clicks)
+            {
+                TakeBody(document.Paths["/clicks"], reference);
+                TakeBody(document.Paths["/clicks/batch"], array);
+            }
         }
     }
+
+    private static void TakeBody(IOpenApiPathItem path, IOpenApiSchema body) =>
+        ((OpenApiOperation)path.Operations![HttpMethod.Post]).RequestBody = Body(body);
+
+    private static OpenApiRequestBody Body(IOpenApiSchema body) => new()
+    {
+        Required = true,
+        Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = body } },
+    };
 
     /// <summary>The generic operation with the stream in its path, its own operationId and the stream's body.</summary>
     private static OpenApiPathItem Typed(IOpenApiPathItem generic, StreamSchema stream, string kind, IOpenApiSchema body)
@@ -42,11 +58,7 @@ internal static class StreamEventsOpenApi
             OperationId = $"Stage{string.Concat(stream.Name.Split('_').Select(word => char.ToUpperInvariant(word[0]) + word[1..]))}{kind}",
             Summary = $"{source.Summary} ({stream.Name})",
             Parameters = [.. (source.Parameters ?? []).Where(parameter => parameter.Name != StreamRoute.Parameter)],
-            RequestBody = new OpenApiRequestBody
-            {
-                Required = true,
-                Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = body } },
-            },
+            RequestBody = Body(body),
         };
         return new OpenApiPathItem { Operations = new Dictionary<HttpMethod, OpenApiOperation> { [HttpMethod.Post] = operation } };
     }

@@ -63,7 +63,7 @@ public sealed class QueryGrain(ISinkQueries queries, StreamCatalog streams) : Gr
 
     public async Task<StoredEvent[]?> GetEvents(string stream, DimensionValue[] filters, DateTimeOffset from, DateTimeOffset to, int limit)
     {
-        if (streams.Declared.FirstOrDefault(s => s.Name == stream) is not { } schema || !schema.IsIndexed([.. filters.Select(filter => filter.Field)]))
+        if (streams.Find(stream) is not { } schema || !schema.IsIndexed([.. filters.Select(filter => filter.Field)]))
         {
             return null;
         }
@@ -84,9 +84,9 @@ public sealed class QueryGrain(ISinkQueries queries, StreamCatalog streams) : Gr
         return await queries.EventsAsync(schema, values, from, to, limit, CancellationToken.None);
     }
 
-    /// <summary>The declared stream and its rollup of those names, as this silo runs them.</summary>
+    /// <summary>The stream and its rollup of those names, as this silo runs them.</summary>
     private (StreamSchema Stream, StreamRollup Rollup)? Find(string stream, string rollup) =>
-        streams.Declared.FirstOrDefault(s => s.Name == stream) is { } schema && schema.Rollups.FirstOrDefault(r => r.Name == rollup) is { } declared
+        streams.Find(stream) is { } schema && schema.Rollups.FirstOrDefault(r => r.Name == rollup) is { } declared
             ? (schema, declared)
             : null;
 }

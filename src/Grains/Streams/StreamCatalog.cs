@@ -15,11 +15,14 @@ public sealed class StreamCatalog
     private readonly Dictionary<string, ClickOptions> _options;
     private readonly Dictionary<string, StreamSchema> _byShardKey;
 
-    public StreamCatalog(ClickOptions clicks, IReadOnlyList<StreamSchema> declared)
+    /// <param name="clicks">The <c>Clicks</c> section.</param>
+    /// <param name="declared">The streams declared in <c>Streams</c>.</param>
+    /// <param name="extendedClicks">The built-in clicks stream with what <c>Streams:clicks</c> adds to it; null: as built in.</param>
+    public StreamCatalog(ClickOptions clicks, IReadOnlyList<StreamSchema> declared, StreamSchema? extendedClicks = null)
     {
         _clicks = clicks;
         Declared = declared;
-        Streams = [ClickStream.Schema(clicks), .. declared];
+        Streams = [extendedClicks ?? ClickStream.Schema(clicks), .. declared];
         _rules = Streams.ToDictionary(stream => stream.Name, stream => new EventRules(stream), StringComparer.Ordinal);
         _options = declared.ToDictionary(stream => stream.Name, stream => clicks.With(stream.Drain), StringComparer.Ordinal);
         _byShardKey = declared
@@ -53,7 +56,7 @@ public sealed class StreamCatalog
     public static StreamCatalog From(IConfiguration configuration, ClickOptions clicks)
     {
         var failures = new List<string>();
-        var declared = StreamDeclarations.Read(configuration, clicks, failures);
-        return failures.Count > 0 ? throw new OptionsValidationException(Section, typeof(StreamCatalog), failures) : new StreamCatalog(clicks, declared);
+        var (extended, declared) = StreamDeclarations.Read(configuration, clicks, failures);
+        return failures.Count > 0 ? throw new OptionsValidationException(Section, typeof(StreamCatalog), failures) : new StreamCatalog(clicks, declared, extended);
     }
 }

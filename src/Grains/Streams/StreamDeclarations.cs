@@ -22,6 +22,7 @@ public static partial class StreamDeclarations
     private const int MaxDimensions = 4, MaxIndexFields = 3;
     private static readonly string[] Settings =
         ["Description", "Extra", "Fields", "Indexes", "Rollups", "StagingKey", "Shards", "Table", "FlushSize", "DrainPeriod", "DrainSchedule", "ChunkSize", "Partitions"];
+    private static readonly string[] ClickSettings = ["Extra", "Fields", "Indexes", "Rollups"];
     private static readonly string[] RollupSettings = ["Bucket", "By", "Sum", "CountDistinct", "Table"];
     private const int MaxPrecision = 28;
     private static readonly string[] FieldSettings = ["Type", "Required", "Min", "Max", "MaxLength", "Precision", "Scale", "Description"];
@@ -42,14 +43,22 @@ public static partial class StreamDeclarations
         ["decimal"] = FieldType.Decimal,
     };
 
-    /// <summary>The declared streams; what is wrong with them is added to <paramref name="failures"/> (no schema for those).</summary>
+    /// <summary>
+    /// The built-in clicks stream with what <c>Streams:clicks</c> adds to it, and the declared streams; what is wrong
+    /// with them is added to <paramref name="failures"/> (no schema for those).
+    /// </summary>
     /// <param name="options">The <c>Clicks</c> section: the built-in stream, whose name and staging key no declared stream may take.</param>
-    public static IReadOnlyList<StreamSchema> Read(IConfiguration configuration, ClickOptions options, List<string> failures)
+    public static (StreamSchema Clicks, IReadOnlyList<StreamSchema> Declared) Read(IConfiguration configuration, ClickOptions options, List<string> failures)
     {
+        var clicks = ClickStream.Schema(options);
         var streams = new List<StreamSchema>();
         foreach (var section in configuration.GetSection(StreamCatalog.Section).GetChildren())
         {
-            if (Read(section, options, failures) is { } stream)
+            if (section.Key == ClickStream.Name)
+            {
+                clicks = Extend(section, clicks, failures) ?? clicks;
+            }
+            else if (Read(section, options, failures) is { } stream)
             {
                 streams.Add(stream);
             }
@@ -60,7 +69,7 @@ public static partial class StreamDeclarations
             failures.Add($"Streams:{string.Join(", Streams:", taken.Select(s => s.Name))}: share the staging key '{taken.Key}'; every stream needs its own.");
         }
 
-        var tables = streams.SelectMany(stream => stream.Rollups.Select(rollup => (Owner: $"Streams:{stream.Name}:Rollups:{rollup.Name}", rollup.Table))
+        var tables = streams.Prepend(clicks).SelectMany(stream => stream.Rollups.Select(rollup => (Owner: $"Streams:{stream.Name}:Rollups:{rollup.Name}", rollup.Table))
             .Concat(stream.Rollups.Where(rollup => rollup.Distinct.Count > 0).Select(rollup => (Owner: $"Streams:{stream.Name}:Rollups:{rollup.Name}", Table: rollup.ValuesTable)))
             .Concat(stream.Indexes.Select(index => (Owner: $"Streams:{stream.Name}:Indexes:{index.Name}", Table: StreamIndex.Relation(stream.Table, index.Name))))
             .Prepend((Owner: $"Streams:{stream.Name}", stream.Table)));
@@ -69,7 +78,49 @@ public static partial class StreamDeclarations
             failures.Add($"{string.Join(", ", taken.Select(table => table.Owner))}: share the table '{taken.Key}'; every stream and rollup needs its own.");
         }
 
-        return streams;
+        return (clicks, streams);
+    }
+
+    /// <summary>
+    /// The built-in clicks stream extended like any other: new optional fields, extra properties kept, rollups and
+    /// indexes of its own; its staging key, shards, tables and drain settings stay those of the <c>Clicks</c> section.
+    /// </summary>
+    private static StreamSchema? Extend(IConfigurationSection stream, StreamSchema builtIn, List<string> failures)
+    {
+        var before = failures.Count;
+        var key = $"{StreamCatalog.Section}:{builtIn.Name}";
+        foreach (var setting in stream.GetChildren().Select(child => child.Key).Where(setting => !ClickSettings.Contains(setting, StringComparer.Ordinal)))
+        {
+            failures.Add(Settings.Contains(setting, StringComparer.Ordinal)
+                ? $"{key}:{setting} cannot be set: the built-in clicks stream's staging, tables and drain are set in the Clicks section (Clicks:StagingKey, Clicks:Shards, Clicks:ChunkSize, …)."
+                : $"{key}:{setting} is not a setting of the clicks stream; it takes {string.Join(", ", ClickSettings)}.");
+        }
+
+        var extra = ReadExtra(stream, key, builtIn.Extra, failures);
+        var fields = builtIn.Fields.ToList();
+        foreach (var field in stream.GetSection("Fields").GetChildren().OrderBy(field => field.Key, StringComparer.Ordinal))
+        {
+            if (builtIn.Fields.Any(existing => existing.Name == field.Key))
+            {
+                failures.Add($"{key}:Fields:{field.Key} is a field of the built-in clicks stream already; add fields of other names.");
+            }
+            else if (ReadField(field, $"{key}:Fields:{field.Key}", failures) is { } read)
+            {
+                fields.Add(read);
+            }
+        }
+
+        foreach (var taken in stream.GetSection("Rollups").GetChildren().Where(rollup => builtIn.Rollups.Any(existing => existing.Name == rollup.Key))
+            .Concat(stream.GetSection("Indexes").GetChildren().Where(index => builtIn.Indexes.Any(existing => existing.Name == index.Key))))
+        {
+            failures.Add($"{key}:{taken.Path[(key.Length + 1)..]} is one of the built-in clicks stream's already; give it another name.");
+        }
+
+        var rollups = builtIn.Rollups.ToList();
+        rollups.AddRange(ReadRollups(stream, key, builtIn.Table, fields, failures));
+        var indexes = builtIn.Indexes.ToList();
+        indexes.AddRange(ReadIndexes(stream, key, fields, failures));
+        return failures.Count > before ? null : builtIn with { Fields = fields, Extra = extra, Rollups = rollups, Indexes = indexes };
     }
 
     private static StreamSchema? Read(IConfigurationSection stream, ClickOptions options, List<string> failures)
@@ -77,12 +128,6 @@ public static partial class StreamDeclarations
         var name = stream.Key;
         var before = failures.Count;
         var key = $"{StreamCatalog.Section}:{name}";
-        if (name == ClickStream.Name)
-        {
-            failures.Add($"{key}: the built-in clicks stream cannot be extended yet; declare a stream of another name.");
-            return null;
-        }
-
         if (!Identifier().IsMatch(name))
         {
             failures.Add($"{key}: a stream's name must be 1 to 48 characters of a-z, 0-9 and _, starting with a letter (it names its table and its URLs).");
@@ -113,18 +158,7 @@ public static partial class StreamDeclarations
             failures.Add($"{key}:Table must be 1 to 48 characters of a-z, 0-9 and _, starting with a letter, and not one of {string.Join(", ", ReservedTables)}.");
         }
 
-        var extra = ExtraProperties.Reject;
-        switch (stream["Extra"])
-        {
-            case null or "Reject":
-                break;
-            case "Keep":
-                extra = ExtraProperties.Keep;
-                break;
-            case var given:
-                failures.Add($"{key}:Extra must be Reject (a property the schema does not name is refused, the default) or Keep (kept as JSON in the table's extra column); it is '{given}'.");
-                break;
-        }
+        var extra = ReadExtra(stream, key, ExtraProperties.Reject, failures);
 
         var declared = stream.GetSection("Fields").GetChildren().ToArray();
         if (declared.Length == 0)
@@ -141,29 +175,41 @@ public static partial class StreamDeclarations
             }
         }
 
-        var rollups = new List<StreamRollup>();
-        foreach (var rollup in stream.GetSection("Rollups").GetChildren())
-        {
-            if (ReadRollup(rollup, $"{key}:Rollups:{rollup.Key}", table, fields, failures) is { } read)
-            {
-                rollups.Add(read);
-            }
-        }
-
-        var indexes = new List<StreamIndex>();
-        foreach (var index in stream.GetSection("Indexes").GetChildren())
-        {
-            if (ReadIndex(index, $"{key}:Indexes:{index.Key}", fields, failures) is { } read)
-            {
-                indexes.Add(read);
-            }
-        }
-
+        var rollups = ReadRollups(stream, key, table, fields, failures);
+        var indexes = ReadIndexes(stream, key, fields, failures);
         var drain = ReadDrain(stream, key, options, failures);
         return failures.Count > before
             ? null
             : new StreamSchema(name, stream["Description"] ?? "", fields, extra, rollups, indexes, stagingKey, shards, table, drain);
     }
+
+    /// <summary>What becomes of the properties a schema does not name: <c>Extra</c>, or the stream's default.</summary>
+    private static ExtraProperties ReadExtra(IConfigurationSection stream, string key, ExtraProperties fallback, List<string> failures)
+    {
+        switch (stream["Extra"])
+        {
+            case null:
+                return fallback;
+            case "Reject":
+                return ExtraProperties.Reject;
+            case "Keep":
+                return ExtraProperties.Keep;
+            case var given:
+                var byDefault = fallback == ExtraProperties.Reject ? ", the default" : "";
+                failures.Add($"{key}:Extra must be Reject (a property the schema does not name is refused{byDefault}) or Keep (kept as JSON in the table's extra column); it is '{given}'.");
+                return fallback;
+        }
+    }
+
+    private static List<StreamRollup> ReadRollups(IConfigurationSection stream, string key, string table, List<StreamField> fields, List<string> failures) =>
+        [.. stream.GetSection("Rollups").GetChildren()
+            .Select(rollup => ReadRollup(rollup, $"{key}:Rollups:{rollup.Key}", table, fields, failures))
+            .OfType<StreamRollup>()];
+
+    private static List<StreamIndex> ReadIndexes(IConfigurationSection stream, string key, List<StreamField> fields, List<string> failures) =>
+        [.. stream.GetSection("Indexes").GetChildren()
+            .Select(index => ReadIndex(index, $"{key}:Indexes:{index.Key}", fields, failures))
+            .OfType<StreamIndex>()];
 
     /// <summary>A stream's own drain settings, each as the <c>Clicks</c> section's setting of that name allows it, or the shared one.</summary>
     private static StreamDrainSettings ReadDrain(IConfigurationSection stream, string key, ClickOptions options, List<string> failures)

@@ -48,7 +48,7 @@ public sealed class GeneratedClientTests(SqliteClusterFixture cluster)
         var data = new TestData();
         await using var api = Api(data);
         var at = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds()); // stored to the millisecond
-        var clicks = Enumerable.Range(0, 3).Select(i => new ClickRequest { Id = $"{data.Uid}-generated-{i}", Uid = data.Uid, Pid = data.Pid(i), Ts = at }).ToList();
+        var clicks = Enumerable.Range(0, 3).Select(i => new Clicks_event { Id = $"{data.Uid}-generated-{i}", Uid = data.Uid, Pid = data.Pid(i), Ts = at }).ToList();
 
         var accepted = await Client(api, TestKeys.Ingest).Clicks.Batch.PostAsync(clicks);
         var refused = await Assert.ThrowsAsync<ProblemDetails>(() => Client(api, TestKeys.Ingest).Users[data.Uid].Clicks.GetAsync());

@@ -274,6 +274,57 @@ public sealed class EmbeddedModeTests : IDisposable
         Assert.Contains("DROP TABLE \"orders\"; DELETE FROM stream_schemas WHERE stream = 'orders';", changed.Output);
     }
 
+    /// <summary>
+    /// The issue's shop that wants a referrer on its clicks: declared under <c>Streams:clicks</c>, the next start adds its
+    /// column, keeps what else the Api and producers send, builds a rollup and an index from the rows already stored;
+    /// the clicks' own queries answer as before.
+    /// </summary>
+    [Fact]
+    public async Task ClicksStream_ExtendedByAReferrerKeptPropertiesARollupAndAnIndex_StoresThemFromTheApiAndProducers()
+    {
+        var data = new TestData();
+        await using (var plain = HostProcess.StartEmbeddedApi(_ports, _directory))
+        {
+            await plain.WaitUntilRunningAsync();
+            Assert.Equal(HttpStatusCode.Accepted, (await plain.Http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = data.PidFrom })).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await plain.Http.PostAsync("/admin/drain", null)).StatusCode);
+            Assert.Equal(0, await plain.InterruptAsync());
+        }
+
+        var extended = new Dictionary<string, string?>
+        {
+            ["Streams__clicks__Fields__referrer__Type"] = "string",
+            ["Streams__clicks__Extra"] = "Keep",
+            ["Streams__clicks__Rollups__hourly__Bucket"] = "PT1H",
+            ["Streams__clicks__Rollups__hourly__By"] = "pid",
+            ["Streams__clicks__Indexes__by_referrer__Fields"] = "referrer",
+        };
+        await using var api = HostProcess.StartEmbeddedApi(_ports, _directory, extended);
+        await api.WaitUntilRunningAsync();
+        var one = await api.Http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = data.PidFrom, referrer = "https://news.example/", campaign = "winter" });
+        var batch = await api.Http.PostAsJsonAsync("/clicks/batch", new[] { new { uid = data.Uid, pid = data.PidFrom, referrer = "https://news.example/" } });
+        await using (var producer = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_ports.Redis},password={GarnetPassword()}"))
+        {
+            await producer.GetDatabase().ListLeftPushAsync(StagingDefaults.StagingKey,
+                $$"""{"uid":"{{data.Uid}}","pid":{{data.PidFrom}},"referrer":"https://search.example/"}""");
+        }
+
+        var drain = await api.Http.PostAsync("/admin/drain", null);
+        var byReferrer = await api.Http.GetFromJsonAsync<JsonElement>($"/streams/clicks/events?referrer={Uri.EscapeDataString("https://news.example/")}&from={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(-1).ToString("O"))}");
+        var hourly = await api.Http.GetFromJsonAsync<JsonElement>($"/streams/clicks/rollups/hourly?pid={data.PidFrom}&from={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(-2).ToString("O"))}");
+        var product = await api.Http.GetFromJsonAsync<JsonElement>($"/products/{data.PidFrom}/clicks?from={Uri.EscapeDataString(DateTimeOffset.UtcNow.AddHours(-1).ToString("O"))}");
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.OK), (one.StatusCode, batch.StatusCode, drain.StatusCode));
+        Assert.Equal(3, (await drain.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("written").GetInt64());
+        var rows = await Sink.RowsAsync("clicks", "uid", data.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture), "referrer, extra");
+        Assert.Equal(
+            ["https://news.example/ null", "https://news.example/ {\"campaign\":\"winter\"}", "https://search.example/ null", "null null"],
+            rows.Select(row => $"{row[0] ?? "null"} {row[1] ?? "null"}").Order(StringComparer.Ordinal));
+        Assert.Equal(2, byReferrer.GetProperty("events").GetArrayLength());
+        Assert.Equal(4, hourly.GetProperty("buckets").EnumerateArray().Sum(bucket => bucket.GetProperty("count").GetInt64()));
+        Assert.Equal(4, product.GetProperty("total").GetInt64());
+    }
+
     [Fact]
     public async Task TakenRedisPort_ExitsNonZero_NamingThePortAndTheSetting()
     {

@@ -75,18 +75,18 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
-    public async Task EmbeddedApi_WithADeclaredStream_ExitsAtStart_NamingIt()
+    public async Task EmbeddedApi_WithAWrongStreamDeclaration_ExitsAtStart_NamingIt()
     {
         var directory = Directory.CreateTempSubdirectory("clickorleans-api-").FullName;
         await using var api = HostProcess.StartEmbeddedApi(EmbeddedPorts.Free(), directory, new Dictionary<string, string?>
         {
-            ["Streams__clicks__Fields__referrer__Type"] = "string",
+            ["Streams__clicks__Fields__referrer__Type"] = "text",
         });
 
         var exitCode = await api.WaitForExitAsync();
 
         Assert.Equal(1, exitCode);
-        Assert.Contains("Invalid setting (StreamCatalog): Streams:clicks: the built-in clicks stream cannot be extended yet", api.Output);
+        Assert.Contains("Invalid setting (StreamCatalog): Streams:clicks:Fields:referrer:Type must be one of int64, float64, bool, string, timestamp, uuid, decimal; it is 'text'.", api.Output);
         Directory.Delete(directory, recursive: true);
     }
 

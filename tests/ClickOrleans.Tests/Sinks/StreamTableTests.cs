@@ -191,6 +191,98 @@ public sealed class StreamTableTests
 
     private static readonly IOptions<ClickOptions> Clicks = Options.Create(new ClickOptions());
 
+    /// <summary>The built-in clicks stream extended: a new optional field, extra properties kept, a rollup and an index of its own.</summary>
+    private static Dictionary<string, string?> ExtendedClicks => new()
+    {
+        ["Streams:clicks:Fields:referrer:Type"] = "string",
+        ["Streams:clicks:Extra"] = "Keep",
+        ["Streams:clicks:Rollups:hourly:Bucket"] = "PT1H",
+        ["Streams:clicks:Rollups:hourly:By"] = "pid",
+        ["Streams:clicks:Indexes:by_referrer:Fields"] = "referrer",
+    };
+
+    [SkippableFact]
+    public async Task PostgresClicksTable_IsExtendedLikeAnyStream_ItsRowsKept_TheNewRollupFilled()
+    {
+        var postgres = TestServers.RequirePostgres();
+        var schema = "streams_" + Guid.NewGuid().ToString("N")[..12];
+        await using var dataSource = NpgsqlDataSource.Create(postgres);
+        var options = Options.Create(new PostgresSinkOptions { Schema = schema });
+        try
+        {
+            await new PostgresEventSink(dataSource, options, Clicks, Catalog([])).MigrateAsync(CancellationToken.None);
+            await using (var stored = dataSource.CreateCommand($"INSERT INTO {schema}.clicks (event_id, uid, pid, ts) VALUES (gen_random_uuid(), 7, 42, '2025-12-01T07:10:00Z')"))
+            {
+                await stored.ExecuteNonQueryAsync();
+            }
+
+            var extended = Catalog(ExtendedClicks);
+            var sink = new PostgresEventSink(dataSource, options, Clicks, extended);
+            await sink.MigrateAsync(CancellationToken.None);
+            await sink.MigrateAsync(CancellationToken.None);
+            var rules = extended.RulesOf(extended.Clicks);
+            var written = await sink.WriteAsync(
+                TestEvents.Batch(rules, "test-list", 0, 0, 1, [new TestEvent(0, Guid.NewGuid(), null, 1764573000000, [8L, 42L, "https://example.com/"])]),
+                CancellationToken.None);
+
+            Assert.Equal(1, written.Written);
+            Assert.Equal("7 42 null|8 42 https://example.com/", await ScalarAsync(dataSource,
+                $"SELECT string_agg(uid || ' ' || pid || ' ' || coalesce(referrer, 'null'), '|' ORDER BY uid) FROM {schema}.clicks"));
+            Assert.Equal("2025-12-01 07:00:00+00 42 2", await ScalarAsync(dataSource, $"SELECT bucket || ' ' || pid || ' ' || count FROM {schema}.clicks_hourly"));
+            Assert.Equal(1m, await ScalarAsync(dataSource, $"SELECT sum(clicks) FROM {schema}.product_clicks_minute"));
+            Assert.Equal("clicks_by_referrer", await ScalarAsync(dataSource, $"SELECT indexname FROM pg_indexes WHERE schemaname = '{schema}' AND indexname LIKE '%referrer%'"));
+            Assert.Equal(2L, await ScalarAsync(dataSource, $"SELECT count(*) FROM {schema}.stream_schemas WHERE stream = 'clicks'"));
+        }
+        finally
+        {
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    [Fact]
+    public async Task SqliteClicksTable_IsExtendedLikeAnyStream_ItsRowsKept_TheNewRollupFilled()
+    {
+        var directory = Directory.CreateTempSubdirectory("clickorleans-streams-").FullName;
+        var options = Options.Create(new SqliteSinkOptions { Path = Path.Combine(directory, "clicks.db") });
+        try
+        {
+            using (var plain = new SqliteEventSink(options, Clicks, Catalog([])))
+            {
+                await plain.MigrateAsync(CancellationToken.None);
+            }
+
+            await ExecuteAsync(options, "INSERT INTO clicks (event_id, uid, pid, ts) VALUES (randomblob(16), 7, 42, 1764573000000)");
+            var extended = Catalog(ExtendedClicks);
+            using (var sink = new SqliteEventSink(options, Clicks, extended))
+            {
+                await sink.MigrateAsync(CancellationToken.None);
+                var rules = extended.RulesOf(extended.Clicks);
+                var written = await sink.WriteAsync(
+                    TestEvents.Batch(rules, "test-list", 0, 0, 1, [new TestEvent(0, Guid.NewGuid(), null, 1764573000000, [8L, 42L, "https://example.com/"])]),
+                    CancellationToken.None);
+                Assert.Equal(1, written.Written);
+            }
+
+            Assert.Equal("7 42 null|8 42 https://example.com/", await ExecuteAsync(options,
+                "SELECT group_concat(uid || ' ' || pid || ' ' || coalesce(referrer, 'null'), '|') FROM (SELECT * FROM clicks ORDER BY uid)"));
+            Assert.Equal("1764572400000 42 2", await ExecuteAsync(options, "SELECT bucket || ' ' || pid || ' ' || count FROM clicks_hourly"));
+            Assert.Equal(1L, await ExecuteAsync(options, "SELECT sum(clicks) FROM product_clicks_minute"));
+            Assert.Equal(2L, await ExecuteAsync(options, "SELECT count(*) FROM stream_schemas WHERE stream = 'clicks'"));
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<object?> ScalarAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        return await command.ExecuteScalarAsync();
+    }
+
     private const string ExtraRefusal = "its Extra was Keep, it is declared Reject: the extra column holds what was kept";
 
     /// <summary>The orders of <see cref="Orders"/> with two new optional fields, a new rollup and index, and extra properties kept.</summary>

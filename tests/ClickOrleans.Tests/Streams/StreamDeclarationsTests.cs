@@ -43,7 +43,10 @@ public sealed class StreamDeclarationsTests
     }
 
     [Theory]
-    [InlineData("Streams:clicks:Fields:referrer:Type", "string", "Streams:clicks: the built-in clicks stream cannot be extended yet")]
+    [InlineData("Streams:clicks:Fields:uid:Type", "string", "Streams:clicks:Fields:uid is a field of the built-in clicks stream already")]
+    [InlineData("Streams:clicks:StagingKey", "clicks", "Streams:clicks:StagingKey cannot be set: the built-in clicks stream's staging, tables and drain are set in the Clicks section")]
+    [InlineData("Streams:clicks:Rollups:minute:Bucket", "PT1M", "Streams:clicks:Rollups:minute is one of the built-in clicks stream's already")]
+    [InlineData("Streams:clicks:Indexes:clicks_uid_ts:Fields", "uid", "Streams:clicks:Indexes:clicks_uid_ts is one of the built-in clicks stream's already")]
     [InlineData("Streams:Page-Views:Fields:a:Type", "int64", "Streams:Page-Views: a stream's name must be 1 to 48 characters of a-z, 0-9 and _")]
     [InlineData("Streams:orders:Fields:total:Type", "money", "Streams:orders:Fields:total:Type must be one of int64, float64, bool, string, timestamp, uuid, decimal; it is 'money'.")]
     [InlineData("Streams:orders:Fields:total:Required", "yes", "Streams:orders:Fields:total:Required must be true or false.")]
@@ -173,11 +176,36 @@ public sealed class StreamDeclarationsTests
         Assert.Equal(["Streams:orders:Fields declares no field; a stream has at least one beside id and ts (Fields:<name>:Type)."], failures);
     }
 
+    [Fact]
+    public void ClicksExtension_AddsItsFieldsRollupsAndIndexes_AfterTheBuiltInOnes()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Streams:clicks:Fields:referrer:Type"] = "string",
+            ["Streams:clicks:Fields:referrer:MaxLength"] = "2048",
+            ["Streams:clicks:Fields:campaign:Type"] = "string",
+            ["Streams:clicks:Extra"] = "Keep",
+            ["Streams:clicks:Rollups:hourly:Bucket"] = "PT1H",
+            ["Streams:clicks:Rollups:hourly:By"] = "pid",
+            ["Streams:clicks:Indexes:by_referrer:Fields"] = "referrer",
+        }).Build();
+        var failures = new List<string>();
+
+        var (clicks, declared) = StreamDeclarations.Read(configuration, new ClickOptions(), failures);
+
+        Assert.Empty(failures);
+        Assert.Empty(declared);
+        Assert.Equal(["id", "ts", "uid", "pid", "campaign", "referrer"], clicks.Fields.Select(field => field.Name));
+        Assert.Equal((ExtraProperties.Keep, "clicks", StagingDefaults.StagingKey), (clicks.Extra, clicks.Table, clicks.StagingKey));
+        Assert.Equal([("minute", "product_clicks_minute"), ("hourly", "clicks_hourly")], clicks.Rollups.Select(rollup => (rollup.Name, rollup.Table)));
+        Assert.Equal(["clicks_uid_ts", "by_referrer"], clicks.Indexes.Select(index => index.Name));
+    }
+
     private static (IReadOnlyList<StreamSchema> Streams, List<string> Failures) Read(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var failures = new List<string>();
-        return (StreamDeclarations.Read(configuration, new ClickOptions(), failures), failures);
+        return (StreamDeclarations.Read(configuration, new ClickOptions(), failures).Declared, failures);
     }
 
     private static string Describe(StreamField field) =>

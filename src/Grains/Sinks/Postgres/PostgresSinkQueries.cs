@@ -53,8 +53,8 @@ public sealed class PostgresSinkQueries(NpgsqlDataSource dataSource, IOptions<Po
         StreamRollup rollup, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         await using var command = RollupCommand(
-            $"SELECT bucket, sum(count)::bigint{string.Concat(rollup.Sums.Select(name => $", sum(\"{StreamRollup.SumColumn(name)}\")::double precision"))} FROM {_schema}.\"{rollup.Table}\"",
-            filters, from, to, " GROUP BY bucket ORDER BY bucket");
+            $"SELECT {rollup.BucketColumn}, sum({rollup.CountColumn})::bigint{string.Concat(rollup.Sums.Select(name => $", sum(\"{StreamRollup.SumColumn(name)}\")::double precision"))} FROM {_schema}.\"{rollup.Table}\"",
+            rollup.BucketColumn, filters, from, to, " GROUP BY 1 ORDER BY 1");
         var buckets = await ReadAllAsync(command, reader => new RollupBucket(
             reader.GetFieldValue<DateTimeOffset>(0),
             reader.GetInt64(1),
@@ -65,7 +65,7 @@ public sealed class PostgresSinkQueries(NpgsqlDataSource dataSource, IOptions<Po
         }
 
         await using var distinct = RollupCommand(
-            $"SELECT bucket, field, count(DISTINCT value) FROM {_schema}.\"{rollup.ValuesTable}\"", filters, from, to, " GROUP BY bucket, field");
+            $"SELECT bucket, field, count(DISTINCT value) FROM {_schema}.\"{rollup.ValuesTable}\"", "bucket", filters, from, to, " GROUP BY bucket, field");
         var counts = await ReadAllAsync(distinct, reader => (Bucket: reader.GetFieldValue<DateTimeOffset>(0), Field: reader.GetString(1), Count: reader.GetInt64(2)), cancellationToken);
         return RollupDistinct.Merge(buckets, rollup, counts);
     }
@@ -104,8 +104,8 @@ public sealed class PostgresSinkQueries(NpgsqlDataSource dataSource, IOptions<Po
         await using var command = dataSource.CreateCommand(distinct is not null
             ? $"SELECT \"{by.Name}\", count(DISTINCT value)::double precision AS measure FROM {_schema}.\"{rollup.ValuesTable}\" "
                 + "WHERE bucket >= $1 AND bucket < $2 AND field = $4 GROUP BY 1 ORDER BY measure DESC, 1 LIMIT $3"
-            : $"SELECT \"{by.Name}\", {(sum is null ? "sum(count)" : $"sum(\"{StreamRollup.SumColumn(sum)}\")")}::double precision AS measure FROM {_schema}.\"{rollup.Table}\" "
-                + "WHERE bucket >= $1 AND bucket < $2 GROUP BY 1 ORDER BY measure DESC, 1 LIMIT $3");
+            : $"SELECT \"{by.Name}\", {(sum is null ? $"sum({rollup.CountColumn})" : $"sum(\"{StreamRollup.SumColumn(sum)}\")")}::double precision AS measure FROM {_schema}.\"{rollup.Table}\" "
+                + $"WHERE {rollup.BucketColumn} >= $1 AND {rollup.BucketColumn} < $2 GROUP BY 1 ORDER BY measure DESC, 1 LIMIT $3");
         command.Parameters.Add(new() { Value = from });
         command.Parameters.Add(new() { Value = to });
         command.Parameters.Add(new() { Value = limit });
@@ -117,10 +117,11 @@ public sealed class PostgresSinkQueries(NpgsqlDataSource dataSource, IOptions<Po
     }
 
     /// <summary>A query of a rollup's buckets in [from, to) with the dimension values of <paramref name="filters"/>.</summary>
-    private NpgsqlCommand RollupCommand(string select, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, string groupBy)
+    private NpgsqlCommand RollupCommand(
+        string select, string bucketColumn, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, string groupBy)
     {
         var command = dataSource.CreateCommand(
-            select + " WHERE bucket >= $1 AND bucket < $2" + string.Concat(filters.Select((filter, i) => $" AND \"{filter.Field.Name}\" = ${i + 3}")) + groupBy);
+            select + $" WHERE {bucketColumn} >= $1 AND {bucketColumn} < $2" + string.Concat(filters.Select((filter, i) => $" AND \"{filter.Field.Name}\" = ${i + 3}")) + groupBy);
         command.Parameters.Add(new() { Value = from });
         command.Parameters.Add(new() { Value = to });
         foreach (var (_, value) in filters)

@@ -43,9 +43,9 @@ public sealed class SqliteSinkQueries(IOptions<SqliteSinkOptions> options) : ISi
         StreamRollup rollup, IReadOnlyList<(StreamField Field, object Value)> filters, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         object[] parameters = [from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), .. filters.Select(filter => filter.Value is bool flag ? (flag ? 1L : 0L) : filter.Value)];
-        var where = " WHERE bucket >= $1 AND bucket < $2" + string.Concat(filters.Select((filter, i) => $" AND \"{filter.Field.Name}\" = ${i + 3}"));
+        string Where(string bucket) => $" WHERE {bucket} >= $1 AND {bucket} < $2" + string.Concat(filters.Select((filter, i) => $" AND \"{filter.Field.Name}\" = ${i + 3}"));
         var buckets = await ReadAllAsync(
-            $"SELECT bucket, sum(count){string.Concat(rollup.Sums.Select(name => $", total(\"{StreamRollup.SumColumn(name)}\")"))} FROM \"{rollup.Table}\"{where} GROUP BY bucket ORDER BY bucket",
+            $"SELECT {rollup.BucketColumn}, sum({rollup.CountColumn}){string.Concat(rollup.Sums.Select(name => $", total(\"{StreamRollup.SumColumn(name)}\")"))} FROM \"{rollup.Table}\"{Where(rollup.BucketColumn)} GROUP BY 1 ORDER BY 1",
             parameters,
             reader => new RollupBucket(
                 DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)),
@@ -58,7 +58,7 @@ public sealed class SqliteSinkQueries(IOptions<SqliteSinkOptions> options) : ISi
         }
 
         var counts = await ReadAllAsync(
-            $"SELECT bucket, field, count(DISTINCT value) FROM \"{rollup.ValuesTable}\"{where} GROUP BY bucket, field",
+            $"SELECT bucket, field, count(DISTINCT value) FROM \"{rollup.ValuesTable}\"{Where("bucket")} GROUP BY bucket, field",
             parameters,
             reader => (Bucket: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), Field: reader.GetString(1), Count: reader.GetInt64(2)),
             cancellationToken);
@@ -73,8 +73,8 @@ public sealed class SqliteSinkQueries(IOptions<SqliteSinkOptions> options) : ISi
             distinct is not null
                 ? $"SELECT \"{by.Name}\", CAST(count(DISTINCT value) AS REAL) AS measure FROM \"{rollup.ValuesTable}\" "
                     + "WHERE bucket >= $1 AND bucket < $2 AND field = $4 GROUP BY 1 ORDER BY measure DESC, 1 LIMIT $3"
-                : $"SELECT \"{by.Name}\", {(sum is null ? "total(count)" : $"total(\"{StreamRollup.SumColumn(sum)}\")")} AS measure FROM \"{rollup.Table}\" "
-                    + "WHERE bucket >= $1 AND bucket < $2 GROUP BY 1 ORDER BY measure DESC, 1 LIMIT $3",
+                : $"SELECT \"{by.Name}\", {(sum is null ? $"total({rollup.CountColumn})" : $"total(\"{StreamRollup.SumColumn(sum)}\")")} AS measure FROM \"{rollup.Table}\" "
+                    + $"WHERE {rollup.BucketColumn} >= $1 AND {rollup.BucketColumn} < $2 GROUP BY 1 ORDER BY measure DESC, 1 LIMIT $3",
             distinct is null ? [from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), limit] : [from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), limit, distinct],
             // Booleans are stored as 0 and 1.
             reader => new TopValue(DimensionValues.Format(by.Type == FieldType.Bool ? reader.GetInt64(0) != 0 : reader.GetValue(0)), reader.GetDouble(1)),

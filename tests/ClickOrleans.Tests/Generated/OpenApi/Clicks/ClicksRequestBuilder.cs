@@ -43,7 +43,7 @@ namespace ClickOrleans.Tests.Generated.Clicks
         /// 202 once Redis acknowledged the push. A client-given id makes a retry idempotent end to end. Needs a key with the ingest scope.
         /// </summary>
         /// <returns>A <see cref="global::ClickOrleans.Tests.Generated.Models.ClickAccepted"/></returns>
-        /// <param name="body">A click as a client sends it; every field is checked by the clicks stream&apos;s rules.</param>
+        /// <param name="body">Product clicks: who clicked which product when. Staged by POST /clicks and POST /streams/clicks/events, or by producers pushing {&quot;uid&quot;:..,&quot;pid&quot;:..} straight onto the staging key; queried by /products/... and /users/....</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::ClickOrleans.Tests.Generated.Models.HttpValidationProblemDetails">When receiving a 400 status code</exception>
@@ -55,11 +55,11 @@ namespace ClickOrleans.Tests.Generated.Clicks
         /// <exception cref="global::ClickOrleans.Tests.Generated.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<global::ClickOrleans.Tests.Generated.Models.ClickAccepted?> PostAsync(global::ClickOrleans.Tests.Generated.Models.ClickRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::ClickOrleans.Tests.Generated.Models.ClickAccepted?> PostAsync(global::ClickOrleans.Tests.Generated.Models.Clicks_event body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<global::ClickOrleans.Tests.Generated.Models.ClickAccepted> PostAsync(global::ClickOrleans.Tests.Generated.Models.ClickRequest body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::ClickOrleans.Tests.Generated.Models.ClickAccepted> PostAsync(global::ClickOrleans.Tests.Generated.Models.Clicks_event body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
@@ -80,15 +80,15 @@ namespace ClickOrleans.Tests.Generated.Clicks
         /// 202 once Redis acknowledged the push. A client-given id makes a retry idempotent end to end. Needs a key with the ingest scope.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="body">A click as a client sends it; every field is checked by the clicks stream&apos;s rules.</param>
+        /// <param name="body">Product clicks: who clicked which product when. Staged by POST /clicks and POST /streams/clicks/events, or by producers pushing {&quot;uid&quot;:..,&quot;pid&quot;:..} straight onto the staging key; queried by /products/... and /users/....</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public RequestInformation ToPostRequestInformation(global::ClickOrleans.Tests.Generated.Models.ClickRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(global::ClickOrleans.Tests.Generated.Models.Clicks_event body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
         {
 #nullable restore
 #else
-        public RequestInformation ToPostRequestInformation(global::ClickOrleans.Tests.Generated.Models.ClickRequest body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(global::ClickOrleans.Tests.Generated.Models.Clicks_event body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));

@@ -8,7 +8,7 @@ using System;
 namespace ClickOrleans.Tests.Generated.Models
 {
     /// <summary>
-    /// The answer to a staged click.
+    /// The answer to a staged event: its id, the client&apos;s or the one the Api gave it.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ClickAccepted : IAdditionalDataHolder, IParsable

@@ -49,11 +49,11 @@ namespace ClickOrleans.Tests.Generated.Clicks.Batch
         /// <exception cref="global::ClickOrleans.Tests.Generated.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<global::ClickOrleans.Tests.Generated.Models.BatchAccepted?> PostAsync(List<global::ClickOrleans.Tests.Generated.Models.ClickRequest> body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::ClickOrleans.Tests.Generated.Models.BatchAccepted?> PostAsync(List<global::ClickOrleans.Tests.Generated.Models.Clicks_event> body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<global::ClickOrleans.Tests.Generated.Models.BatchAccepted> PostAsync(List<global::ClickOrleans.Tests.Generated.Models.ClickRequest> body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::ClickOrleans.Tests.Generated.Models.BatchAccepted> PostAsync(List<global::ClickOrleans.Tests.Generated.Models.Clicks_event> body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
@@ -78,11 +78,11 @@ namespace ClickOrleans.Tests.Generated.Clicks.Batch
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public RequestInformation ToPostRequestInformation(List<global::ClickOrleans.Tests.Generated.Models.ClickRequest> body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(List<global::ClickOrleans.Tests.Generated.Models.Clicks_event> body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
         {
 #nullable restore
 #else
-        public RequestInformation ToPostRequestInformation(List<global::ClickOrleans.Tests.Generated.Models.ClickRequest> body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        public RequestInformation ToPostRequestInformation(List<global::ClickOrleans.Tests.Generated.Models.Clicks_event> body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));

@@ -8,12 +8,12 @@ using System;
 namespace ClickOrleans.Tests.Generated.Models
 {
     /// <summary>
-    /// A click as a client sends it; every field is checked by the clicks stream&apos;s rules.
+    /// Product clicks: who clicked which product when. Staged by POST /clicks and POST /streams/clicks/events, or by producers pushing {&quot;uid&quot;:..,&quot;pid&quot;:..} straight onto the staging key; queried by /products/... and /users/....
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    public partial class ClickRequest : IParsable
+    public partial class Clicks_event : IParsable
     {
-        /// <summary>Optional event id: a client that sends one can retry safely, the sink keeps the click once.</summary>
+        /// <summary>The event&apos;s id: 1 to 64 characters (Unicode code points) of valid Unicode without control characters. A client-given id makes a retry idempotent within Clicks:IdempotencyWindow; without one, the Api or the drain gives the event its own.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Id { get; set; }
@@ -21,21 +21,21 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public string Id { get; set; }
 #endif
-        /// <summary>The pid property</summary>
+        /// <summary>The product&apos;s id.</summary>
         public long? Pid { get; set; }
-        /// <summary>Optional time of the click (RFC 3339, with its offset); the time of receipt otherwise.</summary>
+        /// <summary>When the event happened: from 7.00:00:00 before to 00:05:00 after its receipt (Clicks:MaxClickAge, Clicks:MaxClockSkew); without it, the time of receipt.</summary>
         public DateTimeOffset? Ts { get; set; }
-        /// <summary>The uid property</summary>
+        /// <summary>The user&apos;s id.</summary>
         public long? Uid { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
-        /// <returns>A <see cref="global::ClickOrleans.Tests.Generated.Models.ClickRequest"/></returns>
+        /// <returns>A <see cref="global::ClickOrleans.Tests.Generated.Models.Clicks_event"/></returns>
         /// <param name="parseNode">The parse node to use to read the discriminator value and create the object</param>
-        public static global::ClickOrleans.Tests.Generated.Models.ClickRequest CreateFromDiscriminatorValue(IParseNode parseNode)
+        public static global::ClickOrleans.Tests.Generated.Models.Clicks_event CreateFromDiscriminatorValue(IParseNode parseNode)
         {
             if(ReferenceEquals(parseNode, null)) throw new ArgumentNullException(nameof(parseNode));
-            return new global::ClickOrleans.Tests.Generated.Models.ClickRequest();
+            return new global::ClickOrleans.Tests.Generated.Models.Clicks_event();
         }
         /// <summary>
         /// The deserialization information for the current model
