@@ -5,6 +5,7 @@ using BenchmarkDotNet.Attributes;
 using ClickOrleans.Api;
 using ClickOrleans.Api.Ingest;
 using ClickOrleans.Drain;
+using ClickOrleans.Sinks;
 using ClickOrleans.Sinks.Postgres;
 using ClickOrleans.Staging;
 using ClickOrleans.Streams;
@@ -75,7 +76,8 @@ public class HotPathBenchmarks
         if (Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") is { Length: > 0 } postgres)
         {
             _postgres = NpgsqlDataSource.Create(postgres);
-            _sink = new PostgresEventSink(_postgres, Options.Create(new PostgresSinkOptions { Schema = Schema }), Options.Create(new ClickOptions()), streams);
+            var options = Options.Create(new PostgresSinkOptions { Schema = Schema });
+            _sink = new PostgresEventSink(_postgres, options, Options.Create(new ClickOptions()), streams, new SchemaVersions(streams, new PostgresSinkQueries(_postgres, options)));
             await _sink.MigrateAsync(CancellationToken.None);
             _committedChunk = _clickChunk.BatchOf("micro-committed", 0);
             await _sink.WriteAsync(_committedChunk, CancellationToken.None);

@@ -1,3 +1,4 @@
+using ClickOrleans.Sinks;
 using ClickOrleans.Staging;
 using ClickOrleans.Streams;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,7 @@ public sealed partial class AggregatorGrain(
     IConnectionMultiplexer redis,
     AcknowledgedWrites writes,
     StreamCatalog streams,
+    SchemaVersions versions,
     DrainTelemetry telemetry,
     IClusterMembershipService membership,
     ILocalSiloDetails silo,
@@ -54,7 +56,7 @@ public sealed partial class AggregatorGrain(
         _stats = new DrainStats(redis.GetDatabase(), keys);
         _scheduleState = new DrainScheduleState(redis.GetDatabase(), keys);
         var drain = new StagingDrain(
-            new PrivateLists(writes.Database, keys, writes), streams.RulesOf(stream), _options, GrainFactory, telemetry, time, logger);
+            new PrivateLists(writes.Database, keys, writes), streams.RulesOf(stream), versions, _options, GrainFactory, telemetry, time, logger);
         _drains = new DrainRunner(StagingKey, drain, _stats, telemetry, time, logger);
         var period = _options!.SizeCheckPeriod;
         this.RegisterGrainTimer(CheckAsync, new GrainTimerCreationOptions(period, period) { Interleave = true, KeepAlive = true });

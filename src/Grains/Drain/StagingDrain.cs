@@ -1,3 +1,4 @@
+using ClickOrleans.Sinks;
 using ClickOrleans.Staging;
 using ClickOrleans.Streams;
 using Microsoft.Extensions.Logging;
@@ -7,7 +8,7 @@ namespace ClickOrleans.Drain;
 /// <summary>
 /// The drain algorithm: finish the private lists earlier drains left, take the staging list over, and write every
 /// private list to the sink partitions chunk by chunk, oldest first, each element read by its stream's
-/// <see cref="EventRules"/>.
+/// <see cref="EventRules"/> of the schema version recorded at the list's take-over.
 /// </summary>
 /// <remarks>
 /// Exactly once: each sink partition writes its events, their rollups and its progress mark (the chunk's end) in one
@@ -19,6 +20,7 @@ namespace ClickOrleans.Drain;
 internal sealed partial class StagingDrain(
     PrivateLists privateLists,
     EventRules rules,
+    SchemaVersions versions,
     ClickOptions options,
     IGrainFactory grains,
     DrainTelemetry telemetry,
@@ -41,7 +43,7 @@ internal sealed partial class StagingDrain(
             await DrainAsync(left, stats, cancellationToken);
         }
 
-        if (await privateLists.TakeOverAsync(tickId, options.Partitions, options.MaxClockSkew, rules.PartitionedBy) is { } taken)
+        if (await privateLists.TakeOverAsync(tickId, options.Partitions, options.MaxClockSkew, rules.PartitionedBy, rules.Version) is { } taken)
         {
             await DrainAsync(taken, stats, cancellationToken);
         }
@@ -51,6 +53,8 @@ internal sealed partial class StagingDrain(
 
     private async Task DrainAsync(PrivateList list, RunningDrainStats stats, CancellationToken cancellationToken)
     {
+        // Its elements' fate was fixed at its take-over: judged by the schema version recorded with it, whatever this silo declares.
+        var listRules = await versions.RulesAsync(rules.Stream.Name, list.Version, cancellationToken);
         var context = new ElementContext(
             ClickId.SeedOf(list.Name), list.TakenOverAtMs, list.LatestTimestampMs ?? list.TakenOverAtMs + (long)options.MaxClockSkew.TotalMilliseconds);
         var offset = list.CommittedOffset;
@@ -72,7 +76,7 @@ internal sealed partial class StagingDrain(
                 activity?.SetTag("clickorleans.private_list", list.Name);
                 activity?.SetTag("clickorleans.offset", offset);
                 activity?.SetTag("clickorleans.elements", elements.Count);
-                var chunk = EventChunk.Parse(elements, rules, list.Name, context, list.Partitions, list.PartitionedBy ?? rules.UnrecordedPartitioning);
+                var chunk = EventChunk.Parse(elements, listRules, list.Name, context, list.Partitions, list.PartitionedBy ?? rules.UnrecordedPartitioning);
                 var writeStarted = time.GetTimestamp();
                 var (written, skipped) = await WriteAsync(list.Name, chunk, elements);
                 var writeDuration = time.GetElapsedTime(writeStarted);

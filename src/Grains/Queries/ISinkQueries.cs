@@ -2,9 +2,12 @@ using ClickOrleans.Streams;
 
 namespace ClickOrleans.Queries;
 
-/// <summary>What the data is for: reads of the sink's rollups and raw events, the same answers from every sink.</summary>
+/// <summary>What the data is for: reads of the sink's rollups and raw events, the same answers from every sink; and of the schema versions it recorded.</summary>
 public interface ISinkQueries
 {
+    /// <summary>The definition of a stream's schema version as the sink recorded it (<see cref="SchemaVersion"/>); null when it has none.</summary>
+    Task<string?> DefinitionAsync(string stream, string version, CancellationToken cancellationToken);
+
     Task<MinuteClicks[]> ProductMinutesAsync(long pid, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
 
     Task<TopProduct[]> TopProductsAsync(DateTimeOffset since, DateTimeOffset until, int limit, CancellationToken cancellationToken);

@@ -18,20 +18,20 @@ internal sealed class RollupAdditions
     private readonly int[] _distinct;
     private readonly long _bucketMs;
 
+    /// <param name="rules">The rules the rows were read by: their layout. A summed or counted field their schema version
+    /// does not have adds nothing (a dimension is a required field, which every version has).</param>
     public RollupAdditions(StreamRollup rollup, EventRules rules)
     {
         Rollup = rollup;
         _rules = rules;
         _bucketMs = rollup.BucketMs;
         _by = [.. rollup.By.Select(name => rules.IndexOf(name)).Select(field => (field, rules.SlotOf(field), rules.Declared[field].Type == FieldType.String))];
-        _sums = [.. rollup.Sums.Select(name => rules.IndexOf(name)).Select(field => (field, rules.SlotOf(field), rules.Declared[field].Type == FieldType.Int64))];
+        _sums = [.. rollup.Sums.Select(name => rules.IndexOf(name))
+            .Select(field => field < 0 ? (field, -1, false) : (field, rules.SlotOf(field), rules.Declared[field].Type == FieldType.Int64))];
         _distinct = [.. rollup.Distinct.Select(rules.IndexOf)];
     }
 
     public StreamRollup Rollup { get; }
-
-    /// <summary>Whether a summed field is int64: summed exactly (<see cref="RollupRow.Exact"/>), not as a double.</summary>
-    public bool IsInteger(int sum) => _sums[sum].IsInteger;
 
     public int Count => _rows.Count;
 
@@ -57,7 +57,7 @@ internal sealed class RollupAdditions
         for (var i = 0; i < _sums.Length; i++)
         {
             var (field, slot, isInteger) = _sums[i];
-            if (!rows.Has(row, field))
+            if (field < 0 || !rows.Has(row, field))
             {
                 continue;
             }
@@ -74,7 +74,7 @@ internal sealed class RollupAdditions
 
         for (var i = 0; i < _distinct.Length; i++)
         {
-            if (_rules.ValueOf(rows, row, _distinct[i]) is { } value)
+            if (_distinct[i] >= 0 && _rules.ValueOf(rows, row, _distinct[i]) is { } value)
             {
                 _values.Add((key, i, DimensionValues.Format(value)));
             }

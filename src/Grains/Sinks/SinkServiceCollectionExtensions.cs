@@ -14,6 +14,7 @@ public static class SinkServiceCollectionExtensions
         (configuration.GetConnectionString("Postgres") is { Length: > 0 } postgres
             ? services.AddPostgresSink(postgres)
             : services.AddSqliteSink())
+        .AddSingleton<SchemaVersions>()
         .AddSinkRetry();
 
     public static IServiceCollection AddPostgresSink(this IServiceCollection services, string connectionString)

@@ -14,14 +14,17 @@ namespace ClickOrleans.Staging;
 /// <param name="PartitionedBy">What splits its elements into partitions: <see cref="ByEventId"/>, or the fields whose
 /// values do (comma-separated; a stream with a rollup, so that each rollup row is written by one partition); null for a
 /// list taken over by a release that did not record it (its stream says how that release split it).</param>
-public sealed record PrivateList(string Name, long CommittedOffset, long TakenOverAtMs, long Length, int Partitions, long? LatestTimestampMs, string? PartitionedBy = null)
+/// <param name="Version">The schema version of its stream its elements are judged by, whichever declaration the silo that
+/// finishes it runs (<c>SchemaVersion</c>); null for a list taken over by a release that did not record it, judged by the current one.</param>
+public sealed record PrivateList(
+    string Name, long CommittedOffset, long TakenOverAtMs, long Length, int Partitions, long? LatestTimestampMs, string? PartitionedBy = null, string? Version = null)
 {
     /// <summary>Elements split into partitions by their event id.</summary>
     public const string ByEventId = "id";
 
     /// <summary>
     /// The fixed part, as stored in the private-list-info hash: "&lt;taken over at ms&gt; &lt;length&gt; &lt;partitions&gt;
-    /// &lt;latest ts&gt; &lt;partitioned by&gt;" (the last parts are missing where an older release took the list over).
+    /// &lt;latest ts&gt; &lt;partitioned by&gt; &lt;schema version&gt;" (the last parts are missing where an older release took the list over).
     /// </summary>
     internal static PrivateList Parse(string name, long committedOffset, string info)
     {
@@ -33,7 +36,8 @@ public sealed record PrivateList(string Name, long CommittedOffset, long TakenOv
             long.Parse(parts[1], CultureInfo.InvariantCulture),
             int.Parse(parts[2], CultureInfo.InvariantCulture),
             parts.Length > 3 ? long.Parse(parts[3], CultureInfo.InvariantCulture) : null,
-            parts.Length > 4 ? parts[4] : null);
+            parts.Length > 4 ? parts[4] : null,
+            parts.Length > 5 ? parts[5] : null);
     }
 
     public long Remaining => Length - CommittedOffset;

@@ -27,9 +27,10 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys, Acknowledged
     public const int MaxChunkBytes = 32 * 1024 * 1024;
 
     // KEYS[1] staging list, KEYS[2] the new private list, KEYS[3] private lists (name → committed offset),
-    // KEYS[4] private list info (name → "<taken over at> <length> <partitions> <latest ts> <partitioned by>"), KEYS[5] last tick id,
+    // KEYS[4] private list info (name → "<taken over at> <length> <partitions> <latest ts> <partitioned by> <schema version>"), KEYS[5] last tick id,
     // KEYS[6] stats, KEYS[7] elements left in private lists, KEYS[8] since when the staging list waits.
-    // ARGV[1] tick id, ARGV[2] Clicks:MaxClockSkew (ms), ARGV[3] sink partitions, ARGV[4] what splits elements into them.
+    // ARGV[1] tick id, ARGV[2] Clicks:MaxClockSkew (ms), ARGV[3] sink partitions, ARGV[4] what splits elements into them,
+    // ARGV[5] the schema version the elements are judged by.
     // Returns {0} when the staging list does not exist, {1, length, taken over at} when taken over, {-1, last tick}
     // when the name was used.
     // The rename and the records of the new private list are one script: a crash right after leaves a list any drain
@@ -46,7 +47,7 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys, Acknowledged
         redis.call('SET', KEYS[5], ARGV[1])
         local length = redis.call('LLEN', KEYS[2])
         redis.call('HSET', KEYS[3], KEYS[2], 0)
-        redis.call('HSET', KEYS[4], KEYS[2], now .. ' ' .. length .. ' ' .. ARGV[3] .. ' ' .. (now + tonumber(ARGV[2])) .. ' ' .. ARGV[4])
+        redis.call('HSET', KEYS[4], KEYS[2], now .. ' ' .. length .. ' ' .. ARGV[3] .. ' ' .. (now + tonumber(ARGV[2])) .. ' ' .. ARGV[4] .. ' ' .. ARGV[5])
         redis.call('HSET', KEYS[6], 'progress-at', now)
         redis.call('INCRBY', KEYS[7], length)
         redis.call('DEL', KEYS[8])
@@ -202,7 +203,8 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys, Acknowledged
     /// <exception cref="StagingConflictException">No unused name was found (other drains kept taking them).</exception>
     /// <exception cref="StagingNotReplicatedException">Taken over, but fewer replicas than <c>Clicks:Staging:Replicas</c> acknowledged it in time.</exception>
     /// <param name="partitionedBy">What splits the list's elements into partitions (<see cref="PrivateList.PartitionedBy"/>): fixed with it.</param>
-    public async Task<PrivateList?> TakeOverAsync(long tickId, int partitions, TimeSpan maxClockSkew, string partitionedBy = PrivateList.ByEventId)
+    /// <param name="version">The schema version its elements are judged by (<see cref="PrivateList.Version"/>): fixed with it.</param>
+    public async Task<PrivateList?> TakeOverAsync(long tickId, int partitions, TimeSpan maxClockSkew, string partitionedBy, string version)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -210,14 +212,14 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys, Acknowledged
             var result = (long[])(await TakeOverScript.EvaluateAsync(
                 redis,
                 [keys.Staging, name, keys.PrivateLists, keys.PrivateListInfo, keys.LastTick, keys.Stats, keys.PrivateListsRemaining, keys.WaitingSince],
-                [tickId, (long)maxClockSkew.TotalMilliseconds, partitions, partitionedBy]))!;
+                [tickId, (long)maxClockSkew.TotalMilliseconds, partitions, partitionedBy, version]))!;
             switch (result[0])
             {
                 case 0:
                     return null;
                 case 1:
                     await AcknowledgedAsync();
-                    return new PrivateList(name!, 0, result[2], result[1], partitions, result[2] + (long)maxClockSkew.TotalMilliseconds, partitionedBy);
+                    return new PrivateList(name!, 0, result[2], result[1], partitions, result[2] + (long)maxClockSkew.TotalMilliseconds, partitionedBy, version);
                 default:
                     tickId = Math.Max(tickId, result[1]) + 1;
                     break;

@@ -46,6 +46,63 @@ public sealed record SchemaVersion(string Version, string Definition)
             parts[^1] == KeepsExtra);
     }
 
+    /// <summary>
+    /// The stream as a recorded version of it was declared: its fields (with their types, bounds and whether they are
+    /// required), indexes and whether it kept extra properties, from the definition; everything the definition does not
+    /// hold (its name, staging, drain settings, rollups, how it treats what producers push beside its fields) from
+    /// <paramref name="current"/>, the stream as declared now.
+    /// </summary>
+    public static StreamSchema ToSchema(string definition, StreamSchema current)
+    {
+        var (table, fields, _, indexes, keptExtra) = Read(definition);
+        return current with
+        {
+            Table = table,
+            Fields = [.. fields.Select(description => ReadField(description, current))],
+            Indexes = [.. indexes.Select(description => description.Split(' ')).Select(words => new StreamIndex(words[1], words[2].Split(',')))],
+            Extra = keptExtra ? ExtraProperties.Keep : current.Extra == ExtraProperties.Keep ? ExtraProperties.Reject : current.Extra,
+        };
+    }
+
+    /// <summary>A field as <see cref="Describe(StreamField)"/> wrote it: <c>name type[ required][ min..max][ max length]</c>.</summary>
+    private static StreamField ReadField(string description, StreamSchema current)
+    {
+        var words = description.Split(' ');
+        var type = words[1];
+        int? precision = null, scale = null;
+        if (type.StartsWith("decimal(", StringComparison.Ordinal))
+        {
+            var digits = type["decimal(".Length..^1].Split(',');
+            (precision, scale) = (int.Parse(digits[0], CultureInfo.InvariantCulture), int.Parse(digits[1], CultureInfo.InvariantCulture));
+            type = "decimal";
+        }
+
+        decimal? min = null, max = null;
+        int? maxLength = null;
+        var required = false;
+        for (var i = 2; i < words.Length; i++)
+        {
+            if (words[i] == "required")
+            {
+                required = true;
+            }
+            else if (words[i] == "max")
+            {
+                maxLength = int.Parse(words[++i], CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                var bounds = words[i].Split("..");
+                min = bounds[0].Length > 0 ? decimal.Parse(bounds[0], NumberStyles.Float, CultureInfo.InvariantCulture) : null;
+                max = bounds[1].Length > 0 ? decimal.Parse(bounds[1], NumberStyles.Float, CultureInfo.InvariantCulture) : null;
+            }
+        }
+
+        var fieldType = Enum.GetValues<FieldType>().First(value => value.ToString().Equals(type, StringComparison.OrdinalIgnoreCase));
+        var what = current.Fields.FirstOrDefault(field => field.Name == words[0])?.Description ?? "";
+        return new StreamField(words[0], fieldType, required, min, max, maxLength, what, precision, scale);
+    }
+
     /// <summary>An index as the definition holds it: <c>index name a,b,ts</c>.</summary>
     public static string Describe(StreamIndex index) => $"{IndexPrefix}{index.Name} {string.Join(',', index.Fields)}";
 

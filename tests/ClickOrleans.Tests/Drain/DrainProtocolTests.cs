@@ -89,7 +89,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         cluster.Require();
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(5000));
-        await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5));
+        await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5), PrivateList.ByEventId, ClickBatch.Rules.Version);
 
         var outcomes = await Task.WhenAll(RunUntilConflictAsync(Drain(data, chunkSize: 100, partitions: 4)), RunUntilConflictAsync(Drain(data, chunkSize: 70, partitions: 4)));
 
@@ -106,7 +106,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         cluster.Require();
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(1000));
-        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5)))!;
+        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5), PrivateList.ByEventId, ClickBatch.Rules.Version))!;
         // A drain that died mid-chunk: partitions 0 and 2 of the chunk [0, 300) are in the sink, nothing is committed in Redis.
         var elements = await PrivateLists(data).ReadAsync(list.Name, 0, 0, 300, maxElementBytes: 1024 * 1024, firstWindow: 1);
         var context = new ElementContext(ClickId.SeedOf(list.Name), list.TakenOverAtMs, list.TakenOverAtMs + 300_000);
@@ -136,7 +136,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         var data = new TestData();
         var large = System.Text.Encoding.ASCII.GetBytes(new string('L', 2 * 1024 * 1024));
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, [.. data.SeedElements(100), .. Enumerable.Repeat((RedisValue)large, 40), .. data.SeedElements(100)]);
-        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5)))!;
+        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5), PrivateList.ByEventId, ClickBatch.Rules.Version))!;
 
         var read = await PrivateLists(data).ReadAsync(list.Name, 0, 100, 20_000, maxElementBytes: 1024 * 1024, firstWindow: 1);
         var result = await Drain(data, chunkSize: 20_000, partitions: 4).RunAsync(DrainTick.Now(TimeProvider.System), CancellationToken.None);
@@ -160,7 +160,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         cluster.Require();
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, [.. Enumerable.Range(0, 15).Select(i => (RedisValue)$"not a click {i}"), .. data.SeedElements(5)]);
-        await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5));
+        await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5), PrivateList.ByEventId, ClickBatch.Rules.Version);
 
         var result = await Drain(data, chunkSize: 4, partitions: 4, maxDeadLetters: 10).RunAsync(DrainTick.Now(TimeProvider.System), CancellationToken.None);
 
@@ -183,7 +183,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         var data = new TestData();
         var ahead = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, [.. data.SeedElements(99), $$"""{"uid":{{data.Uid}},"pid":{{data.PidFrom}},"ts":{{ahead}}}"""]);
-        await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(takenOverWith));
+        await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(takenOverWith), PrivateList.ByEventId, ClickBatch.Rules.Version);
 
         var result = await Drain(data, chunkSize: 100, partitions: 4, maxClockSkew: TimeSpan.FromMinutes(finishedWith))
             .RunAsync(DrainTick.Now(TimeProvider.System), CancellationToken.None);
@@ -216,7 +216,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         cluster.Require();
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(300));
-        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5)))!;
+        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5), PrivateList.ByEventId, ClickBatch.Rules.Version))!;
         await cluster.Redis.KeyDeleteAsync(list.Name);
         var logger = new FakeLogger();
         using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
@@ -247,7 +247,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(10));
         await cluster.Redis.KeyExpireAsync(data.StagingKey, TimeSpan.FromHours(1));
 
-        var list = await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5));
+        var list = await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5), PrivateList.ByEventId, ClickBatch.Rules.Version);
 
         Assert.Null(await cluster.Redis.KeyTimeToLiveAsync(list!.Name));
         await cluster.Aggregator(data).Drain();
@@ -313,7 +313,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         cluster.Require();
         var data = new TestData();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, data.SeedElements(10));
-        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5)))!;
+        var list = (await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System), partitions: 4, TimeSpan.FromMinutes(5), PrivateList.ByEventId, ClickBatch.Rules.Version))!;
         await using var api = cluster.Api(data.StagingKey, ("Clicks:StallAfter", "00:00:01"));
         using var http = api.CreateClient();
 
@@ -363,6 +363,7 @@ public abstract class DrainProtocolTests(ClusterFixture cluster, ITestOutputHelp
         TimeProvider? time = null, long maxDeadLetters = 1_000_000) =>
         new(PrivateLists(data),
             ClickBatch.Rules,
+            cluster.Versions,
             new ClickOptions { ChunkSize = chunkSize, Partitions = partitions, MaxClockSkew = maxClockSkew ?? TimeSpan.FromMinutes(5), MaxDeadLetters = maxDeadLetters },
             cluster.Grains,
             telemetry ?? new DrainTelemetry(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), new StreamCatalog(new ClickOptions(), [])),

@@ -71,7 +71,7 @@ public abstract class PipelineTests(ClusterFixture cluster)
         var elements = data.SeedElements(500);
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, elements[..300]);
         // A drain that crashed right after its take-over leaves exactly this behind.
-        var orphan = await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System) - 60_000, ClusterFixture.Partitions, TimeSpan.FromMinutes(5));
+        var orphan = await PrivateLists(data).TakeOverAsync(DrainTick.Now(TimeProvider.System) - 60_000, ClusterFixture.Partitions, TimeSpan.FromMinutes(5), PrivateList.ByEventId, ClickBatch.Rules.Version);
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, elements[300..]);
 
         var result = await cluster.Aggregator(data).Drain();

@@ -1,3 +1,8 @@
+using Microsoft.Extensions.Options;
+using ClickOrleans.Sinks.Sqlite;
+using ClickOrleans.Sinks.Postgres;
+using ClickOrleans.Sinks;
+using ClickOrleans.Queries;
 using ClickOrleans.Hosting;
 using ClickOrleans.Staging;
 using ClickOrleans.Streams;
@@ -31,6 +36,12 @@ public abstract class ClusterFixture : IAsyncLifetime
     public IDatabase Redis => (_redis ?? throw Unavailable()).GetDatabase();
 
     public abstract SinkProbe Probe { get; }
+
+    /// <summary>The sink's reads, as the silos make them (schema versions among them).</summary>
+    public abstract ISinkQueries Queries { get; }
+
+    /// <summary>The stream's schema versions, as a silo of the cluster resolves them.</summary>
+    public SchemaVersions Versions => new(Streams, Queries);
 
     /// <summary>The streams the cluster's silos and Apis run (<see cref="ClientSettings"/>).</summary>
     public StreamCatalog Streams => StreamCatalog.From(new ConfigurationBuilder().AddInMemoryCollection(ClientSettings).Build(), new ClickOptions());
@@ -215,6 +226,8 @@ public sealed class SqliteClusterFixture : ClusterFixture
 
     public override SinkProbe Probe => new SqliteSinkProbe(DatabasePath);
 
+    public override ISinkQueries Queries => new SqliteSinkQueries(Options.Create(new SqliteSinkOptions { Path = DatabasePath }));
+
     protected override IEnumerable<KeyValuePair<string, string?>> SinkSettings =>
         [new("Clicks:Sqlite:Path", DatabasePath)];
 
@@ -230,7 +243,12 @@ public sealed class PostgresClusterFixture : ClusterFixture
 {
     private readonly string _schema = "test_" + Guid.NewGuid().ToString("N")[..12];
 
+    private Npgsql.NpgsqlDataSource? _dataSource;
+
     public override SinkProbe Probe => new PostgresSinkProbe(TestServers.Postgres!, _schema);
+
+    public override ISinkQueries Queries =>
+        new PostgresSinkQueries(_dataSource ??= Npgsql.NpgsqlDataSource.Create(TestServers.Postgres!), Options.Create(new PostgresSinkOptions { Schema = _schema }));
 
     public override void Require() => TestServers.RequirePostgres();
 
@@ -253,6 +271,10 @@ public sealed class PostgresClusterFixture : ClusterFixture
         await connection.OpenAsync();
         await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE", connection);
         await drop.ExecuteNonQueryAsync();
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+        }
     }
 }
 

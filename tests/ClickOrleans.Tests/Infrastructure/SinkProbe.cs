@@ -34,6 +34,9 @@ public abstract class SinkProbe
     /// <summary>From now on, the store refuses a row of <paramref name="table"/> for its data where <paramref name="condition"/> holds (on <c>NEW</c>): a trigger's RAISE.</summary>
     public abstract Task RefuseRowsAsync(string table, string name, string condition);
 
+    /// <summary>Records a schema version of a stream in <c>stream_schemas</c>, as a silo with that declaration did at its start.</summary>
+    public abstract Task RecordSchemaVersionAsync(string stream, string version, string definition);
+
     protected static async Task<IReadOnlyList<object?[]>> ReadRowsAsync(System.Data.Common.DbDataReader reader)
     {
         await using (reader)
@@ -129,6 +132,9 @@ public sealed class PostgresSinkProbe(string connectionString, string schema) : 
         return await ReadRowsAsync(await command.ExecuteReaderAsync());
     }
 
+    public override Task RecordSchemaVersionAsync(string stream, string version, string definition) => ExecuteAsync(
+        $"INSERT INTO {schema}.stream_schemas (stream, version, definition, applied_at) VALUES ('{stream}', '{version}', '{definition}', now() - interval '1 day') ON CONFLICT DO NOTHING");
+
     public override Task RefuseRowsAsync(string table, string name, string condition) => ExecuteAsync($"""
         CREATE FUNCTION {schema}.{name}() RETURNS trigger LANGUAGE plpgsql AS
           $$ BEGIN IF {condition} THEN RAISE EXCEPTION 'refused by {name}'; END IF; RETURN NEW; END $$;
@@ -216,6 +222,9 @@ public sealed class SqliteSinkProbe(string path) : SinkProbe
 
     public override Task RefuseRowsAsync(string table, string name, string condition) => ExecuteAsync(
         $"CREATE TRIGGER {name} BEFORE INSERT ON \"{table}\" WHEN {condition} BEGIN SELECT RAISE(ABORT, 'refused by {name}'); END;");
+
+    public override Task RecordSchemaVersionAsync(string stream, string version, string definition) => ExecuteAsync(
+        $"INSERT OR IGNORE INTO stream_schemas (stream, version, definition, applied_at) VALUES ('{stream}', '{version}', '{definition}', 0)");
 
     private async Task ExecuteAsync(string sql)
     {

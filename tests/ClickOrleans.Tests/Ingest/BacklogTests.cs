@@ -37,7 +37,7 @@ public sealed class BacklogTests(SqliteClusterFixture cluster)
 
         // Taken over but not drained, the 60 still count: a private list is backlog too.
         var lists = new PrivateLists(cluster.Redis, new StagingKeys(data.StagingKey));
-        await lists.TakeOverAsync(DrainTick.Now(TimeProvider.System), ClusterFixture.Partitions, TimeSpan.FromMinutes(5));
+        await lists.TakeOverAsync(DrainTick.Now(TimeProvider.System), ClusterFixture.Partitions, TimeSpan.FromMinutes(5), PrivateList.ByEventId, ClickBatch.Rules.Version);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await PostBatchAsync(http, data, 50)).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted,
             (await http.PostAsJsonAsync("/clicks", new { uid = data.Uid, pid = data.Pid(0), id = $"one-{data.Uid}" })).StatusCode);

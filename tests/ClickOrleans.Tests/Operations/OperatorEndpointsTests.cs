@@ -19,7 +19,7 @@ public sealed class OperatorEndpointsTests(SqliteClusterFixture cluster)
         var first = await cluster.Aggregator(data).Drain();
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, Elements(data, 100, now.AddMinutes(-5)));
         var left = await new PrivateLists(cluster.Redis, new StagingKeys(data.StagingKey))
-            .TakeOverAsync(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ClusterFixture.Partitions, TimeSpan.FromMinutes(5));
+            .TakeOverAsync(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ClusterFixture.Partitions, TimeSpan.FromMinutes(5), PrivateList.ByEventId, ClickBatch.Rules.Version);
         await cluster.Redis.ListLeftPushAsync(data.StagingKey, Elements(data, 40, now.AddMinutes(-1)));
         await using var api = Api(data);
         using var http = api.CreateClient();

@@ -30,8 +30,7 @@ public sealed class SchemaMigrationTests
 
     private static readonly StreamCatalog Catalog = new(new ClickOptions(), []);
 
-    private static PostgresEventSink Sink(NpgsqlDataSource dataSource, IOptions<PostgresSinkOptions> options) =>
-        new(dataSource, options, Options.Create(new ClickOptions()), Catalog);
+    private static PostgresEventSink Sink(NpgsqlDataSource dataSource, IOptions<PostgresSinkOptions> options) => TestSinks.Postgres(dataSource, options, Catalog);
 
     [SkippableFact]
     public async Task NewPostgresSchema_GetsEveryVersion_AndASecondSiloFindsItCurrent()
@@ -95,7 +94,7 @@ public sealed class SchemaMigrationTests
         {
             await ExecuteAsync(path, FirstLayoutSqlite + string.Concat(Enumerable.Range(0, Rows).Select(i => $"INSERT INTO clicks VALUES ('id-{i}', {i}, 7, 0);")));
 
-            var refused = Assert.Throws<InvalidOperationException>(() => new SqliteEventSink(Options.Create(new SqliteSinkOptions { Path = path }), Options.Create(new ClickOptions()), Catalog));
+            var refused = Assert.Throws<InvalidOperationException>(() => TestSinks.Sqlite(Options.Create(new SqliteSinkOptions { Path = path }), Catalog));
 
             Assert.Contains("a layout no release shipped", refused.Message);
             Assert.Contains("Clicks:Sqlite:Path", refused.Message);

@@ -32,12 +32,12 @@ public sealed class StreamTableTests
         try
         {
             var declared = Catalog(Orders);
-            await new PostgresEventSink(dataSource, options, Clicks, declared).MigrateAsync(CancellationToken.None);
-            await new PostgresEventSink(dataSource, options, Clicks, declared).MigrateAsync(CancellationToken.None);
+            await TestSinks.Postgres(dataSource, options, declared).MigrateAsync(CancellationToken.None);
+            await TestSinks.Postgres(dataSource, options, declared).MigrateAsync(CancellationToken.None);
             var changed = Catalog(new(Orders) { ["Streams:orders:Fields:total:Type"] = "int64" });
 
             var refused = await Assert.ThrowsAsync<SchemaChangedException>(() =>
-                new PostgresEventSink(dataSource, options, Clicks, changed).MigrateAsync(CancellationToken.None));
+                TestSinks.Postgres(dataSource, options, changed).MigrateAsync(CancellationToken.None));
 
             Assert.Contains($"Streams:orders is not the schema its table {schema}.\"orders\" was created with", refused.Message);
             Assert.Contains("total float64", refused.Message);
@@ -65,18 +65,18 @@ public sealed class StreamTableTests
         {
             var declared = Catalog(Orders);
             {
-                using (var first = new SqliteEventSink(options, Clicks, declared))
+                using (var first = TestSinks.Sqlite(options, declared))
                 {
                     await first.MigrateAsync(CancellationToken.None);
                 }
 
-                using (var second = new SqliteEventSink(options, Clicks, declared))
+                using (var second = TestSinks.Sqlite(options, declared))
                 {
                     await second.MigrateAsync(CancellationToken.None);
                 }
 
                 var changed = Catalog(new(Orders) { ["Streams:orders:Fields:customer:Required"] = "true" });
-                using var third = new SqliteEventSink(options, Clicks, changed);
+                using var third = TestSinks.Sqlite(options, changed);
                 var refused = await Assert.ThrowsAsync<SchemaChangedException>(() => third.MigrateAsync(CancellationToken.None));
 
                 Assert.Contains("Streams:orders is not the schema its table \"orders\" was created with", refused.Message);
@@ -104,7 +104,7 @@ public sealed class StreamTableTests
         var schema = "streams_" + Guid.NewGuid().ToString("N")[..12];
         await using var dataSource = NpgsqlDataSource.Create(postgres);
         var options = Options.Create(new PostgresSinkOptions { Schema = schema });
-        Task MigrateAsync(StreamCatalog catalog) => new PostgresEventSink(dataSource, options, Clicks, catalog).MigrateAsync(CancellationToken.None);
+        Task MigrateAsync(StreamCatalog catalog) => TestSinks.Postgres(dataSource, options, catalog).MigrateAsync(CancellationToken.None);
         try
         {
             await MigrateAsync(Catalog(Orders));
@@ -157,7 +157,7 @@ public sealed class StreamTableTests
             {
                 async Task MigrateAsync(StreamCatalog catalog)
                 {
-                    using var sink = new SqliteEventSink(options, Clicks, catalog);
+                    using var sink = TestSinks.Sqlite(options, catalog);
                     await sink.MigrateAsync(CancellationToken.None);
                 }
 
@@ -189,8 +189,6 @@ public sealed class StreamTableTests
         }
     }
 
-    private static readonly IOptions<ClickOptions> Clicks = Options.Create(new ClickOptions());
-
     /// <summary>The built-in clicks stream extended: a new optional field, extra properties kept, a rollup and an index of its own.</summary>
     private static Dictionary<string, string?> ExtendedClicks => new()
     {
@@ -210,14 +208,14 @@ public sealed class StreamTableTests
         var options = Options.Create(new PostgresSinkOptions { Schema = schema });
         try
         {
-            await new PostgresEventSink(dataSource, options, Clicks, Catalog([])).MigrateAsync(CancellationToken.None);
+            await TestSinks.Postgres(dataSource, options, Catalog([])).MigrateAsync(CancellationToken.None);
             await using (var stored = dataSource.CreateCommand($"INSERT INTO {schema}.clicks (event_id, uid, pid, ts) VALUES (gen_random_uuid(), 7, 42, '2025-12-01T07:10:00Z')"))
             {
                 await stored.ExecuteNonQueryAsync();
             }
 
             var extended = Catalog(ExtendedClicks);
-            var sink = new PostgresEventSink(dataSource, options, Clicks, extended);
+            var sink = TestSinks.Postgres(dataSource, options, extended);
             await sink.MigrateAsync(CancellationToken.None);
             await sink.MigrateAsync(CancellationToken.None);
             var rules = extended.RulesOf(extended.Clicks);
@@ -247,14 +245,14 @@ public sealed class StreamTableTests
         var options = Options.Create(new SqliteSinkOptions { Path = Path.Combine(directory, "clicks.db") });
         try
         {
-            using (var plain = new SqliteEventSink(options, Clicks, Catalog([])))
+            using (var plain = TestSinks.Sqlite(options, Catalog([])))
             {
                 await plain.MigrateAsync(CancellationToken.None);
             }
 
             await ExecuteAsync(options, "INSERT INTO clicks (event_id, uid, pid, ts) VALUES (randomblob(16), 7, 42, 1764573000000)");
             var extended = Catalog(ExtendedClicks);
-            using (var sink = new SqliteEventSink(options, Clicks, extended))
+            using (var sink = TestSinks.Sqlite(options, extended))
             {
                 await sink.MigrateAsync(CancellationToken.None);
                 var rules = extended.RulesOf(extended.Clicks);

@@ -368,6 +368,42 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
         Assert.Equal(Enumerable.Range(0, 40).Select(i => (double)i), totals.Order());
     }
 
+    /// <summary>
+    /// An element's fate is fixed when its list is taken over: a list taken over by a silo that declared the stream with
+    /// other bounds (a customer of up to 200 characters, where this one allows 64) is judged by that declaration's
+    /// rules, recorded with the list, whichever silo and declaration finish it — not by the rules in force now.
+    /// </summary>
+    [SkippableFact]
+    public async Task AListTakenOverUnderAnotherSchemaVersion_IsJudgedByThatVersion()
+    {
+        cluster.Require();
+        var keys = new StagingKeys(cluster.OrdersStagingKey);
+        string name = keys.PrivateList(DrainTick.Now(TimeProvider.System) - 3_600_000)!;
+        var current = cluster.Streams.Find("orders")!;
+        var looser = current with
+        {
+            Fields = [.. current.Fields.Select(field => field.Name == "customer" ? field with { MaxLength = 200 } : field)],
+        };
+        var version = ClickOrleans.Streams.SchemaVersion.Of(looser);
+        await cluster.Probe.RecordSchemaVersionAsync("orders", version.Version, version.Definition);
+        var customer = Customer() + new string('x', 100);
+        string[] elements = [$$"""{"customer":"{{customer}}","total":1}""", $$"""{"customer":"{{customer}}","total":2}"""];
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await cluster.Redis.ListLeftPushAsync(name, [.. elements.Select(element => (StackExchange.Redis.RedisValue)element)]);
+        await cluster.Redis.HashSetAsync(keys.PrivateLists, name, 0);
+        await cluster.Redis.HashSetAsync(keys.PrivateListInfo, name,
+            string.Create(CultureInfo.InvariantCulture, $"{now} {elements.Length} 4 {now + 300_000} {Orders.PartitionedBy} {version.Version}"));
+        await cluster.Redis.StringIncrementAsync(keys.PrivateListsRemaining, elements.Length);
+        await using var api = cluster.Api(new TestData().StagingKey);
+        using var http = api.CreateClient();
+
+        var drain = await http.PostAsync("/admin/streams/orders/drain", null);
+
+        Assert.Equal(HttpStatusCode.OK, drain.StatusCode);
+        Assert.NotEqual(version.Version, Orders.Version);
+        Assert.Equal([1.0, 2.0], (await cluster.Probe.RowsAsync("orders", "customer", customer, "total")).Select(row => Convert.ToDouble(row[0], CultureInfo.InvariantCulture)));
+    }
+
     [SkippableFact]
     public async Task RollupQueries_OfUnknownNames_Are404_AndBadParameters_Are400NamingEach()
     {

@@ -176,6 +176,38 @@ public sealed class StreamDeclarationsTests
         Assert.Equal(["Streams:orders:Fields declares no field; a stream has at least one beside id and ts (Fields:<name>:Type)."], failures);
     }
 
+    /// <summary>A list taken over under a recorded version is read by that version's rules, rebuilt from its definition: the same schema.</summary>
+    [Fact]
+    public void ARecordedDefinition_ReadsBackAsTheSchemaItDescribes()
+    {
+        var (streams, failures) = Read(new()
+        {
+            ["Streams:orders:Fields:customer:Type"] = "string",
+            ["Streams:orders:Fields:customer:Required"] = "true",
+            ["Streams:orders:Fields:customer:MaxLength"] = "64",
+            ["Streams:orders:Fields:total:Type"] = "float64",
+            ["Streams:orders:Fields:total:Min"] = "-1.5",
+            ["Streams:orders:Fields:quantity:Type"] = "int64",
+            ["Streams:orders:Fields:quantity:Max"] = "1000",
+            ["Streams:orders:Fields:fee:Type"] = "decimal",
+            ["Streams:orders:Fields:fee:Precision"] = "6",
+            ["Streams:orders:Fields:fee:Scale"] = "2",
+            ["Streams:orders:Fields:voucher:Type"] = "uuid",
+            ["Streams:orders:Fields:at:Type"] = "timestamp",
+            ["Streams:orders:Fields:paid:Type"] = "bool",
+            ["Streams:orders:Extra"] = "Keep",
+            ["Streams:orders:Indexes:by_customer:Fields"] = "customer",
+        });
+        var orders = Assert.Single(streams);
+        var version = SchemaVersion.Of(orders);
+
+        var read = SchemaVersion.ToSchema(version.Definition, orders);
+
+        Assert.Empty(failures);
+        Assert.Equal(version, SchemaVersion.Of(read));
+        Assert.Equal(orders.Fields, read.Fields);
+    }
+
     [Fact]
     public void ClicksExtension_AddsItsFieldsRollupsAndIndexes_AfterTheBuiltInOnes()
     {

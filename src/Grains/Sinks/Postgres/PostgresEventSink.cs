@@ -19,9 +19,13 @@ public sealed class PostgresEventSink : IEventSink
     private readonly Dictionary<string, PostgresEventTable> _tables;
     private readonly string[] _complete;
 
-    public PostgresEventSink(NpgsqlDataSource dataSource, IOptions<PostgresSinkOptions> options, IOptions<ClickOptions> clicks, StreamCatalog streams)
+    private readonly SchemaVersions _versions;
+
+    public PostgresEventSink(
+        NpgsqlDataSource dataSource, IOptions<PostgresSinkOptions> options, IOptions<ClickOptions> clicks, StreamCatalog streams, SchemaVersions versions)
     {
         _dataSource = dataSource;
+        _versions = versions;
         var schema = _schema = options.Value.Schema;
         _clicks = clicks.Value;
         _progress = new PostgresProgress(schema);
@@ -138,14 +142,15 @@ public sealed class PostgresEventSink : IEventSink
     public async Task<SinkResult> WriteAsync(EventBatch batch, CancellationToken cancellationToken)
     {
         var table = _tables[batch.Stream];
+        var rules = await _versions.RulesAsync(batch.Stream, batch.Version, cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
-            return await WriteAsync(connection, table, batch, isolateRefused: false, cancellationToken);
+            return await WriteAsync(connection, table, rules, batch, isolateRefused: false, cancellationToken);
         }
         catch (PostgresException e) when (PostgresProgress.IsDataError(e))
         {
-            return await WriteAsync(connection, table, batch, isolateRefused: true, cancellationToken);
+            return await WriteAsync(connection, table, rules, batch, isolateRefused: true, cancellationToken);
         }
     }
 
@@ -173,8 +178,9 @@ public sealed class PostgresEventSink : IEventSink
         await record.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <param name="rules">The rules of the batch's schema version: the layout of its rows and the columns they fill.</param>
     private async Task<SinkResult> WriteAsync(
-        NpgsqlConnection connection, PostgresEventTable table, EventBatch batch, bool isolateRefused, CancellationToken cancellationToken)
+        NpgsqlConnection connection, PostgresEventTable table, EventRules rules, EventBatch batch, bool isolateRefused, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var progress = await _progress.LockAsync(connection, transaction, batch, cancellationToken);
@@ -194,9 +200,9 @@ public sealed class PostgresEventSink : IEventSink
                 // Each half with its rollups, so that a refused rollup row leaves out exactly the events that add to it.
                 await PostgresProgress.IsolateAsync(transaction, batch.Events, unwritten, async rows =>
                 {
-                    await CopyAsync(connection, table, batch.Events, rows, cancellationToken);
+                    await CopyAsync(connection, table, rules, batch.Events, rows, cancellationToken);
                     await using var rollups = new NpgsqlBatch(connection, transaction);
-                    AddRollups(rollups, table, batch.Events, rows.Span);
+                    AddRollups(rollups, table, rules, batch.Events, rows.Span);
                     if (rollups.BatchCommands.Count > 0)
                     {
                         await rollups.ExecuteNonQueryAsync(cancellationToken);
@@ -205,8 +211,8 @@ public sealed class PostgresEventSink : IEventSink
             }
             else
             {
-                await CopyAsync(connection, table, batch.Events, unwritten, cancellationToken);
-                AddRollups(finish, table, batch.Events, unwritten);
+                await CopyAsync(connection, table, rules, batch.Events, unwritten, cancellationToken);
+                AddRollups(finish, table, rules, batch.Events, unwritten);
             }
 
             _progress.AddFinish(finish, batch, refused);
@@ -217,19 +223,20 @@ public sealed class PostgresEventSink : IEventSink
         return PartitionProgress.Result(batch, unwritten.Length, refused, refusedBefore);
     }
 
-    private static async Task CopyAsync(NpgsqlConnection connection, PostgresEventTable table, EventRows events, ReadOnlyMemory<int> rows, CancellationToken cancellationToken)
+    private static async Task CopyAsync(
+        NpgsqlConnection connection, PostgresEventTable table, EventRules rules, EventRows events, ReadOnlyMemory<int> rows, CancellationToken cancellationToken)
     {
-        using var data = new PostgresCopyRows(table.Rules, events, rows.Span);
-        await using var copy = await connection.BeginRawBinaryCopyAsync(table.Copy, cancellationToken);
+        using var data = new PostgresCopyRows(rules, events, rows.Span);
+        await using var copy = await connection.BeginRawBinaryCopyAsync(table.CopyOf(rules), cancellationToken);
         await copy.WriteAsync(data.Data, cancellationToken);
     }
 
-    /// <summary>The upserts of what the rows add to each rollup of the stream.</summary>
-    private static void AddRollups(NpgsqlBatch batch, PostgresEventTable table, EventRows events, ReadOnlySpan<int> rows)
+    /// <summary>The upserts of what the rows add to each rollup of the stream (as declared now, whatever version the rows are of).</summary>
+    private static void AddRollups(NpgsqlBatch batch, PostgresEventTable table, EventRules rules, EventRows events, ReadOnlySpan<int> rows)
     {
         foreach (var rollup in table.Rollups)
         {
-            var additions = new RollupAdditions(rollup.Rollup, table.Rules);
+            var additions = new RollupAdditions(rollup.Rollup, rules);
             foreach (var row in rows)
             {
                 additions.Add(events, row);

@@ -13,7 +13,6 @@ internal sealed class PostgresEventTable
         Name = $"{schema}.\"{stream.Table}\"";
         Declared = [.. stream.Fields.Skip(2)];
         KeepsExtra = stream.Extra == ExtraProperties.Keep;
-        var columns = string.Join(", ", Declared.Select(field => $"\"{field.Name}\"")) + (KeepsExtra ? ", extra" : "");
         Create =
         [
             $"""
@@ -25,7 +24,6 @@ internal sealed class PostgresEventTable
             $"CREATE INDEX \"{stream.Table}_ts\" ON {Name} (ts)",
             .. stream.Indexes.Select(CreateIndex),
         ];
-        Copy = $"COPY {Name} (event_id, client_id, ts, {columns}) FROM STDIN (FORMAT BINARY)";
         Rollups = [.. stream.Rollups.Select(rollup => new PostgresRollupTable(schema, this, rollup))];
     }
 
@@ -61,8 +59,14 @@ internal sealed class PostgresEventTable
 
     private const string ExtraColumn = "extra jsonb";
 
-    /// <summary>The binary COPY of its rows (<see cref="PostgresCopyRows"/>).</summary>
-    public string Copy { get; }
+    /// <summary>
+    /// The binary COPY of rows read by <paramref name="rules"/> (<see cref="PostgresCopyRows"/>): the columns of that
+    /// schema version, which the table has since its declarations only ever add columns.
+    /// </summary>
+    public string CopyOf(EventRules rules) => _copies.GetOrAdd(rules.Version, _ =>
+        $"COPY {Name} (event_id, client_id, ts{string.Concat(rules.Declared.Select(field => $", \"{field.Name}\""))}{(rules.Shape.KeepsExtra ? ", extra" : "")}) FROM STDIN (FORMAT BINARY)");
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _copies = new();
 
     private static string Column(StreamField field) =>
         $"\"{field.Name}\" {(field.Type == FieldType.Decimal ? $"numeric({field.Precision},{field.Scale})" : SqlType(field.Type))}{(field.Required ? " NOT NULL" : "")}";

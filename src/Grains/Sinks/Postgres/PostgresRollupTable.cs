@@ -14,6 +14,9 @@ internal sealed class PostgresRollupTable
     private readonly string _addValues;
     private readonly string[] _dimensionTypes;
 
+    // Per summed field, whether it is int64 (summed exactly, as numeric) as the stream declares it now.
+    private readonly bool[] _integerSums;
+
     public PostgresRollupTable(string schema, PostgresEventTable events, StreamRollup rollup)
     {
         Rollup = rollup;
@@ -21,7 +24,8 @@ internal sealed class PostgresRollupTable
         var fields = rollup.By.Select(name => events.Declared.First(field => field.Name == name)).ToArray();
         _dimensionTypes = [.. fields.Select(field => PostgresEventTable.SqlType(field.Type))];
         var sums = rollup.Sums.Select(name => events.Declared.First(field => field.Name == name)).ToArray();
-        var sumTypes = sums.Select(field => field.Type == FieldType.Int64 ? "numeric" : "double precision").ToArray();
+        _integerSums = [.. sums.Select(field => field.Type == FieldType.Int64)];
+        var sumTypes = _integerSums.Select(integer => integer ? "numeric" : "double precision").ToArray();
         var dimensions = string.Concat(rollup.By.Select(name => $", \"{name}\""));
         var (bucketColumn, countColumn) = (rollup.BucketColumn, rollup.CountColumn);
         var sumColumns = string.Concat(rollup.Sums.Select(name => $", \"{StreamRollup.SumColumn(name)}\""));
@@ -112,7 +116,7 @@ internal sealed class PostgresRollupTable
         for (var s = 0; s < Rollup.Sums.Count; s++)
         {
             var index = s;
-            command.Parameters.Add(additions.IsInteger(s)
+            command.Parameters.Add(_integerSums[s]
                 ? new NpgsqlParameter<decimal[]> { TypedValue = [.. rows.Select(row => row.Row.Exact[index])] }
                 : new NpgsqlParameter<double[]> { TypedValue = [.. rows.Select(row => row.Row.Approx[index])] });
         }

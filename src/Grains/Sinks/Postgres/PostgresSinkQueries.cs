@@ -11,6 +11,14 @@ public sealed class PostgresSinkQueries(NpgsqlDataSource dataSource, IOptions<Po
 {
     private readonly string _schema = options.Value.Schema;
 
+    public async Task<string?> DefinitionAsync(string stream, string version, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT definition FROM {_schema}.stream_schemas WHERE stream = $1 AND version = $2");
+        command.Parameters.Add(new() { Value = stream });
+        command.Parameters.Add(new() { Value = version });
+        return (string?)await command.ExecuteScalarAsync(cancellationToken);
+    }
+
     public async Task<MinuteClicks[]> ProductMinutesAsync(long pid, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""

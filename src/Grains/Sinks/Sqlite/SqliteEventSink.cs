@@ -18,7 +18,7 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
     // SQLITE_BUSY, SQLITE_LOCKED: another connection holds the file.
     private static readonly int[] TransientErrors = [5, 6];
 
-    private readonly GroupCommit<EventBatch, SinkResult> _writes;
+    private readonly GroupCommit<VersionedBatch, SinkResult> _writes;
 
     // The one writer's connection is used by a group's commit or a migration, never by both at once.
     private readonly SemaphoreSlim _writer = new(1, 1);
@@ -27,9 +27,11 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
     private readonly ClickOptions _clicks;
     private readonly SqliteProgress _progress;
     private readonly Dictionary<string, SqliteEventTable> _tables;
+    private readonly SchemaVersions _versions;
 
-    public SqliteEventSink(IOptions<SqliteSinkOptions> options, IOptions<ClickOptions> clicks, StreamCatalog streams)
+    public SqliteEventSink(IOptions<SqliteSinkOptions> options, IOptions<ClickOptions> clicks, StreamCatalog streams, SchemaVersions versions)
     {
+        _versions = versions;
         var path = System.IO.Path.GetFullPath(options.Value.Path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         Path = path;
@@ -51,7 +53,7 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
 
         _progress = new SqliteProgress(_connection);
         _tables = streams.Streams.ToDictionary(stream => stream.Name, stream => new SqliteEventTable(_connection, streams.RulesOf(stream)), StringComparer.Ordinal);
-        _writes = new GroupCommit<EventBatch, SinkResult>(async batches =>
+        _writes = new GroupCommit<VersionedBatch, SinkResult>(async batches =>
         {
             await _writer.WaitAsync();
             try
@@ -95,7 +97,8 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
     /// SQLite has one writer, so the partitions of a chunk cannot write in parallel anyway: writes that queue
     /// while one commits are committed together, in one transaction and one fsync (group commit).
     /// </remarks>
-    public Task<SinkResult> WriteAsync(EventBatch batch, CancellationToken cancellationToken) => _writes.CommitAsync(batch);
+    public async Task<SinkResult> WriteAsync(EventBatch batch, CancellationToken cancellationToken) =>
+        await _writes.CommitAsync(new VersionedBatch(batch, await _versions.RulesAsync(batch.Stream, batch.Version, cancellationToken)));
 
     /// <remarks>On a connection of its own: once per list, it waits for the writer's lock (busy_timeout) rather than a turn.</remarks>
     public async Task CompleteAsync(string privateList, CancellationToken cancellationToken)
@@ -120,6 +123,9 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
 
     public bool IsTransient(Exception exception) => exception is SqliteException e && TransientErrors.Contains(e.SqliteErrorCode & 0xFF);
 
+    /// <summary>A batch and the rules of its schema version, resolved before it joins a group.</summary>
+    private sealed record VersionedBatch(EventBatch Batch, EventRules Rules);
+
     public void Dispose()
     {
         foreach (var table in _tables.Values)
@@ -139,7 +145,7 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
     /// refusal that ends the transaction itself (<c>RAISE(ROLLBACK)</c>) is remembered and the group starts over
     /// without that event: nothing is ever written outside the group's transaction.
     /// </remarks>
-    private SinkResult[] Commit(IReadOnlyList<EventBatch> batches)
+    private SinkResult[] Commit(IReadOnlyList<VersionedBatch> batches)
     {
         try
         {
@@ -164,17 +170,17 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
 
     /// <param name="isolated">Null: the fast path, which gives up at the first refusal. Otherwise each event under a
     /// savepoint, and the events whose refusal ended the transaction on an earlier attempt, with its reason.</param>
-    private SinkResult[] Commit(IReadOnlyList<EventBatch> batches, Dictionary<(int Batch, long Position), string>? isolated)
+    private SinkResult[] Commit(IReadOnlyList<VersionedBatch> batches, Dictionary<(int Batch, long Position), string>? isolated)
     {
         using var transaction = _connection.BeginTransaction();
-        var additions = isolated is null ? new Dictionary<SqliteRollupTable, RollupAdditions>() : null;
+        var additions = isolated is null ? new Dictionary<(SqliteRollupTable, string Version), RollupAdditions>() : null;
         var results = new SinkResult[batches.Count];
         for (var i = 0; i < batches.Count; i++)
         {
-            results[i] = Write(transaction, i, batches[i], additions, isolated);
+            results[i] = Write(transaction, i, batches[i].Batch, batches[i].Rules, additions, isolated);
         }
 
-        foreach (var (rollup, added) in additions ?? [])
+        foreach (var ((rollup, _), added) in additions ?? [])
         {
             if (rollup.TryAdd(transaction, added) is { } error)
             {
@@ -187,8 +193,9 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
     }
 
     /// <summary>One batch inside the group's transaction: batches of the same list and partition apply one after the other.</summary>
+    /// <param name="rules">The rules of the batch's schema version: the layout of its rows and the columns they fill.</param>
     private SinkResult Write(
-        SqliteTransaction transaction, int index, EventBatch batch, Dictionary<SqliteRollupTable, RollupAdditions>? additions,
+        SqliteTransaction transaction, int index, EventBatch batch, EventRules rules, Dictionary<(SqliteRollupTable, string Version), RollupAdditions>? additions,
         Dictionary<(int Batch, long Position), string>? isolated)
     {
         var table = _tables[batch.Stream];
@@ -202,16 +209,16 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
             var position = events.Positions[row];
             if (additions is not null)
             {
-                if (table.TryInsert(events, row) is { } error)
+                if (table.TryInsert(rules, events, row) is { } error)
                 {
                     throw new StoreRefusal(index, position, error, TransactionEnded);
                 }
 
                 foreach (var rollup in table.Rollups)
                 {
-                    if (!additions.TryGetValue(rollup, out var added))
+                    if (!additions.TryGetValue((rollup, rules.Version), out var added))
                     {
-                        additions[rollup] = added = new RollupAdditions(rollup.Rollup, table.Rules);
+                        additions[(rollup, rules.Version)] = added = new RollupAdditions(rollup.Rollup, rules);
                     }
 
                     added.Add(events, row);
@@ -221,7 +228,7 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
             {
                 refused.Add(new RefusedEvent(position, reason));
             }
-            else if (WriteUnderSavepoint(transaction, table, events, row) is { } error)
+            else if (WriteUnderSavepoint(transaction, table, rules, events, row) is { } error)
             {
                 if (TransactionEnded)
                 {
@@ -242,11 +249,11 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
 
     /// <returns>Null when the event and its rollups are written; else the store's reason, with all of it undone (unless
     /// the refusal ended the transaction, <see cref="TransactionEnded"/>).</returns>
-    private string? WriteUnderSavepoint(SqliteTransaction transaction, SqliteEventTable table, EventRows events, int row)
+    private string? WriteUnderSavepoint(SqliteTransaction transaction, SqliteEventTable table, EventRules rules, EventRows events, int row)
     {
         const string savepoint = "event";
         transaction.Save(savepoint);
-        var error = table.TryInsert(events, row);
+        var error = table.TryInsert(rules, events, row);
         foreach (var rollup in table.Rollups)
         {
             if (error is not null)
@@ -254,7 +261,7 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
                 break;
             }
 
-            var added = new RollupAdditions(rollup.Rollup, table.Rules);
+            var added = new RollupAdditions(rollup.Rollup, rules);
             added.Add(events, row);
             error = rollup.TryAdd(transaction, added);
         }

@@ -16,10 +16,10 @@ internal sealed class SqliteEventTable : IDisposable
     private static readonly int[] DataErrors = [18, 19, 20];
 
     private readonly sqlite3 _database;
-    private readonly string _insertSql;
 
-    // Prepared at the first insert: the table exists by then (the sink's migration creates it after this is made).
-    private sqlite3_stmt? _insert;
+    // Per schema version, its INSERT: prepared at the first row of that version, when the table exists (the sink's
+    // migration creates it after this is made). Only the sink's one writer uses them.
+    private readonly Dictionary<string, sqlite3_stmt> _inserts = [];
 
     public SqliteEventTable(SqliteConnection connection, EventRules rules)
     {
@@ -40,9 +40,6 @@ internal sealed class SqliteEventTable : IDisposable
             .. stream.Indexes.Select(CreateIndex),
         ];
         _database = connection.Handle!;
-        var parameters = declared.Length + 3 + (KeepsExtra ? 1 : 0);
-        _insertSql = $"INSERT INTO \"{stream.Table}\" (event_id, client_id, ts{string.Concat(declared.Select(field => $", \"{field.Name}\""))}{(KeepsExtra ? ", extra" : "")}) "
-            + $"VALUES ({string.Join(", ", Enumerable.Range(1, parameters).Select(i => "?" + i))})";
         Rollups = [.. stream.Rollups.Select(rollup => new SqliteRollupTable(connection, this, rollup))];
     }
 
@@ -78,57 +75,65 @@ internal sealed class SqliteEventTable : IDisposable
     public static bool IsDataError(int errorCode) => DataErrors.Contains(errorCode & 0xFF);
 
     /// <summary>Inserts the row; a row SQLite refuses for its data aborts only this statement and comes back as the error.</summary>
+    /// <param name="rules">The rules the rows were read by: their schema version's layout and columns.</param>
     /// <exception cref="SqliteException">Any other error: the write fails.</exception>
-    public string? TryInsert(EventRows rows, int row)
+    public string? TryInsert(EventRules rules, EventRows rows, int row)
     {
-        _insert ??= Prepare(_insertSql);
+        if (!_inserts.TryGetValue(rules.Version, out var insert))
+        {
+            var columns = rules.Declared.Count + 3 + (rules.Shape.KeepsExtra ? 1 : 0);
+            _inserts[rules.Version] = insert = Prepare(
+                $"INSERT INTO \"{Stream.Table}\" (event_id, client_id, ts{string.Concat(rules.Declared.Select(field => $", \"{field.Name}\""))}{(rules.Shape.KeepsExtra ? ", extra" : "")}) "
+                + $"VALUES ({string.Join(", ", Enumerable.Range(1, columns).Select(i => "?" + i))})");
+        }
+
         Span<byte> bytes = stackalloc byte[40];
         rows.EventIds[row].TryWriteBytes(bytes, bigEndian: true, out _);
-        raw.sqlite3_bind_blob(_insert, 1, bytes[..16]);
-        BindText(2, rows.ClientIds[row]);
-        raw.sqlite3_bind_int64(_insert, 3, rows.Timestamps[row]);
-        var fields = Rules.Declared;
+        raw.sqlite3_bind_blob(insert, 1, bytes[..16]);
+        BindText(insert, 2, rows.ClientIds[row]);
+        raw.sqlite3_bind_int64(insert, 3, rows.Timestamps[row]);
+        var fields = rules.Declared;
         for (var field = 0; field < fields.Count; field++)
         {
             var index = field + 4;
             if (!rows.Has(row, field))
             {
-                raw.sqlite3_bind_null(_insert, index);
+                raw.sqlite3_bind_null(insert, index);
                 continue;
             }
 
-            var slot = Rules.SlotOf(field);
+            var slot = rules.SlotOf(field);
             int length;
             switch (fields[field].Type)
             {
                 case FieldType.Int64 or FieldType.Timestamp or FieldType.Bool:
-                    raw.sqlite3_bind_int64(_insert, index, rows.LongAt(row, slot));
+                    raw.sqlite3_bind_int64(insert, index, rows.LongAt(row, slot));
                     break;
                 case FieldType.Float64:
-                    raw.sqlite3_bind_double(_insert, index, rows.DoubleAt(row, slot));
+                    raw.sqlite3_bind_double(insert, index, rows.DoubleAt(row, slot));
                     break;
                 case FieldType.Uuid:
                     Utf8Formatter.TryFormat(rows.UuidAt(row, slot), bytes, out length, 'D');
-                    raw.sqlite3_bind_text(_insert, index, bytes[..length]);
+                    raw.sqlite3_bind_text(insert, index, bytes[..length]);
                     break;
                 case FieldType.Decimal:
                     Utf8Formatter.TryFormat(rows.DecimalAt(row, slot), bytes, out length);
-                    raw.sqlite3_bind_text(_insert, index, bytes[..length]);
+                    raw.sqlite3_bind_text(insert, index, bytes[..length]);
                     break;
                 default:
-                    BindText(index, rows.StringAt(row, slot));
+                    BindText(insert, index, rows.StringAt(row, slot));
                     break;
             }
         }
 
-        if (KeepsExtra)
+        if (rules.Shape.KeepsExtra)
         {
-            BindText(fields.Count + 4, rows.Extra[row]);
+            BindText(insert, fields.Count + 4, rows.Extra[row]);
         }
 
-        var result = raw.sqlite3_step(_insert);
+        var result = raw.sqlite3_step(insert);
         var message = result == raw.SQLITE_DONE ? "" : raw.sqlite3_errmsg(_database).utf8_to_string();
-        raw.sqlite3_reset(_insert);
+        raw.sqlite3_reset(insert);
         if (result == raw.SQLITE_DONE)
         {
             return null;
@@ -144,18 +149,21 @@ internal sealed class SqliteEventTable : IDisposable
             rollup.Dispose();
         }
 
-        _insert?.Dispose();
+        foreach (var insert in _inserts.Values)
+        {
+            insert.Dispose();
+        }
     }
 
-    private void BindText(int index, string? text)
+    private static void BindText(sqlite3_stmt insert, int index, string? text)
     {
         if (text is null)
         {
-            raw.sqlite3_bind_null(_insert!, index);
+            raw.sqlite3_bind_null(insert, index);
         }
         else
         {
-            raw.sqlite3_bind_text(_insert!, index, text);
+            raw.sqlite3_bind_text(insert, index, text);
         }
     }
 

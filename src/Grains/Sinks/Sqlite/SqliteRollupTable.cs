@@ -11,6 +11,9 @@ namespace ClickOrleans.Sinks.Sqlite;
 internal sealed class SqliteRollupTable : IDisposable
 {
     private readonly SqliteCommand _upsert;
+
+    // Per summed field, whether it is int64 (summed exactly) as the stream declares it now.
+    private readonly bool[] _integerSums;
     private readonly SqliteCommand? _addValues;
 
     public SqliteRollupTable(SqliteConnection connection, SqliteEventTable events, StreamRollup rollup)
@@ -18,6 +21,7 @@ internal sealed class SqliteRollupTable : IDisposable
         Rollup = rollup;
         var fields = rollup.By.Select(name => events.Declared.First(field => field.Name == name)).ToArray();
         var sums = rollup.Sums.Select(name => events.Declared.First(field => field.Name == name)).ToArray();
+        _integerSums = [.. sums.Select(field => field.Type == FieldType.Int64)];
         var dimensions = string.Concat(rollup.By.Select(name => $", \"{name}\""));
         var (bucketColumn, countColumn) = (rollup.BucketColumn, rollup.CountColumn);
         var sumColumns = rollup.Sums.Select(name => $"\"{StreamRollup.SumColumn(name)}\"").ToArray();
@@ -142,7 +146,7 @@ internal sealed class SqliteRollupTable : IDisposable
             for (var s = 0; s < Rollup.Sums.Count; s++)
             {
                 // An int64 sum beyond a 64-bit integer is stored as a REAL, as SQLite's own arithmetic does.
-                parameters[2 + Rollup.By.Count + s].Value = !additions.IsInteger(s) ? row.Approx[s]
+                parameters[2 + Rollup.By.Count + s].Value = !_integerSums[s] ? row.Approx[s]
                     : row.Exact[s] is >= long.MinValue and <= long.MaxValue ? (long)row.Exact[s] : (double)row.Exact[s];
             }
 

@@ -15,6 +15,10 @@ public sealed class SqliteSinkQueries(IOptions<SqliteSinkOptions> options) : ISi
         Mode = SqliteOpenMode.ReadOnly,
     }.ToString();
 
+    public async Task<string?> DefinitionAsync(string stream, string version, CancellationToken cancellationToken) =>
+        (await ReadAllAsync("SELECT definition FROM stream_schemas WHERE stream = $1 AND version = $2", [stream, version], reader => reader.GetString(0), cancellationToken))
+        .SingleOrDefault();
+
     public Task<MinuteClicks[]> ProductMinutesAsync(long pid, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
         ReadAllAsync(
             "SELECT minute, clicks FROM product_clicks_minute WHERE pid = $1 AND minute >= $2 AND minute < $3 ORDER BY minute",
