@@ -82,12 +82,23 @@ internal sealed class RollupAdditions
     }
 
     /// <summary>In key order, so that concurrent writers lock rollup rows in the same order (no deadlock).</summary>
-    public IEnumerable<(RollupKey Key, RollupRow Row)> Ordered() =>
-        _rows.OrderBy(row => row.Key, RollupKey.Order).Select(row => (row.Key, row.Value));
+    public (RollupKey Key, RollupRow Row)[] Ordered()
+    {
+        var keys = new RollupKey[_rows.Count];
+        _rows.Keys.CopyTo(keys, 0);
+        keys.AsSpan().Sort();
+        var rows = new (RollupKey, RollupRow)[keys.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            rows[i] = (keys[i], _rows[keys[i]]);
+        }
+
+        return rows;
+    }
 
     /// <summary>The distinct values in key order, then by field and value: the order concurrent writers insert them in.</summary>
     public IEnumerable<(RollupKey Key, string Field, string Value)> OrderedValues() =>
-        _values.OrderBy(value => value.Key, RollupKey.Order).ThenBy(value => value.Field).ThenBy(value => value.Value, StringComparer.Ordinal)
+        _values.OrderBy(value => value.Key).ThenBy(value => value.Field).ThenBy(value => value.Value, StringComparer.Ordinal)
             .Select(value => (value.Key, Rollup.Distinct[value.Field], value.Value));
 
     private static DimensionValue Dimension(EventRows rows, int row, (int Field, int Slot, bool IsText) dimension) =>
@@ -96,16 +107,17 @@ internal sealed class RollupAdditions
 
 /// <summary>A rollup row's key: its bucket's start (Unix milliseconds) and up to four dimension values, in <see cref="StreamRollup.By"/> order.</summary>
 internal readonly record struct RollupKey(long BucketMs, DimensionValue A, DimensionValue B, DimensionValue C, DimensionValue D)
+    : IComparable<RollupKey>
 {
-    public static IComparer<RollupKey> Order { get; } = Comparer<RollupKey>.Create((x, y) =>
+    public int CompareTo(RollupKey other)
     {
-        var order = x.BucketMs.CompareTo(y.BucketMs);
+        var order = BucketMs.CompareTo(other.BucketMs);
         return order != 0 ? order
-            : (order = x.A.CompareTo(y.A)) != 0 ? order
-            : (order = x.B.CompareTo(y.B)) != 0 ? order
-            : (order = x.C.CompareTo(y.C)) != 0 ? order
-            : x.D.CompareTo(y.D);
-    });
+            : (order = A.CompareTo(other.A)) != 0 ? order
+            : (order = B.CompareTo(other.B)) != 0 ? order
+            : (order = C.CompareTo(other.C)) != 0 ? order
+            : D.CompareTo(other.D);
+    }
 
     /// <summary>The dimension values, in <see cref="StreamRollup.By"/> order.</summary>
     public DimensionValue Dimension(int index) => index switch { 0 => A, 1 => B, 2 => C, _ => D };

@@ -261,61 +261,105 @@ public sealed partial class EventRules
     /// <summary>Reads a declared field's value into its slot of the row; returns what is wrong with it, or null.</summary>
     private string? ReadField(ref Utf8JsonReader reader, int field, bool staged, EventRows rows, int row)
     {
-        var declared = _declared[field];
-        var shape = Shape;
-        var slot = _slots[field];
-        string? error;
-        switch (declared.Type)
+        var error = _declared[field].Type switch
         {
-            case FieldType.Int64 when ReadInteger(ref reader, staged, out var number):
-                rows.Longs[row * shape.Longs + slot] = number;
-                error = number < _integerBounds[field].Min || number > _integerBounds[field].Max ? Range(declared) : null;
-                break;
-            case FieldType.Float64 when reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var real) && double.IsFinite(real):
-                rows.Doubles[row * shape.Doubles + slot] = real;
-                error = real < _realBounds[field].Min || real > _realBounds[field].Max ? Range(declared) : null;
-                break;
-            case FieldType.Bool when reader.TokenType is JsonTokenType.True or JsonTokenType.False:
-                rows.Longs[row * shape.Longs + slot] = reader.TokenType == JsonTokenType.True ? 1 : 0;
-                error = null;
-                break;
-            case FieldType.String when reader.TokenType == JsonTokenType.String:
-                if (!TryGetString(ref reader, out var text))
-                {
-                    return UnicodeRule;
-                }
+            FieldType.Int64 => ReadInt64(ref reader, field, staged, rows, row),
+            FieldType.Float64 => ReadFloat64(ref reader, field, rows, row),
+            FieldType.Bool => ReadBool(ref reader, field, rows, row),
+            FieldType.String => ReadString(ref reader, field, rows, row),
+            FieldType.Timestamp => ReadTimestampField(ref reader, field, staged, rows, row),
+            FieldType.Decimal => ReadDecimal(ref reader, field, rows, row),
+            _ => ReadUuidField(ref reader, field, rows, row),
+        };
+        rows.Present[(row * rows.Shape.Fields) + field] = error is null;
+        return error;
+    }
 
-                rows.Strings[row * shape.Strings + slot] = text;
-                error = text.Contains('\0', StringComparison.Ordinal) ? NulRule
-                    : CodePoints(text) > declared.MaxLength ? $"must be at most {declared.MaxLength} characters" : null;
-                break;
-            case FieldType.Timestamp when ReadTimestamp(ref reader, staged, out var ms) && ms >= ClickRules.EarliestTimestampMs && ms <= LatestTimestampMs:
-                rows.Longs[row * shape.Longs + slot] = ms;
-                error = null;
-                break;
-            case FieldType.Decimal when reader.TokenType == JsonTokenType.Number && reader.TryGetDecimal(out var exact):
-                rows.Decimals[row * shape.Decimals + slot] = exact;
-                error = !FitsDigits(exact, declared) ? DigitsRule(declared) : exact < declared.Min || exact > declared.Max ? Range(declared) : null;
-                break;
-            case FieldType.Uuid when reader.TokenType == JsonTokenType.String && ReadUuid(ref reader, out var uuid):
-                rows.Uuids[row * shape.Uuids + slot] = uuid;
-                error = null;
-                break;
-            default:
-                return declared.Type switch
-                {
-                    FieldType.Int64 => "must be an integer from -2^63 to 2^63-1",
-                    FieldType.Float64 => "must be a finite number",
-                    FieldType.Bool => "must be true or false",
-                    FieldType.String => "must be a string",
-                    FieldType.Decimal => DigitsRule(declared),
-                    FieldType.Uuid => "must be a UUID: 8-4-4-4-12 hexadecimal digits, as 0f8fad5b-d9cb-469f-a165-70867728950e",
-                    _ => staged ? "must be an integer (Unix milliseconds) from 0 (1970) to 253402300799999 (9999)" : $"must be {Rfc3339.Rule}",
-                };
+    private string? ReadInt64(ref Utf8JsonReader reader, int field, bool staged, EventRows rows, int row)
+    {
+        if (!ReadInteger(ref reader, staged, out var number))
+        {
+            return "must be an integer from -2^63 to 2^63-1";
         }
 
-        rows.Present[row * shape.Fields + field] = error is null;
-        return error;
+        rows.Longs[(row * rows.Shape.Longs) + _slots[field]] = number;
+        var (min, max) = _integerBounds[field];
+        return number < min || number > max ? Range(_declared[field]) : null;
+    }
+
+    private string? ReadFloat64(ref Utf8JsonReader reader, int field, EventRows rows, int row)
+    {
+        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out var real) || !double.IsFinite(real))
+        {
+            return "must be a finite number";
+        }
+
+        rows.Doubles[(row * rows.Shape.Doubles) + _slots[field]] = real;
+        var (min, max) = _realBounds[field];
+        return real < min || real > max ? Range(_declared[field]) : null;
+    }
+
+    private string? ReadBool(ref Utf8JsonReader reader, int field, EventRows rows, int row)
+    {
+        if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
+        {
+            return "must be true or false";
+        }
+
+        rows.Longs[(row * rows.Shape.Longs) + _slots[field]] = reader.TokenType == JsonTokenType.True ? 1 : 0;
+        return null;
+    }
+
+    private string? ReadString(ref Utf8JsonReader reader, int field, EventRows rows, int row)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            return "must be a string";
+        }
+
+        if (!TryGetString(ref reader, out var text))
+        {
+            return UnicodeRule;
+        }
+
+        rows.Strings[(row * rows.Shape.Strings) + _slots[field]] = text;
+        var maxLength = _declared[field].MaxLength;
+        return text.Contains('\0', StringComparison.Ordinal) ? NulRule
+            : CodePoints(text) > maxLength ? $"must be at most {maxLength} characters" : null;
+    }
+
+    private string? ReadTimestampField(ref Utf8JsonReader reader, int field, bool staged, EventRows rows, int row)
+    {
+        if (!ReadTimestamp(ref reader, staged, out var ms) || ms < ClickRules.EarliestTimestampMs || ms > LatestTimestampMs)
+        {
+            return staged ? "must be an integer (Unix milliseconds) from 0 (1970) to 253402300799999 (9999)" : $"must be {Rfc3339.Rule}";
+        }
+
+        rows.Longs[(row * rows.Shape.Longs) + _slots[field]] = ms;
+        return null;
+    }
+
+    private string? ReadDecimal(ref Utf8JsonReader reader, int field, EventRows rows, int row)
+    {
+        var declared = _declared[field];
+        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDecimal(out var exact))
+        {
+            return DigitsRule(declared);
+        }
+
+        rows.Decimals[(row * rows.Shape.Decimals) + _slots[field]] = exact;
+        return !FitsDigits(exact, declared) ? DigitsRule(declared) : exact < declared.Min || exact > declared.Max ? Range(declared) : null;
+    }
+
+    private string? ReadUuidField(ref Utf8JsonReader reader, int field, EventRows rows, int row)
+    {
+        if (reader.TokenType != JsonTokenType.String || !ReadUuid(ref reader, out var uuid))
+        {
+            return "must be a UUID: 8-4-4-4-12 hexadecimal digits, as 0f8fad5b-d9cb-469f-a165-70867728950e";
+        }
+
+        rows.Uuids[(row * rows.Shape.Uuids) + _slots[field]] = uuid;
+        return null;
     }
 
     // The original producers, written in loosely typed languages, push numbers as numbers or as digit strings; the Api

@@ -107,7 +107,7 @@ internal sealed class PostgresRollupTable
     /// <summary>The upsert of what a write adds, its rows in key order.</summary>
     public NpgsqlBatchCommand Upsert(RollupAdditions additions)
     {
-        var rows = additions.Ordered().ToArray();
+        var rows = additions.Ordered();
         var command = new NpgsqlBatchCommand(_upsert);
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(row => row.Key.BucketMs)] });
         AddDimensions(command, [.. rows.Select(row => row.Key)]);
