@@ -325,6 +325,94 @@ public sealed class EmbeddedModeTests : IDisposable
         Assert.Equal(4, product.GetProperty("total").GetInt64());
     }
 
+    /// <summary>
+    /// An evolution runs in one transaction: a host killed (-9) while it fills a new rollup from a million stored events,
+    /// its write lock on the file held, leaves the file as it was; the next start applies the whole evolution once.
+    /// </summary>
+    [Fact]
+    public async Task EvolutionKilledHalfway_LeavesTheFileAsItWas_AndTheNextStartAppliesItWhole()
+    {
+        var declared = new Dictionary<string, string?>
+        {
+            ["Streams__orders__Fields__customer__Type"] = "string",
+            ["Streams__orders__Fields__customer__Required"] = "true",
+            ["Streams__orders__Fields__total__Type"] = "float64",
+        };
+        await using (var first = HostProcess.StartEmbeddedApi(_ports, _directory, declared))
+        {
+            await first.WaitUntilRunningAsync();
+            Assert.Equal(0, await first.InterruptAsync());
+        }
+
+        var file = Path.Combine(_directory, "data", "clicks.db");
+        await SqliteAsync(file, """
+            WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999999)
+            INSERT INTO orders (event_id, ts, customer, total) SELECT randomblob(16), 1764547200000 + i * 1000, 'customer-' || (i % 5000), i % 100 FROM n
+            """);
+        var evolved = new Dictionary<string, string?>(declared)
+        {
+            ["Streams__orders__Fields__note__Type"] = "string",
+            ["Streams__orders__Rollups__hourly__Bucket"] = "PT1H",
+            ["Streams__orders__Rollups__hourly__By"] = "customer",
+            ["Streams__orders__Rollups__hourly__Sum"] = "total",
+            ["Streams__orders__Rollups__hourly__CountDistinct"] = "note",
+            ["Streams__orders__Rollups__per_minute__Bucket"] = "PT1M",
+            ["Streams__orders__Rollups__per_minute__By"] = "customer",
+            ["Streams__orders__Rollups__per_minute__CountDistinct"] = "customer",
+        };
+        await using (var evolving = HostProcess.StartEmbeddedApi(_ports, _directory, evolved))
+        {
+            // The migration's transaction holds the file's write lock: a writer of our own is refused at once meanwhile.
+            Assert.True(await Poll.UntilAsync(() => IsWriteLockedAsync(file), locked => locked, TimeSpan.FromSeconds(60)), "the evolution never held the write lock");
+            await evolving.KillAsync();
+        }
+
+        Assert.Equal("0 0 1", await SqliteAsync(file,
+            "SELECT (SELECT count(*) FROM pragma_table_info('orders') WHERE name = 'note') || ' ' || (SELECT count(*) FROM sqlite_master WHERE name = 'orders_hourly')"
+            + " || ' ' || (SELECT count(*) FROM stream_schemas WHERE stream = 'orders')"));
+
+        await using (var next = HostProcess.StartEmbeddedApi(_ports, _directory, evolved))
+        {
+            await next.WaitUntilRunningAsync();
+            Assert.Equal(0, await next.InterruptAsync());
+        }
+
+        Assert.Equal("1 1 2 1000000", await SqliteAsync(file,
+            "SELECT (SELECT count(*) FROM pragma_table_info('orders') WHERE name = 'note') || ' ' || (SELECT count(*) FROM sqlite_master WHERE name = 'orders_hourly')"
+            + " || ' ' || (SELECT count(*) FROM stream_schemas WHERE stream = 'orders') || ' ' || (SELECT sum(count) FROM orders_hourly)"));
+    }
+
+    private static async Task<object?> SqliteAsync(string file, string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA busy_timeout=10000;";
+        await command.ExecuteNonQueryAsync();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+
+    private static async Task<bool> IsWriteLockedAsync(string file)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "BEGIN IMMEDIATE";
+        command.CommandTimeout = 1; // Microsoft.Data.Sqlite retries a busy file for this long
+        try
+        {
+            await command.ExecuteNonQueryAsync();
+            command.CommandText = "ROLLBACK";
+            await command.ExecuteNonQueryAsync();
+            return false;
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode == 5)
+        {
+            return true;
+        }
+    }
+
     [Fact]
     public async Task TakenRedisPort_ExitsNonZero_NamingThePortAndTheSetting()
     {

@@ -146,6 +146,58 @@ public sealed class StreamTableTests
         }
     }
 
+    /// <summary>
+    /// An evolution runs in one transaction: its session ended at its last statement (the version's record, held back
+    /// by a lock), after it added the columns and built and filled the rollup, leaves the schema as it was — and the next
+    /// start applies the whole evolution once.
+    /// </summary>
+    [SkippableFact]
+    public async Task PostgresEvolution_EndedAtItsLastStatement_LeavesTheSchemaAsItWas_AndTheNextStartAppliesItWhole()
+    {
+        var postgres = TestServers.RequirePostgres();
+        var schema = "streams_" + Guid.NewGuid().ToString("N")[..12];
+        await using var dataSource = NpgsqlDataSource.Create(postgres);
+        var options = Options.Create(new PostgresSinkOptions { Schema = schema });
+        try
+        {
+            await TestSinks.Postgres(dataSource, options, Catalog(Orders)).MigrateAsync(CancellationToken.None);
+            await ScalarAsync(dataSource, $"INSERT INTO {schema}.orders (event_id, ts, customer, total) VALUES (gen_random_uuid(), now(), 'ann', 12.5)");
+            await using (var holder = await dataSource.OpenConnectionAsync())
+            {
+                await using var hold = await holder.BeginTransactionAsync();
+                await using (var lockRecords = new NpgsqlCommand($"LOCK TABLE {schema}.stream_schemas IN EXCLUSIVE MODE", holder, hold))
+                {
+                    await lockRecords.ExecuteNonQueryAsync();
+                }
+
+                var evolving = TestSinks.Postgres(dataSource, options, Catalog(Evolved)).MigrateAsync(CancellationToken.None);
+                var waiting = await Poll.UntilAsync(
+                    () => ScalarAsync(dataSource, $"SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO {schema}.stream_schemas%'"),
+                    pid => pid is int, TimeSpan.FromSeconds(30));
+                await ScalarAsync(dataSource, $"SELECT pg_terminate_backend({waiting})");
+                await Assert.ThrowsAnyAsync<Exception>(() => evolving);
+            }
+
+            Assert.Equal("0 0 1", await ScalarAsync(dataSource,
+                $"SELECT (SELECT count(*) FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'orders' AND column_name IN ('note', 'placed_at', 'extra'))"
+                + $" || ' ' || (SELECT count(*) FROM information_schema.tables WHERE table_schema = '{schema}' AND table_name LIKE 'orders_daily%')"
+                + $" || ' ' || (SELECT count(*) FROM {schema}.stream_schemas WHERE stream = 'orders')"));
+
+            await TestSinks.Postgres(dataSource, options, Catalog(Evolved)).MigrateAsync(CancellationToken.None);
+
+            Assert.Equal("3 2 2 1", await ScalarAsync(dataSource,
+                $"SELECT (SELECT count(*) FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'orders' AND column_name IN ('note', 'placed_at', 'extra'))"
+                + $" || ' ' || (SELECT count(*) FROM information_schema.tables WHERE table_schema = '{schema}' AND table_name LIKE 'orders_daily%')"
+                + $" || ' ' || (SELECT count(*) FROM {schema}.stream_schemas WHERE stream = 'orders')"
+                + $" || ' ' || (SELECT sum(count) FROM {schema}.orders_daily)"));
+        }
+        finally
+        {
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
     [Fact]
     public async Task SqliteTable_Evolves_ByNewOptionalFieldsRollupsAndBounds_AndRefusesAnyOtherChange_NamingIt()
     {
