@@ -13,6 +13,7 @@
 # BENCH_STREAM=1: the elements are events of a declared stream of 10 fields (3 int64, 2 float64, 2 bool, 2 string,
 # 1 timestamp) instead of clicks, drained into its own table. BENCH_ROLLUP=1 adds a rollup to it: per minute and per
 # value of i (5,000 values; BENCH_ROLLUP_BY=f: of f, 2 values), the count and the sums of d and a.
+# BENCH_QUERY=<seconds> (postgres): afterwards, GET /users/{uid}/clicks's query by random users with pgbench for that long.
 # BENCH_PERF: a file for perf's CPU samples of the whole machine over the measured drain (needs linux-perf, root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -152,3 +153,13 @@ awk -v n="$count" -v ms="$ms" -v kb="$peak_kb" -v sink="$sink" -v hz="$hz" -v ho
   'BEGIN { split(host, h, " "); split(pg, p, " "); split(redis, r, " ")
     printf "RESULT sink=%s clicks=%d seconds=%.2f clicks_per_s=%.0f peak_rss_mb=%.0f host_cpu_s=%.2f pg_cpu_s=%.2f redis_cpu_s=%.2f\n",
       sink, n, ms/1000, n/(ms/1000), kb/1024, (h[2]-h[1])/hz, (p[2]-p[1])/hz, (r[2]-r[1])/hz }'
+if [[ -n "${BENCH_QUERY:-}" && "$sink" == postgres ]]; then
+  # The per-user query of GET /users/{uid}/clicks against what the drains stored, for BENCH_QUERY seconds, one client:
+  # the read side of the index the table has.
+  cat > "$work/user-clicks.sql" <<SQL
+\set uid random(0, 99999)
+SELECT event_id, client_id, pid, ts FROM $run.clicks WHERE uid = :uid AND ts >= now() - interval '30 days' AND ts < now() + interval '1 day' ORDER BY ts DESC, event_id DESC LIMIT 100;
+SQL
+  pgbench "$drop_schema" -n -f "$work/user-clicks.sql" -c 1 -T "$BENCH_QUERY" 2>/dev/null \
+    | awk '/latency average/ { latency = $4 } /^tps/ { tps = $3 } END { printf "QUERY latency_ms=%s tps=%.0f\n", latency, tps }'
+fi

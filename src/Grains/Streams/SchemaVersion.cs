@@ -59,7 +59,8 @@ public sealed record SchemaVersion(string Version, string Definition)
         {
             Table = table,
             Fields = [.. fields.Select(description => ReadField(description, current))],
-            Indexes = [.. indexes.Select(description => description.Split(' ')).Select(words => new StreamIndex(words[1], words[2].Split(',')))],
+            Indexes = [.. indexes.Select(description => description.Split(' '))
+                .Select(words => new StreamIndex(words[1], words[2].Split(','), words.Length > 3 ? Enum.Parse<IndexKind>(words[3], ignoreCase: true) : IndexKind.BTree))],
             Extra = keptExtra ? ExtraProperties.Keep : current.Extra == ExtraProperties.Keep ? ExtraProperties.Reject : current.Extra,
         };
     }
@@ -103,8 +104,9 @@ public sealed record SchemaVersion(string Version, string Definition)
         return new StreamField(words[0], fieldType, required, min, max, maxLength, what, precision, scale);
     }
 
-    /// <summary>An index as the definition holds it: <c>index name a,b,ts</c>.</summary>
-    public static string Describe(StreamIndex index) => $"{IndexPrefix}{index.Name} {string.Join(',', index.Fields)}";
+    /// <summary>An index as the definition holds it: <c>index name a,b,ts</c>, its kind after it unless a B-tree (<c>index name a,ts hash</c>).</summary>
+    public static string Describe(StreamIndex index) =>
+        $"{IndexPrefix}{index.Name} {string.Join(',', index.Fields)}{(index.Kind == IndexKind.BTree ? "" : " " + index.Kind.ToString().ToLowerInvariant())}";
 
     /// <summary>A rollup as the definition holds it: <c>rollup name bucket by a,b sum x,y table t[ distinct v,w]</c>.</summary>
     public static string Describe(StreamRollup rollup) =>

@@ -267,9 +267,25 @@ public static partial class StreamDeclarations
             failures.Add($"{key}: an index's name must be 1 to 48 characters of a-z, 0-9 and _, starting with a letter, and not ts (it names the index in the sink).");
         }
 
-        foreach (var setting in index.GetChildren().Select(child => child.Key).Where(setting => setting != "Fields"))
+        foreach (var setting in index.GetChildren().Select(child => child.Key).Where(setting => setting is not ("Fields" or "Kind")))
         {
-            failures.Add($"{key}:{setting} is not a setting of an index; it has Fields.");
+            failures.Add($"{key}:{setting} is not a setting of an index; it has Fields and Kind.");
+        }
+
+        var kind = IndexKind.BTree;
+        switch (index["Kind"])
+        {
+            case null or "btree":
+                break;
+            case "hash":
+                kind = IndexKind.Hash;
+                break;
+            case "brin":
+                kind = IndexKind.Brin;
+                break;
+            case var given:
+                failures.Add($"{key}:Kind must be btree (the default), hash or brin; it is '{given}'.");
+                break;
         }
 
         var names = List(index, "Fields");
@@ -295,7 +311,12 @@ public static partial class StreamDeclarations
             failures.Add($"{key}:Fields names '{twice.Key}' twice.");
         }
 
-        return failures.Count > before ? null : new StreamIndex(index.Key, [.. names, "ts"]);
+        if (kind == IndexKind.Hash && names.Length > 1)
+        {
+            failures.Add($"{key}:Kind hash indexes one field; it names {names.Length} (a B-tree serves several).");
+        }
+
+        return failures.Count > before ? null : new StreamIndex(index.Key, [.. names, "ts"], kind);
     }
 
     private static StreamRollup? ReadRollup(IConfigurationSection rollup, string key, string streamTable, List<StreamField> fields, List<string> failures)

@@ -146,6 +146,42 @@ public sealed class StreamTableTests
         }
     }
 
+    [SkippableFact]
+    public async Task PostgresIndexes_AreBuiltWithTheirKind_AndAHashIndexServesTheEventsQuery()
+    {
+        var postgres = TestServers.RequirePostgres();
+        var schema = "streams_" + Guid.NewGuid().ToString("N")[..12];
+        await using var dataSource = NpgsqlDataSource.Create(postgres);
+        var options = Options.Create(new PostgresSinkOptions { Schema = schema });
+        var catalog = Catalog(new(Orders)
+        {
+            ["Streams:orders:Fields:shop:Type"] = "int64",
+            ["Streams:orders:Indexes:by_customer:Fields"] = "customer",
+            ["Streams:orders:Indexes:by_customer:Kind"] = "hash",
+            ["Streams:orders:Indexes:by_shop:Fields"] = "shop",
+            ["Streams:orders:Indexes:by_shop:Kind"] = "brin",
+        });
+        try
+        {
+            await TestSinks.Postgres(dataSource, options, catalog).MigrateAsync(CancellationToken.None);
+            await ScalarAsync(dataSource, $"INSERT INTO {schema}.orders (event_id, ts, customer, total, shop) VALUES (gen_random_uuid(), '2026-12-01T07:00:00Z', 'ann', 12.5, 3)");
+            var orders = catalog.Find("orders")!;
+            var events = await new PostgresSinkQueries(dataSource, options).EventsAsync(
+                orders, [(orders.Fields.First(field => field.Name == "customer"), "ann")], DateTimeOffset.Parse("2026-12-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture),
+                DateTimeOffset.Parse("2026-12-02T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture), 10, CancellationToken.None);
+
+            Assert.Equal(
+                $"CREATE INDEX orders_by_customer ON {schema}.orders USING hash (customer); CREATE INDEX orders_by_shop ON {schema}.orders USING brin (shop, ts); CREATE INDEX orders_ts ON {schema}.orders USING btree (ts)",
+                await ScalarAsync(dataSource, $"SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes WHERE schemaname = '{schema}' AND tablename = 'orders'"));
+            Assert.Equal(12.5, (double)Assert.Single(events).Values[orders.Fields.Skip(2).ToList().FindIndex(field => field.Name == "total")]!);
+        }
+        finally
+        {
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
     /// <summary>
     /// An evolution runs in one transaction: its session ended at its last statement (the version's record, held back
     /// by a lock), after it added the columns and built and filled the rollup, leaves the schema as it was — and the next

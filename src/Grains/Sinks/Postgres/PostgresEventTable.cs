@@ -49,7 +49,7 @@ internal sealed class PostgresEventTable
 
     /// <summary>The statement that builds a declared index of the table.</summary>
     public string CreateIndex(StreamIndex index) =>
-        $"CREATE INDEX \"{StreamIndex.Relation(Stream.Table, index.Name)}\" ON {Name} ({string.Join(", ", index.Fields.Select(field => $"\"{field}\""))})";
+        $"CREATE INDEX \"{StreamIndex.Relation(Stream.Table, index.Name)}\" ON {Name} USING {index.Kind.ToString().ToLowerInvariant()} ({string.Join(", ", index.Columns.Select(field => $"\"{field}\""))})";
 
     /// <summary>Whether the table has the <c>extra</c> column its events' kept properties go to (<see cref="EventRows.Extra"/>).</summary>
     public bool KeepsExtra { get; }
