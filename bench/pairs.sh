@@ -3,8 +3,8 @@
 # to back, so that both see the same machine. Single runs here vary by ±45%; the medians of the pairs' ratios do not.
 #   bench/pairs.sh [pairs, default 4] [N, default 1000000]
 # Each pair: the job (hiredis, COPY into its own PostgreSQL), then one drain of N seed-format clicks into PostgreSQL by
-# a warm silo (BENCH_WARMUP=N; BENCH_FRESH=1: a fresh one, its first drain measured). The silo is published once
-# (BENCH_SILO_DIR to use one published already). Prints a markdown table and the median ratio.
+# a warm silo (a warm-up drain of N first; BENCH_FRESH=1: of bench/drain.sh's default 50,000, a silo just started).
+# The silo is published once (BENCH_SILO_DIR to use one published already). Prints a markdown table and the median ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +16,7 @@ trap 'finish_work $?' EXIT
 
 silo_dir="${BENCH_SILO_DIR:-$work/silo}"
 [[ -n "${BENCH_SILO_DIR:-}" ]] || dotnet publish src/Silo -c Release -o "$silo_dir" >/dev/null
-warmup=$([[ -n "${BENCH_FRESH:-}" ]] && echo 1 || echo "$count")
+warmup=$([[ -n "${BENCH_FRESH:-}" ]] && echo 50000 || echo "$count")
 bash "$peer/setup.sh" >/dev/null 2>&1
 
 echo "| pair | job (clicks/s) | drain (clicks/s) | ratio | silo CPU-s | PostgreSQL CPU-s |"

@@ -116,10 +116,11 @@ public sealed class ClickOptions : IValidatableObject
 
     /// <summary>
     /// Sink partitions a chunk is split into (by product id) and written in parallel. Fixed per private list when it is
-    /// taken over: a change applies to lists taken over afterwards.
+    /// taken over: a change applies to lists taken over afterwards. About the cores PostgreSQL gives one drain: on two
+    /// cores, 4 writers of the same table and index did less in all than 2 (bench/results.md, "Partitions").
     /// </summary>
     [Range(1, 1024)]
-    public int Partitions { get; set; } = 4;
+    public int Partitions { get; set; } = 2;
 
     /// <summary>
     /// The largest element a drain reads whole. A larger one (no click is that large: a producer's mistake) becomes a

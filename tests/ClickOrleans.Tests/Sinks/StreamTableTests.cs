@@ -25,35 +25,25 @@ public sealed class StreamTableTests
     [SkippableFact]
     public async Task PostgresTable_IsCreatedOnce_AndAChangedDeclarationStopsTheStart()
     {
-        var postgres = TestServers.RequirePostgres();
-        var schema = "streams_" + Guid.NewGuid().ToString("N")[..12];
-        await using var dataSource = NpgsqlDataSource.Create(postgres);
-        var options = Options.Create(new PostgresSinkOptions { Schema = schema });
-        try
-        {
-            var declared = Catalog(Orders);
-            await TestSinks.Postgres(dataSource, options, declared).MigrateAsync(CancellationToken.None);
-            await TestSinks.Postgres(dataSource, options, declared).MigrateAsync(CancellationToken.None);
-            var changed = Catalog(new(Orders) { ["Streams:orders:Fields:total:Type"] = "int64" });
+        await using var store = TestPostgresSchema.Create("streams");
+        var (dataSource, options, schema) = store;
+        var declared = Catalog(Orders);
+        await TestSinks.Postgres(dataSource, options, declared).MigrateAsync(CancellationToken.None);
+        await TestSinks.Postgres(dataSource, options, declared).MigrateAsync(CancellationToken.None);
+        var changed = Catalog(new(Orders) { ["Streams:orders:Fields:total:Type"] = "int64" });
 
-            var refused = await Assert.ThrowsAsync<SchemaChangedException>(() =>
-                TestSinks.Postgres(dataSource, options, changed).MigrateAsync(CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<SchemaChangedException>(() =>
+            TestSinks.Postgres(dataSource, options, changed).MigrateAsync(CancellationToken.None));
 
-            Assert.Contains($"Streams:orders is not the schema its table {schema}.\"orders\" was created with", refused.Message);
-            Assert.Contains("total float64", refused.Message);
-            Assert.Contains("total int64", refused.Message);
-            Assert.Contains($"DROP TABLE {schema}.\"orders\"; DELETE FROM {schema}.stream_schemas WHERE stream = 'orders';", refused.Message);
-            await using var versions = dataSource.CreateCommand($"SELECT count(*) FROM {schema}.stream_schemas WHERE stream = 'orders'");
-            Assert.Equal(1L, await versions.ExecuteScalarAsync());
-            await using var columns = dataSource.CreateCommand(
-                $"SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'orders'");
-            Assert.Equal("event_id uuid, client_id text, ts timestamp with time zone, customer text, total double precision", await columns.ExecuteScalarAsync());
-        }
-        finally
-        {
-            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
-            await drop.ExecuteNonQueryAsync();
-        }
+        Assert.Contains($"Streams:orders is not the schema its table {schema}.\"orders\" was created with", refused.Message);
+        Assert.Contains("total float64", refused.Message);
+        Assert.Contains("total int64", refused.Message);
+        Assert.Contains($"DROP TABLE {schema}.\"orders\"; DELETE FROM {schema}.stream_schemas WHERE stream = 'orders';", refused.Message);
+        await using var versions = dataSource.CreateCommand($"SELECT count(*) FROM {schema}.stream_schemas WHERE stream = 'orders'");
+        Assert.Equal(1L, await versions.ExecuteScalarAsync());
+        await using var columns = dataSource.CreateCommand(
+            $"SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'orders'");
+        Assert.Equal("event_id uuid, client_id text, ts timestamp with time zone, customer text, total double precision", await columns.ExecuteScalarAsync());
     }
 
     [Fact]
@@ -100,59 +90,47 @@ public sealed class StreamTableTests
     [SkippableFact]
     public async Task PostgresTable_Evolves_ByNewOptionalFieldsRollupsAndBounds_AndRefusesAnyOtherChange_NamingIt()
     {
-        var postgres = TestServers.RequirePostgres();
-        var schema = "streams_" + Guid.NewGuid().ToString("N")[..12];
-        await using var dataSource = NpgsqlDataSource.Create(postgres);
-        var options = Options.Create(new PostgresSinkOptions { Schema = schema });
+        await using var store = TestPostgresSchema.Create("streams");
+        var (dataSource, options, schema) = store;
         Task MigrateAsync(StreamCatalog catalog) => TestSinks.Postgres(dataSource, options, catalog).MigrateAsync(CancellationToken.None);
-        try
+        await MigrateAsync(Catalog(Orders));
+        await using (var stored = dataSource.CreateCommand($"INSERT INTO {schema}.orders (event_id, ts, customer, total) VALUES (gen_random_uuid(), now(), 'ann', 12.5)"))
         {
-            await MigrateAsync(Catalog(Orders));
-            await using (var stored = dataSource.CreateCommand($"INSERT INTO {schema}.orders (event_id, ts, customer, total) VALUES (gen_random_uuid(), now(), 'ann', 12.5)"))
-            {
-                await stored.ExecuteNonQueryAsync();
-            }
-
-            var refusals = await RefusalsAsync(() => MigrateAsync(Catalog(new(Orders) { ["Streams:orders:Fields:note:Type"] = "string", ["Streams:orders:Fields:note:Required"] = "true" })),
-                () => MigrateAsync(Catalog(new() { ["Streams:orders:Fields:total:Type"] = "float64" })));
-            await MigrateAsync(Catalog(Evolved));
-            await MigrateAsync(Catalog(Evolved));
-            await MigrateAsync(Catalog(Loosened));
-            var rejectsExtra = (await Assert.ThrowsAsync<SchemaChangedException>(() => MigrateAsync(Catalog(new(Loosened) { ["Streams:orders:Extra"] = "Reject" })))).Message;
-
-            var changedIndex = (await Assert.ThrowsAsync<SchemaChangedException>(() => MigrateAsync(Catalog(new(Loosened) { ["Streams:orders:Indexes:by_note:Fields"] = "customer" })))).Message;
-
-            Assert.Contains(ExtraRefusal, rejectsExtra);
-            Assert.Contains("index by_note was [index by_note note,ts], it is declared [index by_note customer,ts]: an index cannot change", changedIndex);
-            Assert.Contains("new field note is required, but the rows already stored have no value for it", refusals[0]);
-            Assert.Contains("field customer [customer string max 256] is no longer declared", refusals[1]);
-            await using var columns = dataSource.CreateCommand(
-                $"SELECT string_agg(column_name || ' ' || data_type || ' ' || is_nullable, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'orders'");
-            Assert.Equal("event_id uuid NO, client_id text YES, ts timestamp with time zone NO, customer text YES, total double precision YES, note text YES, placed_at timestamp with time zone YES, extra jsonb YES",
-                await columns.ExecuteScalarAsync());
-            await using var indexes = dataSource.CreateCommand($"SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes WHERE schemaname = '{schema}' AND tablename = 'orders'");
-            Assert.Equal($"CREATE INDEX orders_by_note ON {schema}.orders USING btree (note, ts); CREATE INDEX orders_ts ON {schema}.orders USING btree (ts)", await indexes.ExecuteScalarAsync());
-            await using var rows = dataSource.CreateCommand($"SELECT customer || ' ' || coalesce(note, 'null') || ' ' || (SELECT count(*) FROM {schema}.stream_schemas WHERE stream = 'orders') FROM {schema}.orders");
-            Assert.Equal("ann null 3", await rows.ExecuteScalarAsync());
-            await using var daily = dataSource.CreateCommand($"SELECT count || ' ' || sum_total FROM {schema}.orders_daily");
-            Assert.Equal("1 12.5", await daily.ExecuteScalarAsync());
-            await using var values = dataSource.CreateCommand($"SELECT count(*) || ' ' || min(field) || ' ' || min(value) FROM {schema}.orders_daily_values");
-            Assert.Equal("1 customer ann", await values.ExecuteScalarAsync());
+            await stored.ExecuteNonQueryAsync();
         }
-        finally
-        {
-            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
-            await drop.ExecuteNonQueryAsync();
-        }
+
+        var refusals = await RefusalsAsync(() => MigrateAsync(Catalog(new(Orders) { ["Streams:orders:Fields:note:Type"] = "string", ["Streams:orders:Fields:note:Required"] = "true" })),
+            () => MigrateAsync(Catalog(new() { ["Streams:orders:Fields:total:Type"] = "float64" })));
+        await MigrateAsync(Catalog(Evolved));
+        await MigrateAsync(Catalog(Evolved));
+        await MigrateAsync(Catalog(Loosened));
+        var rejectsExtra = (await Assert.ThrowsAsync<SchemaChangedException>(() => MigrateAsync(Catalog(new(Loosened) { ["Streams:orders:Extra"] = "Reject" })))).Message;
+
+        var changedIndex = (await Assert.ThrowsAsync<SchemaChangedException>(() => MigrateAsync(Catalog(new(Loosened) { ["Streams:orders:Indexes:by_note:Fields"] = "customer" })))).Message;
+
+        Assert.Contains(ExtraRefusal, rejectsExtra);
+        Assert.Contains("index by_note was [index by_note note,ts], it is declared [index by_note customer,ts]: an index cannot change", changedIndex);
+        Assert.Contains("new field note is required, but the rows already stored have no value for it", refusals[0]);
+        Assert.Contains("field customer [customer string max 256] is no longer declared", refusals[1]);
+        await using var columns = dataSource.CreateCommand(
+            $"SELECT string_agg(column_name || ' ' || data_type || ' ' || is_nullable, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'orders'");
+        Assert.Equal("event_id uuid NO, client_id text YES, ts timestamp with time zone NO, customer text YES, total double precision YES, note text YES, placed_at timestamp with time zone YES, extra jsonb YES",
+            await columns.ExecuteScalarAsync());
+        await using var indexes = dataSource.CreateCommand($"SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes WHERE schemaname = '{schema}' AND tablename = 'orders'");
+        Assert.Equal($"CREATE INDEX orders_by_note ON {schema}.orders USING btree (note, ts); CREATE INDEX orders_ts ON {schema}.orders USING btree (ts)", await indexes.ExecuteScalarAsync());
+        await using var rows = dataSource.CreateCommand($"SELECT customer || ' ' || coalesce(note, 'null') || ' ' || (SELECT count(*) FROM {schema}.stream_schemas WHERE stream = 'orders') FROM {schema}.orders");
+        Assert.Equal("ann null 3", await rows.ExecuteScalarAsync());
+        await using var daily = dataSource.CreateCommand($"SELECT count || ' ' || sum_total FROM {schema}.orders_daily");
+        Assert.Equal("1 12.5", await daily.ExecuteScalarAsync());
+        await using var values = dataSource.CreateCommand($"SELECT count(*) || ' ' || min(field) || ' ' || min(value) FROM {schema}.orders_daily_values");
+        Assert.Equal("1 customer ann", await values.ExecuteScalarAsync());
     }
 
     [SkippableFact]
     public async Task PostgresIndexes_AreBuiltWithTheirKind_AndAHashIndexServesTheEventsQuery()
     {
-        var postgres = TestServers.RequirePostgres();
-        var schema = "streams_" + Guid.NewGuid().ToString("N")[..12];
-        await using var dataSource = NpgsqlDataSource.Create(postgres);
-        var options = Options.Create(new PostgresSinkOptions { Schema = schema });
+        await using var store = TestPostgresSchema.Create("streams");
+        var (dataSource, options, schema) = store;
         var catalog = Catalog(new(Orders)
         {
             ["Streams:orders:Fields:shop:Type"] = "int64",
@@ -161,25 +139,17 @@ public sealed class StreamTableTests
             ["Streams:orders:Indexes:by_shop:Fields"] = "shop",
             ["Streams:orders:Indexes:by_shop:Kind"] = "brin",
         });
-        try
-        {
-            await TestSinks.Postgres(dataSource, options, catalog).MigrateAsync(CancellationToken.None);
-            await ScalarAsync(dataSource, $"INSERT INTO {schema}.orders (event_id, ts, customer, total, shop) VALUES (gen_random_uuid(), '2026-12-01T07:00:00Z', 'ann', 12.5, 3)");
-            var orders = catalog.Find("orders")!;
-            var events = await new PostgresSinkQueries(dataSource, options).EventsAsync(
-                orders, [(orders.Fields.First(field => field.Name == "customer"), "ann")], DateTimeOffset.Parse("2026-12-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture),
-                DateTimeOffset.Parse("2026-12-02T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture), 10, CancellationToken.None);
+        await TestSinks.Postgres(dataSource, options, catalog).MigrateAsync(CancellationToken.None);
+        await ScalarAsync(dataSource, $"INSERT INTO {schema}.orders (event_id, ts, customer, total, shop) VALUES (gen_random_uuid(), '2026-12-01T07:00:00Z', 'ann', 12.5, 3)");
+        var orders = catalog.Find("orders")!;
+        var events = await new PostgresSinkQueries(dataSource, options).EventsAsync(
+            orders, [(orders.Fields.First(field => field.Name == "customer"), "ann")], DateTimeOffset.Parse("2026-12-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture),
+            DateTimeOffset.Parse("2026-12-02T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture), 10, CancellationToken.None);
 
-            Assert.Equal(
-                $"CREATE INDEX orders_by_customer ON {schema}.orders USING hash (customer); CREATE INDEX orders_by_shop ON {schema}.orders USING brin (shop, ts); CREATE INDEX orders_ts ON {schema}.orders USING btree (ts)",
-                await ScalarAsync(dataSource, $"SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes WHERE schemaname = '{schema}' AND tablename = 'orders'"));
-            Assert.Equal(12.5, (double)Assert.Single(events).Values[orders.Fields.Skip(2).ToList().FindIndex(field => field.Name == "total")]!);
-        }
-        finally
-        {
-            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
-            await drop.ExecuteNonQueryAsync();
-        }
+        Assert.Equal(
+            $"CREATE INDEX orders_by_customer ON {schema}.orders USING hash (customer); CREATE INDEX orders_by_shop ON {schema}.orders USING brin (shop, ts); CREATE INDEX orders_ts ON {schema}.orders USING btree (ts)",
+            await ScalarAsync(dataSource, $"SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes WHERE schemaname = '{schema}' AND tablename = 'orders'"));
+        Assert.Equal(12.5, (double)Assert.Single(events).Values[orders.Fields.Skip(2).ToList().FindIndex(field => field.Name == "total")]!);
     }
 
     /// <summary>
@@ -190,48 +160,38 @@ public sealed class StreamTableTests
     [SkippableFact]
     public async Task PostgresEvolution_EndedAtItsLastStatement_LeavesTheSchemaAsItWas_AndTheNextStartAppliesItWhole()
     {
-        var postgres = TestServers.RequirePostgres();
-        var schema = "streams_" + Guid.NewGuid().ToString("N")[..12];
-        await using var dataSource = NpgsqlDataSource.Create(postgres);
-        var options = Options.Create(new PostgresSinkOptions { Schema = schema });
-        try
+        await using var store = TestPostgresSchema.Create("streams");
+        var (dataSource, options, schema) = store;
+        await TestSinks.Postgres(dataSource, options, Catalog(Orders)).MigrateAsync(CancellationToken.None);
+        await ScalarAsync(dataSource, $"INSERT INTO {schema}.orders (event_id, ts, customer, total) VALUES (gen_random_uuid(), now(), 'ann', 12.5)");
+        await using (var holder = await dataSource.OpenConnectionAsync())
         {
-            await TestSinks.Postgres(dataSource, options, Catalog(Orders)).MigrateAsync(CancellationToken.None);
-            await ScalarAsync(dataSource, $"INSERT INTO {schema}.orders (event_id, ts, customer, total) VALUES (gen_random_uuid(), now(), 'ann', 12.5)");
-            await using (var holder = await dataSource.OpenConnectionAsync())
+            await using var hold = await holder.BeginTransactionAsync();
+            await using (var lockRecords = new NpgsqlCommand($"LOCK TABLE {schema}.stream_schemas IN EXCLUSIVE MODE", holder, hold))
             {
-                await using var hold = await holder.BeginTransactionAsync();
-                await using (var lockRecords = new NpgsqlCommand($"LOCK TABLE {schema}.stream_schemas IN EXCLUSIVE MODE", holder, hold))
-                {
-                    await lockRecords.ExecuteNonQueryAsync();
-                }
-
-                var evolving = TestSinks.Postgres(dataSource, options, Catalog(Evolved)).MigrateAsync(CancellationToken.None);
-                var waiting = await Poll.UntilAsync(
-                    () => ScalarAsync(dataSource, $"SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO {schema}.stream_schemas%'"),
-                    pid => pid is int, TimeSpan.FromSeconds(30));
-                await ScalarAsync(dataSource, $"SELECT pg_terminate_backend({waiting})");
-                await Assert.ThrowsAnyAsync<Exception>(() => evolving);
+                await lockRecords.ExecuteNonQueryAsync();
             }
 
-            Assert.Equal("0 0 1", await ScalarAsync(dataSource,
-                $"SELECT (SELECT count(*) FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'orders' AND column_name IN ('note', 'placed_at', 'extra'))"
-                + $" || ' ' || (SELECT count(*) FROM information_schema.tables WHERE table_schema = '{schema}' AND table_name LIKE 'orders_daily%')"
-                + $" || ' ' || (SELECT count(*) FROM {schema}.stream_schemas WHERE stream = 'orders')"));
-
-            await TestSinks.Postgres(dataSource, options, Catalog(Evolved)).MigrateAsync(CancellationToken.None);
-
-            Assert.Equal("3 2 2 1", await ScalarAsync(dataSource,
-                $"SELECT (SELECT count(*) FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'orders' AND column_name IN ('note', 'placed_at', 'extra'))"
-                + $" || ' ' || (SELECT count(*) FROM information_schema.tables WHERE table_schema = '{schema}' AND table_name LIKE 'orders_daily%')"
-                + $" || ' ' || (SELECT count(*) FROM {schema}.stream_schemas WHERE stream = 'orders')"
-                + $" || ' ' || (SELECT sum(count) FROM {schema}.orders_daily)"));
+            var evolving = TestSinks.Postgres(dataSource, options, Catalog(Evolved)).MigrateAsync(CancellationToken.None);
+            var waiting = await Poll.UntilAsync(
+                () => ScalarAsync(dataSource, $"SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO {schema}.stream_schemas%'"),
+                pid => pid is int, TimeSpan.FromSeconds(30));
+            await ScalarAsync(dataSource, $"SELECT pg_terminate_backend({waiting})");
+            await Assert.ThrowsAnyAsync<Exception>(() => evolving);
         }
-        finally
-        {
-            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
-            await drop.ExecuteNonQueryAsync();
-        }
+
+        Assert.Equal("0 0 1", await ScalarAsync(dataSource,
+            $"SELECT (SELECT count(*) FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'orders' AND column_name IN ('note', 'placed_at', 'extra'))"
+            + $" || ' ' || (SELECT count(*) FROM information_schema.tables WHERE table_schema = '{schema}' AND table_name LIKE 'orders_daily%')"
+            + $" || ' ' || (SELECT count(*) FROM {schema}.stream_schemas WHERE stream = 'orders')"));
+
+        await TestSinks.Postgres(dataSource, options, Catalog(Evolved)).MigrateAsync(CancellationToken.None);
+
+        Assert.Equal("3 2 2 1", await ScalarAsync(dataSource,
+            $"SELECT (SELECT count(*) FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'orders' AND column_name IN ('note', 'placed_at', 'extra'))"
+            + $" || ' ' || (SELECT count(*) FROM information_schema.tables WHERE table_schema = '{schema}' AND table_name LIKE 'orders_daily%')"
+            + $" || ' ' || (SELECT count(*) FROM {schema}.stream_schemas WHERE stream = 'orders')"
+            + $" || ' ' || (SELECT sum(count) FROM {schema}.orders_daily)"));
     }
 
     [Fact]
@@ -290,40 +250,30 @@ public sealed class StreamTableTests
     [SkippableFact]
     public async Task PostgresClicksTable_IsExtendedLikeAnyStream_ItsRowsKept_TheNewRollupFilled()
     {
-        var postgres = TestServers.RequirePostgres();
-        var schema = "streams_" + Guid.NewGuid().ToString("N")[..12];
-        await using var dataSource = NpgsqlDataSource.Create(postgres);
-        var options = Options.Create(new PostgresSinkOptions { Schema = schema });
-        try
+        await using var store = TestPostgresSchema.Create("streams");
+        var (dataSource, options, schema) = store;
+        await TestSinks.Postgres(dataSource, options, Catalog([])).MigrateAsync(CancellationToken.None);
+        await using (var stored = dataSource.CreateCommand($"INSERT INTO {schema}.clicks (event_id, uid, pid, ts) VALUES (gen_random_uuid(), 7, 42, '2025-12-01T07:10:00Z')"))
         {
-            await TestSinks.Postgres(dataSource, options, Catalog([])).MigrateAsync(CancellationToken.None);
-            await using (var stored = dataSource.CreateCommand($"INSERT INTO {schema}.clicks (event_id, uid, pid, ts) VALUES (gen_random_uuid(), 7, 42, '2025-12-01T07:10:00Z')"))
-            {
-                await stored.ExecuteNonQueryAsync();
-            }
-
-            var extended = Catalog(ExtendedClicks);
-            var sink = TestSinks.Postgres(dataSource, options, extended);
-            await sink.MigrateAsync(CancellationToken.None);
-            await sink.MigrateAsync(CancellationToken.None);
-            var rules = extended.RulesOf(extended.Clicks);
-            var written = await sink.WriteAsync(
-                TestEvents.Batch(rules, "test-list", 0, 0, 1, [new TestEvent(0, Guid.NewGuid(), null, 1764573000000, [8L, 42L, "https://example.com/"])]),
-                CancellationToken.None);
-
-            Assert.Equal(1, written.Written);
-            Assert.Equal("7 42 null|8 42 https://example.com/", await ScalarAsync(dataSource,
-                $"SELECT string_agg(uid || ' ' || pid || ' ' || coalesce(referrer, 'null'), '|' ORDER BY uid) FROM {schema}.clicks"));
-            Assert.Equal("2025-12-01 07:00:00+00 42 2", await ScalarAsync(dataSource, $"SELECT bucket || ' ' || pid || ' ' || count FROM {schema}.clicks_hourly"));
-            Assert.Equal(1m, await ScalarAsync(dataSource, $"SELECT sum(clicks) FROM {schema}.product_clicks_minute"));
-            Assert.Equal("clicks_by_referrer", await ScalarAsync(dataSource, $"SELECT indexname FROM pg_indexes WHERE schemaname = '{schema}' AND indexname LIKE '%referrer%'"));
-            Assert.Equal(2L, await ScalarAsync(dataSource, $"SELECT count(*) FROM {schema}.stream_schemas WHERE stream = 'clicks'"));
+            await stored.ExecuteNonQueryAsync();
         }
-        finally
-        {
-            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
-            await drop.ExecuteNonQueryAsync();
-        }
+
+        var extended = Catalog(ExtendedClicks);
+        var sink = TestSinks.Postgres(dataSource, options, extended);
+        await sink.MigrateAsync(CancellationToken.None);
+        await sink.MigrateAsync(CancellationToken.None);
+        var rules = extended.RulesOf(extended.Clicks);
+        var written = await sink.WriteAsync(
+            TestEvents.Batch(rules, "test-list", 0, 0, 1, [new TestEvent(0, Guid.NewGuid(), null, 1764573000000, [8L, 42L, "https://example.com/"])]),
+            CancellationToken.None);
+
+        Assert.Equal(1, written.Written);
+        Assert.Equal("7 42 null|8 42 https://example.com/", await ScalarAsync(dataSource,
+            $"SELECT string_agg(uid || ' ' || pid || ' ' || coalesce(referrer, 'null'), '|' ORDER BY uid) FROM {schema}.clicks"));
+        Assert.Equal("2025-12-01 07:00:00+00 42 2", await ScalarAsync(dataSource, $"SELECT bucket || ' ' || pid || ' ' || count FROM {schema}.clicks_hourly"));
+        Assert.Equal(1m, await ScalarAsync(dataSource, $"SELECT sum(clicks) FROM {schema}.product_clicks_minute"));
+        Assert.Equal("clicks_by_referrer", await ScalarAsync(dataSource, $"SELECT indexname FROM pg_indexes WHERE schemaname = '{schema}' AND indexname LIKE '%referrer%'"));
+        Assert.Equal(2L, await ScalarAsync(dataSource, $"SELECT count(*) FROM {schema}.stream_schemas WHERE stream = 'clicks'"));
     }
 
     [Fact]
