@@ -10,9 +10,9 @@
 # BENCH_SILO_DIR / BENCH_API_DIR: already published hosts to use (bench/run.sh publishes once).
 # BENCH_SCHEMA_SQL: SQL run in the sink's schema after the host created it (e.g. dropping an index; sqlite needs the
 # sqlite3 command).
-# BENCH_STREAM=1: the elements are events of a declared stream of 10 fields (3 int64, 2 float64, 2 bool, 2 string,
-# 1 timestamp) instead of clicks, drained into its own table. BENCH_ROLLUP=1 adds a rollup to it: per minute and per
-# value of i (5,000 values; BENCH_ROLLUP_BY=f: of f, 2 values), the count and the sums of d and a.
+# BENCH_STREAM=1: the elements are events of a declared stream of 10 fields (3 int64, a decimal(12,2), a float64, 2 bool,
+# 2 string, 1 timestamp) instead of clicks, drained into its own table. BENCH_ROLLUP=1 adds a rollup to it: per minute
+# and per values of i and c (5,000 × 7; BENCH_ROLLUP_BY="f": of f alone, 2 values), the count and the sums of e and a.
 # BENCH_QUERY=<seconds> (postgres): afterwards, GET /users/{uid}/clicks's query by random users with pgbench for that long.
 # BENCH_PERF: a file for perf's CPU samples of the whole machine over the measured drain (needs linux-perf, root).
 set -euo pipefail
@@ -76,12 +76,18 @@ common_env=(
 
 stream_env=()
 if [[ -n "${BENCH_STREAM:-}" ]]; then
-  for field in a:int64 b:int64 c:int64 d:float64 e:float64 f:bool g:bool h:string i:string j:timestamp; do
+  for field in a:int64 b:int64 c:int64 d:decimal e:float64 f:bool g:bool h:string i:string j:timestamp; do
     stream_env+=("Streams__bench__Fields__${field%%:*}__Type=${field#*:}")
   done
+  stream_env+=(Streams__bench__Fields__d__Precision=12 Streams__bench__Fields__d__Scale=2)
   if [[ -n "${BENCH_ROLLUP:-}" ]]; then
-    stream_env+=(Streams__bench__Fields__${BENCH_ROLLUP_BY:-i}__Required=true Streams__bench__Rollups__per_sku__Bucket=PT1M
-      Streams__bench__Rollups__per_sku__By__0=${BENCH_ROLLUP_BY:-i} Streams__bench__Rollups__per_sku__Sum__0=d Streams__bench__Rollups__per_sku__Sum__1=a)
+    # Per minute and per value of each BENCH_ROLLUP_BY field (default "i c": 5,000 skus × 7 values of c), the count
+    # and the sums of e and a.
+    read -r -a dimensions <<<"${BENCH_ROLLUP_BY:-i c}"
+    for d in "${!dimensions[@]}"; do
+      stream_env+=("Streams__bench__Fields__${dimensions[$d]}__Required=true" "Streams__bench__Rollups__per_sku__By__$d=${dimensions[$d]}")
+    done
+    stream_env+=(Streams__bench__Rollups__per_sku__Bucket=PT1M Streams__bench__Rollups__per_sku__Sum__0=e Streams__bench__Rollups__per_sku__Sum__1=a)
   fi
 fi
 

@@ -11,6 +11,8 @@ namespace ClickOrleans.Tests.Client;
 /// The typed .NET client against the real Api: batching by count and time, retries through a Redis outage, queries,
 /// and no loss in silence — invalid clicks, a revoked key, a deterministic 500 and its own clock minutes off.
 /// </summary>
+// The client speaks HTTP to the Api: which Redis stages behind it does not change what it does, so one run is enough.
+[Trait("Category", "AnyRedis")]
 [Collection(SqliteClusterCollection.Name)]
 public sealed class ClickClientTests(SqliteClusterFixture cluster)
 {

@@ -12,6 +12,7 @@ namespace ClickOrleans.Tests.Ingest;
 /// Random bytes and random near-valid JSON thrown at the ingest body parser and at the staged-element parser:
 /// nothing escapes, every outcome is an accepted click that obeys the rules or a clean rejection with a reason.
 /// </summary>
+[Trait("Category", "AnyRedis")]
 public sealed class ParserFuzzTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);

@@ -13,6 +13,7 @@ namespace ClickOrleans.Tests.Sinks;
 /// a store in the layout before it (a text primary key on event_id, no schema_migrations), which no release shipped and
 /// nothing converts, is refused at start with what to do, and left exactly as it was.
 /// </summary>
+[Trait("Category", "AnyRedis")]
 public sealed class SchemaMigrationTests
 {
     private const int Rows = 100;

@@ -7,6 +7,8 @@ namespace ClickOrleans.Tests.Sinks;
 /// A sink partition given the same clicks again, as after a crash between the sink's commit and Redis', or by a
 /// stale drain: its progress mark makes it write each click once and count it in the rollups once. Run once per sink.
 /// </summary>
+// Writes through the sink grain alone: no Redis in them, so one run is enough.
+[Trait("Category", "AnyRedis")]
 public abstract class SinkTests(ClusterFixture cluster)
 {
     [SkippableFact]

@@ -14,6 +14,7 @@ namespace ClickOrleans.Tests.Sinks;
 /// A declared stream's table is created from its schema once, its version recorded; a later start with the same
 /// declaration finds it current, one with another declaration stops, naming the change and the SQL to run.
 /// </summary>
+[Trait("Category", "AnyRedis")]
 public sealed class StreamTableTests
 {
     private static readonly Dictionary<string, string?> Orders = new()

@@ -8,6 +8,7 @@ using ClickOrleans.Tests.Infrastructure;
 namespace ClickOrleans.Tests.Staging;
 
 /// <summary>The clicks stream's elements as the drain reads them: the Api's, the original producers' and what loosely typed producers push.</summary>
+[Trait("Category", "AnyRedis")]
 public sealed class ClickElementTests
 {
     private const string PrivateList = "{product-click-staging}:private:1764000000000";
