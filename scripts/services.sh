@@ -51,9 +51,10 @@ start_redis_cluster() {
     mkdir -p "$CLUSTER_DIR/$port"
     seeds+=("127.0.0.1:$port")
     running "$CLUSTER_DIR/$port/redis.pid" && continue
-    # A short node timeout: a dead master's replica takes over within seconds (the failover tests wait for it).
+    # No node is killed here (the failover tests run a cluster of their own): a long node timeout keeps a master that
+    # fsyncs a test's 80 MB of large elements (appendfsync always) for a few seconds from being failed over under the run.
     redis-server --port "$port" --bind 127.0.0.1 --dir "$CLUSTER_DIR/$port" --cluster-enabled yes --cluster-config-file nodes.conf \
-      --cluster-node-timeout 2000 --appendonly yes --appendfsync always --save "" \
+      --cluster-node-timeout 15000 --appendonly yes --appendfsync always --save "" \
       --daemonize yes --pidfile "$CLUSTER_DIR/$port/redis.pid" --logfile "$CLUSTER_DIR/$port/redis.log"
   done
   for port in "${CLUSTER_PORTS[@]}"; do

@@ -31,6 +31,8 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public List<string> Keys { get; set; }
 #endif
+        /// <summary>How PostgreSQL keeps it (SQLite keeps every index as a B-tree).</summary>
+        public global::ClickOrleans.Tests.Generated.Models.IndexKind? Kind { get; set; }
         /// <summary>Its name: the clicks&apos; `clicks_uid_ts`, or a declared index&apos;s name in its stream.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -45,6 +47,7 @@ namespace ClickOrleans.Tests.Generated.Models
         public StreamIndex()
         {
             AdditionalData = new Dictionary<string, object>();
+            Kind = global::ClickOrleans.Tests.Generated.Models.IndexKind.Btree;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
@@ -66,6 +69,7 @@ namespace ClickOrleans.Tests.Generated.Models
             {
                 { "fields", n => { Fields = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "keys", n => { Keys = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
+                { "kind", n => { Kind = n.GetEnumValue<global::ClickOrleans.Tests.Generated.Models.IndexKind>(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
             };
         }
@@ -78,6 +82,7 @@ namespace ClickOrleans.Tests.Generated.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteCollectionOfPrimitiveValues<string>("fields", Fields);
             writer.WriteCollectionOfPrimitiveValues<string>("keys", Keys);
+            writer.WriteEnumValue<global::ClickOrleans.Tests.Generated.Models.IndexKind>("kind", Kind);
             writer.WriteStringValue("name", Name);
             writer.WriteAdditionalData(AdditionalData);
         }
