@@ -62,6 +62,7 @@ public sealed partial class EventRules
             : (long.MinValue, long.MaxValue))];
         _realBounds = [.. _declared.Select(field => (field.Min is { } min ? (double)min : double.NegativeInfinity, field.Max is { } max ? (double)max : double.PositiveInfinity))];
         Shape = new RowShape(_declared.Length, longs, doubles, decimals, uuids, strings, stream.Extra == ExtraProperties.Keep);
+        StoredColumns = ["event_id", "client_id", "ts", .. _declared.Select(field => $"\"{field.Name}\""), .. Shape.KeepsExtra ? ["extra"] : Array.Empty<string>()];
         PartitionedBy = stream.Rollups.FirstOrDefault(rollup => rollup.By.Count > 0) is { } rollup ? string.Join(',', rollup.By) : PrivateList.ByEventId;
         _sortBy = stream.Indexes.Count > 0 ? [.. stream.Indexes[0].Keys.Select(name => _index[name])] : [];
     }
@@ -73,6 +74,12 @@ public sealed partial class EventRules
 
     /// <summary>How many values of each kind a row holds.</summary>
     public RowShape Shape { get; }
+
+    /// <summary>
+    /// The columns a row read by these rules fills in its sink table, quoted, in the order both sinks write them: the
+    /// event id, the client's id, <c>ts</c>, the declared fields and, for a stream that keeps them, <c>extra</c>.
+    /// </summary>
+    public IReadOnlyList<string> StoredColumns { get; }
 
     /// <summary>The fields after id and ts: the order of <see cref="EventRows.Present"/> and of the staged JSON.</summary>
     public IReadOnlyList<StreamField> Declared => _declared;

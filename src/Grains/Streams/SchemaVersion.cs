@@ -106,7 +106,7 @@ public sealed record SchemaVersion(string Version, string Definition)
 
     /// <summary>An index as the definition holds it: <c>index name a,b,ts</c>, its kind after it unless a B-tree (<c>index name a,ts hash</c>).</summary>
     public static string Describe(StreamIndex index) =>
-        $"{IndexPrefix}{index.Name} {string.Join(',', index.Fields)}{(index.Kind == IndexKind.BTree ? "" : " " + index.Kind.ToString().ToLowerInvariant())}";
+        $"{IndexPrefix}{index.Name} {string.Join(',', index.Fields)}{(index.Kind == IndexKind.BTree ? "" : " " + index.KindName)}";
 
     /// <summary>A rollup as the definition holds it: <c>rollup name bucket by a,b sum x,y table t[ distinct v,w]</c>.</summary>
     public static string Describe(StreamRollup rollup) =>

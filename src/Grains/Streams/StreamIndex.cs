@@ -18,6 +18,10 @@ public sealed record StreamIndex(string Name, IReadOnlyList<string> Fields, Inde
     [JsonIgnore]
     public IEnumerable<string> Columns => Kind == IndexKind.Hash ? Keys : Fields;
 
+    /// <summary>Its kind as configured and as PostgreSQL names the access method: <c>btree</c>, <c>hash</c>, <c>brin</c>.</summary>
+    [JsonIgnore]
+    public string KindName => Kind.ToString().ToLowerInvariant();
+
     /// <summary>The name of a declared index in its sink (indexes and tables share one namespace on PostgreSQL).</summary>
     public static string Relation(string table, string index) => $"{table}_{index}";
 }

@@ -248,6 +248,10 @@ public sealed class StreamTableTests
         ["Streams:clicks:Indexes:by_referrer:Fields"] = "referrer",
     };
 
+    /// <summary>One click of user 8 on product 42 in the same hour as the stored one, with a referrer.</summary>
+    private static EventBatch ReferredClick(EventRules rules) =>
+        TestEvents.Batch(rules, "test-list", 0, 0, 1, [new TestEvent(0, Guid.NewGuid(), null, 1764573000000, [8L, 42L, "https://example.com/"])]);
+
     [SkippableFact]
     public async Task PostgresClicksTable_IsExtendedLikeAnyStream_ItsRowsKept_TheNewRollupFilled()
     {
@@ -264,9 +268,7 @@ public sealed class StreamTableTests
         await sink.MigrateAsync(CancellationToken.None);
         await sink.MigrateAsync(CancellationToken.None);
         var rules = extended.RulesOf(extended.Clicks);
-        var written = await sink.WriteAsync(
-            TestEvents.Batch(rules, "test-list", 0, 0, 1, [new TestEvent(0, Guid.NewGuid(), null, 1764573000000, [8L, 42L, "https://example.com/"])]),
-            CancellationToken.None);
+        var written = await sink.WriteAsync(ReferredClick(rules), CancellationToken.None);
 
         Assert.Equal(1, written.Written);
         Assert.Equal("7 42 null|8 42 https://example.com/", await ScalarAsync(dataSource,
@@ -295,9 +297,7 @@ public sealed class StreamTableTests
             {
                 await sink.MigrateAsync(CancellationToken.None);
                 var rules = extended.RulesOf(extended.Clicks);
-                var written = await sink.WriteAsync(
-                    TestEvents.Batch(rules, "test-list", 0, 0, 1, [new TestEvent(0, Guid.NewGuid(), null, 1764573000000, [8L, 42L, "https://example.com/"])]),
-                    CancellationToken.None);
+                var written = await sink.WriteAsync(ReferredClick(rules), CancellationToken.None);
                 Assert.Equal(1, written.Written);
             }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ClickOrleans.Streams;
 
 namespace ClickOrleans.Sinks.Postgres;
@@ -49,7 +50,7 @@ internal sealed class PostgresEventTable
 
     /// <summary>The statement that builds a declared index of the table.</summary>
     public string CreateIndex(StreamIndex index) =>
-        $"CREATE INDEX \"{StreamIndex.Relation(Stream.Table, index.Name)}\" ON {Name} USING {index.Kind.ToString().ToLowerInvariant()} ({string.Join(", ", index.Columns.Select(field => $"\"{field}\""))})";
+        $"CREATE INDEX \"{StreamIndex.Relation(Stream.Table, index.Name)}\" ON {Name} USING {index.KindName} ({string.Join(", ", index.Columns.Select(field => $"\"{field}\""))})";
 
     /// <summary>Whether the table has the <c>extra</c> column its events' kept properties go to (<see cref="EventRows.Extra"/>).</summary>
     public bool KeepsExtra { get; }
@@ -63,10 +64,10 @@ internal sealed class PostgresEventTable
     /// The binary COPY of rows read by <paramref name="rules"/> (<see cref="PostgresCopyRows"/>): the columns of that
     /// schema version, which the table has since its declarations only ever add columns.
     /// </summary>
-    public string CopyOf(EventRules rules) => _copies.GetOrAdd(rules.Version, _ =>
-        $"COPY {Name} (event_id, client_id, ts{string.Concat(rules.Declared.Select(field => $", \"{field.Name}\""))}{(rules.Shape.KeepsExtra ? ", extra" : "")}) FROM STDIN (FORMAT BINARY)");
+    public string CopyOf(EventRules rules) =>
+        _copies.GetOrAdd(rules.Version, _ => $"COPY {Name} ({string.Join(", ", rules.StoredColumns)}) FROM STDIN (FORMAT BINARY)");
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _copies = new();
+    private readonly ConcurrentDictionary<string, string> _copies = new();
 
     private static string Column(StreamField field) =>
         $"\"{field.Name}\" {(field.Type == FieldType.Decimal ? $"numeric({field.Precision},{field.Scale})" : SqlType(field.Type))}{(field.Required ? " NOT NULL" : "")}";

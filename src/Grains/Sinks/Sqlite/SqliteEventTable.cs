@@ -81,10 +81,9 @@ internal sealed class SqliteEventTable : IDisposable
     {
         if (!_inserts.TryGetValue(rules.Version, out var insert))
         {
-            var columns = rules.Declared.Count + 3 + (rules.Shape.KeepsExtra ? 1 : 0);
+            var columns = rules.StoredColumns;
             _inserts[rules.Version] = insert = Prepare(
-                $"INSERT INTO \"{Stream.Table}\" (event_id, client_id, ts{string.Concat(rules.Declared.Select(field => $", \"{field.Name}\""))}{(rules.Shape.KeepsExtra ? ", extra" : "")}) "
-                + $"VALUES ({string.Join(", ", Enumerable.Range(1, columns).Select(i => "?" + i))})");
+                $"INSERT INTO \"{Stream.Table}\" ({string.Join(", ", columns)}) VALUES ({string.Join(", ", Enumerable.Range(1, columns.Count).Select(i => "?" + i))})");
         }
 
         Span<byte> bytes = stackalloc byte[40];
