@@ -22,6 +22,7 @@ namespace ClickOrleans.Api;
 [JsonSerializable(typeof(UserClick[]))]
 [JsonSerializable(typeof(RollupSeries))]
 [JsonSerializable(typeof(RollupTop))]
+[JsonSerializable(typeof(StreamLedger))]
 [JsonSerializable(typeof(ClickOrleans.Api.Queries.StreamEvents))]
 [JsonSerializable(typeof(DeadLetterPage))]
 [JsonSerializable(typeof(DeadLettersReplayed))]

@@ -44,6 +44,14 @@ public interface IQueryGrain : IGrainWithIntegerKey
     [AlwaysInterleave]
     [Alias("GetRollupTop")]
     Task<RollupTop?> GetRollupTop(string stream, string rollup, string by, string measure, DateTimeOffset from, DateTimeOffset to, int limit);
+
+    /// <summary>
+    /// The sink's ledger of a stream: its commits in [from, to) after entry <paramref name="after"/>, oldest first, at most
+    /// <paramref name="limit"/>; null when the silo runs no such stream.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("GetLedger")]
+    Task<StreamLedger?> GetLedger(string stream, DateTimeOffset from, DateTimeOffset to, long after, int limit);
 }
 
 /// <summary>The values of dimension <see cref="By"/> with the largest <see cref="Measure"/> in [From, To), largest first.</summary>

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClickOrleans.Api.Queries;
 
-/// <summary>What the data is for: per-product series, top products, a user's recent clicks, a declared stream's rollups and events.</summary>
+/// <summary>What the data is for: per-product series, top products, a user's recent clicks, a declared stream's rollups and events, and the ledger of what each sink committed.</summary>
 public static class QueriesApi
 {
     private const int DefaultBuckets = 60, MaxBuckets = 10_000;
@@ -14,6 +14,8 @@ public static class QueriesApi
     private static readonly TimeSpan MaxMinuteRange = TimeSpan.FromDays(31);
     private static readonly TimeSpan MaxTopRange = TimeSpan.FromDays(31);
     private static readonly TimeSpan MaxUserRange = TimeSpan.FromDays(366);
+    private static readonly TimeSpan MaxLedgerRange = TimeSpan.FromDays(31);
+    private const int MaxLedgerEntries = 10_000;
 
     public static RouteGroupBuilder MapQueriesApi(this IEndpointRouteBuilder app)
     {
@@ -47,7 +49,41 @@ public static class QueriesApi
                 + "together they must be the first fields of one index, in any order. Each event has id, ts, every declared field (null where absent) and, for a stream that keeps them, extra. "
                 + "For the next page, pass the oldest ts returned as to.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        queries.MapGet("/streams/{stream}/ledger", GetLedger)
+            .WithName("GetStreamLedger")
+            .WithSummary("The sink's ledger of a stream: every commit in [from, to), oldest first")
+            .WithDescription("Each entry is one partition write the sink committed together with its progress mark: the private list, the positions [start, end) it covered, "
+                + "the events it wrote, the checksum of their ids and the commit time. totals counts every entry of [from, to), not only this page's; "
+                + "the checksums XOR to the checksum of the events' rows, so any sink can be reconciled against the ledger or another sink (README, \"The ledger\"). "
+                + $"from defaults to a day before to; to defaults to now; the range spans at most {MaxLedgerRange.TotalDays:0} days; limit 1-{MaxLedgerEntries:N0} (default 1,000). "
+                + "For the next page, pass next as after. A range that ends now can still gain entries of writes that are committing.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return queries;
+    }
+
+    private static async Task<Results<Ok<StreamLedger>, ValidationProblem, ProblemHttpResult>> GetLedger(
+        StreamRoute route, string? from, string? to, long? after, int? limit, IGrainFactory grains, TimeProvider time)
+    {
+        if (route.Schema is not { } stream)
+        {
+            return route.UnknownStream();
+        }
+
+        var parameters = new QueryParameters(time.GetUtcNow());
+        var end = parameters.Time("to", to, time.GetUtcNow());
+        var start = parameters.Time("from", from, end.AddDays(-1));
+        parameters.Range("from", start, "to", end, MaxLedgerRange);
+        parameters.NonNegative("after", after ?? 0);
+        var page = parameters.Limit("limit", limit, 1000, MaxLedgerEntries);
+        if (!parameters.IsValid)
+        {
+            return Invalid(parameters);
+        }
+
+        return await Queries(grains).GetLedger(stream.Name, start, end, after ?? 0, page) is { } ledger
+            ? TypedResults.Ok(ledger)
+            : TypedResults.Problem($"The silos run no stream '{stream.Name}': their Streams section differs from this Api's.",
+                statusCode: StatusCodes.Status404NotFound, title: "Unknown stream");
     }
 
     private static async Task<Results<Ok<StreamEvents>, ValidationProblem, ProblemHttpResult>> GetEvents(

@@ -31,4 +31,11 @@ public interface ISinkQueries
     /// <param name="measure">One of the rollup's <see cref="StreamRollup.Measures"/>.</param>
     Task<TopValue[]> RollupTopAsync(
         StreamRollup rollup, StreamField by, string measure, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The stream's ledger entries committed in [from, to) with an id above <paramref name="after"/>, by id, at most
+    /// <paramref name="limit"/>; and the totals of all its entries in [from, to).
+    /// </summary>
+    Task<(LedgerTotals Totals, LedgerEntry[] Entries)> LedgerAsync(
+        string stream, DateTimeOffset from, DateTimeOffset to, long after, int limit, CancellationToken cancellationToken);
 }

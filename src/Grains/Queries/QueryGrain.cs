@@ -84,6 +84,17 @@ public sealed class QueryGrain(ISinkQueries queries, StreamCatalog streams) : Gr
         return await queries.EventsAsync(schema, values, from, to, limit, CancellationToken.None);
     }
 
+    public async Task<StreamLedger?> GetLedger(string stream, DateTimeOffset from, DateTimeOffset to, long after, int limit)
+    {
+        if (streams.Find(stream) is null)
+        {
+            return null;
+        }
+
+        var (totals, entries) = await queries.LedgerAsync(stream, from, to, after, limit, CancellationToken.None);
+        return new StreamLedger(stream, from, to, totals, entries, entries.Length == limit ? entries[^1].Id : null);
+    }
+
     /// <summary>The stream and its rollup of those names, as this silo runs them.</summary>
     private (StreamSchema Stream, StreamRollup Rollup)? Find(string stream, string rollup) =>
         streams.Find(stream) is { } schema && schema.Rollups.FirstOrDefault(r => r.Name == rollup) is { } declared

@@ -6,9 +6,15 @@ namespace ClickOrleans.Tests.Infrastructure;
 /// <summary>Reads the sink's tables from outside the cluster, and injects faults into them with real triggers.</summary>
 public abstract class SinkProbe
 {
+    /// <summary>The sink's name in the ledger.</summary>
+    public abstract string Sink { get; }
+
     public abstract Task<IReadOnlyList<string>> ClickIdsAsync(long uid);
 
     public abstract Task<long> MinuteClicksAsync(long pidFrom, long pidTo);
+
+    /// <summary>How many clicks of the user the store has, and the ledger's checksum of their ids computed from the rows.</summary>
+    public abstract Task<(long Count, string Checksum)> ClickIdChecksumAsync(long uid);
 
     /// <summary>From now on, a write that inserts a click of <paramref name="uid"/> fails with a server error (not the data's).</summary>
     public abstract Task InjectFaultAsync(long uid);
@@ -60,6 +66,8 @@ public abstract class SinkProbe
 
 public sealed class PostgresSinkProbe(string connectionString, string schema) : SinkProbe
 {
+    public override string Sink => "postgres";
+
     public override async Task<IReadOnlyList<string>> ClickIdsAsync(long uid)
     {
         var ids = new List<string>();
@@ -80,6 +88,23 @@ public sealed class PostgresSinkProbe(string connectionString, string schema) : 
 
     public override async Task<long> MinuteClicksAsync(long pidFrom, long pidTo) =>
         await ScalarAsync($"SELECT coalesce(sum(clicks), 0)::bigint FROM {schema}.product_clicks_minute WHERE pid BETWEEN {pidFrom} AND {pidTo}");
+
+    /// <remarks>The README's reconciliation query, on one user's rows.</remarks>
+    public override async Task<(long Count, string Checksum)> ClickIdChecksumAsync(long uid)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"""
+            SELECT count(*), lpad(to_hex(coalesce(bit_xor(('x' || left(h, 16))::bit(64)::bigint # ('x' || right(h, 16))::bit(64)::bigint), 0)), 16, '0')
+            FROM (SELECT replace(event_id::text, '-', '') AS h FROM {schema}.clicks WHERE uid = $1) AS ids
+            """, connection)
+        {
+            Parameters = { new() { Value = uid } },
+        };
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetString(1));
+    }
 
     public override string FaultMessage(long uid) => $"injected fault for uid {uid}";
 
@@ -160,6 +185,8 @@ public sealed class PostgresSinkProbe(string connectionString, string schema) : 
 
 public sealed class SqliteSinkProbe(string path) : SinkProbe
 {
+    public override string Sink => "sqlite";
+
     public override async Task<IReadOnlyList<string>> ClickIdsAsync(long uid)
     {
         var ids = new List<string>();
@@ -182,6 +209,22 @@ public sealed class SqliteSinkProbe(string path) : SinkProbe
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT coalesce(sum(clicks), 0) FROM product_clicks_minute WHERE pid BETWEEN {pidFrom} AND {pidTo}";
         return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public override async Task<(long Count, string Checksum)> ClickIdChecksumAsync(long uid)
+    {
+        var ids = new List<Guid>();
+        await using var connection = await OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT lower(hex(event_id)) FROM clicks WHERE uid = $uid";
+        command.Parameters.AddWithValue("$uid", uid);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(Guid.ParseExact(reader.GetString(0), "N"));
+        }
+
+        return (ids.Count, TestLedger.Checksum(ids));
     }
 
     public override string FaultMessage(long uid) => "malformed JSON";

@@ -64,6 +64,51 @@ public abstract class QueryApiTests(ClusterFixture cluster)
         Assert.All(first.EnumerateArray(), c => Assert.False(string.IsNullOrEmpty(c.GetProperty("id").GetString())));
     }
 
+    /// <summary>
+    /// What a user reconciles: the ledger entries of the clicks accepted and drained hold each of them once, and their
+    /// checksums XOR to the checksum of the ids the client gave.
+    /// </summary>
+    [SkippableFact]
+    public async Task Ledger_OfDrainedClicks_CountsEachOnce_AndItsChecksumIsTheirIds()
+    {
+        cluster.Require();
+        var since = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var (data, at) = Scenario();
+        await using var api = Api(data);
+        using var http = api.CreateClient();
+        var ids = Enumerable.Range(0, 7).Select(_ => Guid.NewGuid()).ToArray();
+        var batch = ids.Select((id, i) => new { id = id.ToString("N"), uid = data.Uid, pid = data.Pid(i), ts = at });
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/clicks/batch", batch)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/admin/drain", null)).StatusCode);
+
+        var entries = new List<JsonElement>();
+        var after = "0";
+        while (after is not null)
+        {
+            var page = await http.GetFromJsonAsync<JsonElement>($"/streams/clicks/ledger?from={Iso(since)}&after={after}&limit=50");
+            entries.AddRange(page.GetProperty("entries").EnumerateArray());
+            after = page.GetProperty("next") is { ValueKind: JsonValueKind.Number } next ? next.GetRawText() : null;
+        }
+
+        var mine = entries.Where(entry => entry.GetProperty("privateList").GetString()!.StartsWith(PrivateListPrefix(data), StringComparison.Ordinal)).ToArray();
+        Assert.Equal(ids.Length, mine.Sum(entry => entry.GetProperty("events").GetInt32()));
+        Assert.Equal(TestLedger.Checksum(ids), TestLedger.Xor(mine.Select(entry => entry.GetProperty("checksum").GetString()!)));
+        Assert.All(mine, entry => Assert.Equal(cluster.Probe.Sink, entry.GetProperty("sink").GetString()));
+    }
+
+    [SkippableFact]
+    public async Task Ledger_OfAStreamNotRun_Is404()
+    {
+        cluster.Require();
+        await using var api = Api(new TestData());
+        using var http = api.CreateClient();
+
+        var response = await http.GetAsync("/streams/nosuchstream/ledger");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
     [SkippableTheory]
     [InlineData("/products/1/clicks?from=yesterday", "from")]
     [InlineData("/products/1/clicks?from=2026-11-27T10:00:00Z&to=2026-11-27T09:00:00Z", "from")]
@@ -79,6 +124,10 @@ public abstract class QueryApiTests(ClusterFixture cluster)
     [InlineData("/products/1/clicks?to=0001-01-01T00:00:00Z", "to")]
     [InlineData("/users/1/clicks?limit=5000", "limit")]
     [InlineData("/users/1/clicks?to=soon", "to")]
+    [InlineData("/streams/clicks/ledger?limit=0", "limit")]
+    [InlineData("/streams/clicks/ledger?limit=10001", "limit")]
+    [InlineData("/streams/clicks/ledger?after=-1", "after")]
+    [InlineData("/streams/clicks/ledger?from=2026-01-01T00:00:00Z&to=2026-11-27T00:00:00Z", "to")]
     public async Task BadParameters_Are400NamingTheParameter(string url, string parameter)
     {
         cluster.Require();
@@ -94,8 +143,8 @@ public abstract class QueryApiTests(ClusterFixture cluster)
     }
 
     /// <summary>
-    /// Random values for every query parameter of every query endpoint (the clicks' and a declared stream's rollup, top
-    /// and events), among them the extremes of each form: every answer is a 200 or a 400 problem details, never a 5xx.
+    /// Random values for every query parameter of every query endpoint (the clicks' and a declared stream's rollup, top,
+    /// events and ledger), among them the extremes of each form: every answer is a 200 or a 400 problem details, never a 5xx.
     /// </summary>
     [SkippableFact]
     public async Task AnyQueryParameters_Are200Or400_NeverA5xx()
@@ -111,7 +160,7 @@ public abstract class QueryApiTests(ClusterFixture cluster)
             Gen.Long[0, 99_999_999].Select(seconds => $"PT{seconds}S"),
             Gen.DateTimeOffset.Select(time => time.ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
             Gen.Int[0, Extremes.Length - 1].Select(i => Extremes[i]));
-        var query = Gen.Select(Gen.Int[0, 5], value, value, value, Gen.Long[0, long.MaxValue]);
+        var query = Gen.Select(Gen.Int[0, 6], value, value, value, Gen.Long[0, long.MaxValue]);
 
         await query.SampleAsync(async q =>
         {
@@ -124,7 +173,8 @@ public abstract class QueryApiTests(ClusterFixture cluster)
                 // Half of them without a range, so that the dimension's value reaches the store.
                 3 => $"/streams/orders/rollups/per_customer_hour?customer={Escape(c)}" + (id % 2 == 0 ? "" : $"&from={Escape(a)}&to={Escape(b)}"),
                 4 => $"/streams/orders/rollups/per_customer_hour/top?by=customer&measure={(id % 2 == 0 ? "count" : "sum(total)")}&since={Escape(a)}&until={Escape(b)}&limit={Escape(c)}",
-                _ => $"/streams/orders/events?customer={Escape(c)}" + (id % 2 == 0 ? "" : $"&from={Escape(a)}&to={Escape(b)}&limit={Escape(c)}"),
+                5 => $"/streams/orders/events?customer={Escape(c)}" + (id % 2 == 0 ? "" : $"&from={Escape(a)}&to={Escape(b)}&limit={Escape(c)}"),
+                _ => $"/streams/orders/ledger?from={Escape(a)}&to={Escape(b)}&after={Escape(c)}" + (id % 2 == 0 ? "" : $"&limit={Escape(a)}"),
             };
             var response = await http.GetAsync(url);
             Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"{url}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
@@ -146,6 +196,8 @@ public abstract class QueryApiTests(ClusterFixture cluster)
     // A random minute of the past: no other test has clicks there.
     private static (TestData Data, DateTimeOffset At) Scenario() =>
         (new TestData(), new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(Random.Shared.Next(0, 10_000_000)));
+
+    private static string PrivateListPrefix(TestData data) => new ClickOrleans.Staging.StagingKeys(data.StagingKey).PrivateList(0).ToString()[..^1];
 
     private static string Iso(DateTimeOffset time) => Uri.EscapeDataString(time.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
 

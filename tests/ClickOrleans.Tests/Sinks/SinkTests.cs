@@ -1,3 +1,4 @@
+using ClickOrleans.Streams;
 using ClickOrleans.Staging;
 using ClickOrleans.Tests.Infrastructure;
 
@@ -95,9 +96,58 @@ public abstract class SinkTests(ClusterFixture cluster)
         }
     }
 
+    [SkippableFact]
+    public async Task Ledger_HasAnEntryPerCommit_WithTheRangeItCovered_AndReconcilesWithTheRows()
+    {
+        cluster.Require();
+        var since = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var data = new TestData();
+        var whole = Batch(data, 0, 0, 100);
+        await Write(Batch(data, 0, 0, 60));
+
+        // A replay with another chunk size commits its new events only; the same again commits nothing.
+        await Write(Batch(data, 0, 40, 100));
+        await Write(Batch(data, 0, 40, 100));
+
+        var entries = await TestLedger.OfAsync(Queries(), ClickStream.Name, PrivateList(data), since);
+        Assert.Equal([(0L, 60L, 60), (60L, 100L, 40)], entries.Select(entry => (entry.Start, entry.End, entry.Events)));
+        Assert.Equal(TestLedger.Checksum(whole.Clicks[..60].Select(click => click.EventId)), entries[0].Checksum);
+        Assert.Equal(TestLedger.Checksum(whole.Clicks.Select(click => click.EventId)), TestLedger.Xor(entries.Select(entry => entry.Checksum)));
+        Assert.Equal((100L, TestLedger.Xor(entries.Select(entry => entry.Checksum))), await cluster.Probe.ClickIdChecksumAsync(data.Uid));
+    }
+
+    /// <summary>
+    /// The totals of a range are those of all its entries, however many pages they take; read again until no write of
+    /// another test commits into the range meanwhile.
+    /// </summary>
+    [SkippableFact]
+    public async Task LedgerTotals_AreTheEntriesOfTheRange_AcrossPages()
+    {
+        cluster.Require();
+        var from = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var data = new TestData();
+        for (var partition = 0; partition < 3; partition++)
+        {
+            await Write(Batch(data, partition, 0, 10, uidOffset: partition));
+        }
+
+        var to = DateTimeOffset.UtcNow.AddSeconds(1);
+        var (totals, entries, again) = await Poll.UntilAsync(async () =>
+        {
+            var (before, paged) = await TestLedger.ReadAsync(Queries(), ClickStream.Name, from, to, limit: 2);
+            return (before, paged, (await TestLedger.ReadAsync(Queries(), ClickStream.Name, from, to)).Totals);
+        }, read => read.before == read.Item3, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(totals, again);
+        Assert.Equal(new LedgerTotals(entries.Count, entries.Sum(entry => (long)entry.Events), TestLedger.Xor(entries.Select(entry => entry.Checksum))), totals);
+        Assert.Equal(3, entries.Count(entry => entry.PrivateList == PrivateList(data)));
+        Assert.Equal(entries.Count, entries.DistinctBy(entry => entry.Id).Count());
+    }
+
     /// <summary>One click of the batch refused, the other 99 written with their rollups, once, and the refusal reported again on replay.</summary>
     protected async Task AssertOneRefusedAsync(TestData data, ClickBatch batch, int refusedPosition, string reasonContains)
     {
+        var since = DateTimeOffset.UtcNow.AddMinutes(-1);
         var first = await Write(batch);
         var replay = await Write(batch);
 
@@ -109,6 +159,12 @@ public abstract class SinkTests(ClusterFixture cluster)
         Assert.Equal(refused, Assert.Single(replay.Refused));
         Assert.Equal(99, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
         Assert.Equal(99, await cluster.Probe.MinuteClicksAsync(data.PidFrom, data.PidTo));
+
+        // The ledger counts what was written, not the refusal: one commit of 99 events, whose checksum is the rows'.
+        var entry = Assert.Single(await TestLedger.OfAsync(Queries(), ClickStream.Name, batch.PrivateList, since));
+        Assert.Equal((batch.ChunkStart, batch.ChunkEnd, 99), (entry.Start, entry.End, entry.Events));
+        Assert.Equal(TestLedger.Checksum(batch.Clicks.Where(click => click.Position != refusedPosition).Select(click => click.EventId)), entry.Checksum);
+        Assert.Equal((99L, entry.Checksum), await cluster.Probe.ClickIdChecksumAsync(data.Uid));
     }
 
     [SkippableFact]
@@ -128,6 +184,8 @@ public abstract class SinkTests(ClusterFixture cluster)
     private static readonly long ClickedAt = DateTimeOffset.Parse("2026-11-27T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
 
     protected ISinkGrain Sink() => cluster.Grains.GetGrain<ISinkGrain>(0);
+
+    protected IQueryGrain Queries() => cluster.Grains.GetGrain<IQueryGrain>(0);
 
     protected Task<SinkResult> Write(ClickBatch batch) => Sink().WriteEvents(batch.ToEvents());
 

@@ -6,7 +6,8 @@ namespace ClickOrleans.Sinks.Postgres;
 
 /// <summary>
 /// The PostgreSQL sink. One transaction per partition write: lock the partition's progress mark, binary COPY the
-/// events above it into the stream's table, upsert what they add to its rollups, move the mark. A refusal of the data
+/// events above it into the stream's table, upsert what they add to its rollups, move the mark and add the write to the
+/// ledger. A refusal of the data
 /// anywhere in that transaction becomes a refused event, never a failed write. Writers of the same private list and
 /// partition queue on the mark's row lock; a replay finds the mark past its events and writes nothing twice.
 /// </summary>
@@ -215,7 +216,7 @@ public sealed class PostgresEventSink : IEventSink
                 AddRollups(finish, table, rules, batch.Events, unwritten);
             }
 
-            _progress.AddFinish(finish, batch, refused);
+            _progress.AddFinish(finish, batch, LedgerCommit.Of(batch, progress, unwritten, refused), refused);
             await finish.ExecuteNonQueryAsync(cancellationToken);
         }
 

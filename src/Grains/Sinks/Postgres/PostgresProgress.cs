@@ -3,9 +3,10 @@ using Npgsql;
 namespace ClickOrleans.Sinks.Postgres;
 
 /// <summary>
-/// The progress marks every PostgreSQL write keeps (<c>drain_progress</c>, <c>drain_refused</c>), whatever stream it
-/// writes: the mark locked at the start of the write's transaction, the refusals of an earlier write of its range, the
-/// new mark and this write's refusals at its end, and the isolation of refused events under savepoints.
+/// The progress marks every PostgreSQL write keeps (<c>drain_progress</c>, <c>drain_refused</c>, <c>drain_ledger</c>),
+/// whatever stream it writes: the mark locked at the start of the write's transaction, the refusals of an earlier write
+/// of its range, the new mark, this write's refusals and its ledger entry at its end, and the isolation of refused
+/// events under savepoints.
 /// </summary>
 internal sealed class PostgresProgress
 {
@@ -13,6 +14,7 @@ internal sealed class PostgresProgress
     private readonly string _readRefused;
     private readonly string _moveMark;
     private readonly string _recordRefused;
+    private readonly string _recordLedger;
 
     public PostgresProgress(string schema)
     {
@@ -27,6 +29,10 @@ internal sealed class PostgresProgress
         _recordRefused = $"""
             INSERT INTO {schema}.drain_refused (private_list, partition, position, reason)
             SELECT $1, $2, position, reason FROM unnest($3::bigint[], $4::text[]) AS r (position, reason)
+            """;
+        _recordLedger = $"""
+            INSERT INTO {schema}.drain_ledger (stream, private_list, partition, start_position, end_position, events, checksum)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
             """;
     }
 
@@ -68,9 +74,13 @@ internal sealed class PostgresProgress
         return refused;
     }
 
-    /// <summary>Adds the new mark and this write's refusals to the batch that ends the write.</summary>
-    public void AddFinish(NpgsqlBatch finish, IPartitionWrite batch, List<RefusedEvent> refused)
+    /// <summary>Adds the new mark, this write's refusals and its ledger entry to the batch that ends the write.</summary>
+    public void AddFinish(NpgsqlBatch finish, EventBatch batch, LedgerCommit ledger, List<RefusedEvent> refused)
     {
+        finish.BatchCommands.Add(Command(_recordLedger, new NpgsqlParameter<string> { TypedValue = batch.Stream },
+            new NpgsqlParameter<string> { TypedValue = batch.PrivateList }, new NpgsqlParameter<int> { TypedValue = batch.Partition },
+            new NpgsqlParameter<long> { TypedValue = ledger.Start }, new NpgsqlParameter<long> { TypedValue = batch.ChunkEnd },
+            new NpgsqlParameter<int> { TypedValue = ledger.Events }, new NpgsqlParameter<long> { TypedValue = ledger.Checksum }));
         finish.BatchCommands.Add(Command(_moveMark, new NpgsqlParameter<string> { TypedValue = batch.PrivateList },
             new NpgsqlParameter<int> { TypedValue = batch.Partition }, new NpgsqlParameter<long> { TypedValue = batch.ChunkEnd }));
         if (refused.Count > 0)

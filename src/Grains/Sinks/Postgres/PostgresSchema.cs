@@ -55,6 +55,20 @@ internal static class PostgresSchema
             applied_at timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (stream, version));
         """,
+        // 4: the ledger: every partition write, committed with its progress mark.
+        """
+        CREATE TABLE {schema}.drain_ledger (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            stream text COLLATE "C" NOT NULL,
+            private_list text COLLATE "C" NOT NULL,
+            partition int NOT NULL,
+            start_position bigint NOT NULL,
+            end_position bigint NOT NULL,
+            events int NOT NULL,
+            checksum bigint NOT NULL,
+            committed_at timestamptz NOT NULL DEFAULT clock_timestamp());
+        CREATE INDEX drain_ledger_stream_committed_at ON {schema}.drain_ledger (stream, committed_at);
+        """,
     ];
 
     public static int Version => FirstVersion + Migrations.Length - 1;

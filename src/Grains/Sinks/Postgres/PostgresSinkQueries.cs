@@ -140,6 +140,28 @@ public sealed class PostgresSinkQueries(NpgsqlDataSource dataSource, IOptions<Po
         return command;
     }
 
+    public async Task<(LedgerTotals Totals, LedgerEntry[] Entries)> LedgerAsync(
+        string stream, DateTimeOffset from, DateTimeOffset to, long after, int limit, CancellationToken cancellationToken)
+    {
+        const string range = "stream = $1 AND committed_at >= $2 AND committed_at < $3";
+        await using var totals = dataSource.CreateCommand(
+            $"SELECT count(*), coalesce(sum(events), 0)::bigint, coalesce(bit_xor(checksum), 0) FROM {_schema}.drain_ledger WHERE {range}");
+        totals.Parameters.Add(new() { Value = stream });
+        totals.Parameters.Add(new() { Value = from });
+        totals.Parameters.Add(new() { Value = to });
+        var total = (await ReadAllAsync(totals, reader => new LedgerTotals(reader.GetInt64(0), reader.GetInt64(1), LedgerCommit.Format(reader.GetInt64(2))), cancellationToken))[0];
+        await using var entries = dataSource.CreateCommand(
+            $"SELECT id, private_list, partition, start_position, end_position, events, checksum, committed_at FROM {_schema}.drain_ledger WHERE {range} AND id > $4 ORDER BY id LIMIT $5");
+        entries.Parameters.Add(new() { Value = stream });
+        entries.Parameters.Add(new() { Value = from });
+        entries.Parameters.Add(new() { Value = to });
+        entries.Parameters.Add(new() { Value = after });
+        entries.Parameters.Add(new() { Value = limit });
+        return (total, await ReadAllAsync(entries, reader => new LedgerEntry(
+            reader.GetInt64(0), PostgresSinkOptions.Sink, reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt32(5),
+            LedgerCommit.Format(reader.GetInt64(6)), reader.GetFieldValue<DateTimeOffset>(7)), cancellationToken));
+    }
+
     private static async Task<T[]> ReadAllAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
     {
         var rows = new List<T>();

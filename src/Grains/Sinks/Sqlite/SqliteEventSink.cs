@@ -241,7 +241,7 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
 
         if (unwritten.Length > 0)
         {
-            _progress.Finish(transaction, batch, refused);
+            _progress.Finish(transaction, batch, LedgerCommit.Of(batch, progress, unwritten, refused), refused);
         }
 
         return PartitionProgress.Result(batch, unwritten.Length, refused, refusedBefore);

@@ -3,9 +3,10 @@ using Microsoft.Data.Sqlite;
 namespace ClickOrleans.Sinks.Sqlite;
 
 /// <summary>
-/// The progress marks every SQLite write keeps (<c>drain_progress</c>, <c>drain_refused</c>), whatever stream it
-/// writes, as statements prepared on the writer's connection: the mark taken at the start of the write's transaction,
-/// the refusals of an earlier write of its range, and the new mark with this write's refusals at its end.
+/// The progress marks every SQLite write keeps (<c>drain_progress</c>, <c>drain_refused</c>, <c>drain_ledger</c>),
+/// whatever stream it writes, as statements prepared on the writer's connection: the mark taken at the start of the
+/// write's transaction, the refusals of an earlier write of its range, and the new mark with this write's refusals and
+/// its ledger entry at its end.
 /// </summary>
 internal sealed class SqliteProgress : IDisposable
 {
@@ -13,6 +14,7 @@ internal sealed class SqliteProgress : IDisposable
     private readonly SqliteCommand _readRefused;
     private readonly SqliteCommand _moveMark;
     private readonly SqliteCommand _recordRefused;
+    private readonly SqliteCommand _recordLedger;
 
     public SqliteProgress(SqliteConnection connection)
     {
@@ -29,6 +31,10 @@ internal sealed class SqliteProgress : IDisposable
         _recordRefused = Prepare(connection,
             "INSERT INTO drain_refused (private_list, partition, position, reason) VALUES ($list, $partition, $position, $reason)",
             "$list", "$partition", "$position", "$reason");
+        _recordLedger = Prepare(connection, """
+            INSERT INTO drain_ledger (private_list, partition, stream, start_position, end_position, events, checksum, committed_at)
+            VALUES ($list, $partition, $stream, $start, $end, $events, $checksum, $now)
+            """, "$list", "$partition", "$stream", "$start", "$end", "$events", "$checksum", "$now");
     }
 
     public PartitionProgress Lock(SqliteTransaction transaction, IPartitionWrite batch)
@@ -55,9 +61,17 @@ internal sealed class SqliteProgress : IDisposable
         return refused;
     }
 
-    /// <summary>The new mark, and this write's refusals.</summary>
-    public void Finish(SqliteTransaction transaction, IPartitionWrite batch, List<RefusedEvent> refused)
+    /// <summary>The new mark, this write's refusals and its ledger entry.</summary>
+    public void Finish(SqliteTransaction transaction, EventBatch batch, LedgerCommit ledger, List<RefusedEvent> refused)
     {
+        SetList(_recordLedger, transaction, batch);
+        _recordLedger.Parameters[2].Value = batch.Stream;
+        _recordLedger.Parameters[3].Value = ledger.Start;
+        _recordLedger.Parameters[4].Value = batch.ChunkEnd;
+        _recordLedger.Parameters[5].Value = ledger.Events;
+        _recordLedger.Parameters[6].Value = ledger.Checksum;
+        _recordLedger.Parameters[7].Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        _recordLedger.ExecuteNonQuery();
         SetList(_moveMark, transaction, batch);
         _moveMark.Parameters[2].Value = batch.ChunkEnd;
         _moveMark.ExecuteNonQuery();
@@ -76,6 +90,7 @@ internal sealed class SqliteProgress : IDisposable
         _readRefused.Dispose();
         _moveMark.Dispose();
         _recordRefused.Dispose();
+        _recordLedger.Dispose();
     }
 
     private static void SetList(SqliteCommand command, SqliteTransaction transaction, IPartitionWrite batch)

@@ -54,6 +54,20 @@ internal static class SqliteSchema
             applied_at INTEGER NOT NULL,
             PRIMARY KEY (stream, version)) WITHOUT ROWID;
         """,
+        // 4: the ledger: every partition write, committed with its progress mark.
+        """
+        CREATE TABLE drain_ledger (
+            id INTEGER PRIMARY KEY,
+            stream TEXT NOT NULL,
+            private_list TEXT NOT NULL,
+            partition INTEGER NOT NULL,
+            start_position INTEGER NOT NULL,
+            end_position INTEGER NOT NULL,
+            events INTEGER NOT NULL,
+            checksum INTEGER NOT NULL,
+            committed_at INTEGER NOT NULL);
+        CREATE INDEX drain_ledger_stream_committed_at ON drain_ledger (stream, committed_at);
+        """,
     ];
 
     public static int Version => FirstVersion + Migrations.Length - 1;

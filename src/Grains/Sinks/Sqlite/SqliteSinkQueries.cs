@@ -120,10 +120,32 @@ public sealed class SqliteSinkQueries(IOptions<SqliteSinkOptions> options) : ISi
         _ => reader.GetString(column),
     };
 
+    public async Task<(LedgerTotals Totals, LedgerEntry[] Entries)> LedgerAsync(
+        string stream, DateTimeOffset from, DateTimeOffset to, long after, int limit, CancellationToken cancellationToken)
+    {
+        const string range = "stream = $1 AND committed_at >= $2 AND committed_at < $3";
+        object[] parameters = [stream, from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), after, limit];
+        var totals = await ReadAllAsync(
+            $"SELECT count(*), coalesce(sum(events), 0), coalesce(bit_xor(checksum), 0) FROM drain_ledger WHERE {range}",
+            parameters[..3],
+            reader => new LedgerTotals(reader.GetInt64(0), reader.GetInt64(1), LedgerCommit.Format(reader.GetInt64(2))),
+            cancellationToken);
+        var entries = await ReadAllAsync(
+            $"SELECT id, private_list, partition, start_position, end_position, events, checksum, committed_at FROM drain_ledger WHERE {range} AND id > $4 ORDER BY id LIMIT $5",
+            parameters,
+            reader => new LedgerEntry(
+                reader.GetInt64(0), SqliteSinkOptions.Sink, reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt32(5),
+                LedgerCommit.Format(reader.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7))),
+            cancellationToken);
+        return (totals[0], entries);
+    }
+
     private async Task<T[]> ReadAllAsync<T>(string sql, object[] parameters, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
     {
         await using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
+        // PostgreSQL's aggregate of the same name, for the ledger's checksums.
+        connection.CreateAggregate("bit_xor", 0L, (long xor, long value) => xor ^ value);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         for (var i = 0; i < parameters.Length; i++)

@@ -2,6 +2,7 @@
 #pragma warning disable CS0618
 using ClickOrleans.Tests.Generated.Models;
 using ClickOrleans.Tests.Generated.Streams.Item.Events;
+using ClickOrleans.Tests.Generated.Streams.Item.Ledger;
 using ClickOrleans.Tests.Generated.Streams.Item.Rollups;
 using ClickOrleans.Tests.Generated.Streams.Item.Stats;
 using Microsoft.Kiota.Abstractions.Extensions;
@@ -24,6 +25,11 @@ namespace ClickOrleans.Tests.Generated.Streams.Item
         public global::ClickOrleans.Tests.Generated.Streams.Item.Events.EventsRequestBuilder Events
         {
             get => new global::ClickOrleans.Tests.Generated.Streams.Item.Events.EventsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The ledger property</summary>
+        public global::ClickOrleans.Tests.Generated.Streams.Item.Ledger.LedgerRequestBuilder Ledger
+        {
+            get => new global::ClickOrleans.Tests.Generated.Streams.Item.Ledger.LedgerRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The rollups property</summary>
         public global::ClickOrleans.Tests.Generated.Streams.Item.Rollups.RollupsRequestBuilder Rollups
