@@ -23,6 +23,7 @@ namespace ClickOrleans.Api;
 [JsonSerializable(typeof(RollupSeries))]
 [JsonSerializable(typeof(RollupTop))]
 [JsonSerializable(typeof(StreamLedger))]
+[JsonSerializable(typeof(StreamWatermark))]
 [JsonSerializable(typeof(ClickOrleans.Api.Queries.StreamEvents))]
 [JsonSerializable(typeof(DeadLetterPage))]
 [JsonSerializable(typeof(DeadLettersReplayed))]

@@ -10,6 +10,12 @@ public sealed record TopProduct(long Pid, long Clicks);
 /// <summary>One click of a user: its id (the one <see cref="ClickClient.TrackAsync"/> gave it), product and time.</summary>
 public sealed record UserClick(string Id, long Pid, DateTimeOffset Ts);
 
+/// <summary>
+/// How far a stream's accepted events are committed: every event accepted before <see cref="CommittedTo"/> is in its
+/// sink (or dead-lettered), as read at <see cref="AsOf"/>; both in the Api's staging clock (Redis').
+/// </summary>
+public sealed record StreamWatermark(string Stream, DateTimeOffset CommittedTo, DateTimeOffset AsOf);
+
 /// <summary>What the Api answers to a batch.</summary>
 internal sealed record BatchAccepted(int Accepted);
 

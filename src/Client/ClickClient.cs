@@ -146,6 +146,29 @@ public sealed partial class ClickClient : IAsyncDisposable
         long uid, DateTimeOffset? from = null, DateTimeOffset? to = null, int? limit = null, CancellationToken cancellationToken = default) =>
         await Client().GetFromJsonAsync($"/users/{uid}/clicks{Query(("from", from), ("to", to), ("limit", limit))}", ClientJson.Default.UserClickArray, cancellationToken) ?? [];
 
+    /// <summary>How far a stream's accepted events are committed (the built-in stream's by default).</summary>
+    public async Task<StreamWatermark> GetWatermarkAsync(string stream = "clicks", CancellationToken cancellationToken = default) =>
+        await Client().GetFromJsonAsync($"/streams/{Uri.EscapeDataString(stream)}/watermark", ClientJson.Default.StreamWatermark, cancellationToken)
+        ?? throw new InvalidOperationException("The Api answered the watermark with null.");
+
+    /// <summary>
+    /// Read-your-writes: sends everything tracked so far, then waits until the stream's sink has committed it, that is
+    /// until the watermark passes the moment the first look at it was read (after the Api accepted the events). The
+    /// watermark moves with the drains, so this takes up to a drain period; bound it with <paramref name="cancellationToken"/>.
+    /// </summary>
+    /// <exception cref="ClicksNotAcceptedException">Some events tracked since the previous flush were dropped; nothing was waited for.</exception>
+    public async Task WaitForCommitAsync(string stream = "clicks", CancellationToken cancellationToken = default)
+    {
+        await FlushAsync(cancellationToken);
+        var accepted = (await GetWatermarkAsync(stream, cancellationToken)).AsOf;
+        var wait = TimeSpan.FromMilliseconds(50);
+        while ((await GetWatermarkAsync(stream, cancellationToken)).CommittedTo < accepted)
+        {
+            await Task.Delay(wait, _time, cancellationToken);
+            wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
+        }
+    }
+
     /// <summary>Sends what is left (for up to <see cref="ClickClientOptions.DisposeTimeout"/>), then stops.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -10,4 +10,5 @@ namespace ClickOrleans.Client;
 [JsonSerializable(typeof(ProductClicks))]
 [JsonSerializable(typeof(TopProduct[]))]
 [JsonSerializable(typeof(UserClick[]))]
+[JsonSerializable(typeof(StreamWatermark))]
 internal sealed partial class ClientJson : JsonSerializerContext;

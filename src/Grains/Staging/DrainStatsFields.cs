@@ -3,7 +3,8 @@ namespace ClickOrleans.Staging;
 /// <summary>
 /// The fields of a staging list's stats hash (<see cref="StagingKeys.Stats"/>), in one place: <see cref="DrainStats"/>
 /// writes and reads them by these names, and the commit and loss scripts of <see cref="PrivateLists"/> count into the
-/// same names (elements, written, skipped, dead, dead-dropped, lost, last-loss, progress-at).
+/// same names (elements, written, skipped, dead, dead-dropped, lost, last-loss, progress-at); the take-over script
+/// also keeps the time of the last take-over (taken-over-at), which <see cref="StagingWatermark"/> reads.
 /// </summary>
 public static class DrainStatsFields
 {

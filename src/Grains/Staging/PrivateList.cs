@@ -24,7 +24,8 @@ public sealed record PrivateList(
 
     /// <summary>
     /// The fixed part, as stored in the private-list-info hash: "&lt;taken over at ms&gt; &lt;length&gt; &lt;partitions&gt;
-    /// &lt;latest ts&gt; &lt;partitioned by&gt; &lt;schema version&gt;" (the last parts are missing where an older release took the list over).
+    /// &lt;latest ts&gt; &lt;partitioned by&gt; &lt;schema version&gt; &lt;the take-over before, ms&gt;" (the last parts are missing where an
+    /// older release took the list over; the last is read by <see cref="StagingWatermark"/> alone).
     /// </summary>
     internal static PrivateList Parse(string name, long committedOffset, string info)
     {

@@ -27,7 +27,8 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys, Acknowledged
     public const int MaxChunkBytes = 32 * 1024 * 1024;
 
     // KEYS[1] staging list, KEYS[2] the new private list, KEYS[3] private lists (name → committed offset),
-    // KEYS[4] private list info (name → "<taken over at> <length> <partitions> <latest ts> <partitioned by> <schema version>"), KEYS[5] last tick id,
+    // KEYS[4] private list info (name → "<taken over at> <length> <partitions> <latest ts> <partitioned by> <schema version>
+    // <the take-over before>"), KEYS[5] last tick id,
     // KEYS[6] stats, KEYS[7] elements left in private lists, KEYS[8] since when the staging list waits.
     // ARGV[1] tick id, ARGV[2] Clicks:MaxClockSkew (ms), ARGV[3] sink partitions, ARGV[4] what splits elements into them,
     // ARGV[5] the schema version the elements are judged by.
@@ -36,6 +37,7 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys, Acknowledged
     // The rename and the records of the new private list are one script: a crash right after leaves a list any drain
     // resumes. The take-over time is Redis' clock, the one clock every drain on every silo shares, and the latest valid
     // ts is fixed with it, so no silo's clock or settings can judge an element of this list differently later.
+    // The take-over before it is kept with it, for the watermark (StagingWatermark).
     private static readonly FlaggedScript TakeOverScript = new("allow-oom", """
         if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
         local last = tonumber(redis.call('GET', KEYS[5]) or '0')
@@ -47,8 +49,9 @@ public sealed class PrivateLists(IDatabase redis, StagingKeys keys, Acknowledged
         redis.call('SET', KEYS[5], ARGV[1])
         local length = redis.call('LLEN', KEYS[2])
         redis.call('HSET', KEYS[3], KEYS[2], 0)
-        redis.call('HSET', KEYS[4], KEYS[2], now .. ' ' .. length .. ' ' .. ARGV[3] .. ' ' .. (now + tonumber(ARGV[2])) .. ' ' .. ARGV[4] .. ' ' .. ARGV[5])
-        redis.call('HSET', KEYS[6], 'progress-at', now)
+        local before = redis.call('HGET', KEYS[6], 'taken-over-at') or '0'
+        redis.call('HSET', KEYS[4], KEYS[2], now .. ' ' .. length .. ' ' .. ARGV[3] .. ' ' .. (now + tonumber(ARGV[2])) .. ' ' .. ARGV[4] .. ' ' .. ARGV[5] .. ' ' .. before)
+        redis.call('HSET', KEYS[6], 'progress-at', now, 'taken-over-at', now)
         redis.call('INCRBY', KEYS[7], length)
         redis.call('DEL', KEYS[8])
         return {1, length, now}

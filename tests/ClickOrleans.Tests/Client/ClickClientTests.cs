@@ -90,6 +90,39 @@ public sealed class ClickClientTests(SqliteClusterFixture cluster)
         Assert.True(retried > 0, "the batches that met the 503s were counted as retried");
     }
 
+    /// <summary>
+    /// Read-your-writes: the wait returns only once the sink has what was tracked. Drains run beside it and the sink is
+    /// read the moment the wait returns, so a wait that returned early would find clicks missing.
+    /// </summary>
+    [Fact]
+    public async Task WaitForCommit_ReturnsOnlyOnceTheSinkHasWhatWasTracked()
+    {
+        var data = new TestData();
+        await using var api = cluster.Api(data.StagingKey);
+        await using var provider = Client(api, _ => { });
+        var client = provider.GetRequiredService<ClickClient>();
+        var ids = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            ids.Add(await client.TrackAsync(data.Uid, data.Pid(i)));
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var waiting = client.WaitForCommitAsync(cancellationToken: deadline.Token);
+        var drains = Task.Run(async () =>
+        {
+            while (!waiting.IsCompleted)
+            {
+                await cluster.DrainStreamAsync(data.StagingKey);
+            }
+        });
+        await waiting;
+        var stored = await cluster.Probe.ClickIdsAsync(data.Uid);
+        await drains;
+
+        Assert.Equal(ids.Order(), stored.Order());
+    }
+
     [Fact]
     public async Task TypedQueries_ReturnWhatWasTracked()
     {

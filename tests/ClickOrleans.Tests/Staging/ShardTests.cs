@@ -16,6 +16,30 @@ public sealed class ShardTests(SqliteClusterFixture cluster)
 {
     private const int Shards = 3;
 
+    /// <summary>The stream's watermark covers every shard: committed up to the earliest shard's, as of the latest shard's clock.</summary>
+    [Fact]
+    public async Task Watermark_CoversEveryShard_AndPassesWhatWasAcceptedOnceItIsDrained()
+    {
+        var data = new TestData();
+        await using var api = cluster.Api(data.StagingKey, ("Clicks:Shards", "3"));
+        using var http = api.CreateClient();
+        for (var batch = 0; batch < 3; batch++)
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/clicks/batch", new[] { new { uid = data.Uid, pid = data.Pid(batch) } })).StatusCode);
+        }
+
+        var accepted = await http.GetFromJsonAsync<StreamWatermark>("/streams/clicks/watermark");
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/admin/drain", null)).StatusCode);
+        var drained = await http.GetFromJsonAsync<StreamWatermark>("/streams/clicks/watermark");
+
+        Assert.Equal(Shards, accepted!.Shards.Length);
+        Assert.Equal(accepted.Shards.Min(shard => shard.CommittedTo), accepted.CommittedTo);
+        Assert.Equal(accepted.Shards.Max(shard => shard.AsOf), accepted.AsOf);
+        Assert.Equal(DateTimeOffset.UnixEpoch, accepted.CommittedTo);
+        Assert.True(drained!.CommittedTo >= accepted.AsOf, $"{drained.CommittedTo:O} < {accepted.AsOf:O}");
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/streams/nosuchstream/watermark")).StatusCode);
+    }
+
     [Fact]
     public async Task Requests_AreSpreadOverTheShards_EachBatchWholeInOne()
     {

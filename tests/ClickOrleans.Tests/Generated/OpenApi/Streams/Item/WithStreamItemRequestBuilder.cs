@@ -5,6 +5,7 @@ using ClickOrleans.Tests.Generated.Streams.Item.Events;
 using ClickOrleans.Tests.Generated.Streams.Item.Ledger;
 using ClickOrleans.Tests.Generated.Streams.Item.Rollups;
 using ClickOrleans.Tests.Generated.Streams.Item.Stats;
+using ClickOrleans.Tests.Generated.Streams.Item.Watermark;
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Abstractions;
@@ -40,6 +41,11 @@ namespace ClickOrleans.Tests.Generated.Streams.Item
         public global::ClickOrleans.Tests.Generated.Streams.Item.Stats.StatsRequestBuilder Stats
         {
             get => new global::ClickOrleans.Tests.Generated.Streams.Item.Stats.StatsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The watermark property</summary>
+        public global::ClickOrleans.Tests.Generated.Streams.Item.Watermark.WatermarkRequestBuilder Watermark
+        {
+            get => new global::ClickOrleans.Tests.Generated.Streams.Item.Watermark.WatermarkRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>
         /// Instantiates a new <see cref="global::ClickOrleans.Tests.Generated.Streams.Item.WithStreamItemRequestBuilder"/> and sets the default values.
