@@ -1,4 +1,5 @@
 using ClickOrleans.Sinks;
+using ClickOrleans.Sinks.Parquet;
 using ClickOrleans.Staging;
 using ClickOrleans.Streams;
 using Microsoft.Extensions.Logging;
@@ -6,18 +7,22 @@ using Microsoft.Extensions.Logging;
 namespace ClickOrleans.Hosting;
 
 /// <summary>
-/// On every silo start: migrate the sink's schema to the current version and every stream's tables to its declaration, and
+/// On every silo start: migrate the sink's schema to the current version and every stream's tables to its declaration,
+/// finish what a crash interrupted in the Parquet archive, and
 /// make sure the drain reminder of every shard of every stream is registered.
 /// </summary>
 internal sealed partial class DrainScheduleStartupTask(
     IGrainFactory grains,
     IEventSink sink,
+    ParquetArchive archive,
     StreamCatalog streams,
     ILogger<DrainScheduleStartupTask> logger) : IStartupTask
 {
     public async Task Execute(CancellationToken cancellationToken)
     {
+        StreamSinks.RequireStore(streams, sink.Name);
         await sink.MigrateAsync(cancellationToken);
+        await archive.OpenAsync(cancellationToken);
         foreach (var stream in streams.Streams.Where(stream => stream.Drain.DrainSchedule is null && stream.Drain.DrainPeriod < Drain.AggregatorGrain.ProductionMinimumPeriod))
         {
             LogShortPeriod(logger, stream.Name, stream.Drain.DrainPeriod);

@@ -1,4 +1,5 @@
 using ClickOrleans.Sinks;
+using ClickOrleans.Sinks.Parquet;
 using ClickOrleans.Staging;
 using ClickOrleans.Streams;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -54,20 +55,33 @@ public sealed class DrainHealthCheck(IConnectionMultiplexer redis, IOptions<Clic
     }
 }
 
-/// <summary>The sink's store answers a trivial query.</summary>
-public sealed class SinkHealthCheck(IEventSink sink) : IHealthCheck
+/// <summary>The sink's store answers a trivial query, and the Parquet archive, where a stream has one, can be written to; the answer names the sink that fails.</summary>
+public sealed class SinkHealthCheck(IEventSink sink, ParquetArchive archive, StreamCatalog streams) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
             await sink.PingAsync(cancellationToken);
-            return HealthCheckResult.Healthy();
         }
         catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy("The sink cannot be reached", e);
+            return HealthCheckResult.Unhealthy($"The sink cannot be reached: {sink.Name}", e);
         }
+
+        if (streams.Streams.Any(stream => stream.Archived))
+        {
+            try
+            {
+                await archive.PingAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return HealthCheckResult.Unhealthy($"The sink cannot be written to: {StreamSinks.Parquet} ({archive.Lake})", e);
+            }
+        }
+
+        return HealthCheckResult.Healthy();
     }
 }
 

@@ -7,6 +7,9 @@ namespace ClickOrleans.Sinks;
 /// </summary>
 public interface IEventSink
 {
+    /// <summary>The sink's name, as streams list it (<c>Streams:&lt;name&gt;:Sinks</c>) and the ledger shows it.</summary>
+    string Name { get; }
+
     /// <summary>
     /// Brings the store to the current version (its own tables and every stream's, from their schemas): creates what is
     /// missing, applies additive changes, and stops the start naming any other change. Safe from every silo at once.

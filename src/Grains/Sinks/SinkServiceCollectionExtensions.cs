@@ -1,4 +1,5 @@
 using ClickOrleans.Queries;
+using ClickOrleans.Sinks.Parquet;
 using ClickOrleans.Sinks.Postgres;
 using ClickOrleans.Sinks.Sqlite;
 using Microsoft.Extensions.Configuration;
@@ -9,13 +10,21 @@ namespace ClickOrleans.Sinks;
 
 public static class SinkServiceCollectionExtensions
 {
-    /// <summary>PostgreSQL when <c>ConnectionStrings:Postgres</c> is set, the embedded SQLite file otherwise; with the write retry.</summary>
+    /// <summary>PostgreSQL when <c>ConnectionStrings:Postgres</c> is set, the embedded SQLite file otherwise; the Parquet archive; with the write retry.</summary>
     public static IServiceCollection AddSink(this IServiceCollection services, IConfiguration configuration) =>
         (configuration.GetConnectionString("Postgres") is { Length: > 0 } postgres
             ? services.AddPostgresSink(postgres)
             : services.AddSqliteSink())
         .AddSingleton<SchemaVersions>()
+        .AddParquetArchive()
         .AddSinkRetry();
+
+    public static IServiceCollection AddParquetArchive(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<ParquetSinkOptions, ParquetSinkOptionsValidator>(ParquetSinkOptions.Section);
+        services.AddSingleton<ParquetArchive>();
+        return services;
+    }
 
     public static IServiceCollection AddPostgresSink(this IServiceCollection services, string connectionString)
     {

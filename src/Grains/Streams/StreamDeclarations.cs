@@ -21,16 +21,15 @@ public static partial class StreamDeclarations
     private const int MaxMaxLength = 65_536;
     private const int MaxDimensions = 4, MaxIndexFields = 3;
     private static readonly string[] Settings =
-        ["Description", "Extra", "Fields", "Indexes", "Rollups", "StagingKey", "Shards", "Table", "FlushSize", "DrainPeriod", "DrainSchedule", "ChunkSize", "Partitions"];
-    private static readonly string[] ClickSettings = ["Extra", "Fields", "Indexes", "Rollups"];
+        ["Description", "Extra", "Fields", "Indexes", "Rollups", "Sinks", "StagingKey", "Shards", "Table", "FlushSize", "DrainPeriod", "DrainSchedule", "ChunkSize", "Partitions"];
+    private static readonly string[] ClickSettings = ["Extra", "Fields", "Indexes", "Rollups", "Sinks"];
     private static readonly string[] RollupSettings = ["Bucket", "By", "Sum", "CountDistinct", "Table"];
     private const int MaxPrecision = 28;
     private static readonly string[] FieldSettings = ["Type", "Required", "Min", "Max", "MaxLength", "Precision", "Scale", "Description"];
-    private static readonly string[] NotYet = ["Sinks"];
     private static readonly string[] Reserved = ["id", "ts", "event_id", "client_id", "extra"];
 
     /// <summary>The tables a stream's events may not take: the clicks stream's and the drain's own.</summary>
-    private static readonly string[] ReservedTables = ["clicks", "product_clicks_minute", "drain_progress", "drain_refused", "schema_migrations"];
+    private static readonly string[] ReservedTables = ["clicks", "product_clicks_minute", "drain_progress", "drain_refused", "drain_ledger", "schema_migrations", "stream_schemas"];
 
     private static readonly Dictionary<string, FieldType> Types = new(StringComparer.Ordinal)
     {
@@ -120,7 +119,8 @@ public static partial class StreamDeclarations
         rollups.AddRange(ReadRollups(stream, key, builtIn.Table, fields, failures));
         var indexes = builtIn.Indexes.ToList();
         indexes.AddRange(ReadIndexes(stream, key, fields, failures));
-        return failures.Count > before ? null : builtIn with { Fields = fields, Extra = extra, Rollups = rollups, Indexes = indexes };
+        var sinks = StreamSinks.Read(stream, key, failures);
+        return failures.Count > before ? null : builtIn with { Fields = fields, Extra = extra, Rollups = rollups, Indexes = indexes, Sinks = sinks };
     }
 
     private static StreamSchema? Read(IConfigurationSection stream, ClickOptions options, List<string> failures)
@@ -135,9 +135,7 @@ public static partial class StreamDeclarations
 
         foreach (var setting in stream.GetChildren().Select(child => child.Key).Where(setting => !Settings.Contains(setting, StringComparer.Ordinal)))
         {
-            failures.Add(NotYet.Contains(setting, StringComparer.Ordinal)
-                ? $"{key}:{setting} is not supported yet: this version stages a declared stream's events, drains them and stores them in its table."
-                : $"{key}:{setting} is not a setting of a stream; they are {string.Join(", ", Settings)}.");
+            failures.Add($"{key}:{setting} is not a setting of a stream; they are {string.Join(", ", Settings)}.");
         }
 
         var stagingKey = stream["StagingKey"] ?? name + "-staging";
@@ -178,9 +176,10 @@ public static partial class StreamDeclarations
         var rollups = ReadRollups(stream, key, table, fields, failures);
         var indexes = ReadIndexes(stream, key, fields, failures);
         var drain = ReadDrain(stream, key, options, failures);
+        var sinks = StreamSinks.Read(stream, key, failures);
         return failures.Count > before
             ? null
-            : new StreamSchema(name, stream["Description"] ?? "", fields, extra, rollups, indexes, stagingKey, shards, table, drain);
+            : new StreamSchema(name, stream["Description"] ?? "", fields, extra, rollups, indexes, stagingKey, shards, table, drain, sinks);
     }
 
     /// <summary>What becomes of the properties a schema does not name: <c>Extra</c>, or the stream's default.</summary>

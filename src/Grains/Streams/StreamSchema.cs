@@ -9,6 +9,7 @@ namespace ClickOrleans.Streams;
 /// <param name="StagingKey">The Redis list producers push to: shard 0, the others are <c>&lt;key&gt;:1</c> … <c>&lt;key&gt;:&lt;Shards-1&gt;</c>.</param>
 /// <param name="Table">The sink table of its raw events.</param>
 /// <param name="Drain">How it is drained: its own settings, or the shared ones of the <c>Clicks</c> section.</param>
+/// <param name="Sinks">Where its events go, as <c>Streams:&lt;name&gt;:Sinks</c> lists them (<see cref="StreamSinks"/>); null: the deployment's store alone.</param>
 public sealed record StreamSchema(
     string Name,
     string Description,
@@ -19,8 +20,13 @@ public sealed record StreamSchema(
     string StagingKey,
     int Shards,
     string Table,
-    StreamDrainSettings Drain)
+    StreamDrainSettings Drain,
+    IReadOnlyList<string>? Sinks = null)
 {
+    /// <summary>Whether the stream's events are also archived as Parquet files (<c>Streams:&lt;name&gt;:Sinks</c> names <c>parquet</c>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Archived => Sinks?.Contains(StreamSinks.Parquet) == true;
+
     /// <summary>
     /// Whether a query for equal values of <paramref name="fields"/> has an index: one whose first fields they are (in
     /// any order), or the index on <c>ts</c> every table has, for none.

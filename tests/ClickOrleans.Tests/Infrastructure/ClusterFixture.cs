@@ -56,7 +56,14 @@ public abstract class ClusterFixture : IAsyncLifetime
         // A declared stream beside clicks (the README's example), on a staging key of this cluster's own.
         ["Streams:orders:StagingKey"] = OrdersStagingKey,
         ["Streams:page_views:StagingKey"] = PageViewsStagingKey,
+        // Orders go to the store and to the Parquet archive, in a lake of this cluster's own.
+        ["Streams:orders:Sinks:0"] = Probe.Sink,
+        ["Streams:orders:Sinks:1"] = "parquet",
+        ["Parquet:Directory"] = Lake,
     }.Concat(Orders).Concat(PageViews).ToDictionary();
+
+    /// <summary>The Parquet archive's directory (<c>Parquet:Directory</c>), deleted with the cluster.</summary>
+    public string Lake => Path.Combine(Path.GetTempPath(), ClusterId + "-lake");
 
     /// <summary>
     /// A second declared stream, which keeps the properties its schema does not name (<c>Extra: Keep</c>) and has drain
@@ -194,6 +201,10 @@ public abstract class ClusterFixture : IAsyncLifetime
 
         _redis?.Dispose();
         await CleanUpSinkAsync();
+        if (Directory.Exists(Lake))
+        {
+            Directory.Delete(Lake, recursive: true);
+        }
     }
 
     protected virtual bool IsAvailable => true;

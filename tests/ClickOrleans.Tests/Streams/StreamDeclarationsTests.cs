@@ -71,7 +71,11 @@ public sealed class StreamDeclarationsTests
     [InlineData("Streams:orders:Indexes:ts:Fields", "customer", "Streams:orders:Indexes:ts: an index's name must be")]
     [InlineData("Streams:orders:Indexes:by_customer:Kind", "gist", "Streams:orders:Indexes:by_customer:Kind must be btree (the default), hash or brin; it is 'gist'.")]
     [InlineData("Streams:orders:Indexes:by_customer:Unique", "true", "Streams:orders:Indexes:by_customer:Unique is not a setting of an index; it has Fields and Kind.")]
-    [InlineData("Streams:orders:Colour", "red", "Streams:orders:Colour is not a setting of a stream; they are Description, Extra, Fields, Indexes, Rollups, StagingKey, Shards, Table, FlushSize, DrainPeriod, DrainSchedule, ChunkSize, Partitions.")]
+    [InlineData("Streams:orders:Colour", "red", "Streams:orders:Colour is not a setting of a stream; they are Description, Extra, Fields, Indexes, Rollups, Sinks, StagingKey, Shards, Table, FlushSize, DrainPeriod, DrainSchedule, ChunkSize, Partitions.")]
+    [InlineData("Streams:orders:Sinks:0", "kafka", "Streams:orders:Sinks names 'kafka'; a sink is one of postgres, sqlite, parquet.")]
+    [InlineData("Streams:orders:Sinks:0", "parquet", "Streams:orders:Sinks must name the deployment's store once (postgres or sqlite)")]
+    [InlineData("Streams:orders:Sinks", "postgres,parquet", "Streams:orders:Sinks names 'postgres,parquet'; a sink is one of postgres, sqlite, parquet.")]
+    [InlineData("Streams:orders:Table", "drain_ledger", "Streams:orders:Table must be 1 to 48 characters")]
     [InlineData("Streams:orders:FlushSize", "-1", "Streams:orders:FlushSize must be a whole number from 0 to 9223372036854775807; it is '-1'.")]
     [InlineData("Streams:orders:FlushSize", "10000000", "Streams:orders:FlushSize (10000000) must be below Clicks:MaxBacklog (10000000), or 0")]
     [InlineData("Streams:orders:DrainPeriod", "1.00:00:01", "Streams:orders:DrainPeriod must be a time span from 00:00:01 to 1.00:00:00; it is '1.00:00:01'.")]
@@ -99,6 +103,26 @@ public sealed class StreamDeclarationsTests
 
         Assert.Contains(failures, message => message.StartsWith(failure, StringComparison.Ordinal));
         Assert.DoesNotContain(streams, stream => key.StartsWith($"Streams:{stream.Name}:", StringComparison.Ordinal) && !failure.Contains("share", StringComparison.Ordinal));
+    }
+
+    /// <summary>A stream lists its sinks (clicks too); a silo whose store is not the one a stream names stops at start.</summary>
+    [Fact]
+    public void Sinks_AreTheStoreAndTheArchive_AndAStartOnTheOtherStoreStops()
+    {
+        var catalog = StreamCatalog.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Streams:orders:Fields:customer:Type"] = "string",
+            ["Streams:orders:Sinks:0"] = "postgres",
+            ["Streams:orders:Sinks:1"] = "parquet",
+            ["Streams:views:Fields:url:Type"] = "string",
+            ["Streams:clicks:Sinks:0"] = "postgres",
+        }).Build(), new ClickOptions());
+
+        Assert.Equal((true, false, false), (catalog.Find("orders")!.Archived, catalog.Find("views")!.Archived, catalog.Clicks.Archived));
+        Assert.Equal(["postgres"], catalog.Clicks.Sinks);
+        StreamSinks.RequireStore(catalog, StreamSinks.Postgres);
+        var refused = Assert.Throws<InvalidOperationException>(() => StreamSinks.RequireStore(catalog, StreamSinks.Sqlite));
+        Assert.StartsWith("Streams:<name>:Sinks of clicks, orders name another store than this deployment's, which is sqlite", refused.Message);
     }
 
     [Fact]

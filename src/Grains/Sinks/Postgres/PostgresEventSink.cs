@@ -40,6 +40,8 @@ public sealed class PostgresEventSink : IEventSink
         ];
     }
 
+    public string Name => StreamSinks.Postgres;
+
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await PostgresSchema.MigrateAsync(_dataSource, _schema, cancellationToken);

@@ -8,9 +8,6 @@ public sealed class PostgresSinkOptions
 {
     public const string Section = "Clicks:Postgres";
 
-    /// <summary>The sink's name where several could answer, as in the ledger.</summary>
-    public const string Sink = "postgres";
-
     /// <summary>The schema holding <c>clicks</c> and <c>product_clicks_minute</c>; created if missing.</summary>
     [Required, RegularExpression("^[a-z_][a-z0-9_]{0,62}$", ErrorMessage = "Clicks:Postgres:Schema must be a lower-case SQL identifier.")]
     public string Schema { get; set; } = "public";

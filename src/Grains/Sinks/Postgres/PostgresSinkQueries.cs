@@ -158,7 +158,7 @@ public sealed class PostgresSinkQueries(NpgsqlDataSource dataSource, IOptions<Po
         entries.Parameters.Add(new() { Value = after });
         entries.Parameters.Add(new() { Value = limit });
         return (total, await ReadAllAsync(entries, reader => new LedgerEntry(
-            reader.GetInt64(0), PostgresSinkOptions.Sink, reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt32(5),
+            reader.GetInt64(0), StreamSinks.Postgres, reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt32(5),
             LedgerCommit.Format(reader.GetInt64(6)), reader.GetFieldValue<DateTimeOffset>(7)), cancellationToken));
     }
 

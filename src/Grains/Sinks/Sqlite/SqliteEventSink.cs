@@ -67,6 +67,8 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
         });
     }
 
+    public string Name => StreamSinks.Sqlite;
+
     /// <summary>The full path of the database file.</summary>
     public string Path { get; }
 

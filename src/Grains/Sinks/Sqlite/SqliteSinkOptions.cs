@@ -8,9 +8,6 @@ public sealed class SqliteSinkOptions
 {
     public const string Section = "Clicks:Sqlite";
 
-    /// <summary>The sink's name where several could answer, as in the ledger.</summary>
-    public const string Sink = "sqlite";
-
     /// <summary>The database file; its folder is created if missing.</summary>
     [Required]
     public string Path { get; set; } = "data/clicks.db";

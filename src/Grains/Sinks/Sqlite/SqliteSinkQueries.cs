@@ -134,7 +134,7 @@ public sealed class SqliteSinkQueries(IOptions<SqliteSinkOptions> options) : ISi
             $"SELECT id, private_list, partition, start_position, end_position, events, checksum, committed_at FROM drain_ledger WHERE {range} AND id > $4 ORDER BY id LIMIT $5",
             parameters,
             reader => new LedgerEntry(
-                reader.GetInt64(0), SqliteSinkOptions.Sink, reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt32(5),
+                reader.GetInt64(0), StreamSinks.Sqlite, reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt32(5),
                 LedgerCommit.Format(reader.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7))),
             cancellationToken);
         return (totals[0], entries);

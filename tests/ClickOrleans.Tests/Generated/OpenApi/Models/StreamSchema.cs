@@ -67,6 +67,14 @@ namespace ClickOrleans.Tests.Generated.Models
 #endif
         /// <summary>The shards property</summary>
         public int? Shards { get; set; }
+        /// <summary>Where its events go, as `Streams:&amp;lt;name&amp;gt;:Sinks` lists them (StreamSinks); null: the deployment&apos;s store alone.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<string>? Sinks { get; set; }
+#nullable restore
+#else
+        public List<string> Sinks { get; set; }
+#endif
         /// <summary>The Redis list producers push to: shard 0, the others are `&amp;lt;key&amp;gt;:1` … `&amp;lt;key&amp;gt;:&amp;lt;Shards-1&amp;gt;`.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -116,6 +124,7 @@ namespace ClickOrleans.Tests.Generated.Models
                 { "name", n => { Name = n.GetStringValue(); } },
                 { "rollups", n => { Rollups = n.GetCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.StreamRollup>(global::ClickOrleans.Tests.Generated.Models.StreamRollup.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "shards", n => { Shards = n.GetIntValue(); } },
+                { "sinks", n => { Sinks = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "stagingKey", n => { StagingKey = n.GetStringValue(); } },
                 { "table", n => { Table = n.GetStringValue(); } },
             };
@@ -135,6 +144,7 @@ namespace ClickOrleans.Tests.Generated.Models
             writer.WriteStringValue("name", Name);
             writer.WriteCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.StreamRollup>("rollups", Rollups);
             writer.WriteIntValue("shards", Shards);
+            writer.WriteCollectionOfPrimitiveValues<string>("sinks", Sinks);
             writer.WriteStringValue("stagingKey", StagingKey);
             writer.WriteStringValue("table", Table);
             writer.WriteAdditionalData(AdditionalData);

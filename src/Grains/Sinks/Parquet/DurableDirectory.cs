@@ -1,0 +1,47 @@
+using System.Runtime.InteropServices;
+
+namespace ClickOrleans.Sinks.Parquet;
+
+/// <summary>
+/// Makes a rename in a directory survive a power loss: fsync of the directory itself, which .NET has no API for (Linux;
+/// elsewhere a no-op, where the archive is for development only).
+/// </summary>
+internal static partial class DurableDirectory
+{
+    private const int ReadOnlyDirectory = 0x10000; // O_RDONLY | O_DIRECTORY
+
+    public static void Sync(string directory)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var descriptor = Open(directory, ReadOnlyDirectory);
+        if (descriptor < 0)
+        {
+            throw new IOException($"Could not open the directory '{directory}' to flush it (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
+        try
+        {
+            if (Fsync(descriptor) != 0)
+            {
+                throw new IOException($"Could not flush the directory '{directory}' (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            _ = Close(descriptor);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int descriptor);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int descriptor);
+}

@@ -1,0 +1,146 @@
+using ClickOrleans.Sinks;
+using ClickOrleans.Sinks.Parquet;
+using ClickOrleans.Sinks.Sqlite;
+using ClickOrleans.Staging;
+using ClickOrleans.Streams;
+using ClickOrleans.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace ClickOrleans.Tests.Sinks;
+
+/// <summary>
+/// The Parquet archive on its own, read back with DuckDB: each event once through replays of any chunk size, refused
+/// events left out, a completed list skipped, and the two states a crash can leave — files written but not committed,
+/// and files committed but not renamed — resolved at the next start, never read as data twice or lost.
+/// </summary>
+[Trait("Category", "AnyRedis")]
+public sealed class ParquetArchiveTests : IDisposable
+{
+    private readonly string _lake = Path.Combine(Path.GetTempPath(), "clickorleans-lake-" + Guid.NewGuid().ToString("N"));
+    private readonly StreamCatalog _streams = StreamCatalog.From(
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Streams:clicks:Sinks:0"] = StreamSinks.Sqlite,
+            ["Streams:clicks:Sinks:1"] = StreamSinks.Parquet,
+        }).Build(),
+        new ClickOptions());
+
+    [Fact]
+    public async Task SameEventsAgain_InAnyChunkSize_AreArchivedOnce()
+    {
+        var archive = Archive();
+        var data = new TestData();
+        await archive.OpenAsync(CancellationToken.None);
+
+        Assert.Equal(60, await archive.WriteAsync(Batch(data, 0, 0, 60), [], CancellationToken.None));
+        Assert.Equal(40, await archive.WriteAsync(Batch(data, 0, 40, 100), [], CancellationToken.None));
+        Assert.Equal(0, await archive.WriteAsync(Batch(data, 0, 40, 100), [], CancellationToken.None));
+        Assert.Equal(0, await archive.WriteAsync(Batch(data, 0, 0, 100), [], CancellationToken.None));
+
+        Assert.Equal(Ids(data, 0, 100), TestLake.EventIds(_lake, ClickStream.Name).Order());
+    }
+
+    [Fact]
+    public async Task EventsTheStoreRefused_AreLeftOut_AndTheMarkMovesPastThem()
+    {
+        var archive = Archive();
+        var data = new TestData();
+
+        Assert.Equal(98, await archive.WriteAsync(Batch(data, 0, 0, 100), [13, 61], CancellationToken.None));
+        Assert.Equal(0, await archive.WriteAsync(Batch(data, 0, 0, 100), [], CancellationToken.None));
+
+        Assert.Equal(Ids(data, 0, 100).Where((_, i) => i is not 13 and not 61), TestLake.EventIds(_lake, ClickStream.Name).Order());
+    }
+
+    [Fact]
+    public async Task ACompletedList_IsSkippedWhole()
+    {
+        var archive = Archive();
+        var data = new TestData();
+        await archive.WriteAsync(Batch(data, 0, 0, 50), [], CancellationToken.None);
+        await archive.CompleteAsync(PrivateList(data), CancellationToken.None);
+
+        Assert.Equal(0, await archive.WriteAsync(Batch(data, 0, 50, 100), [], CancellationToken.None));
+        Assert.Equal(50, TestLake.EventIds(_lake, ClickStream.Name).Count);
+    }
+
+    /// <summary>
+    /// A write that died after its files and before its marks leaves a temporary file (here: what a write of [60, 100)
+    /// would leave): no reader sees it, the next start deletes it, and the replay archives those events once.
+    /// </summary>
+    [Fact]
+    public async Task FilesWrittenButNotCommitted_AreNotData_AndTheReplayWritesThemOnce()
+    {
+        var data = new TestData();
+        await Archive().WriteAsync(Batch(data, 0, 0, 60), [], CancellationToken.None);
+        var committed = Directory.GetFiles(_lake, "*.parquet", SearchOption.AllDirectories).Single();
+        var orphan = committed.Replace("-0-60.parquet", "-60-100.parquet.tmp", StringComparison.Ordinal);
+        File.Copy(committed, orphan);
+
+        Assert.Equal(60, TestLake.EventIds(_lake, ClickStream.Name).Count);
+        var restarted = Archive();
+        await restarted.OpenAsync(CancellationToken.None);
+        Assert.False(File.Exists(orphan));
+        Assert.Equal(40, await restarted.WriteAsync(Batch(data, 0, 60, 100), [], CancellationToken.None));
+        Assert.Equal(Ids(data, 0, 100), TestLake.EventIds(_lake, ClickStream.Name).Order());
+    }
+
+    /// <summary>
+    /// A write that died after its marks and before its renames leaves its files under their temporary name: the next
+    /// start (or write) renames them, and the replay writes nothing again.
+    /// </summary>
+    [Fact]
+    public async Task FilesCommittedButNotRenamed_AreRenamedAtTheNextStart_AndNotWrittenAgain()
+    {
+        var data = new TestData();
+        await Archive().WriteAsync(Batch(data, 0, 0, 60), [], CancellationToken.None);
+        var committed = Directory.GetFiles(_lake, "*.parquet", SearchOption.AllDirectories).Single();
+        File.Move(committed, committed + ".tmp");
+        Assert.Empty(TestLake.EventIds(_lake, ClickStream.Name));
+
+        var restarted = Archive();
+        await restarted.OpenAsync(CancellationToken.None);
+        Assert.True(File.Exists(committed));
+        Assert.Equal(0, await restarted.WriteAsync(Batch(data, 0, 0, 60), [], CancellationToken.None));
+        Assert.Equal(Ids(data, 0, 60), TestLake.EventIds(_lake, ClickStream.Name).Order());
+    }
+
+    [Fact]
+    public async Task Files_AreHivePartitionedByEventHour_WithTypedColumns()
+    {
+        var data = new TestData();
+        await Archive().WriteAsync(Batch(data, 0, 0, 100), [], CancellationToken.None);
+
+        var partitions = TestLake.Query(_lake, ClickStream.Name,
+            $"SELECT date::VARCHAR, hour::VARCHAR, count(*), typeof(any_value(event_id)), typeof(any_value(ts)), typeof(any_value(uid)), min(uid) FROM {TestLake.Files(_lake, ClickStream.Name)} GROUP BY ALL ORDER BY ALL",
+            reader => (reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetInt64(6)));
+
+        Assert.Equal([("2026-11-27", "10", 100L, "UUID", "TIMESTAMP WITH TIME ZONE", "BIGINT", data.Uid)], partitions);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_lake))
+        {
+            Directory.Delete(_lake, recursive: true);
+        }
+    }
+
+    private ParquetArchive Archive() => new(
+        Options.Create(new ParquetSinkOptions { Directory = _lake }),
+        _streams,
+        new SchemaVersions(_streams, new SqliteSinkQueries(Options.Create(new SqliteSinkOptions { Path = Path.Combine(_lake, "unused.db") }))),
+        TimeProvider.System);
+
+    private static readonly long ClickedAt = DateTimeOffset.Parse("2026-11-27T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+
+    private static string PrivateList(TestData data) => new StagingKeys(data.StagingKey).PrivateList(1).ToString();
+
+    private static IEnumerable<Guid> Ids(TestData data, int from, int to) =>
+        Enumerable.Range(from, to - from).Select(i => ClickId.FromPosition(ClickId.SeedOf(PrivateList(data)), i)).Order();
+
+    private static EventBatch Batch(TestData data, int partition, int from, int to) =>
+        new ClickBatch(PrivateList(data), partition, from, to, [.. Enumerable.Range(from, to - from)
+            .Select(i => new TestClick(i, ClickId.FromPosition(ClickId.SeedOf(PrivateList(data)), i), null, data.Uid, data.Pid(i), ClickedAt + i))]).ToEvents();
+}

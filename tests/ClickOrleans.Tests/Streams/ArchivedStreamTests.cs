@@ -1,0 +1,55 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ClickOrleans.Tests.Infrastructure;
+
+namespace ClickOrleans.Tests.Streams;
+
+/// <summary>
+/// A stream with two sinks (the fixtures' <c>orders</c>: the store and the Parquet archive), through the Api and the
+/// drain: each event in both, once, and the archive read with DuckDB gives the store's rollup.
+/// </summary>
+public abstract class ArchivedStreamTests(ClusterFixture cluster)
+{
+    [SkippableFact]
+    public async Task EachEvent_IsInTheStoreAndInTheArchiveOnce_AndTheArchiveGivesTheStoresRollup()
+    {
+        cluster.Require();
+        var customer = "archived-" + Guid.NewGuid().ToString("N")[..12];
+        await using var api = cluster.Api(new TestData().StagingKey);
+        using var http = api.CreateClient();
+        var placed = new DateTimeOffset(2026, 12, 1, 7, 0, 0, TimeSpan.Zero);
+        var orders = Enumerable.Range(0, 150).Select(i => new
+        {
+            id = Guid.NewGuid().ToString("N"),
+            customer,
+            total = Math.Round(1.25 * i, 2),
+            quantity = 1 + (i % 3),
+            ts = placed.AddMinutes(i).ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        }).ToArray();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/streams/orders/events/batch", orders)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/admin/streams/orders/drain", null)).StatusCode);
+
+        var stored = await http.GetFromJsonAsync<JsonElement>($"/streams/orders/events?customer={customer}&from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z&limit=1000");
+        var archived = TestLake.EventIds(cluster.Lake, "orders", $"customer = '{customer}'");
+        Assert.Equal(orders.Select(order => Guid.ParseExact(order.id, "N")).Order(), archived.Order());
+        Assert.Equal(orders.Select(order => order.id).Order(), stored.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("id").GetString()!).Order());
+
+        var rollup = await http.GetFromJsonAsync<JsonElement>($"/streams/orders/rollups/per_customer_hour?customer={customer}&from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z");
+        var fromStore = rollup.GetProperty("buckets").EnumerateArray()
+            .Select(b => (b.GetProperty("start").GetDateTimeOffset(), b.GetProperty("count").GetInt64(), b.GetProperty("sums").GetProperty("total").GetDouble(), b.GetProperty("sums").GetProperty("quantity").GetDouble()))
+            .ToArray();
+        var fromArchive = TestLake.Query(cluster.Lake, "orders",
+            $"SELECT date_trunc('hour', ts), count(*), sum(total), sum(quantity) FROM {TestLake.Files(cluster.Lake, "orders")} WHERE customer = '{customer}' GROUP BY 1 ORDER BY 1",
+            reader => (new DateTimeOffset(reader.GetDateTime(0), TimeSpan.Zero), reader.GetInt64(1), reader.GetDouble(2), (double)reader.GetInt64(3)));
+        Assert.Equal(3, fromStore.Length);
+        Assert.Equal(fromStore, fromArchive);
+    }
+}
+
+[Collection(SqliteClusterCollection.Name)]
+public sealed class SqliteArchivedStreamTests(SqliteClusterFixture cluster) : ArchivedStreamTests(cluster);
+
+[Collection(PostgresClusterCollection.Name)]
+public sealed class PostgresArchivedStreamTests(PostgresClusterFixture cluster) : ArchivedStreamTests(cluster);
