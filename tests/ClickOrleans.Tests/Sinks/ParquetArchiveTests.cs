@@ -6,6 +6,7 @@ using ClickOrleans.Streams;
 using ClickOrleans.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ClickOrleans.Tests.Sinks;
 
@@ -119,6 +120,26 @@ public sealed class ParquetArchiveTests : IDisposable
         Assert.Equal([("2026-11-27", "10", 100L, "UUID", "TIMESTAMP WITH TIME ZONE", "BIGINT", data.Uid)], partitions);
     }
 
+    [Fact]
+    public async Task MarksOfListsCompletedAWeekAgo_AreForgotten()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var archive = Archive(time);
+        var old = new TestData();
+        var recent = new TestData();
+        await archive.WriteAsync(Batch(old, 0, 0, 10), [], CancellationToken.None);
+        await archive.CompleteAsync(PrivateList(old), CancellationToken.None);
+
+        time.Advance(TimeSpan.FromDays(8));
+        await archive.WriteAsync(Batch(recent, 0, 0, 10), [], CancellationToken.None);
+        await archive.CompleteAsync(PrivateList(recent), CancellationToken.None);
+
+        var marks = Directory.GetFiles(Path.Combine(_lake, "stream=clicks", "_marks")).Select(Path.GetFileName).ToArray();
+        Assert.Equal(2, marks.Length);
+        Assert.All(marks, file => Assert.StartsWith("_" + recent.StagingKey.Replace('-', '_'), file, StringComparison.Ordinal));
+        Assert.Equal(20, TestLake.EventIds(_lake, ClickStream.Name).Count);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_lake))
@@ -127,11 +148,11 @@ public sealed class ParquetArchiveTests : IDisposable
         }
     }
 
-    private ParquetArchive Archive() => new(
+    private ParquetArchive Archive(TimeProvider? time = null) => new(
         Options.Create(new ParquetSinkOptions { Directory = _lake }),
         _streams,
         new SchemaVersions(_streams, new SqliteSinkQueries(Options.Create(new SqliteSinkOptions { Path = Path.Combine(_lake, "unused.db") }))),
-        TimeProvider.System);
+        time ?? TimeProvider.System);
 
     private static readonly long ClickedAt = DateTimeOffset.Parse("2026-11-27T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
 

@@ -184,6 +184,7 @@ public sealed partial class ParquetArchive(IOptions<ParquetSinkOptions> options,
             if (marks.CompletedAtMs < before.ToUnixTimeMilliseconds())
             {
                 File.Delete(marksPath);
+                File.Delete(Path.ChangeExtension(marksPath, ".lock"));
             }
         }
     }
