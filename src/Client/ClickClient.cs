@@ -152,7 +152,7 @@ public sealed partial class ClickClient : IAsyncDisposable
         ?? throw new InvalidOperationException("The Api answered the watermark with null.");
 
     /// <summary>
-    /// Read-your-writes: sends everything tracked so far, then waits until the stream's sink has committed it, that is
+    /// Read-your-writes: sends everything tracked so far, then waits until every sink of the stream has committed it, that is
     /// until the watermark passes the moment the first look at it was read (after the Api accepted the events). The
     /// watermark moves with the drains, so this takes up to a drain period; bound it with <paramref name="cancellationToken"/>.
     /// </summary>

@@ -2,7 +2,7 @@ namespace ClickOrleans;
 
 /// <summary>
 /// How far a stream's accepted events are committed: every event accepted (answered 2xx, or pushed by a producer)
-/// before <paramref name="CommittedTo"/> is committed to the stream's sink or dead-lettered. To read your own writes,
+/// before <paramref name="CommittedTo"/> is committed to every sink of the stream (or dead-lettered). To read your own writes,
 /// wait until <paramref name="CommittedTo"/> reaches the <paramref name="AsOf"/> of an answer read after they were accepted.
 /// </summary>
 /// <param name="AsOf">When this was read: the latest clock of the stream's shards (Redis').</param>

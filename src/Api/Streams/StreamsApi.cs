@@ -20,7 +20,7 @@ public static class StreamsApi
         streams.MapGet("/{stream}/watermark", GetWatermark)
             .WithName("GetStreamWatermark")
             .WithSummary("How far a stream's accepted events are committed")
-            .WithDescription("committedTo: every event accepted (answered 2xx, or pushed by a producer) before it is committed to the stream's sink or dead-lettered; "
+            .WithDescription("committedTo: every event accepted (answered 2xx, or pushed by a producer) before it is committed to every sink of the stream (or dead-lettered); "
                 + "asOf: when this was read. Both in Redis' clock; per shard too. To read your own writes, wait until committedTo reaches the asOf of an answer read "
                 + "after they were accepted (the .NET client's WaitForCommitAsync does). It moves with the drains: at most a drain period behind, unless the drain stalls.")
             .ProducesProblem(StatusCodes.Status404NotFound);

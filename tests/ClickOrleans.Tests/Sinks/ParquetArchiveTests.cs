@@ -1,7 +1,6 @@
 using ClickOrleans.Sinks;
 using ClickOrleans.Sinks.Parquet;
 using ClickOrleans.Sinks.Sqlite;
-using ClickOrleans.Staging;
 using ClickOrleans.Streams;
 using ClickOrleans.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -154,14 +153,9 @@ public sealed class ParquetArchiveTests : IDisposable
         new SchemaVersions(_streams, new SqliteSinkQueries(Options.Create(new SqliteSinkOptions { Path = Path.Combine(_lake, "unused.db") }))),
         time ?? TimeProvider.System);
 
-    private static readonly long ClickedAt = DateTimeOffset.Parse("2026-11-27T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
+    private static string PrivateList(TestData data) => ClickBatch.PrivateListOf(data);
 
-    private static string PrivateList(TestData data) => new StagingKeys(data.StagingKey).PrivateList(1).ToString();
+    private static IEnumerable<Guid> Ids(TestData data, int from, int to) => ClickBatch.Of(data, 0, from, to).Clicks.Select(click => click.EventId).Order();
 
-    private static IEnumerable<Guid> Ids(TestData data, int from, int to) =>
-        Enumerable.Range(from, to - from).Select(i => ClickId.FromPosition(ClickId.SeedOf(PrivateList(data)), i)).Order();
-
-    private static EventBatch Batch(TestData data, int partition, int from, int to) =>
-        new ClickBatch(PrivateList(data), partition, from, to, [.. Enumerable.Range(from, to - from)
-            .Select(i => new TestClick(i, ClickId.FromPosition(ClickId.SeedOf(PrivateList(data)), i), null, data.Uid, data.Pid(i), ClickedAt + i))]).ToEvents();
+    private static EventBatch Batch(TestData data, int partition, int from, int to) => ClickBatch.Of(data, partition, from, to).ToEvents();
 }

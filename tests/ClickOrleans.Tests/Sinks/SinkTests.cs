@@ -1,5 +1,4 @@
 using ClickOrleans.Streams;
-using ClickOrleans.Staging;
 using ClickOrleans.Tests.Infrastructure;
 
 namespace ClickOrleans.Tests.Sinks;
@@ -181,24 +180,16 @@ public abstract class SinkTests(ClusterFixture cluster)
         Assert.Equal(50, (await cluster.Probe.ClickIdsAsync(data.Uid)).Count);
     }
 
-    private static readonly long ClickedAt = DateTimeOffset.Parse("2026-11-27T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds();
-
     protected ISinkGrain Sink() => cluster.Grains.GetGrain<ISinkGrain>(0);
 
     protected IQueryGrain Queries() => cluster.Grains.GetGrain<IQueryGrain>(0);
 
     protected Task<SinkResult> Write(ClickBatch batch) => Sink().WriteEvents(batch.ToEvents());
 
-    protected static string PrivateList(TestData data) => new StagingKeys(data.StagingKey).PrivateList(1).ToString();
+    protected static string PrivateList(TestData data) => ClickBatch.PrivateListOf(data);
 
-    /// <summary>Clicks at positions [from, to) of the test's private list, as one partition's batch of the chunk [from, to).</summary>
-    protected static ClickBatch Batch(TestData data, int partition, int from, int to, int uidOffset = 0)
-    {
-        var seed = ClickId.SeedOf(PrivateList(data));
-        TestClick[] clicks = [.. Enumerable.Range(from, to - from)
-            .Select(i => new TestClick(i, ClickId.FromPosition(seed, i), null, data.Uid + uidOffset, data.Pid(i), ClickedAt + i))];
-        return new ClickBatch(PrivateList(data), partition, from, to, clicks);
-    }
+    protected static ClickBatch Batch(TestData data, int partition, int from, int to, int uidOffset = 0) => ClickBatch.Of(data, partition, from, to, uidOffset);
+
 }
 
 /// <summary>SQLite: a trigger's refusal in every form SQLite has is one refused click, inside the group's transaction.</summary>

@@ -8,7 +8,7 @@ using System;
 namespace ClickOrleans.Tests.Generated.Models
 {
     /// <summary>
-    /// How far a stream&apos;s accepted events are committed: every event accepted (answered 2xx, or pushed by a producer)before CommittedTo is committed to the stream&apos;s sink or dead-lettered. To read your own writes,wait until CommittedTo reaches the AsOf of an answer read after they were accepted.
+    /// How far a stream&apos;s accepted events are committed: every event accepted (answered 2xx, or pushed by a producer)before CommittedTo is committed to every sink of the stream (or dead-lettered). To read your own writes,wait until CommittedTo reaches the AsOf of an answer read after they were accepted.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class StreamWatermark : IAdditionalDataHolder, IParsable

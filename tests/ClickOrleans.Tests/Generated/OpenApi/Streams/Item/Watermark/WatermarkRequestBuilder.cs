@@ -34,7 +34,7 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Watermark
         {
         }
         /// <summary>
-        /// committedTo: every event accepted (answered 2xx, or pushed by a producer) before it is committed to the stream&apos;s sink or dead-lettered; asOf: when this was read. Both in Redis&apos; clock; per shard too. To read your own writes, wait until committedTo reaches the asOf of an answer read after they were accepted (the .NET client&apos;s WaitForCommitAsync does). It moves with the drains: at most a drain period behind, unless the drain stalls. Needs a key with the read scope.
+        /// committedTo: every event accepted (answered 2xx, or pushed by a producer) before it is committed to every sink of the stream (or dead-lettered); asOf: when this was read. Both in Redis&apos; clock; per shard too. To read your own writes, wait until committedTo reaches the asOf of an answer read after they were accepted (the .NET client&apos;s WaitForCommitAsync does). It moves with the drains: at most a drain period behind, unless the drain stalls. Needs a key with the read scope.
         /// </summary>
         /// <returns>A <see cref="global::ClickOrleans.Tests.Generated.Models.StreamWatermark"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -63,7 +63,7 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Watermark
             return await RequestAdapter.SendAsync<global::ClickOrleans.Tests.Generated.Models.StreamWatermark>(requestInfo, global::ClickOrleans.Tests.Generated.Models.StreamWatermark.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// committedTo: every event accepted (answered 2xx, or pushed by a producer) before it is committed to the stream&apos;s sink or dead-lettered; asOf: when this was read. Both in Redis&apos; clock; per shard too. To read your own writes, wait until committedTo reaches the asOf of an answer read after they were accepted (the .NET client&apos;s WaitForCommitAsync does). It moves with the drains: at most a drain period behind, unless the drain stalls. Needs a key with the read scope.
+        /// committedTo: every event accepted (answered 2xx, or pushed by a producer) before it is committed to every sink of the stream (or dead-lettered); asOf: when this was read. Both in Redis&apos; clock; per shard too. To read your own writes, wait until committedTo reaches the asOf of an answer read after they were accepted (the .NET client&apos;s WaitForCommitAsync does). It moves with the drains: at most a drain period behind, unless the drain stalls. Needs a key with the read scope.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
