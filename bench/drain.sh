@@ -15,6 +15,10 @@
 # and per values of i and c (5,000 × 7; BENCH_ROLLUP_BY="f": of f alone, 2 values), the count and the sums of e and a.
 # BENCH_QUERY=<seconds> (postgres): afterwards, GET /users/{uid}/clicks's query by random users with pgbench for that long.
 # BENCH_PERF: a file for perf's CPU samples of the whole machine over the measured drain (needs linux-perf, root).
+# BENCH_DAY=YYYY-MM-DD: the clicks carry a ts spread evenly over that day (within Clicks:MaxClickAge, 7 days).
+# BENCH_LAKE=1 (postgres): the clicks are archived too (Streams:clicks:Sinks postgres, parquet; the lake in the work
+# directory); afterwards, a full day's aggregate (clicks, users and products per hour of BENCH_DAY) from PostgreSQL and
+# from the archive with DuckDB (bench/LakeQuery), which must agree, 5 times each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,7 +40,9 @@ trap cleanup EXIT
 # RESP for LPUSH in batches of 1000 onto a side key, piped to redis-cli --pipe; then unveil: one RENAME onto the staging key.
 stage_aside() {
   local port="$1" key="$2" n="$3"
-  awk -v n="$n" -v key="$key-side" -v stream="${BENCH_STREAM:-}" 'BEGIN {
+  local day=""
+  [[ -n "${BENCH_DAY:-}" ]] && day="$(( $(date -u -d "$BENCH_DAY" +%s) * 1000 ))"
+  awk -v n="$n" -v key="$key-side" -v stream="${BENCH_STREAM:-}" -v day="$day" 'BEGIN {
     for (i = 0; i < n; i += 1000) {
       m = (n - i < 1000) ? n - i : 1000
       printf "*%d\r\n$5\r\nLPUSH\r\n$%d\r\n%s\r\n", m + 2, length(key), key
@@ -44,6 +50,7 @@ stage_aside() {
         k = i + j
         if (stream) v = sprintf("{\"a\":%d,\"b\":%d,\"c\":%d,\"d\":%.2f,\"e\":%.3f,\"f\":%s,\"g\":%s,\"h\":\"customer-%d\",\"i\":\"sku-%d\",\"j\":%.0f}",
           k, k % 1000, k % 7, (k % 10000) / 100.0, k / 3.0, (k % 2 ? "true" : "false"), (k % 3 ? "true" : "false"), k % 100000, k % 5000, 1764547200000 + k)
+        else if (day) v = sprintf("{\"uid\":%d,\"pid\":%d,\"ts\":%.0f}", k % 100000, k % 5000, day + int(k * 86400000 / n))
         else v = sprintf("{\"uid\":%d,\"pid\":%d}", k % 100000, k % 5000)
         printf "$%d\r\n%s\r\n", length(v), v
       }
@@ -100,7 +107,9 @@ case "$sink" in
     silo_dir="${BENCH_SILO_DIR:-$work/silo}"
     [[ -n "${BENCH_SILO_DIR:-}" ]] || dotnet publish src/Silo -c Release -o "$silo_dir" >/dev/null
     if [[ -n "${BENCH_STREAM:-}" ]]; then stream_env+=("Streams__bench__StagingKey=$key"); key_env="Clicks__StagingKey=$run-clicks"; else key_env="Clicks__StagingKey=$key"; fi
-    env "${common_env[@]}" "${stream_env[@]}" "$key_env" Clicks__Postgres__Schema="$run" Urls=http://127.0.0.1:0 \
+    lake_env=()
+    [[ -n "${BENCH_LAKE:-}" ]] && lake_env=("Streams__clicks__Sinks__0=postgres" "Streams__clicks__Sinks__1=parquet" "Parquet__Directory=$work/lake")
+    env "${common_env[@]}" "${stream_env[@]}" "${lake_env[@]}" "$key_env" Clicks__Postgres__Schema="$run" Urls=http://127.0.0.1:0 \
       dotnet "$silo_dir/ClickOrleans.Silo.dll" >"$work/host.log" 2>&1 &
     host_pid=$!
     redis_pid="$(redis-cli -p "$redis_port" info server | awk -F: '/^process_id/ { print $2 }' | tr -d '\r')"
@@ -168,4 +177,9 @@ SELECT event_id, client_id, pid, ts FROM $run.clicks WHERE uid = :uid AND ts >= 
 SQL
   pgbench "$drop_schema" -n -f "$work/user-clicks.sql" -c 1 -T "$BENCH_QUERY" 2>/dev/null \
     | awk '/latency average/ { latency = $4 } /^tps/ { tps = $3 } END { printf "QUERY latency_ms=%s tps=%.0f\n", latency, tps }'
+fi
+if [[ -n "${BENCH_LAKE:-}" && -n "${BENCH_DAY:-}" && "$sink" == postgres ]]; then
+  dotnet build bench/LakeQuery -c Release -v q -nologo >/dev/null
+  psql "$drop_schema" -q -c "VACUUM ANALYZE $run.clicks"
+  dotnet bench/LakeQuery/bin/Release/net10.0/ClickOrleans.Bench.LakeQuery.dll "$ConnectionStrings__Postgres" "$run" "$work/lake" "$BENCH_DAY" 5
 fi
