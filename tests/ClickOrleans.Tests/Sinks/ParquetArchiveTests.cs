@@ -119,6 +119,36 @@ public sealed class ParquetArchiveTests : IDisposable
         Assert.Equal([("2026-11-27", "10", 100L, "UUID", "TIMESTAMP WITH TIME ZONE", "BIGINT", data.Uid)], partitions);
     }
 
+    /// <summary>
+    /// A field added to the stream is a nullable column of the files written after it: the files of both schema
+    /// versions read together by name, the earlier events with the new column null.
+    /// </summary>
+    [Fact]
+    public async Task FilesOfTwoSchemaVersions_ReadSideBySide_TheNewFieldNullInTheOlderFiles()
+    {
+        var data = new TestData();
+        await Archive().WriteAsync(Batch(data, 0, 0, 10), [], CancellationToken.None);
+        var extended = StreamCatalog.From(
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Streams:clicks:Sinks:0"] = StreamSinks.Sqlite,
+                ["Streams:clicks:Sinks:1"] = StreamSinks.Parquet,
+                ["Streams:clicks:Fields:referrer:Type"] = "string",
+            }).Build(),
+            new ClickOptions());
+        var rules = extended.RulesOf(extended.Clicks);
+        var later = TestEvents.Batch(rules, ClickBatch.PrivateListOf(data), 0, 10, 20, [.. Enumerable.Range(10, 10)
+            .Select(i => new TestEvent(i, Guid.CreateVersion7(), null, ClickBatch.ClickedAt + i, [data.Uid, data.Pid(i), $"https://example.com/{i}"]))]);
+        await Archive(streams: extended).WriteAsync(later, [], CancellationToken.None);
+
+        var referrers = TestLake.Query(_lake, ClickStream.Name,
+            $"SELECT count(*), count(referrer), min(referrer) FROM {TestLake.Files(_lake, ClickStream.Name)}",
+            reader => (reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2)));
+
+        Assert.NotEqual(ClickBatch.Rules.Version, rules.Version);
+        Assert.Equal([(20L, 10L, "https://example.com/10")], referrers);
+    }
+
     [Fact]
     public async Task MarksOfListsCompletedAWeekAgo_AreForgotten()
     {
@@ -147,10 +177,11 @@ public sealed class ParquetArchiveTests : IDisposable
         }
     }
 
-    private ParquetArchive Archive(TimeProvider? time = null) => new(
+    /// <param name="streams">The streams as the silo declares them; by default clicks with both sinks.</param>
+    private ParquetArchive Archive(TimeProvider? time = null, StreamCatalog? streams = null) => new(
         Options.Create(new ParquetSinkOptions { Directory = _lake }),
-        _streams,
-        new SchemaVersions(_streams, new SqliteSinkQueries(Options.Create(new SqliteSinkOptions { Path = Path.Combine(_lake, "unused.db") }))),
+        streams ?? _streams,
+        new SchemaVersions(streams ?? _streams, new SqliteSinkQueries(Options.Create(new SqliteSinkOptions { Path = Path.Combine(_lake, "unused.db") }))),
         time ?? TimeProvider.System);
 
     private static string PrivateList(TestData data) => ClickBatch.PrivateListOf(data);
