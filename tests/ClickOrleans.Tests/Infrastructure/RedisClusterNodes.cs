@@ -196,7 +196,8 @@ public sealed class RedisClusterNodes : IAsyncDisposable
     {
         while (true)
         {
-            var port = Random.Shared.Next(20_000, 45_000);
+            // Node and bus port (+10000) above TestServers.FreePort's and below the ephemeral range (nodes restart).
+            var port = Random.Shared.Next(20_000, TestServers.EphemeralStart - 10_000);
             if (TestServers.IsFree(port) && TestServers.IsFree(port + 10_000))
             {
                 return port;

@@ -68,12 +68,37 @@ public static class TestServers
         }
     }
 
+    /// <summary>
+    /// A loopback port nothing listens on, a different one at each call, from 10000 to 19999: below the kernel's
+    /// ephemeral range (see <see cref="EphemeralStart"/>) and below the Redis Cluster nodes' ports.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            var port = Interlocked.Increment(ref s_lastPort);
+            if (port >= 20_000)
+            {
+                throw new InvalidOperationException("No free port left from 10000 to 19999.");
+            }
+
+            if (IsFree(port))
+            {
+                return port;
+            }
+        }
     }
+
+    // A random start, so that a run does not first probe the ports a previous run's leftovers may still hold.
+    private static int s_lastPort = 10_000 + Random.Shared.Next(5_000);
+
+    /// <summary>
+    /// The first port of the kernel's ephemeral range. A host keeps its port across restarts; a port of that range can
+    /// meanwhile become the local end of an outgoing connection, and the restarted host then fails to bind it.
+    /// </summary>
+    public static int EphemeralStart { get; } = File.Exists("/proc/sys/net/ipv4/ip_local_port_range")
+        ? int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split('\t', ' ')[0], System.Globalization.CultureInfo.InvariantCulture)
+        : 32768;
 
     private static string StartRedis()
     {
