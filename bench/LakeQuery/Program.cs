@@ -1,10 +1,18 @@
 // A full day's aggregate of the clicks, from PostgreSQL (the drain's table) and from the Parquet archive of the same
 // clicks (DuckDB over the lake), alternately: both must give the same rows (exit 1 otherwise); prints the median time of
-// each after a first run of each that is not counted. Then the same over the day's files compacted into one file per
-// hour by DuckDB (COPY … PARTITION_BY, Zstd), standing in for the archive's compaction, which is not built yet.
+// each after a first run of each that is not counted. Then the same over a copy of the lake compacted by the archive's
+// compaction (ArchiveCompaction, as a silo runs it; its time and CPU printed).
 //   dotnet ClickOrleans.Bench.LakeQuery.dll <PostgreSQL connection string> <schema> <lake> <day: YYYY-MM-DD> [runs]
 using System.Diagnostics;
+using ClickOrleans;
+using ClickOrleans.Sinks;
+using ClickOrleans.Sinks.Parquet;
+using ClickOrleans.Sinks.Sqlite;
+using ClickOrleans.Streams;
 using DuckDB.NET.Data;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 var (postgres, schema, lake, day) = (args[0], args[1], args[2], DateTime.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
@@ -64,13 +72,25 @@ async Task<(double Ms, List<string> Rows)> PostgresAsync()
 }
 
 var compacted = lake + "-compacted";
-Directory.CreateDirectory(compacted);
-using (var compact = duck.CreateCommand())
+foreach (var file in Directory.GetFiles(Path.Combine(lake, "stream=clicks"), "*.parquet", SearchOption.AllDirectories))
 {
-    compact.CommandText = $"COPY (SELECT * FROM read_parquet('{lake}/stream=clicks/**/*.parquet', hive_partitioning = true)) " +
-        $"TO '{compacted}/stream=clicks' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date, hour), OVERWRITE_OR_IGNORE)";
-    compact.ExecuteNonQuery();
+    var copy = Path.Combine(compacted, Path.GetRelativePath(lake, file));
+    Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+    File.Copy(file, copy, overwrite: true);
 }
+
+var options = new ParquetSinkOptions { Directory = compacted };
+var streams = StreamCatalog.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+{
+    ["Streams:clicks:Sinks:0"] = StreamSinks.Postgres,
+    ["Streams:clicks:Sinks:1"] = StreamSinks.Parquet,
+}).Build(), new ClickOptions());
+var archive = new ParquetArchive(Options.Create(options), streams,
+    new SchemaVersions(streams, new SqliteSinkQueries(Options.Create(new SqliteSinkOptions { Path = Path.Combine(compacted, "unused.db") }))), TimeProvider.System);
+var (clock, cpu) = (Stopwatch.StartNew(), Process.GetCurrentProcess().TotalProcessorTime);
+var merged = await new ArchiveCompaction(archive, Options.Create(options), TimeProvider.System, NullLogger<ArchiveCompaction>.Instance)
+    .CompactAsync(ClickStream.Name, CancellationToken.None);
+Console.WriteLine($"COMPACTION files={merged} ms={clock.ElapsedMilliseconds} cpu_ms={(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0}");
 
 foreach (var root in new[] { lake, compacted })
 {

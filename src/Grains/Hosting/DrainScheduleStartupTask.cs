@@ -3,6 +3,8 @@ using ClickOrleans.Sinks.Parquet;
 using ClickOrleans.Staging;
 using ClickOrleans.Streams;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
 
 namespace ClickOrleans.Hosting;
 
@@ -29,10 +31,38 @@ internal sealed partial class DrainScheduleStartupTask(
         }
 
         // Activates every shard's aggregator too: each checks its list's size and drains it from now on.
+        var settling = ClusterSettling();
         await Task.WhenAll(streams.Streams
             .SelectMany(stream => new StagingStream(stream.StagingKey, stream.Shards).Shards)
-            .Select(shard => grains.GetGrain<IAggregatorGrain>(shard.Staging!).EnsureScheduled()));
+            .Select(shard => settling.ExecuteAsync(
+                async _ => await grains.GetGrain<IAggregatorGrain>(shard.Staging!).EnsureScheduled(), cancellationToken).AsTask()));
     }
+
+    /// <summary>
+    /// Retries what the cluster refuses while it settles: a silo restarted on the address of one that died (a whole
+    /// cluster restarted at once) finds the reminder service still routed to the dead one until the cluster's probes
+    /// declare it dead, and would otherwise fail its start.
+    /// </summary>
+    private ResiliencePipeline ClusterSettling() => new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<OrleansMessageRejectionException>().Handle<SiloUnavailableException>().Handle<TimeoutException>(),
+            MaxRetryAttempts = 40,
+            Delay = TimeSpan.FromSeconds(1),
+            MaxDelay = TimeSpan.FromSeconds(5),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            OnRetry = retry =>
+            {
+                LogNotSettled(logger, retry.Outcome.Exception!.Message, retry.RetryDelay);
+                return ValueTask.CompletedTask;
+            },
+        })
+        .Build();
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning,
+        Message = "The cluster refused a drain reminder's registration while it settles ({Reason}); trying again in {Delay}")]
+    private static partial void LogNotSettled(ILogger logger, string reason, TimeSpan delay);
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Warning,
         Message = "The drain period of stream {Stream} is {Period}, below one minute: the reminder minimum was lowered to match. Use this for tests and demos only")]

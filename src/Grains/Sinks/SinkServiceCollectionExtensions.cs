@@ -10,7 +10,7 @@ namespace ClickOrleans.Sinks;
 
 public static class SinkServiceCollectionExtensions
 {
-    /// <summary>PostgreSQL when <c>ConnectionStrings:Postgres</c> is set, the embedded SQLite file otherwise; the Parquet archive; with the write retry.</summary>
+    /// <summary>PostgreSQL when <c>ConnectionStrings:Postgres</c> is set, the embedded SQLite file otherwise; the Parquet archive and its compaction; with the write retry.</summary>
     public static IServiceCollection AddSink(this IServiceCollection services, IConfiguration configuration) =>
         (configuration.GetConnectionString("Postgres") is { Length: > 0 } postgres
             ? services.AddPostgresSink(postgres)
@@ -23,6 +23,8 @@ public static class SinkServiceCollectionExtensions
     {
         services.AddValidatedOptions<ParquetSinkOptions, ParquetSinkOptionsValidator>(ParquetSinkOptions.Section);
         services.AddSingleton<ParquetArchive>();
+        services.AddSingleton<ArchiveCompaction>();
+        services.AddHostedService<ArchiveCompactionService>();
         return services;
     }
 

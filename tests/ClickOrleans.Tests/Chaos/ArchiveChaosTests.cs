@@ -4,8 +4,8 @@ using Xunit.Abstractions;
 namespace ClickOrleans.Tests.Chaos;
 
 /// <summary>
-/// The Parquet archive under kill -9, on real silo processes sharing one lake: every click in PostgreSQL and in the
-/// archive exactly once, and no temporary file left to be mistaken for data.
+/// The Parquet archive and its compaction under kill -9, on real silo processes sharing one lake: every click in
+/// PostgreSQL and in the archive exactly once, and no temporary file left to be mistaken for data.
 /// </summary>
 [Trait("Category", "Chaos")]
 public sealed class ArchiveChaosTests(ITestOutputHelper output)
@@ -14,12 +14,13 @@ public sealed class ArchiveChaosTests(ITestOutputHelper output)
     private const int ClicksPerRound = 20_000;
 
     /// <summary>
-    /// Each round stages clicks, waits until a drain of them is under way, and kills the draining silo with SIGKILL, then
-    /// starts it again: in even rounds at a seeded random moment (in the store's write or the archive's), in odd ones as
-    /// soon as an archive write has a temporary file (between its files, its marks and its renames).
+    /// Each round stages clicks of the last three hours, which compaction merges every second on both silos, waits until
+    /// a drain of them is under way, and kills: in even rounds the draining silo at a seeded random moment (in the
+    /// store's write, the archive's or a compaction), in odd ones every silo as soon as an archive write or a compaction
+    /// has a temporary file (between its files, its marks or journal and its renames); then starts them again.
     /// </summary>
     [SkippableFact]
-    public async Task DrainingSiloKilledAtRandomMoments_ArchivesEachClickOnce_AndLeavesNoTemporaryFile()
+    public async Task SilosKilledInArchiveWritesAndCompactions_ArchiveEachClickOnce_AndLeaveNoTemporaryFile()
     {
         var lake = Directory.CreateTempSubdirectory("clickorleans-lake-").FullName;
         try
@@ -29,42 +30,55 @@ public sealed class ArchiveChaosTests(ITestOutputHelper output)
                 ["Streams__clicks__Sinks__0"] = "postgres",
                 ["Streams__clicks__Sinks__1"] = "parquet",
                 ["Parquet__Directory"] = lake,
+                ["Parquet__CompactionPeriod"] = "00:00:01",
             });
             var random = new Random(25);
+            var hoursAgo = DateTimeOffset.UtcNow.AddHours(-3);
+            var firstHour = new DateTimeOffset(hoursAgo.Year, hoursAgo.Month, hoursAgo.Day, hoursAgo.Hour, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
             var staged = 0;
-            var leftTemporary = 0;
+            var (leftTemporary, inCompaction) = (0, 0);
             for (var round = 0; round < KillRounds; round++)
             {
-                await ChaosTests.StageSeedAsync(cluster.Redis, cluster.StagingKey, ClicksPerRound, firstUid: staged);
+                await StageAsync(cluster, staged, ClicksPerRound, firstHour);
                 staged += ClicksPerRound;
                 var draining = await Poll.UntilAsync(() => cluster.StatsAsync(), stats => stats is { PrivateLists.Length: > 0 }, TimeSpan.FromSeconds(60));
                 Assert.True(draining is { PrivateLists.Length: > 0 }, "no drain took the clicks over");
+                var killed = round % 2 == 0 ? [Math.Max(0, cluster.AggregatorHost())] : Enumerable.Range(0, cluster.SiloCount).ToArray();
                 if (round % 2 == 0)
                 {
                     await Task.Delay(random.Next(0, 500)); // the moment of the fault
                 }
                 else
                 {
-                    InsideAnArchiveWrite(lake, TimeSpan.FromSeconds(30));
+                    InsideAWrite(lake, TimeSpan.FromSeconds(30));
                 }
 
-                var host = Math.Max(0, cluster.AggregatorHost());
-                await cluster.KillSiloAsync(host);
+                await Task.WhenAll(killed.Select(cluster.KillSiloAsync));
                 leftTemporary += Directory.GetFiles(lake, "*.tmp", SearchOption.AllDirectories).Length > 0 ? 1 : 0;
-                cluster.StartSilo(host);
-                await cluster.WaitHealthyAsync(host);
+                inCompaction += Directory.GetFiles(lake, "compacted-*.tmp", SearchOption.AllDirectories).Length + Journals(lake).Length > 0 ? 1 : 0;
+                foreach (var silo in killed)
+                {
+                    cluster.StartSilo(silo);
+                }
+
+                foreach (var silo in killed)
+                {
+                    await cluster.WaitHealthyAsync(silo);
+                }
             }
 
             await cluster.DrainEverythingAsync();
             var (ids, rollupTotal) = await cluster.SinkAsync();
+            var compacted = await Poll.UntilAsync(() => Task.FromResult(Compacted(lake)), done => done, TimeSpan.FromSeconds(90));
             var archived = TestLake.EventIds(lake, "clicks").Select(id => id.ToString("N")).ToList();
-            output.WriteLine($"staged={staged} store={ids.Count} archive={archived.Count} files={Directory.GetFiles(lake, "*.parquet", SearchOption.AllDirectories).Length} kills that left a temporary file={leftTemporary} of {KillRounds}");
+            output.WriteLine($"staged={staged} store={ids.Count} archive={archived.Count} files={Directory.GetFiles(lake, "*.parquet", SearchOption.AllDirectories).Length} kills that left a temporary file={leftTemporary}, in a compaction={inCompaction} of {KillRounds}");
 
             Assert.Equal(staged, ids.Count);
             Assert.Equal(staged, ids.Distinct().Count());
             Assert.Equal(staged, rollupTotal);
             Assert.Equal(ids.Order(), archived.Order());
             Assert.Empty(Directory.GetFiles(lake, "*.parquet.tmp", SearchOption.AllDirectories));
+            Assert.True(compacted, "compaction did not merge each hour into one file");
         }
         finally
         {
@@ -72,8 +86,11 @@ public sealed class ArchiveChaosTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Returns as soon as an archive write has a temporary data file: the kill lands inside the write (before its marks or its renames).</summary>
-    private static void InsideAnArchiveWrite(string lake, TimeSpan deadline)
+    /// <summary>
+    /// Returns as soon as an archive write or a compaction has a temporary data file: the kill lands inside it (before
+    /// its marks or journal, or its renames).
+    /// </summary>
+    private static void InsideAWrite(string lake, TimeSpan deadline)
     {
         var until = DateTime.UtcNow + deadline;
         while (DateTime.UtcNow < until && !Directory.EnumerateFiles(lake, "*.parquet.tmp", SearchOption.AllDirectories).Any())
@@ -81,4 +98,23 @@ public sealed class ArchiveChaosTests(ITestOutputHelper output)
             Thread.Yield();
         }
     }
+
+    /// <summary>Seed-format clicks, each with a time in one of the three hours from <paramref name="firstHour"/> (closed hours, compacted as they fill).</summary>
+    private static async Task StageAsync(ChaosCluster cluster, int firstUid, int count, long firstHour)
+    {
+        for (var start = firstUid; start < firstUid + count; start += 10_000)
+        {
+            var elements = Enumerable.Range(start, Math.Min(10_000, firstUid + count - start))
+                .Select(i => (StackExchange.Redis.RedisValue)$$"""{"uid":{{i}},"pid":{{i % 1000}},"ts":{{firstHour + i % 3 * 3_600_000 + i % 3_600_000}}}""").ToArray();
+            await cluster.Redis.ListLeftPushAsync(cluster.StagingKey, elements);
+        }
+    }
+
+    private static string[] Journals(string lake) => Directory.GetFiles(lake, "*.json", SearchOption.AllDirectories)
+        .Where(path => Path.GetFileName(Path.GetDirectoryName(path)) == "_compactions").ToArray();
+
+    /// <summary>Whether every hour is one file and no compaction is under way.</summary>
+    private static bool Compacted(string lake) =>
+        Journals(lake).Length == 0
+        && Directory.GetDirectories(lake, "hour=*", SearchOption.AllDirectories).All(hour => Directory.GetFiles(hour, "*.parquet").Length == 1);
 }

@@ -1,10 +1,7 @@
-using ClickOrleans.Sinks;
 using ClickOrleans.Sinks.Parquet;
-using ClickOrleans.Sinks.Sqlite;
 using ClickOrleans.Streams;
 using ClickOrleans.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ClickOrleans.Tests.Sinks;
@@ -18,13 +15,7 @@ namespace ClickOrleans.Tests.Sinks;
 public sealed class ParquetArchiveTests : IDisposable
 {
     private readonly string _lake = Path.Combine(Path.GetTempPath(), "clickorleans-lake-" + Guid.NewGuid().ToString("N"));
-    private readonly StreamCatalog _streams = StreamCatalog.From(
-        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Streams:clicks:Sinks:0"] = StreamSinks.Sqlite,
-            ["Streams:clicks:Sinks:1"] = StreamSinks.Parquet,
-        }).Build(),
-        new ClickOptions());
+    private readonly StreamCatalog _streams = TestArchive.Clicks();
 
     [Fact]
     public async Task SameEventsAgain_InAnyChunkSize_AreArchivedOnce()
@@ -128,14 +119,7 @@ public sealed class ParquetArchiveTests : IDisposable
     {
         var data = new TestData();
         await Archive().WriteAsync(Batch(data, 0, 0, 10), [], CancellationToken.None);
-        var extended = StreamCatalog.From(
-            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Streams:clicks:Sinks:0"] = StreamSinks.Sqlite,
-                ["Streams:clicks:Sinks:1"] = StreamSinks.Parquet,
-                ["Streams:clicks:Fields:referrer:Type"] = "string",
-            }).Build(),
-            new ClickOptions());
+        var extended = TestArchive.Clicks(("Streams:clicks:Fields:referrer:Type", "string"));
         var rules = extended.RulesOf(extended.Clicks);
         var later = TestEvents.Batch(rules, ClickBatch.PrivateListOf(data), 0, 10, 20, [.. Enumerable.Range(10, 10)
             .Select(i => new TestEvent(i, Guid.CreateVersion7(), null, ClickBatch.ClickedAt + i, [data.Uid, data.Pid(i), $"https://example.com/{i}"]))]);
@@ -178,11 +162,8 @@ public sealed class ParquetArchiveTests : IDisposable
     }
 
     /// <param name="streams">The streams as the silo declares them; by default clicks with both sinks.</param>
-    private ParquetArchive Archive(TimeProvider? time = null, StreamCatalog? streams = null) => new(
-        Options.Create(new ParquetSinkOptions { Directory = _lake }),
-        streams ?? _streams,
-        new SchemaVersions(streams ?? _streams, new SqliteSinkQueries(Options.Create(new SqliteSinkOptions { Path = Path.Combine(_lake, "unused.db") }))),
-        time ?? TimeProvider.System);
+    private ParquetArchive Archive(TimeProvider? time = null, StreamCatalog? streams = null) =>
+        TestArchive.Create(new ParquetSinkOptions { Directory = _lake }, streams ?? _streams, time);
 
     private static string PrivateList(TestData data) => ClickBatch.PrivateListOf(data);
 

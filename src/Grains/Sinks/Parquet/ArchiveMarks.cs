@@ -24,21 +24,12 @@ internal sealed record ArchiveMarks(Dictionary<int, long> Partitions, long? Comp
             ?? throw new InvalidDataException($"The archive's marks '{path}' are empty.");
     }
 
-    /// <summary>Writes the marks to a temporary file, flushes it to disk, renames it over <paramref name="path"/> and flushes the directory.</summary>
-    public async Task WriteAsync(string path, CancellationToken cancellationToken)
-    {
-        var temporary = path + ".tmp";
-        await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            await JsonSerializer.SerializeAsync(file, this, ArchiveJsonContext.Default.ArchiveMarks, cancellationToken);
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-        DurableDirectory.Sync(Path.GetDirectoryName(path)!);
-    }
+    /// <summary>Replaces the marks file whole (<see cref="DurableDirectory.ReplaceFileAsync"/>).</summary>
+    public Task WriteAsync(string path, CancellationToken cancellationToken) =>
+        DurableDirectory.ReplaceFileAsync(path, (file, token) => JsonSerializer.SerializeAsync(file, this, ArchiveJsonContext.Default.ArchiveMarks, token), cancellationToken);
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(ArchiveMarks))]
+[JsonSerializable(typeof(CompactionJournal))]
 internal sealed partial class ArchiveJsonContext : JsonSerializerContext;

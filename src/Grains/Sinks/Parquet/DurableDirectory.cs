@@ -10,6 +10,23 @@ internal static partial class DurableDirectory
 {
     private const int ReadOnlyDirectory = 0x10000; // O_RDONLY | O_DIRECTORY
 
+    /// <summary>
+    /// Replaces a small file whole, so that a crash leaves the old content or the new, never a mix: writes a temporary
+    /// file, flushes it to disk, renames it over <paramref name="path"/> and flushes the directory.
+    /// </summary>
+    public static async Task ReplaceFileAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var temporary = path + ".tmp";
+        await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            await write(file, cancellationToken);
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+        Sync(Path.GetDirectoryName(path)!);
+    }
+
     public static void Sync(string directory)
     {
         if (!OperatingSystem.IsLinux())

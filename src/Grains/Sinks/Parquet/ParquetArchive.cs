@@ -23,7 +23,8 @@ namespace ClickOrleans.Sinks.Parquet;
 /// </remarks>
 public sealed partial class ParquetArchive(IOptions<ParquetSinkOptions> options, StreamCatalog streams, SchemaVersions versions, TimeProvider time)
 {
-    private const string Temporary = ".tmp";
+    /// <summary>The suffix of a file written but not yet committed: no <c>*.parquet</c> reader sees it.</summary>
+    internal const string Temporary = ".tmp";
     private static readonly TimeSpan KeepCompleted = TimeSpan.FromDays(7);
 
     private readonly string _lake = Path.GetFullPath(options.Value.Directory);
@@ -48,7 +49,7 @@ public sealed partial class ParquetArchive(IOptions<ParquetSinkOptions> options,
             Directory.CreateDirectory(Path.Combine(root, "_marks"));
             foreach (var marks in Directory.EnumerateFiles(Path.Combine(root, "_marks"), "*.json"))
             {
-                await using var listLock = await LockAsync(Path.ChangeExtension(marks, ".lock"), cancellationToken);
+                await using var listLock = await FileLock.AcquireAsync(Path.ChangeExtension(marks, ".lock"), cancellationToken);
                 RollForward(root, await ArchiveMarks.ReadAsync(marks, cancellationToken));
             }
 
@@ -60,7 +61,7 @@ public sealed partial class ParquetArchive(IOptions<ParquetSinkOptions> options,
                 }
 
                 var marks = Path.Combine(root, "_marks", name.Groups["list"].Value + ".json");
-                await using var listLock = await LockAsync(Path.ChangeExtension(marks, ".lock"), cancellationToken);
+                await using var listLock = await FileLock.AcquireAsync(Path.ChangeExtension(marks, ".lock"), cancellationToken);
                 var committed = (await ArchiveMarks.ReadAsync(marks, cancellationToken)).Pending;
                 if (File.Exists(orphan) && !committed.Contains(Path.GetRelativePath(root, orphan[..^Temporary.Length])))
                 {
@@ -95,18 +96,18 @@ public sealed partial class ParquetArchive(IOptions<ParquetSinkOptions> options,
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(marksPath)!);
-            await using var listLock = await LockAsync(Path.ChangeExtension(marksPath, ".lock"), cancellationToken);
+            await using var listLock = await FileLock.AcquireAsync(Path.ChangeExtension(marksPath, ".lock"), cancellationToken);
             var marks = await ArchiveMarks.ReadAsync(marksPath, cancellationToken);
             RollForward(root, marks);
-            var mark = marks.Partitions.GetValueOrDefault(batch.Partition);
-            if (marks.CompletedAtMs is not null || batch.ChunkEnd <= mark)
+            var progress = new PartitionProgress(marks.Partitions.GetValueOrDefault(batch.Partition), marks.CompletedAtMs is not null);
+            if (progress.Completed || batch.ChunkEnd <= progress.CommittedTo)
             {
                 return 0;
             }
 
             var events = batch.Events;
-            var start = Math.Max(mark, batch.ChunkStart);
-            var rows = Array.FindAll(batch.Rows, row => events.Positions[row] >= mark && !refused.Contains(events.Positions[row]));
+            var start = Math.Max(progress.CommittedTo, batch.ChunkStart);
+            var rows = Array.FindAll(progress.Unwritten(batch), row => !refused.Contains(events.Positions[row]));
             var files = new List<string>();
             foreach (var hour in rows.GroupBy(row => events.Timestamps[row] / 3_600_000))
             {
@@ -149,7 +150,7 @@ public sealed partial class ParquetArchive(IOptions<ParquetSinkOptions> options,
                 continue;
             }
 
-            await using (var listLock = await LockAsync(Path.ChangeExtension(marksPath, ".lock"), cancellationToken))
+            await using (var listLock = await FileLock.AcquireAsync(Path.ChangeExtension(marksPath, ".lock"), cancellationToken))
             {
                 var marks = await ArchiveMarks.ReadAsync(marksPath, cancellationToken);
                 RollForward(root, marks);
@@ -189,7 +190,11 @@ public sealed partial class ParquetArchive(IOptions<ParquetSinkOptions> options,
         }
     }
 
-    private string StreamDirectory(string stream) => Path.Combine(_lake, "stream=" + stream);
+    /// <summary>The streams whose events are archived.</summary>
+    public IEnumerable<string> Streams => _writers.Keys;
+
+    /// <summary>The stream's directory in the lake: <c>stream=&lt;name&gt;</c>.</summary>
+    public string StreamDirectory(string stream) => Path.Combine(_lake, "stream=" + stream);
 
     /// <summary>A private list's name as a file name: its safe characters, and a hash of the whole name, which has braces and colons.</summary>
     private static string ListKey(string privateList)
@@ -201,22 +206,6 @@ public sealed partial class ParquetArchive(IOptions<ParquetSinkOptions> options,
         }
 
         return safe.Append('.').Append(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(privateList)))[..12]).ToString();
-    }
-
-    /// <summary>Holds a POSIX lock on the file until disposed: writers of the same list on other silos wait for it.</summary>
-    private static async Task<FileStream> LockAsync(string path, CancellationToken cancellationToken)
-    {
-        for (var wait = 1; ; wait = Math.Min(wait * 2, 100))
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (!cancellationToken.IsCancellationRequested)
-            {
-                await Task.Delay(wait, cancellationToken);
-            }
-        }
     }
 
     [GeneratedRegex(@"^(?<list>.+)-p\d+-\d+-\d+\.parquet\.tmp$")]

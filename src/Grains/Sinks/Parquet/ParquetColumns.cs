@@ -13,7 +13,7 @@ namespace ClickOrleans.Sinks.Parquet;
 /// </summary>
 internal static class ParquetColumns
 {
-    private static readonly ParquetOptions Options = new() { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = CompressionLevel.Fastest };
+    internal static readonly ParquetOptions Options = new() { CompressionMethod = CompressionMethod.Zstd, CompressionLevel = CompressionLevel.Fastest };
 
     public static async Task WriteAsync(Stream file, EventRules rules, EventRows rows, int[] selected, CancellationToken cancellationToken)
     {

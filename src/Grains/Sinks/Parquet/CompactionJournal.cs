@@ -1,0 +1,50 @@
+using System.Text.Json;
+
+namespace ClickOrleans.Sinks.Parquet;
+
+/// <summary>
+/// What a compaction of an hour commits to, written before it touches a committed file: the merged file (in the hour's
+/// directory, flushed to disk under its temporary name) and the files it replaces. Rolled forward — the merged file
+/// renamed, the files it replaces deleted — by the compaction itself, or, after a crash, by the next pass over the hour.
+/// </summary>
+internal sealed record CompactionJournal(string Output, string[] Inputs)
+{
+    public static async Task<CompactionJournal?> ReadAsync(string path, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        await using var file = File.OpenRead(path);
+        return await JsonSerializer.DeserializeAsync(file, ArchiveJsonContext.Default.CompactionJournal, cancellationToken)
+            ?? throw new InvalidDataException($"The compaction journal '{path}' is empty.");
+    }
+
+    public Task WriteAsync(string path, CancellationToken cancellationToken) =>
+        DurableDirectory.ReplaceFileAsync(path, (file, token) => JsonSerializer.SerializeAsync(file, this, ArchiveJsonContext.Default.CompactionJournal, token), cancellationToken);
+
+    /// <summary>Renames the merged file into place and deletes the files it replaces; does both durably, and again harmlessly.</summary>
+    public void RollForward(string hour)
+    {
+        var output = Path.Combine(hour, Output);
+        if (File.Exists(output + ParquetArchive.Temporary))
+        {
+            File.Move(output + ParquetArchive.Temporary, output);
+        }
+
+        // The merged file holds the inputs' rows: without it, they are the only copy.
+        if (!File.Exists(output))
+        {
+            throw new InvalidDataException($"The compaction journal of '{hour}' names '{Output}', which is missing: its inputs are kept.");
+        }
+
+        DurableDirectory.Sync(hour);
+        foreach (var input in Inputs)
+        {
+            File.Delete(Path.Combine(hour, input));
+        }
+
+        DurableDirectory.Sync(hour);
+    }
+}
