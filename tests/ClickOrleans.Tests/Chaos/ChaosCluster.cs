@@ -224,6 +224,8 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public string SiloOutput(int index) => _silos[index]!.Output;
 
+    public bool SiloHasExited(int index) => _silos[index]!.HasExited;
+
     /// <summary>kill -9 of redis-server; its AOF (fsync always) holds every acknowledged push.</summary>
     public async Task KillRedisAsync()
     {

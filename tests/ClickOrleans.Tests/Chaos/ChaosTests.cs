@@ -183,6 +183,30 @@ public sealed class ChaosTests(ITestOutputHelper output)
         AssertExactlyOnce(traffic, ids, rollupTotal);
     }
 
+    /// <summary>
+    /// A silo started while Redis is down (a whole deployment starting at once, Redis last) waits for it instead of
+    /// exiting at Orleans' first membership command, and drains once Redis is back.
+    /// </summary>
+    [SkippableFact]
+    public async Task SiloStartedWhileRedisIsDown_WaitsForIt_AndDrainsOnceItIsBack()
+    {
+        await using var cluster = await ChaosCluster.StartAsync(silos: 1);
+        await cluster.KillRedisAsync();
+        await cluster.KillSiloAsync(0);
+
+        cluster.StartSilo(0);
+        await Poll.UntilAsync(() => Task.FromResult(cluster.SiloOutput(0)), log => log.Contains("waits for it", StringComparison.Ordinal) || cluster.SiloHasExited(0), TimeSpan.FromSeconds(60));
+        Assert.False(cluster.SiloHasExited(0), $"the silo exited while Redis was down:\n{cluster.SiloOutput(0)}");
+        await cluster.StartRedisAsync();
+        await cluster.WaitHealthyAsync(0);
+        await StageSeedAsync(cluster.Redis, cluster.StagingKey, 1_000);
+        await cluster.DrainEverythingAsync();
+        var (ids, rollupTotal) = await cluster.SinkAsync();
+
+        Assert.Equal(1_000, ids.Distinct().Count());
+        Assert.Equal(1_000, rollupTotal);
+    }
+
     internal static void AssertExactlyOnce(Traffic traffic, List<string> rows, long rollupTotal)
     {
         var sink = rows.ToHashSet();
