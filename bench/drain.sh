@@ -108,7 +108,8 @@ case "$sink" in
     [[ -n "${BENCH_SILO_DIR:-}" ]] || dotnet publish src/Silo -c Release -o "$silo_dir" >/dev/null
     if [[ -n "${BENCH_STREAM:-}" ]]; then stream_env+=("Streams__bench__StagingKey=$key"); key_env="Clicks__StagingKey=$run-clicks"; else key_env="Clicks__StagingKey=$key"; fi
     lake_env=()
-    [[ -n "${BENCH_LAKE:-}" ]] && lake_env=("Streams__clicks__Sinks__0=postgres" "Streams__clicks__Sinks__1=parquet" "Parquet__Directory=$work/lake")
+    # Compaction off: bench/LakeQuery reads the lake as written, then compacts a copy itself.
+    [[ -n "${BENCH_LAKE:-}" ]] && lake_env=("Streams__clicks__Sinks__0=postgres" "Streams__clicks__Sinks__1=parquet" "Parquet__Directory=$work/lake" "Parquet__CompactionPeriod=00:00:00")
     env "${common_env[@]}" "${stream_env[@]}" "${lake_env[@]}" "$key_env" Clicks__Postgres__Schema="$run" Urls=http://127.0.0.1:0 \
       dotnet "$silo_dir/ClickOrleans.Silo.dll" >"$work/host.log" 2>&1 &
     host_pid=$!
