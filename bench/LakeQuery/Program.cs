@@ -11,6 +11,7 @@ using ClickOrleans.Sinks.Sqlite;
 using ClickOrleans.Streams;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -88,7 +89,8 @@ var streams = StreamCatalog.From(new ConfigurationBuilder().AddInMemoryCollectio
 var archive = new ParquetArchive(Options.Create(options), streams,
     new SchemaVersions(streams, new SqliteSinkQueries(Options.Create(new SqliteSinkOptions { Path = Path.Combine(compacted, "unused.db") }))), TimeProvider.System);
 var (clock, cpu) = (Stopwatch.StartNew(), Process.GetCurrentProcess().TotalProcessorTime);
-var merged = await new ArchiveCompaction(archive, Options.Create(options), TimeProvider.System, NullLogger<ArchiveCompaction>.Instance)
+var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+var merged = await new ArchiveCompaction(archive, Options.Create(options), new ArchiveTelemetry(meters), TimeProvider.System, NullLogger<ArchiveCompaction>.Instance)
     .CompactAsync(ClickStream.Name, CancellationToken.None);
 Console.WriteLine($"COMPACTION files={merged} ms={clock.ElapsedMilliseconds} cpu_ms={(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0}");
 

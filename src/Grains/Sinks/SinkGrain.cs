@@ -15,7 +15,7 @@ namespace ClickOrleans.Sinks;
 [StatelessWorker]
 [Reentrant]
 public sealed partial class SinkGrain(
-    IEventSink sink, ParquetArchive archive, ResiliencePipelineProvider<string> pipelines, ILogger<SinkGrain> logger) : Grain, ISinkGrain
+    IEventSink sink, ParquetArchive archive, ArchiveTelemetry archiveTelemetry, ResiliencePipelineProvider<string> pipelines, ILogger<SinkGrain> logger) : Grain, ISinkGrain
 {
     private readonly ResiliencePipeline _retry = pipelines.GetPipeline(SinkRetry.Name);
 
@@ -30,7 +30,7 @@ public sealed partial class SinkGrain(
         if (archive.Archives(batch.Stream))
         {
             HashSet<long> refused = [.. result.Refused.Select(refusal => refusal.Position)];
-            await RunAsync(token => archive.WriteAsync(batch, refused, token), StreamSinks.Parquet, what);
+            archiveTelemetry.RecordWritten(batch.Stream, await RunAsync(token => archive.WriteAsync(batch, refused, token), StreamSinks.Parquet, what));
         }
 
         return result;

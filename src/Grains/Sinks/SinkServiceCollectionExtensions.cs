@@ -23,6 +23,7 @@ public static class SinkServiceCollectionExtensions
     {
         services.AddValidatedOptions<ParquetSinkOptions, ParquetSinkOptionsValidator>(ParquetSinkOptions.Section);
         services.AddSingleton<ParquetArchive>();
+        services.AddSingleton<ArchiveTelemetry>();
         services.AddSingleton<ArchiveCompaction>();
         services.AddHostedService<ArchiveCompactionService>();
         return services;

@@ -1,8 +1,10 @@
+using System.Diagnostics.Metrics;
 using ClickOrleans.Sinks;
 using ClickOrleans.Sinks.Parquet;
 using ClickOrleans.Sinks.Sqlite;
 using ClickOrleans.Streams;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -30,6 +32,8 @@ public static class TestArchive
             time ?? TimeProvider.System);
     }
 
-    public static ArchiveCompaction Compaction(ParquetArchive archive, ParquetSinkOptions options, TimeProvider? time = null) =>
-        new(archive, Options.Create(options), time ?? TimeProvider.System, NullLogger<ArchiveCompaction>.Instance);
+    /// <param name="meters">Where its metrics go; by default nowhere a test looks.</param>
+    public static ArchiveCompaction Compaction(ParquetArchive archive, ParquetSinkOptions options, TimeProvider? time = null, IMeterFactory? meters = null) =>
+        new(archive, Options.Create(options), new ArchiveTelemetry(meters ?? new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()),
+            time ?? TimeProvider.System, NullLogger<ArchiveCompaction>.Instance);
 }

@@ -1,6 +1,10 @@
-using ClickOrleans.Streams;
+using System.Diagnostics.Metrics;
+using ClickOrleans.Drain;
 using ClickOrleans.Sinks.Parquet;
+using ClickOrleans.Streams;
 using ClickOrleans.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ClickOrleans.Tests.Sinks;
@@ -30,8 +34,11 @@ public sealed class ArchiveCompactionTests : IDisposable
         var archive = TestArchive.Create(options);
         await WriteAsync(archive, 0, 20, 40, 60, 80, 100);
         Assert.Equal(5, ParquetFiles().Length);
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meterFactory = meters.GetRequiredService<IMeterFactory>();
+        using var compacted = new MetricCollector<long>(meterFactory, DrainTelemetry.Name, "clickorleans.archive.compacted");
 
-        Assert.Equal(5, await TestArchive.Compaction(archive, options).CompactAsync(ClickStream.Name, CancellationToken.None));
+        Assert.Equal(5, await TestArchive.Compaction(archive, options, meters: meterFactory).CompactAsync(ClickStream.Name, CancellationToken.None));
 
         Assert.StartsWith("compacted-", Path.GetFileName(Assert.Single(ParquetFiles())), StringComparison.Ordinal);
         Assert.Equal(Ids(0, 100), TestLake.EventIds(_lake, ClickStream.Name).Order());
@@ -40,6 +47,8 @@ public sealed class ArchiveCompactionTests : IDisposable
             reader => (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
         Assert.Equal([("UUID", "TIMESTAMP WITH TIME ZONE", "BIGINT", "VARCHAR")], types);
         Assert.False(File.Exists(JournalPath));
+        Assert.Equal(5, compacted.GetMeasurementSnapshot().EvaluateAsCounter());
+        Assert.Equal(ClickStream.Name, compacted.LastMeasurement!.Tags["stream"]);
 
         // The archive's marks are its own: a replay writes nothing again, and a second pass finds nothing to do.
         Assert.Equal(0, await archive.WriteAsync(ClickBatch.Of(_data, 0, 0, 100).ToEvents(), [], CancellationToken.None));

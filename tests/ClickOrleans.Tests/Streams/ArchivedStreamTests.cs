@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using ClickOrleans.Tests.Infrastructure;
 
 namespace ClickOrleans.Tests.Streams;
@@ -45,6 +46,10 @@ public abstract class ArchivedStreamTests(ClusterFixture cluster)
             reader => (new DateTimeOffset(reader.GetDateTime(0), TimeSpan.Zero), reader.GetInt64(1), reader.GetDouble(2), (double)reader.GetInt64(3)));
         Assert.Equal(3, fromStore.Length);
         Assert.Equal(fromStore, fromArchive);
+
+        // The archive's own metric, as the operator reads it (every test of this cluster's orders counts in it).
+        var archivedTotal = Regex.Match(await http.GetStringAsync("/metrics"), "clickorleans_archive_written_total\\{[^}]*stream=\"orders\"[^}]*\\} (\\d+)");
+        Assert.True(archivedTotal.Success && long.Parse(archivedTotal.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= orders.Length, archivedTotal.Value);
     }
 }
 

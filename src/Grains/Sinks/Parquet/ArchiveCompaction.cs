@@ -17,7 +17,8 @@ namespace ClickOrleans.Sinks.Parquet;
 /// leaves a journal the next pass over the hour (at the silo's start, or every period on any silo) completes. Writers are
 /// never held: they only add files, and a compaction takes only the files it listed.
 /// </remarks>
-public sealed partial class ArchiveCompaction(ParquetArchive archive, IOptions<ParquetSinkOptions> options, TimeProvider time, ILogger<ArchiveCompaction> logger)
+public sealed partial class ArchiveCompaction(
+    ParquetArchive archive, IOptions<ParquetSinkOptions> options, ArchiveTelemetry telemetry, TimeProvider time, ILogger<ArchiveCompaction> logger)
 {
     private const string Compacted = "compacted-";
 
@@ -82,6 +83,7 @@ public sealed partial class ArchiveCompaction(ParquetArchive archive, IOptions<P
             journal.RollForward(hour);
             DeleteJournal(journalPath);
             LogCompacted(logger, stream, label, inputs.Count, rows, output);
+            telemetry.RecordCompacted(stream, inputs.Count);
             merged += inputs.Count;
         }
 

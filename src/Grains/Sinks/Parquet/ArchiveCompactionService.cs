@@ -12,6 +12,7 @@ internal sealed partial class ArchiveCompactionService(
     ArchiveCompaction compaction,
     ParquetArchive archive,
     IOptions<ParquetSinkOptions> options,
+    ArchiveTelemetry telemetry,
     TimeProvider time,
     ILogger<ArchiveCompactionService> logger) : BackgroundService
 {
@@ -36,6 +37,7 @@ internal sealed partial class ArchiveCompactionService(
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
                     LogFailed(logger, exception, stream);
+                    telemetry.RecordCompactionFailure(stream);
                 }
             }
         }
