@@ -17,6 +17,8 @@ namespace ClickOrleans.Api;
 [JsonSerializable(typeof(BatchAccepted))]
 [JsonSerializable(typeof(DrainResult))]
 [JsonSerializable(typeof(AggregatorStats))]
+[JsonSerializable(typeof(BackfillRequest))]
+[JsonSerializable(typeof(BackfillStatus))]
 [JsonSerializable(typeof(ProductClicks))]
 [JsonSerializable(typeof(TopProduct[]))]
 [JsonSerializable(typeof(UserClick[]))]

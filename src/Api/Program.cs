@@ -65,6 +65,7 @@ app.MapIngestApi().RequireAuthorization(Scopes.Ingest).RequireRateLimiting(ApiSe
 app.MapStreamsApi().RequireAuthorization(Scopes.Read).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
 app.MapQueriesApi().RequireAuthorization(Scopes.Read).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
 app.MapAdminApi().RequireAuthorization(Scopes.Admin).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
+app.MapBackfillApi().RequireAuthorization(Scopes.Admin).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
 app.MapDeadLettersApi().RequireAuthorization(Scopes.Admin).RequireRateLimiting(ApiSecurityExtensions.RateLimitPolicy);
 app.MapOpenApi();
 if (embedded is not null || app.Environment.IsDevelopment())

@@ -12,6 +12,7 @@ namespace ClickOrleans;
 /// <param name="LastLoss">The last private list that vanished from Redis before it was drained.</param>
 /// <param name="Stall">Why the drain is stalled (see <c>Clicks:StallAfter</c>), or null while it keeps up.</param>
 /// <param name="Shards">For the whole stream (<c>/stats</c>): each shard's stats, which the fields above sum up.</param>
+/// <param name="Backfill">For the whole stream, when it is archived: its running backfill from the archive, or its last.</param>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.AggregatorStats")]
 public sealed record AggregatorStats(
     string StagingKey,
@@ -27,7 +28,8 @@ public sealed record AggregatorStats(
     long FailuresInARow,
     PrivateListLoss? LastLoss,
     string? Stall,
-    AggregatorStats[]? Shards = null);
+    AggregatorStats[]? Shards = null,
+    BackfillStatus? Backfill = null);
 
 /// <summary>A private list awaiting its drain: elements committed so far and elements left.</summary>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.PrivateListStats")]

@@ -43,7 +43,8 @@ public static class AdminApi
         }
 
         var shards = await Task.WhenAll(Shards(schema).Select(shard => grains.GetGrain<IAggregatorGrain>(shard.Staging!).GetStats()));
-        return TypedResults.Ok(StreamStats.Stats(schema.StagingKey, shards));
+        var backfill = schema.Archived ? await grains.GetGrain<IBackfillGrain>(schema.Name).GetStatus() : null;
+        return TypedResults.Ok(StreamStats.Stats(schema.StagingKey, shards) with { Backfill = backfill });
     }
 
     private static IReadOnlyList<StagingKeys> Shards(StreamSchema stream) => new StagingStream(stream.StagingKey, stream.Shards).Shards;

@@ -30,6 +30,15 @@ public interface IEventSink
     /// <summary>Marks a fully drained private list complete, so later writes of it are skipped whole; prunes old marks.</summary>
     Task CompleteAsync(string privateList, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The stream's tables (its own, its rollups') that hold anything of [<paramref name="from"/>, <paramref name="to"/>):
+    /// what a backfill of that range would store twice. Empty when none does.
+    /// </summary>
+    Task<IReadOnlyList<string>> HoldingAsync(string stream, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+
+    /// <summary>The ids of the rows' events that the stream's table holds already, matched by id and time.</summary>
+    Task<IReadOnlySet<Guid>> StoredAsync(string stream, EventRows rows, CancellationToken cancellationToken);
+
     /// <summary>Whether a failed call may succeed when retried: the connection or the server failed, not the data.</summary>
     bool IsTransient(Exception exception);
 }

@@ -1,3 +1,4 @@
+using ClickOrleans.Backfill;
 using ClickOrleans.Queries;
 using ClickOrleans.Sinks.Parquet;
 using ClickOrleans.Sinks.Postgres;
@@ -10,13 +11,14 @@ namespace ClickOrleans.Sinks;
 
 public static class SinkServiceCollectionExtensions
 {
-    /// <summary>PostgreSQL when <c>ConnectionStrings:Postgres</c> is set, the embedded SQLite file otherwise; the Parquet archive and its compaction; with the write retry.</summary>
+    /// <summary>PostgreSQL when <c>ConnectionStrings:Postgres</c> is set, the embedded SQLite file otherwise; the Parquet archive, its compaction and the backfill from it; with the write retry.</summary>
     public static IServiceCollection AddSink(this IServiceCollection services, IConfiguration configuration) =>
         (configuration.GetConnectionString("Postgres") is { Length: > 0 } postgres
             ? services.AddPostgresSink(postgres)
             : services.AddSqliteSink())
         .AddSingleton<SchemaVersions>()
         .AddParquetArchive()
+        .AddSingleton<BackfillRun>()
         .AddSinkRetry();
 
     public static IServiceCollection AddParquetArchive(this IServiceCollection services)

@@ -43,6 +43,9 @@ public abstract class SinkProbe
     /// <summary>Records a schema version of a stream in <c>stream_schemas</c>, as a silo with that declaration did at its start.</summary>
     public abstract Task RecordSchemaVersionAsync(string stream, string version, string definition);
 
+    /// <summary>Deletes the rows of <paramref name="table"/> whose time <paramref name="column"/> lies in [from, to): data an operator lost or cleared.</summary>
+    public abstract Task DeleteRangeAsync(string table, string column, DateTimeOffset from, DateTimeOffset to);
+
     protected static async Task<IReadOnlyList<object?[]>> ReadRowsAsync(System.Data.Common.DbDataReader reader)
     {
         await using (reader)
@@ -166,6 +169,9 @@ public sealed class PostgresSinkProbe(string connectionString, string schema) : 
         CREATE TRIGGER {name} BEFORE INSERT ON {schema}."{table}" FOR EACH ROW EXECUTE FUNCTION {schema}.{name}();
         """);
 
+    public override Task DeleteRangeAsync(string table, string column, DateTimeOffset from, DateTimeOffset to) => ExecuteAsync(
+        $"DELETE FROM {schema}.\"{table}\" WHERE {column} >= '{from:O}' AND {column} < '{to:O}'");
+
     private async Task<long> ScalarAsync(string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
@@ -265,6 +271,9 @@ public sealed class SqliteSinkProbe(string path) : SinkProbe
 
     public override Task RefuseRowsAsync(string table, string name, string condition) => ExecuteAsync(
         $"CREATE TRIGGER {name} BEFORE INSERT ON \"{table}\" WHEN {condition} BEGIN SELECT RAISE(ABORT, 'refused by {name}'); END;");
+
+    public override Task DeleteRangeAsync(string table, string column, DateTimeOffset from, DateTimeOffset to) => ExecuteAsync(
+        $"DELETE FROM \"{table}\" WHERE {column} >= {from.ToUnixTimeMilliseconds()} AND {column} < {to.ToUnixTimeMilliseconds()}");
 
     public override Task RecordSchemaVersionAsync(string stream, string version, string definition) => ExecuteAsync(
         $"INSERT OR IGNORE INTO stream_schemas (stream, version, definition, applied_at) VALUES ('{stream}', '{version}', '{definition}', 0)");

@@ -19,7 +19,10 @@ public abstract class ArchivedStreamTests(ClusterFixture cluster)
         var customer = "archived-" + Guid.NewGuid().ToString("N")[..12];
         await using var api = cluster.Api(new TestData().StagingKey);
         using var http = api.CreateClient();
-        var placed = new DateTimeOffset(2026, 12, 1, 7, 0, 0, TimeSpan.Zero);
+        // Three whole hours 150 hours back: within Clicks:MaxClickAge, and clear of the hours BackfillTests takes.
+        var now = DateTimeOffset.UtcNow;
+        var placed = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero).AddHours(-150);
+        var range = $"from={placed.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}&to={placed.AddHours(3).UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}";
         var orders = Enumerable.Range(0, 150).Select(i => new
         {
             id = Guid.NewGuid().ToString("N"),
@@ -32,12 +35,12 @@ public abstract class ArchivedStreamTests(ClusterFixture cluster)
         Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/streams/orders/events/batch", orders)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/admin/streams/orders/drain", null)).StatusCode);
 
-        var stored = await http.GetFromJsonAsync<JsonElement>($"/streams/orders/events?customer={customer}&from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z&limit=1000");
+        var stored = await http.GetFromJsonAsync<JsonElement>($"/streams/orders/events?customer={customer}&{range}&limit=1000");
         var archived = TestLake.EventIds(cluster.Lake, "orders", $"customer = '{customer}'");
         Assert.Equal(orders.Select(order => Guid.ParseExact(order.id, "N")).Order(), archived.Order());
         Assert.Equal(orders.Select(order => order.id).Order(), stored.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("id").GetString()!).Order());
 
-        var rollup = await http.GetFromJsonAsync<JsonElement>($"/streams/orders/rollups/per_customer_hour?customer={customer}&from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z");
+        var rollup = await http.GetFromJsonAsync<JsonElement>($"/streams/orders/rollups/per_customer_hour?customer={customer}&{range}");
         var fromStore = rollup.GetProperty("buckets").EnumerateArray()
             .Select(b => (b.GetProperty("start").GetDateTimeOffset(), b.GetProperty("count").GetInt64(), b.GetProperty("sums").GetProperty("total").GetDouble(), b.GetProperty("sums").GetProperty("quantity").GetDouble()))
             .ToArray();

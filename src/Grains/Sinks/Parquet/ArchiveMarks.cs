@@ -12,24 +12,16 @@ internal sealed record ArchiveMarks(Dictionary<int, long> Partitions, long? Comp
 {
     public static ArchiveMarks Empty { get; } = new([], null, []);
 
-    public static async Task<ArchiveMarks> ReadAsync(string path, CancellationToken cancellationToken)
-    {
-        if (!File.Exists(path))
-        {
-            return Empty;
-        }
-
-        await using var file = File.OpenRead(path);
-        return await JsonSerializer.DeserializeAsync(file, ArchiveJsonContext.Default.ArchiveMarks, cancellationToken)
-            ?? throw new InvalidDataException($"The archive's marks '{path}' are empty.");
-    }
+    public static async Task<ArchiveMarks> ReadAsync(string path, CancellationToken cancellationToken) =>
+        await DurableDirectory.ReadFileAsync(path, ArchiveJsonContext.Default.ArchiveMarks, cancellationToken) ?? Empty;
 
     /// <summary>Replaces the marks file whole (<see cref="DurableDirectory.ReplaceFileAsync"/>).</summary>
     public Task WriteAsync(string path, CancellationToken cancellationToken) =>
-        DurableDirectory.ReplaceFileAsync(path, (file, token) => JsonSerializer.SerializeAsync(file, this, ArchiveJsonContext.Default.ArchiveMarks, token), cancellationToken);
+        DurableDirectory.WriteFileAsync(path, this, ArchiveJsonContext.Default.ArchiveMarks, cancellationToken);
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(ArchiveMarks))]
 [JsonSerializable(typeof(CompactionJournal))]
+[JsonSerializable(typeof(BackfillStatus))]
 internal sealed partial class ArchiveJsonContext : JsonSerializerContext;

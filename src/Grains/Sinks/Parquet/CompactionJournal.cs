@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace ClickOrleans.Sinks.Parquet;
 
 /// <summary>
@@ -9,20 +7,11 @@ namespace ClickOrleans.Sinks.Parquet;
 /// </summary>
 internal sealed record CompactionJournal(string Output, string[] Inputs)
 {
-    public static async Task<CompactionJournal?> ReadAsync(string path, CancellationToken cancellationToken)
-    {
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-
-        await using var file = File.OpenRead(path);
-        return await JsonSerializer.DeserializeAsync(file, ArchiveJsonContext.Default.CompactionJournal, cancellationToken)
-            ?? throw new InvalidDataException($"The compaction journal '{path}' is empty.");
-    }
+    public static Task<CompactionJournal?> ReadAsync(string path, CancellationToken cancellationToken) =>
+        DurableDirectory.ReadFileAsync(path, ArchiveJsonContext.Default.CompactionJournal, cancellationToken);
 
     public Task WriteAsync(string path, CancellationToken cancellationToken) =>
-        DurableDirectory.ReplaceFileAsync(path, (file, token) => JsonSerializer.SerializeAsync(file, this, ArchiveJsonContext.Default.CompactionJournal, token), cancellationToken);
+        DurableDirectory.WriteFileAsync(path, this, ArchiveJsonContext.Default.CompactionJournal, cancellationToken);
 
     /// <summary>Renames the merged file into place and deletes the files it replaces; does both durably, and again harmlessly.</summary>
     public void RollForward(string hour)

@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace ClickOrleans.Sinks.Parquet;
 
@@ -26,6 +28,23 @@ internal static partial class DurableDirectory
         File.Move(temporary, path, overwrite: true);
         Sync(Path.GetDirectoryName(path)!);
     }
+
+    /// <summary>Reads a small JSON file <see cref="ReplaceFileAsync"/> wrote; null when there is none.</summary>
+    public static async Task<T?> ReadFileAsync<T>(string path, JsonTypeInfo<T> json, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        await using var file = File.OpenRead(path);
+        return await JsonSerializer.DeserializeAsync(file, json, cancellationToken) ?? throw new InvalidDataException($"The file '{path}' is empty.");
+    }
+
+    /// <summary>Replaces a small JSON file whole (<see cref="ReplaceFileAsync"/>).</summary>
+    public static Task WriteFileAsync<T>(string path, T value, JsonTypeInfo<T> json, CancellationToken cancellationToken) =>
+        ReplaceFileAsync(path, (file, token) => JsonSerializer.SerializeAsync(file, value, json, token), cancellationToken);
 
     public static void Sync(string directory)
     {

@@ -112,8 +112,7 @@ public sealed partial class ParquetArchive(IOptions<ParquetSinkOptions> options,
             foreach (var hour in rows.GroupBy(row => events.Timestamps[row] / 3_600_000))
             {
                 var at = DateTimeOffset.FromUnixTimeMilliseconds(hour.Key * 3_600_000);
-                var file = string.Create(CultureInfo.InvariantCulture,
-                    $"date={at:yyyy-MM-dd}/hour={at:HH}/{list}-p{batch.Partition}-{start}-{batch.ChunkEnd}.parquet");
+                var file = string.Create(CultureInfo.InvariantCulture, $"{HourDirectory(at)}/{list}-p{batch.Partition}-{start}-{batch.ChunkEnd}.parquet");
                 var path = Path.Combine(root, file);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 await using (var data = new FileStream(path + Temporary, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -195,6 +194,9 @@ public sealed partial class ParquetArchive(IOptions<ParquetSinkOptions> options,
 
     /// <summary>The stream's directory in the lake: <c>stream=&lt;name&gt;</c>.</summary>
     public string StreamDirectory(string stream) => Path.Combine(_lake, "stream=" + stream);
+
+    /// <summary>The directory of a stream's events of one UTC hour, below the stream's: <c>date=YYYY-MM-DD/hour=HH</c>.</summary>
+    public static string HourDirectory(DateTimeOffset hour) => string.Create(CultureInfo.InvariantCulture, $"date={hour.UtcDateTime:yyyy-MM-dd}/hour={hour.UtcDateTime:HH}");
 
     /// <summary>A private list's name as a file name: its safe characters, and a hash of the whole name, which has braces and colons.</summary>
     private static string ListKey(string privateList)

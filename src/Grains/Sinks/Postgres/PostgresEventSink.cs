@@ -136,6 +136,36 @@ public sealed class PostgresEventSink : IEventSink
         await command.ExecuteScalarAsync(cancellationToken);
     }
 
+    public async Task<IReadOnlyList<string>> HoldingAsync(string stream, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(_tables[stream].SelectHolding);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = from });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = to });
+        var holding = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            holding.Add(reader.GetString(0));
+        }
+
+        return holding;
+    }
+
+    public async Task<IReadOnlySet<Guid>> StoredAsync(string stream, EventRows rows, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(_tables[stream].SelectStored);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = rows.EventIds[..rows.Count] });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. rows.Timestamps[..rows.Count].Select(ms => DateTime.UnixEpoch.AddMilliseconds(ms))] });
+        var stored = new HashSet<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            stored.Add(reader.GetGuid(0));
+        }
+
+        return stored;
+    }
+
     /// <remarks>
     /// The whole batch goes in one COPY and one upsert per rollup. When PostgreSQL refuses any statement of the write for
     /// its data (a row, a rollup, a deferred constraint at COMMIT), the transaction is rolled back and the write starts

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using ClickOrleans.Streams;
 
 namespace ClickOrleans.Sinks.Postgres;
@@ -26,7 +27,27 @@ internal sealed class PostgresEventTable
             .. stream.Indexes.Select(CreateIndex),
         ];
         Rollups = [.. stream.Rollups.Select(rollup => new PostgresRollupTable(schema, this, rollup))];
+        SelectHolding = string.Join("\nUNION ALL ",
+        [
+            $"SELECT '{stream.Table}' WHERE EXISTS (SELECT 1 FROM {Name} WHERE ts >= $1 AND ts < $2)",
+            .. Rollups.Select(rollup => Holds(rollup.Rollup.Table, rollup.Name, rollup.Rollup.BucketColumn, rollup.Rollup.BucketMs)),
+            .. Rollups.Where(rollup => rollup.Rollup.Distinct.Count > 0)
+                .Select(rollup => Holds(rollup.Rollup.ValuesTable, rollup.ValuesName, "bucket", rollup.Rollup.BucketMs)),
+        ]);
+        SelectStored = $"SELECT e.event_id FROM unnest($1::uuid[], $2::timestamptz[]) AS b (event_id, ts) JOIN {Name} e ON e.ts = b.ts AND e.event_id = b.event_id";
+
+        static string Holds(string table, string name, string bucket, long bucketMs) => string.Create(CultureInfo.InvariantCulture,
+            $"SELECT '{table}' WHERE EXISTS (SELECT 1 FROM {name} WHERE {bucket} >= date_bin(interval '{bucketMs} milliseconds', $1, timestamptz 'epoch') AND {bucket} < $2)");
     }
+
+    /// <summary>
+    /// The names of the stream's tables that hold anything of [$1, $2): its own by ts, each rollup's (and its distinct
+    /// values') from the bucket $1 falls in. What a backfill of the range would store twice.
+    /// </summary>
+    public string SelectHolding { get; }
+
+    /// <summary>The ids of events, given as ids ($1) and times ($2), that the table holds: found through the ts index.</summary>
+    public string SelectStored { get; }
 
     /// <summary>The tables of its declared rollups.</summary>
     public PostgresRollupTable[] Rollups { get; }

@@ -123,6 +123,48 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
         await transaction.CommitAsync(cancellationToken);
     }
 
+    public async Task<IReadOnlyList<string>> HoldingAsync(string stream, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = _tables[stream].SelectHolding;
+        command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+        var holding = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            holding.Add(reader.GetString(0));
+        }
+
+        return holding;
+    }
+
+    /// <remarks>One lookup per event through the ts index, by a statement prepared once, on a reader's connection.</remarks>
+    public async Task<IReadOnlySet<Guid>> StoredAsync(string stream, EventRows rows, CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = _tables[stream].SelectStored;
+        var ts = command.Parameters.Add("$ts", SqliteType.Integer);
+        var id = command.Parameters.Add("$id", SqliteType.Blob);
+        command.Prepare();
+        var stored = new HashSet<Guid>();
+        for (var row = 0; row < rows.Count; row++)
+        {
+            ts.Value = rows.Timestamps[row];
+            id.Value = rows.EventIds[row].ToByteArray(bigEndian: true);
+            if (await command.ExecuteScalarAsync(cancellationToken) is not null)
+            {
+                stored.Add(rows.EventIds[row]);
+            }
+        }
+
+        return stored;
+    }
+
     public bool IsTransient(Exception exception) => exception is SqliteException e && TransientErrors.Contains(e.SqliteErrorCode & 0xFF);
 
     /// <summary>A batch and the rules of its schema version, resolved before it joins a group.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Globalization;
 using ClickOrleans.Streams;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -41,7 +42,26 @@ internal sealed class SqliteEventTable : IDisposable
         ];
         _database = connection.Handle!;
         Rollups = [.. stream.Rollups.Select(rollup => new SqliteRollupTable(connection, this, rollup))];
+        SelectHolding = string.Join("\nUNION ALL ",
+        [
+            $"SELECT '{stream.Table}' WHERE EXISTS (SELECT 1 FROM \"{stream.Table}\" WHERE ts >= $from AND ts < $to)",
+            .. stream.Rollups.Select(rollup => Holds(rollup.Table, rollup.BucketColumn, rollup.BucketMs)),
+            .. stream.Rollups.Where(rollup => rollup.Distinct.Count > 0).Select(rollup => Holds(rollup.ValuesTable, "bucket", rollup.BucketMs)),
+        ]);
+        SelectStored = $"SELECT 1 FROM \"{stream.Table}\" WHERE ts = $ts AND event_id = $id";
+
+        static string Holds(string table, string bucket, long bucketMs) => string.Create(CultureInfo.InvariantCulture,
+            $"SELECT '{table}' WHERE EXISTS (SELECT 1 FROM \"{table}\" WHERE {bucket} >= $from - $from % {bucketMs} AND {bucket} < $to)");
     }
+
+    /// <summary>
+    /// The names of the stream's tables that hold anything of [$from, $to) (Unix milliseconds): its own by ts, each
+    /// rollup's (and its distinct values') from the bucket $from falls in. What a backfill of the range would store twice.
+    /// </summary>
+    public string SelectHolding { get; }
+
+    /// <summary>Whether the table holds the event of id $id (16 bytes, big-endian) at time $ts: found through the ts index.</summary>
+    public string SelectStored { get; }
 
     public StreamSchema Stream { get; }
 

@@ -15,6 +15,14 @@ namespace ClickOrleans.Tests.Generated.Models
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>The backfill property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::ClickOrleans.Tests.Generated.Models.BackfillStatus? Backfill { get; set; }
+#nullable restore
+#else
+        public global::ClickOrleans.Tests.Generated.Models.BackfillStatus Backfill { get; set; }
+#endif
         /// <summary>Elements waiting on the staging list (LLEN).</summary>
         public long? Backlog { get; set; }
         /// <summary>Elements on the dead-letter list.</summary>
@@ -122,6 +130,7 @@ namespace ClickOrleans.Tests.Generated.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "backfill", n => { Backfill = n.GetObjectValue<global::ClickOrleans.Tests.Generated.Models.BackfillStatus>(global::ClickOrleans.Tests.Generated.Models.BackfillStatus.CreateFromDiscriminatorValue); } },
                 { "backlog", n => { Backlog = n.GetLongValue(); } },
                 { "deadLetters", n => { DeadLetters = n.GetLongValue(); } },
                 { "draining", n => { Draining = n.GetBoolValue(); } },
@@ -145,6 +154,7 @@ namespace ClickOrleans.Tests.Generated.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteObjectValue<global::ClickOrleans.Tests.Generated.Models.BackfillStatus>("backfill", Backfill);
             writer.WriteLongValue("backlog", Backlog);
             writer.WriteLongValue("deadLetters", DeadLetters);
             writer.WriteBoolValue("draining", Draining);
