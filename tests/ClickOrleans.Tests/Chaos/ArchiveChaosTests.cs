@@ -1,37 +1,43 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using ClickOrleans.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace ClickOrleans.Tests.Chaos;
 
 /// <summary>
-/// The Parquet archive and its compaction under kill -9, on real silo processes sharing one lake: every click in
-/// PostgreSQL and in the archive exactly once, and no temporary file left to be mistaken for data.
+/// The Parquet archive, its compaction and the backfill from it under kill -9, on real silo processes sharing one
+/// lake: every click in PostgreSQL and in the archive exactly once, and no temporary file left to be mistaken for data.
 /// </summary>
 [Trait("Category", "Chaos")]
 public sealed class ArchiveChaosTests(ITestOutputHelper output)
 {
     private const int KillRounds = 10;
+    private const int BackfillKills = 3;
     private const int ClicksPerRound = 20_000;
 
     /// <summary>
     /// Each round stages clicks of the last three hours, which compaction merges every second on both silos, waits until
     /// a drain of them is under way, and kills: in even rounds the draining silo at a seeded random moment (in the
     /// store's write, the archive's or a compaction), in odd ones every silo as soon as an archive write or a compaction
-    /// has a temporary file (between its files, its marks or journal and its renames); then starts them again.
+    /// has a temporary file (between its files, its marks or journal and its renames); then starts them again. Then
+    /// PostgreSQL loses the three hours, and a backfill loads them from the archive while every silo is killed at seeded
+    /// random points of it: each click once in PostgreSQL again.
     /// </summary>
     [SkippableFact]
-    public async Task SilosKilledInArchiveWritesAndCompactions_ArchiveEachClickOnce_AndLeaveNoTemporaryFile()
+    public async Task SilosKilledInArchiveWritesCompactionsAndABackfill_StoreAndArchiveEachClickOnce_AndLeaveNoTemporaryFile()
     {
         var lake = Directory.CreateTempSubdirectory("clickorleans-lake-").FullName;
         try
         {
-            await using var cluster = await ChaosCluster.StartAsync(silos: 2, new Dictionary<string, string?>
+            // The Api checks a backfill against the stream's sinks: it reads them as the silos do.
+            var sinks = new Dictionary<string, string?> { ["Streams__clicks__Sinks__0"] = "postgres", ["Streams__clicks__Sinks__1"] = "parquet" };
+            await using var cluster = await ChaosCluster.StartAsync(silos: 2, new Dictionary<string, string?>(sinks)
             {
-                ["Streams__clicks__Sinks__0"] = "postgres",
-                ["Streams__clicks__Sinks__1"] = "parquet",
                 ["Parquet__Directory"] = lake,
                 ["Parquet__CompactionPeriod"] = "00:00:01",
-            });
+            }, apiSettings: sinks);
             var random = new Random(25);
             var hoursAgo = DateTimeOffset.UtcNow.AddHours(-3);
             var firstHour = new DateTimeOffset(hoursAgo.Year, hoursAgo.Month, hoursAgo.Day, hoursAgo.Hour, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
@@ -79,10 +85,71 @@ public sealed class ArchiveChaosTests(ITestOutputHelper output)
             Assert.Equal(ids.Order(), archived.Order());
             Assert.Empty(Directory.GetFiles(lake, "*.parquet.tmp", SearchOption.AllDirectories));
             Assert.True(compacted, "compaction did not merge each hour into one file");
+
+            var backfill = await BackfillKilledAsync(cluster, random, DateTimeOffset.FromUnixTimeMilliseconds(firstHour));
+            var (backfilled, backfilledRollupTotal) = await cluster.SinkAsync();
+            output.WriteLine($"backfill: {backfill}");
+            Assert.Equal("done", backfill.GetProperty("state").GetString());
+            Assert.Equal(ids.Order(), backfilled.Order());
+            Assert.Equal(staged, backfilledRollupTotal);
         }
         finally
         {
             Directory.Delete(lake, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Deletes the three hours from PostgreSQL, starts their backfill, and kills every silo once its count of events
+    /// read passed a seeded random point, <see cref="BackfillKills"/> times or until it ends; returns its last status.
+    /// </summary>
+    private static async Task<JsonElement> BackfillKilledAsync(ChaosCluster cluster, Random random, DateTimeOffset from)
+    {
+        var store = new PostgresSinkProbe(TestServers.Postgres!, cluster.Schema);
+        await store.DeleteRangeAsync("clicks", "ts", from, from.AddHours(3));
+        await store.DeleteRangeAsync("product_clicks_minute", "minute", from, from.AddHours(3));
+        var started = await cluster.Api.PostAsJsonAsync("/admin/streams/clicks/backfill", new { from, to = from.AddHours(3), sink = "postgres" });
+        Assert.True(started.StatusCode == HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
+
+        JsonElement? status = null;
+        for (var kill = 0; kill < BackfillKills; kill++)
+        {
+            var read = status?.GetProperty("read").GetInt64() ?? 0;
+            var point = read + random.Next(1, 40_000);
+            status = await Poll.UntilAsync(() => BackfillAsync(cluster),
+                now => now is { } s && (s.GetProperty("read").GetInt64() >= point || s.GetProperty("state").GetString() != "running"), TimeSpan.FromSeconds(90));
+            if (status?.GetProperty("state").GetString() != "running")
+            {
+                break;
+            }
+
+            await Task.WhenAll(Enumerable.Range(0, cluster.SiloCount).Select(cluster.KillSiloAsync));
+            foreach (var silo in Enumerable.Range(0, cluster.SiloCount))
+            {
+                cluster.StartSilo(silo);
+            }
+
+            foreach (var silo in Enumerable.Range(0, cluster.SiloCount))
+            {
+                await cluster.WaitHealthyAsync(silo);
+            }
+        }
+
+        var ended = await Poll.UntilAsync(() => BackfillAsync(cluster), now => now?.GetProperty("state").GetString() is "done" or "failed", TimeSpan.FromMinutes(3));
+        Assert.True(ended is not null, "the backfill's status could not be read");
+        return ended.Value;
+    }
+
+    /// <summary>The backfill's status, or null while the Api cannot reach a silo.</summary>
+    private static async Task<JsonElement?> BackfillAsync(ChaosCluster cluster)
+    {
+        try
+        {
+            return await cluster.Api.GetFromJsonAsync<JsonElement>("/admin/streams/clicks/backfill");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return null;
         }
     }
 
