@@ -19,6 +19,9 @@
 # BENCH_LAKE=1 (postgres): the clicks are archived too (Streams:clicks:Sinks postgres, parquet; the lake in the work
 # directory); afterwards, a full day's aggregate (clicks, users and products per hour of BENCH_DAY) from PostgreSQL and
 # from the archive with DuckDB (bench/LakeQuery), which must agree, 5 times each.
+# BENCH_BACKFILL=1 (with BENCH_LAKE and BENCH_DAY): then PostgreSQL loses the day (TRUNCATE of the clicks and their
+# rollup) and an Api (BENCH_API_DIR, or published here) starts its backfill from the archive; measured from its status
+# (startedAt to endedAt) with the CPU-seconds of the silo and PostgreSQL, and the day's rows counted again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,9 +30,11 @@ sink="${2:-postgres}"
 run="bench$(date +%s)"
 source bench/work.sh
 host_pid=""
+api_pid=""
 drop_schema=""
 cleanup() {
   local status=$?
+  if [[ -n "$api_pid" ]]; then kill "$api_pid" 2>/dev/null || true; wait "$api_pid" 2>/dev/null || true; fi
   if [[ -n "$host_pid" ]]; then kill "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true; fi
   # Leave no million-row tables behind for autovacuum to work through during the next run.
   if [[ -n "$drop_schema" ]]; then psql "$drop_schema" -q -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS $run CASCADE" || true; fi
@@ -183,4 +188,34 @@ if [[ -n "${BENCH_LAKE:-}" && -n "${BENCH_DAY:-}" && "$sink" == postgres ]]; the
   dotnet build bench/LakeQuery -c Release -v q -nologo >/dev/null
   psql "$drop_schema" -q -c "VACUUM ANALYZE $run.clicks"
   dotnet bench/LakeQuery/bin/Release/net10.0/ClickOrleans.Bench.LakeQuery.dll "$ConnectionStrings__Postgres" "$run" "$work/lake" "$BENCH_DAY" 5
+fi
+if [[ -n "${BENCH_BACKFILL:-}" && -n "${BENCH_LAKE:-}" && -n "${BENCH_DAY:-}" && "$sink" == postgres ]]; then
+  api_dir="${BENCH_API_DIR:-$work/api}"
+  [[ -n "${BENCH_API_DIR:-}" ]] || dotnet publish src/Api -c Release -o "$api_dir" >/dev/null
+  api_port="$(( (RANDOM % 10000) + 40000 ))"
+  env "${common_env[@]}" "${lake_env[@]}" "$key_env" Api__AllowAnonymous=true Api__RequestsPerSecond=0 Urls="http://127.0.0.1:$api_port" \
+    dotnet "$api_dir/ClickOrleans.Api.dll" >"$work/api.log" 2>&1 &
+  api_pid=$!
+  for _ in $(seq 300); do curl -fs "http://127.0.0.1:$api_port/health" >/dev/null && break; sleep 0.2; done
+  psql "$drop_schema" -q -c "TRUNCATE $run.clicks, $run.product_clicks_minute"
+  host_before=$(ticks "$host_pid"); pg_before=$(postgres_ticks)
+  from="${BENCH_DAY}T00:00:00Z"; to="$(date -u -d "$BENCH_DAY + 1 day" +%Y-%m-%d)T00:00:00Z"
+  curl -fs -X POST "http://127.0.0.1:$api_port/admin/streams/clicks/backfill" -H 'Content-Type: application/json' \
+    -d "{\"from\":\"$from\",\"to\":\"$to\",\"sink\":\"postgres\"}" >/dev/null
+  for _ in $(seq 3000); do
+    status="$(curl -fs "http://127.0.0.1:$api_port/admin/streams/clicks/backfill")"
+    grep -q '"state":"running"' <<<"$status" || break
+    sleep 0.2
+  done
+  host_after=$(ticks "$host_pid"); pg_after=$(postgres_ticks)
+  echo "BACKFILL status $status"
+  rows="$(psql "$drop_schema" -At -c "SELECT count(*) || ' ' || (SELECT coalesce(sum(clicks), 0) FROM $run.product_clicks_minute) FROM $run.clicks")"
+  python3 - "$status" "$rows" "$((host_after - host_before))" "$((pg_after - pg_before))" "$hz" <<'PY'
+import json, sys
+from datetime import datetime
+status, rows, host, pg, hz = json.loads(sys.argv[1]), sys.argv[2].split(), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+seconds = (datetime.fromisoformat(status["endedAt"]) - datetime.fromisoformat(status["startedAt"])).total_seconds()
+print(f"BACKFILL state={status['state']} events={status['written']} seconds={seconds:.2f} events_per_s={status['written'] / seconds:.0f} "
+      f"silo_cpu_s={host / hz:.2f} pg_cpu_s={pg / hz:.2f} rows={rows[0]} rollup_total={rows[1]}")
+PY
 fi

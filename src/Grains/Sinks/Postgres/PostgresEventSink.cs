@@ -153,9 +153,16 @@ public sealed class PostgresEventSink : IEventSink
 
     public async Task<IReadOnlySet<Guid>> StoredAsync(string stream, EventRows rows, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(_tables[stream].SelectStored);
+        var table = _tables[stream];
+        await using var command = _dataSource.CreateCommand(table.SelectStored);
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = rows.EventIds[..rows.Count] });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. rows.Timestamps[..rows.Count].Select(ms => DateTime.UnixEpoch.AddMilliseconds(ms))] });
+        if (table.StoredKey >= 0)
+        {
+            var slot = table.Rules.SlotOf(table.StoredKey);
+            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. Enumerable.Range(0, rows.Count).Select(row => rows.LongAt(row, slot))] });
+        }
+
         var stored = new HashSet<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -34,7 +34,10 @@ internal sealed class PostgresEventTable
             .. Rollups.Where(rollup => rollup.Rollup.Distinct.Count > 0)
                 .Select(rollup => Holds(rollup.Rollup.ValuesTable, rollup.ValuesName, "bucket", rollup.Rollup.BucketMs)),
         ]);
-        SelectStored = $"SELECT e.event_id FROM unnest($1::uuid[], $2::timestamptz[]) AS b (event_id, ts) JOIN {Name} e ON e.ts = b.ts AND e.event_id = b.event_id";
+        StoredKey = stream.Name == ClickStream.Name ? rules.IndexOf("uid") : -1;
+        SelectStored = StoredKey < 0
+            ? $"SELECT e.event_id FROM unnest($1::uuid[], $2::timestamptz[]) AS b (event_id, ts) JOIN {Name} e ON e.ts = b.ts AND e.event_id = b.event_id"
+            : $"SELECT e.event_id FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[]) AS b (event_id, ts, uid) JOIN {Name} e ON e.uid = b.uid AND e.ts = b.ts AND e.event_id = b.event_id";
 
         static string Holds(string table, string name, string bucket, long bucketMs) => string.Create(CultureInfo.InvariantCulture,
             $"SELECT '{table}' WHERE EXISTS (SELECT 1 FROM {name} WHERE {bucket} >= date_bin(interval '{bucketMs} milliseconds', $1, timestamptz 'epoch') AND {bucket} < $2)");
@@ -46,8 +49,14 @@ internal sealed class PostgresEventTable
     /// </summary>
     public string SelectHolding { get; }
 
-    /// <summary>The ids of events, given as ids ($1) and times ($2), that the table holds: found through the ts index.</summary>
+    /// <summary>
+    /// The ids of events, given as ids ($1), times ($2) and, for the clicks, <see cref="StoredKey"/>'s values ($3), that
+    /// the table holds: found through an index, its ts index or the clicks' <c>clicks_uid_ts</c>.
+    /// </summary>
     public string SelectStored { get; }
+
+    /// <summary>The declared field <see cref="SelectStored"/> also matches by: the clicks' uid, as their table has no ts index; -1 for a declared stream.</summary>
+    public int StoredKey { get; }
 
     /// <summary>The tables of its declared rollups.</summary>
     public PostgresRollupTable[] Rollups { get; }

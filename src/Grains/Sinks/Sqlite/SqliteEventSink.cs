@@ -141,19 +141,23 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
         return holding;
     }
 
-    /// <remarks>One lookup per event through the ts index, by a statement prepared once, on a reader's connection.</remarks>
+    /// <remarks>One lookup per event through an index (<see cref="SqliteEventTable.SelectStored"/>), by a statement prepared once, on a reader's connection.</remarks>
     public async Task<IReadOnlySet<Guid>> StoredAsync(string stream, EventRows rows, CancellationToken cancellationToken)
     {
         await using var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = _tables[stream].SelectStored;
+        var table = _tables[stream];
+        command.CommandText = table.SelectStored;
         var ts = command.Parameters.Add("$ts", SqliteType.Integer);
         var id = command.Parameters.Add("$id", SqliteType.Blob);
+        var key = table.StoredKey < 0 ? null : command.Parameters.Add("$key", SqliteType.Integer);
+        var slot = table.StoredKey < 0 ? -1 : table.Rules.SlotOf(table.StoredKey);
         command.Prepare();
         var stored = new HashSet<Guid>();
         for (var row = 0; row < rows.Count; row++)
         {
+            key?.Value = rows.LongAt(row, slot);
             ts.Value = rows.Timestamps[row];
             id.Value = rows.EventIds[row].ToByteArray(bigEndian: true);
             if (await command.ExecuteScalarAsync(cancellationToken) is not null)

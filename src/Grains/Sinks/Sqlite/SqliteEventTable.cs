@@ -48,7 +48,8 @@ internal sealed class SqliteEventTable : IDisposable
             .. stream.Rollups.Select(rollup => Holds(rollup.Table, rollup.BucketColumn, rollup.BucketMs)),
             .. stream.Rollups.Where(rollup => rollup.Distinct.Count > 0).Select(rollup => Holds(rollup.ValuesTable, "bucket", rollup.BucketMs)),
         ]);
-        SelectStored = $"SELECT 1 FROM \"{stream.Table}\" WHERE ts = $ts AND event_id = $id";
+        StoredKey = stream.Name == ClickStream.Name ? rules.IndexOf("uid") : -1;
+        SelectStored = $"SELECT 1 FROM \"{stream.Table}\" WHERE {(StoredKey < 0 ? "" : "uid = $key AND ")}ts = $ts AND event_id = $id";
 
         static string Holds(string table, string bucket, long bucketMs) => string.Create(CultureInfo.InvariantCulture,
             $"SELECT '{table}' WHERE EXISTS (SELECT 1 FROM \"{table}\" WHERE {bucket} >= $from - $from % {bucketMs} AND {bucket} < $to)");
@@ -60,8 +61,14 @@ internal sealed class SqliteEventTable : IDisposable
     /// </summary>
     public string SelectHolding { get; }
 
-    /// <summary>Whether the table holds the event of id $id (16 bytes, big-endian) at time $ts: found through the ts index.</summary>
+    /// <summary>
+    /// Whether the table holds the event of id $id (16 bytes, big-endian) at time $ts (and, for the clicks, of
+    /// <see cref="StoredKey"/> $key): found through an index, its ts index or the clicks' <c>clicks_uid_ts</c>.
+    /// </summary>
     public string SelectStored { get; }
+
+    /// <summary>The declared field <see cref="SelectStored"/> also matches by: the clicks' uid, as their table has no ts index; -1 for a declared stream.</summary>
+    public int StoredKey { get; }
 
     public StreamSchema Stream { get; }
 
