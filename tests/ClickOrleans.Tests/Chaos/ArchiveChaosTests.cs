@@ -39,8 +39,7 @@ public sealed class ArchiveChaosTests(ITestOutputHelper output)
                 ["Parquet__CompactionPeriod"] = "00:00:01",
             }, apiSettings: sinks);
             var random = new Random(25);
-            var hoursAgo = DateTimeOffset.UtcNow.AddHours(-3);
-            var firstHour = new DateTimeOffset(hoursAgo.Year, hoursAgo.Month, hoursAgo.Day, hoursAgo.Hour, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+            var firstHour = FirstOfLastThreeHours();
             var staged = 0;
             var (leftTemporary, inCompaction) = (0, 0);
             for (var round = 0; round < KillRounds; round++)
@@ -92,6 +91,53 @@ public sealed class ArchiveChaosTests(ITestOutputHelper output)
             Assert.Equal("done", backfill.GetProperty("state").GetString());
             Assert.Equal(ids.Order(), backfilled.Order());
             Assert.Equal(staged, backfilledRollupTotal);
+        }
+        finally
+        {
+            Directory.Delete(lake, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// PostgreSQL out of reach while archived clicks drain: the archive does not go on without the store (it leaves out
+    /// what the store refuses, so it waits for the store's answer), the stream holds back, and the silo's <c>/health</c>
+    /// names the sink; once PostgreSQL is back, each click is in both sinks once.
+    /// </summary>
+    [SkippableFact]
+    public async Task StoreOutage_HoldsTheArchivedStreamBack_NamesTheSink_AndBothSinksCatchUpOnce()
+    {
+        var lake = Directory.CreateTempSubdirectory("clickorleans-lake-").FullName;
+        try
+        {
+            await using var cluster = await ChaosCluster.StartAsync(silos: 1, new Dictionary<string, string?>
+            {
+                ["Streams__clicks__Sinks__0"] = "postgres",
+                ["Streams__clicks__Sinks__1"] = "parquet",
+                ["Parquet__Directory"] = lake,
+                ["Clicks__SinkRetries"] = "1",
+                ["Clicks__SinkRetryDelay"] = "00:00:00.100",
+            });
+            const int clicks = 50_000;
+            cluster.PostgresProxy.Cut();
+            await StageAsync(cluster, 0, clicks, FirstOfLastThreeHours());
+
+            var health = await Poll.UntilAsync(() => cluster.SiloHealthAsync(0), report => !report.Healthy, TimeSpan.FromSeconds(60));
+            var failed = await Poll.UntilAsync(() => cluster.StatsAsync(), stats => stats is { Totals.FailedDrains: >= 2 }, TimeSpan.FromSeconds(60));
+            var archivedWhileDown = TestLake.EventIds(lake, "clicks").Count;
+            cluster.PostgresProxy.Restore();
+            var drained = await Poll.UntilAsync(() => cluster.StatsAsync(), stats => stats is { Backlog: 0, PrivateLists.Length: 0 }, TimeSpan.FromSeconds(120));
+            var (ids, rollupTotal) = await cluster.SinkAsync();
+            var archived = TestLake.EventIds(lake, "clicks").Select(id => id.ToString("N")).ToList();
+            output.WriteLine($"health while down: {health.Report}; last failure: {failed?.LastFailure?.Reason}");
+
+            Assert.False(health.Healthy);
+            Assert.Contains("The sink cannot be reached: postgres", health.Report, StringComparison.Ordinal);
+            Assert.Contains("postgres sink", failed?.LastFailure?.Reason, StringComparison.Ordinal);
+            Assert.Equal(0, archivedWhileDown);
+            Assert.True(drained is { Backlog: 0, PrivateLists.Length: 0 });
+            Assert.Equal(clicks, ids.Count);
+            Assert.Equal(clicks, rollupTotal);
+            Assert.Equal(ids.Order(), archived.Order());
         }
         finally
         {
@@ -175,6 +221,13 @@ public sealed class ArchiveChaosTests(ITestOutputHelper output)
                 .Select(i => (StackExchange.Redis.RedisValue)$$"""{"uid":{{i}},"pid":{{i % 1000}},"ts":{{firstHour + i % 3 * 3_600_000 + i % 3_600_000}}}""").ToArray();
             await cluster.Redis.ListLeftPushAsync(cluster.StagingKey, elements);
         }
+    }
+
+    /// <summary>The start of the hour three hours ago, Unix milliseconds: <see cref="StageAsync"/>'s clicks fall in it and the two after it, all past.</summary>
+    private static long FirstOfLastThreeHours()
+    {
+        var hoursAgo = DateTimeOffset.UtcNow.AddHours(-3);
+        return new DateTimeOffset(hoursAgo.Year, hoursAgo.Month, hoursAgo.Day, hoursAgo.Hour, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
     }
 
     private static string[] Journals(string lake) => Directory.GetFiles(lake, "*.json", SearchOption.AllDirectories)

@@ -195,6 +195,13 @@ public sealed class ChaosCluster : IAsyncDisposable
         Assert.True(healthy, $"silo {index} did not become healthy:\n{_silos[index]!.Output}");
     }
 
+    /// <summary>A silo's readiness as an orchestrator reads it: whether <c>/health</c> answers 2xx, and its report.</summary>
+    public async Task<(bool Healthy, string Report)> SiloHealthAsync(int index)
+    {
+        var response = await _silos[index]!.Http.GetAsync("/health");
+        return (response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     /// <summary>A new Api process in place of the running one (new connections), with the same settings.</summary>
     public async Task RestartApiAsync()
     {

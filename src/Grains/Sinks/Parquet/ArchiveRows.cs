@@ -106,8 +106,16 @@ internal static class ArchiveRows
     /// <summary>The columns of one row group, each read whole; null for a column the file does not have.</summary>
     private sealed class ColumnReader(ParquetRowGroupReader group, Dictionary<string, DataField> columns, int count, CancellationToken cancellationToken)
     {
-        public async Task<T[]?> ValuesAsync<T>(string name)
-            where T : struct
+        public Task<T[]?> ValuesAsync<T>(string name)
+            where T : struct => ReadAsync<T>(name, async (field, values) => await group.ReadAsync(field, values, null, cancellationToken));
+
+        public Task<T?[]?> NullableAsync<T>(string name)
+            where T : struct => ReadAsync<T?>(name, async (field, values) => await group.ReadAsync(field, values, null, cancellationToken));
+
+        public Task<string?[]?> StringsAsync(string name) =>
+            ReadAsync<string?>(name, async (field, values) => await group.ReadAsync(field, values, null, cancellationToken));
+
+        private async Task<T[]?> ReadAsync<T>(string name, Func<DataField, Memory<T>, Task> read)
         {
             if (!columns.TryGetValue(name, out var field))
             {
@@ -115,32 +123,7 @@ internal static class ArchiveRows
             }
 
             var values = new T[count];
-            await group.ReadAsync(field, values.AsMemory(), null, cancellationToken);
-            return values;
-        }
-
-        public async Task<T?[]?> NullableAsync<T>(string name)
-            where T : struct
-        {
-            if (!columns.TryGetValue(name, out var field))
-            {
-                return null;
-            }
-
-            var values = new T?[count];
-            await group.ReadAsync(field, values.AsMemory(), null, cancellationToken);
-            return values;
-        }
-
-        public async Task<string?[]?> StringsAsync(string name)
-        {
-            if (!columns.TryGetValue(name, out var field))
-            {
-                return null;
-            }
-
-            var values = new string?[count];
-            await group.ReadAsync(field, values.AsMemory(), null, cancellationToken);
+            await read(field, values);
             return values;
         }
     }
