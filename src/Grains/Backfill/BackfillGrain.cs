@@ -18,13 +18,17 @@ public sealed partial class BackfillGrain(BackfillRun backfill, IOptions<Reminde
 
     private string Stream => this.GetPrimaryKeyString();
 
+    /// <remarks>
+    /// The reminder first: a backfill recorded as running always has one to resume it. When the start is refused, its
+    /// first tick finds nothing to run (or the running backfill, which it goes on with) and unregisters it.
+    /// </remarks>
     public async Task<BackfillStart> Start(BackfillRequest request)
     {
+        var period = reminders.Value.MinimumReminderPeriod;
+        await this.RegisterOrUpdateReminder(ReminderName, period, period);
         var start = await backfill.StartAsync(Stream, request, CancellationToken.None);
         if (start.Conflict is null)
         {
-            var period = reminders.Value.MinimumReminderPeriod;
-            await this.RegisterOrUpdateReminder(ReminderName, period, period);
             Resume();
         }
 

@@ -80,7 +80,13 @@ public sealed partial class BackfillRun(
         {
             var fails = e is InvalidDataException;
             LogAttemptFailed(logger, stream, job.Attempts, fails ? "it stops" : "the next attempt retries it", e);
-            job = (await StatusAsync(stream, CancellationToken.None) ?? job) with { State = fails ? BackfillStatus.Failed : BackfillStatus.Running, EndedAt = fails ? time.GetUtcNow() : null, Error = $"{e.GetType().Name}: {e.Message}" };
+            // The progress the attempt saved, with its error.
+            job = (await StatusAsync(stream, CancellationToken.None) ?? job) with
+            {
+                State = fails ? BackfillStatus.Failed : BackfillStatus.Running,
+                EndedAt = fails ? time.GetUtcNow() : null,
+                Error = $"{e.GetType().Name}: {e.Message}",
+            };
         }
 
         await SaveAsync(stream, job, CancellationToken.None);

@@ -5,8 +5,9 @@ using System.Text.Json.Serialization.Metadata;
 namespace ClickOrleans.Sinks.Parquet;
 
 /// <summary>
-/// Makes a rename in a directory survive a power loss: fsync of the directory itself, which .NET has no API for (Linux;
-/// elsewhere a no-op, where the archive is for development only).
+/// The lake's small files (marks, journals, a backfill's state), replaced whole, and renames in a directory made to
+/// survive a power loss: fsync of the directory itself, which .NET has no API for (Linux; elsewhere a no-op, where the
+/// archive is for development only).
 /// </summary>
 internal static partial class DurableDirectory
 {
