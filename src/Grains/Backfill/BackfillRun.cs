@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using ClickOrleans.Sinks;
 using ClickOrleans.Sinks.Parquet;
 using ClickOrleans.Streams;
@@ -114,7 +115,7 @@ public sealed partial class BackfillRun(
             var files = Directory.Exists(hour) ? Directory.GetFiles(hour, "*.parquet").Order(StringComparer.Ordinal).ToArray() : [];
             foreach (var file in files)
             {
-                await foreach (var rows in ArchiveRows.ReadAsync(file, rules, chunk, position, cancellationToken))
+                await foreach (var rows in ReadAsync(file, rules, chunk, position, cancellationToken))
                 {
                     var (written, refused) = await WriteAsync(stream, rules, list, rows, cancellationToken);
                     position += rows.Count;
@@ -135,6 +136,29 @@ public sealed partial class BackfillRun(
 
         await sink.CompleteAsync(list, cancellationToken);
         return job with { State = BackfillStatus.Done, EndedAt = time.GetUtcNow() };
+    }
+
+    /// <summary>The file's rows (<see cref="ArchiveRows"/>); a file that cannot be read is named in the error.</summary>
+    private static async IAsyncEnumerable<EventRows> ReadAsync(
+        string file, EventRules rules, int chunk, long firstPosition, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var rows = ArchiveRows.ReadAsync(file, rules, chunk, firstPosition, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            try
+            {
+                if (!await rows.MoveNextAsync())
+                {
+                    yield break;
+                }
+            }
+            catch (IOException e) when (e is not FileNotFoundException)
+            {
+                throw new IOException($"The archive file '{file}' could not be read: {e.Message}", e);
+            }
+
+            yield return rows.Current;
+        }
     }
 
     /// <summary>Writes the rows the store does not hold yet, in the order of the stream's first index.</summary>

@@ -70,6 +70,7 @@ public abstract class BackfillTests(ClusterFixture cluster)
             Assert.True(failed.GetProperty("state").GetString() == "running", failed.ToString());
             Assert.True(failed.GetProperty("hoursDone").GetInt32() == 1, failed.ToString());
             Assert.Equal(70, failed.GetProperty("written").GetInt64());
+            Assert.Contains($"The archive file '{unreadable}' could not be read", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
 
             File.Delete(unreadable);
             var status = await EndedAsync(http);
