@@ -15,7 +15,8 @@ public static class BackfillApi
         backfill.MapPost(Route, Start).WithName("StartBackfill")
             .WithSummary("Load a stream's store from its Parquet archive over [from, to), whole UTC hours")
             .WithDescription("Runs in the background, exactly once and resumed after a crash; its progress is under backfill in the stream's stats and here. "
-                + "Refused (409) while one runs, and when the store already holds data of the range: its table's events or its rollups' buckets.")
+                + "Refused (409) while one runs, and when the store already holds data of the range: its table's events or its rollups' buckets; "
+                + "refused (400) for a range that starts before what the store keeps under the stream's Retention.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         backfill.MapGet(Route, Get).WithName("GetBackfill")
@@ -24,14 +25,14 @@ public static class BackfillApi
         return backfill;
     }
 
-    private static async Task<Results<Accepted<BackfillStatus>, ValidationProblem, ProblemHttpResult>> Start(StreamRoute route, BackfillRequest request, IGrainFactory grains)
+    private static async Task<Results<Accepted<BackfillStatus>, ValidationProblem, ProblemHttpResult>> Start(StreamRoute route, BackfillRequest request, IGrainFactory grains, TimeProvider time)
     {
         if (route.Schema is not { } stream)
         {
             return route.UnknownStream();
         }
 
-        if (Invalid(stream, request) is { } errors)
+        if (Invalid(stream, request, time.GetUtcNow()) is { } errors)
         {
             return TypedResults.ValidationProblem(errors, "The backfill was not started.");
         }
@@ -54,7 +55,7 @@ public static class BackfillApi
             : TypedResults.Problem($"The stream '{stream.Name}' has had no backfill.", statusCode: StatusCodes.Status404NotFound, title: "No backfill");
     }
 
-    private static Dictionary<string, string[]>? Invalid(StreamSchema stream, BackfillRequest request)
+    private static Dictionary<string, string[]>? Invalid(StreamSchema stream, BackfillRequest request, DateTimeOffset now)
     {
         var errors = new Dictionary<string, string[]>();
         if (!stream.Archived)
@@ -79,6 +80,11 @@ public static class BackfillApi
         if (!errors.ContainsKey("from") && !errors.ContainsKey("to") && request.From >= request.To)
         {
             errors["to"] = ["to must be after from."];
+        }
+
+        if (!errors.ContainsKey("from") && stream.KeptSince(now) is { } since && request.From < since)
+        {
+            errors["from"] = [$"from {Queries.QueryParameters.RetentionRule(stream, since)}: the next retention pass would drop what a backfill stores there."];
         }
 
         return errors.Count > 0 ? errors : null;

@@ -28,7 +28,8 @@ public static class QueriesApi
             .WithDescription("since: an ISO 8601 duration back from now (default PT1H) or an RFC 3339 time; until: an RFC 3339 time (default now); the range spans at most 31 days; limit 1-1000 (default 10).");
         queries.MapGet("/users/{uid:long}/clicks", GetUserClicks)
             .WithSummary("A user's clicks in [from, to), newest first")
-            .WithDescription("from defaults to 30 days before to; to defaults to now; the range spans at most 366 days; limit 1-1000 (default 100). For the next page, pass the oldest ts returned as to.");
+            .WithDescription("from defaults to 30 days before to (or the start of what the store keeps, under Streams:clicks:Retention); to defaults to now; the range spans at most 366 days; limit 1-1000 (default 100). "
+                + "A from before what the store keeps is refused, naming the retention. For the next page, pass the oldest ts returned as to.");
         queries.MapGet("/streams/{stream}/rollups/{rollup}", GetRollup)
             .WithName("GetStreamRollup")
             .WithSummary("A declared stream's rollup per bucket in [from, to)")
@@ -44,7 +45,8 @@ public static class QueriesApi
         queries.MapGet("/streams/{stream}/events", GetEvents)
             .WithName("GetStreamEvents")
             .WithSummary("A declared stream's events in [from, to), newest first")
-            .WithDescription("from defaults to a day before to; to defaults to now; the range spans at most 31 days; limit 1-1000 (default 100). "
+            .WithDescription("from defaults to a day before to (or the start of what the store keeps, under Streams:<stream>:Retention); to defaults to now; the range spans at most 31 days; limit 1-1000 (default 100). "
+                + "A from before what the store keeps is refused, naming the retention. "
                 + "Every other query parameter names a field of one of the stream's indexes (Streams:<stream>:Indexes) and the one value to keep (customer=ann); "
                 + "together they must be the first fields of one index, in any order. Each event has id, ts, every declared field (null where absent) and, for a stream that keeps them, extra. "
                 + "For the next page, pass the oldest ts returned as to.")
@@ -94,10 +96,12 @@ public static class QueriesApi
             return route.UnknownStream();
         }
 
-        var parameters = new QueryParameters(time.GetUtcNow());
-        var end = parameters.Time("to", to, time.GetUtcNow());
-        var start = parameters.Time("from", from, end.AddDays(-1));
+        var now = time.GetUtcNow();
+        var parameters = new QueryParameters(now);
+        var end = parameters.Time("to", to, now);
+        var start = parameters.Time("from", from, Latest(end.AddDays(-1), stream.KeptSince(now)));
         parameters.Range("from", start, "to", end, MaxEventsRange);
+        parameters.Retained("from", start, stream);
         var page = parameters.Limit("limit", limit, 100, 1000);
         var filters = new List<DimensionValue>();
         foreach (var (name, values) in request.Query.Where(parameter => !EventsParameters.Contains(parameter.Key, StringComparer.Ordinal)))
@@ -240,13 +244,16 @@ public static class QueriesApi
     }
 
     private static async Task<Results<Ok<UserClick[]>, ValidationProblem>> GetUserClicks(
-        long uid, string? from, string? to, int? limit, IGrainFactory grains, TimeProvider time)
+        long uid, string? from, string? to, int? limit, IGrainFactory grains, StreamCatalog streams, TimeProvider time)
     {
-        var parameters = new QueryParameters(time.GetUtcNow());
+        var now = time.GetUtcNow();
+        var clicks = streams.Find(ClickStream.Name)!;
+        var parameters = new QueryParameters(now);
         parameters.NonNegative("uid", uid);
-        var end = parameters.Time("to", to, time.GetUtcNow());
-        var start = parameters.Time("from", from, end.AddDays(-30));
+        var end = parameters.Time("to", to, now);
+        var start = parameters.Time("from", from, Latest(end.AddDays(-30), clicks.KeptSince(now)));
         parameters.Range("from", start, "to", end, MaxUserRange);
+        parameters.Retained("from", start, clicks);
         var page = parameters.Limit("limit", limit, 100, 1000);
         if (!parameters.IsValid)
         {
@@ -255,6 +262,10 @@ public static class QueriesApi
 
         return TypedResults.Ok(await Queries(grains).GetUserClicks(uid, start, end, page));
     }
+
+    /// <summary>A range's default start: <paramref name="fallback"/>, or the first time the store keeps when that is later.</summary>
+    private static DateTimeOffset Latest(DateTimeOffset fallback, DateTimeOffset? keptSince) =>
+        keptSince is { } since && since > fallback ? since : fallback;
 
     private static IQueryGrain Queries(IGrainFactory grains) => grains.GetGrain<IQueryGrain>(0);
 

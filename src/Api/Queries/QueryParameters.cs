@@ -100,6 +100,22 @@ internal sealed class QueryParameters(DateTimeOffset now)
         }
     }
 
+    /// <summary>
+    /// <paramref name="from"/> lies within what the store keeps of the stream's raw events: not before
+    /// <see cref="StreamSchema.KeptSince"/>, for a stream with a <c>Retention</c>.
+    /// </summary>
+    public void Retained(string fromName, DateTimeOffset from, StreamSchema stream)
+    {
+        if (stream.KeptSince(now) is { } since && from < since)
+        {
+            Errors[fromName] = [RetentionRule(stream, since) + "; its rollups and its Parquet archive keep them"];
+        }
+    }
+
+    /// <summary>What a stream's retention drops, as of <paramref name="since"/> (its <see cref="StreamSchema.KeptSince"/>).</summary>
+    public static string RetentionRule(StreamSchema stream, DateTimeOffset since) => string.Create(CultureInfo.InvariantCulture,
+        $"lies before what the store keeps of stream {stream.Name}: it keeps {stream.Retention} (Streams:{stream.Name}:Retention), so its events before {since:yyyy-MM-ddTHH:mm:ssZ} are dropped");
+
     /// <summary>A query parameter that keeps one value of a rollup's dimension.</summary>
     public void Dimension(string name, StringValues values, StreamSchema stream, StreamRollup rollup, List<DimensionValue> filters) =>
         FieldValue(name, values, stream, rollup.By,

@@ -35,7 +35,9 @@ public static class SinkServiceCollectionExtensions
     {
         services.AddValidatedOptions<PostgresSinkOptions, PostgresSinkOptionsValidator>(PostgresSinkOptions.Section);
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-        services.AddSingleton<IEventSink, PostgresEventSink>();
+        services.AddSingleton<PostgresEventSink>();
+        services.AddSingleton<IEventSink>(provider => provider.GetRequiredService<PostgresEventSink>());
+        services.AddHostedService<PostgresRetentionService>();
         services.AddSingleton<ISinkQueries, PostgresSinkQueries>();
         return services;
     }

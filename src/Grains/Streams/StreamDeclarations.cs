@@ -21,8 +21,9 @@ public static partial class StreamDeclarations
     private const int MaxMaxLength = 65_536;
     private const int MaxDimensions = 4, MaxIndexFields = 3;
     private static readonly string[] Settings =
-        ["Description", "Extra", "Fields", "Indexes", "Rollups", "Sinks", "StagingKey", "Shards", "Table", "FlushSize", "DrainPeriod", "DrainSchedule", "ChunkSize", "Partitions"];
-    private static readonly string[] ClickSettings = ["Extra", "Fields", "Indexes", "Rollups", "Sinks"];
+        ["Description", "Extra", "Fields", "Indexes", "Rollups", "Sinks", "StagingKey", "Shards", "Table", "FlushSize", "DrainPeriod", "DrainSchedule", "ChunkSize", "Partitions", "Retention"];
+    private static readonly string[] ClickSettings = ["Extra", "Fields", "Indexes", "Rollups", "Sinks", "Retention"];
+    private const int MaxRetentionDays = 36_500;
     private static readonly string[] RollupSettings = ["Bucket", "By", "Sum", "CountDistinct", "Table"];
     private const int MaxPrecision = 28;
     private static readonly string[] FieldSettings = ["Type", "Required", "Min", "Max", "MaxLength", "Precision", "Scale", "Description"];
@@ -120,7 +121,8 @@ public static partial class StreamDeclarations
         var indexes = builtIn.Indexes.ToList();
         indexes.AddRange(ReadIndexes(stream, key, fields, failures));
         var sinks = StreamSinks.Read(stream, key, failures);
-        return failures.Count > before ? null : builtIn with { Fields = fields, Extra = extra, Rollups = rollups, Indexes = indexes, Sinks = sinks };
+        var retention = ReadRetention(stream, key, failures);
+        return failures.Count > before ? null : builtIn with { Fields = fields, Extra = extra, Rollups = rollups, Indexes = indexes, Sinks = sinks, Retention = retention };
     }
 
     private static StreamSchema? Read(IConfigurationSection stream, ClickOptions options, List<string> failures)
@@ -177,9 +179,10 @@ public static partial class StreamDeclarations
         var indexes = ReadIndexes(stream, key, fields, failures);
         var drain = ReadDrain(stream, key, options, failures);
         var sinks = StreamSinks.Read(stream, key, failures);
+        var retention = ReadRetention(stream, key, failures);
         return failures.Count > before
             ? null
-            : new StreamSchema(name, stream["Description"] ?? "", fields, extra, rollups, indexes, stagingKey, shards, table, drain, sinks);
+            : new StreamSchema(name, stream["Description"] ?? "", fields, extra, rollups, indexes, stagingKey, shards, table, drain, sinks, retention);
     }
 
     /// <summary>What becomes of the properties a schema does not name: <c>Extra</c>, or the stream's default.</summary>
@@ -198,6 +201,25 @@ public static partial class StreamDeclarations
                 failures.Add($"{key}:Extra must be Reject (a property the schema does not name is refused{byDefault}) or Keep (kept as JSON in the table's extra column); it is '{given}'.");
                 return fallback;
         }
+    }
+
+    /// <summary><c>Retention</c>: an ISO 8601 duration of whole days, the unit the store's partitions are dropped in; null when not set.</summary>
+    private static string? ReadRetention(IConfigurationSection stream, string key, List<string> failures)
+    {
+        if (stream["Retention"] is not { } text)
+        {
+            return null;
+        }
+
+        if (Days().Match(text) is { Success: true } days
+            && int.TryParse(days.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count is >= 1 and <= MaxRetentionDays)
+        {
+            return text;
+        }
+
+        failures.Add(string.Create(CultureInfo.InvariantCulture,
+            $"{key}:Retention must be an ISO 8601 duration in days, P1D to P{MaxRetentionDays}D (P30D): the store drops its events a UTC day at a time; it is '{text}'."));
+        return null;
     }
 
     private static List<StreamRollup> ReadRollups(IConfigurationSection stream, string key, string table, List<StreamField> fields, List<string> failures) =>
@@ -527,6 +549,9 @@ public static partial class StreamDeclarations
 
         return value;
     }
+
+    [GeneratedRegex("^P([0-9]{1,6})D$")]
+    private static partial Regex Days();
 
     [GeneratedRegex("^[a-z][a-z0-9_]{0,47}$")]
     private static partial Regex Identifier();

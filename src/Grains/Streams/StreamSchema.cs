@@ -10,6 +10,11 @@ namespace ClickOrleans.Streams;
 /// <param name="Table">The sink table of its raw events.</param>
 /// <param name="Drain">How it is drained: its own settings, or the shared ones of the <c>Clicks</c> section.</param>
 /// <param name="Sinks">Where its events go, as <c>Streams:&lt;name&gt;:Sinks</c> lists them (<see cref="StreamSinks"/>); null: the deployment's store alone.</param>
+/// <param name="Retention">
+/// How long the store keeps its raw events, as an ISO 8601 duration of whole days (<c>P30D</c>): its table is split
+/// into a partition per UTC day, and a day is dropped whole once it ended that long ago; rollups and the archive keep
+/// everything. Null: the store keeps every event.
+/// </param>
 public sealed record StreamSchema(
     string Name,
     string Description,
@@ -21,8 +26,23 @@ public sealed record StreamSchema(
     int Shards,
     string Table,
     StreamDrainSettings Drain,
-    IReadOnlyList<string>? Sinks = null)
+    IReadOnlyList<string>? Sinks = null,
+    string? Retention = null)
 {
+    /// <summary><see cref="Retention"/> as a time span; null when the store keeps every event.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public TimeSpan? RetentionPeriod => Retention is null ? null : System.Xml.XmlConvert.ToTimeSpan(Retention);
+
+    /// <summary>
+    /// The earliest time whose events the store is sure to hold at <paramref name="now"/>: the start of the UTC day
+    /// <see cref="Retention"/> before it (a day is dropped once it ended that long ago); null without a retention.
+    /// </summary>
+    public DateTimeOffset? KeptSince(DateTimeOffset now) =>
+        RetentionPeriod is { } period ? new DateTimeOffset((now - period).UtcDateTime.Date, TimeSpan.Zero) : null;
+
+    /// <summary>Whether a day partition that ends at <paramref name="end"/> is past the retention at <paramref name="now"/>, to be dropped whole.</summary>
+    public bool IsExpired(DateTimeOffset end, DateTimeOffset now) => RetentionPeriod is { } period && end <= now - period;
+
     /// <summary>Whether the stream's events are also archived as Parquet files (<c>Streams:&lt;name&gt;:Sinks</c> names <c>parquet</c>).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool Archived => Sinks?.Contains(StreamSinks.Parquet) == true;

@@ -44,7 +44,10 @@ public static class StreamSinks
         return failures.Count > before ? null : sinks;
     }
 
-    /// <summary>Stops a start whose streams name the other store than the one this deployment runs.</summary>
+    /// <summary>
+    /// Stops a start whose streams name the other store than the one this deployment runs, or set a <c>Retention</c> on
+    /// the embedded SQLite store, which has no partitions to drop.
+    /// </summary>
     /// <param name="store">The deployment's store: <see cref="Postgres"/> or <see cref="Sqlite"/>.</param>
     public static void RequireStore(StreamCatalog catalog, string store)
     {
@@ -54,6 +57,14 @@ public static class StreamSinks
             throw new InvalidOperationException(
                 $"Streams:<name>:Sinks of {string.Join(", ", wrong)} name{(wrong.Count == 1 ? "s" : "")} another store than this deployment's, which is {store} "
                 + $"({(store == Postgres ? "ConnectionStrings:Postgres is set" : "no ConnectionStrings:Postgres is set")}).");
+        }
+
+        var retained = catalog.Streams.Where(stream => stream.Retention is not null).Select(stream => $"Streams:{stream.Name}:Retention").ToList();
+        if (store == Sqlite && retained.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{string.Join(", ", retained)}: a retention drops the PostgreSQL store's day partitions; the embedded SQLite store (no ConnectionStrings:Postgres is set) keeps every event. "
+                + "Remove the setting, or set ConnectionStrings:Postgres.");
         }
     }
 }

@@ -143,6 +143,38 @@ public abstract class QueryApiTests(ClusterFixture cluster)
     }
 
     /// <summary>
+    /// Under a retention, a query of raw events that starts before what the store keeps is refused, naming the
+    /// retention and the first time kept; without a from, it starts there; the rollups keep everything.
+    /// </summary>
+    [SkippableFact]
+    public async Task ARawEventsQueryBeforeTheRetention_IsRefusedNamingIt_AndTheRollupsStillAnswer()
+    {
+        cluster.Require();
+        var (data, at) = Scenario();
+        await using var api = cluster.Api(data.StagingKey, ("Clicks:MaxClickAge", "36500.00:00:00"), ("Streams:clicks:Retention", "P7D"), ("Streams:page_views:Retention", "P3D"));
+        using var http = api.CreateClient();
+        await StageAndDrainAsync(http, data, (0, at));
+        var now = DateTimeOffset.UtcNow;
+        var clicksKept = $"{now.UtcDateTime.Date.AddDays(-7):yyyy-MM-dd}T00:00:00Z";
+
+        var user = await http.GetAsync($"/users/{data.Uid}/clicks?from={Iso(at)}&to={Iso(at.AddMinutes(1))}");
+        Assert.Equal(HttpStatusCode.BadRequest, user.StatusCode);
+        var problem = await user.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(
+            $"lies before what the store keeps of stream clicks: it keeps P7D (Streams:clicks:Retention), so its events before {clicksKept} are dropped; its rollups and its Parquet archive keep them",
+            problem.GetProperty("errors").GetProperty("from")[0].GetString());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/users/{data.Uid}/clicks")).StatusCode);
+
+        var views = await http.GetAsync($"/streams/page_views/events?from={Iso(now.AddDays(-5))}&to={Iso(now.AddDays(-4))}");
+        Assert.Equal(HttpStatusCode.BadRequest, views.StatusCode);
+        Assert.Contains("it keeps P3D (Streams:page_views:Retention)", await views.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/streams/page_views/events?from={Iso(now.AddDays(-2))}")).StatusCode);
+
+        var rollup = await http.GetFromJsonAsync<JsonElement>($"/products/{data.Pid(0)}/clicks?from={Iso(at)}&to={Iso(at.AddMinutes(1))}");
+        Assert.Equal(1, rollup.GetProperty("total").GetInt64());
+    }
+
+    /// <summary>
     /// Random values for every query parameter of every query endpoint (the clicks' and a declared stream's rollup, top,
     /// events and ledger), among them the extremes of each form: every answer is a 200 or a 400 problem details, never a 5xx.
     /// </summary>

@@ -103,6 +103,13 @@ public abstract class BackfillTests(ClusterFixture cluster)
         await AssertInvalidAsync(http, "page_views", new { from = hour, to = hour.AddHours(1), sink = cluster.Probe.Sink }, "stream", "is not archived");
         var unknown = await http.PostAsJsonAsync("/admin/streams/nope/backfill", new { from = hour, to = hour.AddHours(1), sink = cluster.Probe.Sink });
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+
+        // Under a retention, a range before what the store keeps: the next retention pass would drop it again.
+        await using var retained = cluster.Api(new TestData().StagingKey, ("Streams:orders:Retention", "P3D"));
+        using var retainedHttp = retained.CreateClient();
+        var old = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-5), TimeSpan.Zero);
+        await AssertInvalidAsync(retainedHttp, "orders", new { from = old, to = old.AddHours(1), sink = cluster.Probe.Sink }, "from",
+            $"from lies before what the store keeps of stream orders: it keeps P3D (Streams:orders:Retention), so its events before {DateTime.UtcNow.Date.AddDays(-3):yyyy-MM-dd}T00:00:00Z are dropped");
     }
 
     private static async Task AssertInvalidAsync(HttpClient http, string stream, object request, string field, string reason)

@@ -71,7 +71,11 @@ public sealed class StreamDeclarationsTests
     [InlineData("Streams:orders:Indexes:ts:Fields", "customer", "Streams:orders:Indexes:ts: an index's name must be")]
     [InlineData("Streams:orders:Indexes:by_customer:Kind", "gist", "Streams:orders:Indexes:by_customer:Kind must be btree (the default), hash or brin; it is 'gist'.")]
     [InlineData("Streams:orders:Indexes:by_customer:Unique", "true", "Streams:orders:Indexes:by_customer:Unique is not a setting of an index; it has Fields and Kind.")]
-    [InlineData("Streams:orders:Colour", "red", "Streams:orders:Colour is not a setting of a stream; they are Description, Extra, Fields, Indexes, Rollups, Sinks, StagingKey, Shards, Table, FlushSize, DrainPeriod, DrainSchedule, ChunkSize, Partitions.")]
+    [InlineData("Streams:orders:Colour", "red", "Streams:orders:Colour is not a setting of a stream; they are Description, Extra, Fields, Indexes, Rollups, Sinks, StagingKey, Shards, Table, FlushSize, DrainPeriod, DrainSchedule, ChunkSize, Partitions, Retention.")]
+    [InlineData("Streams:orders:Retention", "P0D", "Streams:orders:Retention must be an ISO 8601 duration in days, P1D to P36500D (P30D): the store drops its events a UTC day at a time; it is 'P0D'.")]
+    [InlineData("Streams:orders:Retention", "PT36H", "Streams:orders:Retention must be an ISO 8601 duration in days")]
+    [InlineData("Streams:orders:Retention", "30", "Streams:orders:Retention must be an ISO 8601 duration in days")]
+    [InlineData("Streams:clicks:Retention", "P1M", "Streams:clicks:Retention must be an ISO 8601 duration in days")]
     [InlineData("Streams:orders:Sinks:0", "kafka", "Streams:orders:Sinks names 'kafka'; a sink is one of postgres, sqlite, parquet.")]
     [InlineData("Streams:orders:Sinks:0", "parquet", "Streams:orders:Sinks must name the deployment's store once (postgres or sqlite)")]
     [InlineData("Streams:orders:Sinks", "postgres,parquet", "Streams:orders:Sinks names 'postgres,parquet'; a sink is one of postgres, sqlite, parquet.")]
@@ -123,6 +127,35 @@ public sealed class StreamDeclarationsTests
         StreamSinks.RequireStore(catalog, StreamSinks.Postgres);
         var refused = Assert.Throws<InvalidOperationException>(() => StreamSinks.RequireStore(catalog, StreamSinks.Sqlite));
         Assert.StartsWith("Streams:<name>:Sinks of clicks, orders name another store than this deployment's, which is sqlite", refused.Message);
+    }
+
+    /// <summary>
+    /// A retention, on clicks and a declared stream, is whole days, and what the store surely keeps starts at a UTC day;
+    /// the SQLite store, without partitions to drop, refuses it at start.
+    /// </summary>
+    [Fact]
+    public void Retention_IsWholeDays_KeptFromTheStartOfADay_AndTheSqliteStoreRefusesIt()
+    {
+        var catalog = StreamCatalog.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Streams:orders:Fields:customer:Type"] = "string",
+            ["Streams:orders:Retention"] = "P30D",
+            ["Streams:views:Fields:url:Type"] = "string",
+            ["Streams:clicks:Retention"] = "P7D",
+        }).Build(), new ClickOptions());
+        var now = new DateTimeOffset(2026, 12, 7, 16, 30, 0, TimeSpan.Zero);
+
+        Assert.Equal((TimeSpan.FromDays(30), TimeSpan.FromDays(7), null), (catalog.Find("orders")!.RetentionPeriod, catalog.Clicks.RetentionPeriod, catalog.Find("views")!.RetentionPeriod));
+        Assert.Equal(new DateTimeOffset(2026, 11, 7, 0, 0, 0, TimeSpan.Zero), catalog.Find("orders")!.KeptSince(now));
+        Assert.Null(catalog.Find("views")!.KeptSince(now));
+
+        // The day that ended 7 days ago is dropped; the one that ends a minute later is not.
+        Assert.True(catalog.Clicks.IsExpired(new DateTimeOffset(2026, 11, 30, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero)));
+        Assert.False(catalog.Clicks.IsExpired(new DateTimeOffset(2026, 11, 30, 0, 1, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero)));
+
+        StreamSinks.RequireStore(catalog, StreamSinks.Postgres);
+        var refused = Assert.Throws<InvalidOperationException>(() => StreamSinks.RequireStore(catalog, StreamSinks.Sqlite));
+        Assert.StartsWith("Streams:clicks:Retention, Streams:orders:Retention: a retention drops the PostgreSQL store's day partitions; the embedded SQLite store", refused.Message);
     }
 
     [Fact]

@@ -19,6 +19,7 @@ public sealed class PostgresEventSink : IEventSink
     private readonly PostgresProgress _progress;
     private readonly Dictionary<string, PostgresEventTable> _tables;
     private readonly string[] _complete;
+    private readonly PostgresPartitions _partitions;
 
     private readonly SchemaVersions _versions;
 
@@ -30,6 +31,7 @@ public sealed class PostgresEventSink : IEventSink
         var schema = _schema = options.Value.Schema;
         _clicks = clicks.Value;
         _progress = new PostgresProgress(schema);
+        _partitions = new PostgresPartitions(dataSource, schema);
         _tables = streams.Streams.ToDictionary(stream => stream.Name, stream => new PostgresEventTable(schema, streams.RulesOf(stream)), StringComparer.Ordinal);
         // Marks of lists completed a week ago go: no stale drain outlives a week.
         _complete =
@@ -127,8 +129,21 @@ public sealed class PostgresEventSink : IEventSink
             await RecordAsync(connection, transaction, stream, version, cancellationToken);
         }
 
+        await _partitions.PrepareAsync(connection, transaction, _tables.Values, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Drops the day partitions of the stream's table that ended its retention ago at <paramref name="now"/>, whole
+    /// (<see cref="PostgresPartitions"/>); nothing for a stream without a retention.
+    /// </summary>
+    /// <returns>The partitions dropped.</returns>
+    public Task<IReadOnlyList<string>> DropExpiredAsync(string stream, DateTimeOffset now, CancellationToken cancellationToken) =>
+        _partitions.DropExpiredAsync(_tables[stream], now, cancellationToken);
+
+    /// <summary>The partitions of the stream's table, oldest first; none for a table that is not partitioned.</summary>
+    public Task<IReadOnlyList<string>> PartitionsAsync(string stream, CancellationToken cancellationToken) =>
+        _partitions.NamesAsync(_tables[stream], cancellationToken);
 
     public async Task PingAsync(CancellationToken cancellationToken)
     {
@@ -183,9 +198,17 @@ public sealed class PostgresEventSink : IEventSink
     {
         var table = _tables[batch.Stream];
         var rules = await _versions.RulesAsync(batch.Stream, batch.Version, cancellationToken);
+        await _partitions.EnsureAsync(table, batch.Events, cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
+            return await WriteAsync(connection, table, rules, batch, isolateRefused: false, cancellationToken);
+        }
+        catch (PostgresException e) when (PostgresPartitions.IsMissing(e))
+        {
+            // Another silo's retention dropped a partition this one knew: learn them again, and write once more.
+            _partitions.Forget(table);
+            await _partitions.EnsureAsync(table, batch.Events, cancellationToken);
             return await WriteAsync(connection, table, rules, batch, isolateRefused: false, cancellationToken);
         }
         catch (PostgresException e) when (PostgresProgress.IsDataError(e))

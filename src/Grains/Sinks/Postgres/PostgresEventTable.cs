@@ -21,7 +21,7 @@ internal sealed class PostgresEventTable
             CREATE TABLE {Name} (
                 event_id uuid NOT NULL,
                 client_id text,
-                ts timestamptz NOT NULL{string.Concat(Declared.Select(field => $",\n    {Column(field)}"))}{(KeepsExtra ? ",\n    " + ExtraColumn : "")})
+                ts timestamptz NOT NULL{string.Concat(Declared.Select(field => $",\n    {Column(field)}"))}{(KeepsExtra ? ",\n    " + ExtraColumn : "")}){(stream.Retention is null ? "" : " PARTITION BY RANGE (ts)")}
             """,
             $"CREATE INDEX \"{stream.Table}_ts\" ON {Name} (ts)",
             .. stream.Indexes.Select(CreateIndex),
@@ -72,7 +72,7 @@ internal sealed class PostgresEventTable
     /// <summary>The fields after id and ts, in the order of <see cref="EventRows.Present"/>.</summary>
     public StreamField[] Declared { get; }
 
-    /// <summary>The statements that create the table and its indexes.</summary>
+    /// <summary>The statements that create the table (partitioned by range of ts for a stream with a retention: <see cref="PostgresPartitions"/>) and its indexes.</summary>
     public string[] Create { get; }
 
     /// <summary>The statement that adds an optional field's column to the table (null in every row stored before).</summary>

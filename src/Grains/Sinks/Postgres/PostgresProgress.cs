@@ -41,7 +41,8 @@ internal sealed class PostgresProgress
 
     /// <summary>Errors about the data: a failed constraint (class 23), a bad value (class 22), a trigger's RAISE (P0001).</summary>
     public static bool IsDataError(PostgresException e) =>
-        e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("23", StringComparison.Ordinal) || e.SqlState == "P0001";
+        (e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("23", StringComparison.Ordinal) || e.SqlState == "P0001")
+        && !PostgresPartitions.IsMissing(e);
 
     /// <summary>Locks the partition's mark for the transaction: writers of the same list and partition queue here.</summary>
     public async Task<PartitionProgress> LockAsync(
