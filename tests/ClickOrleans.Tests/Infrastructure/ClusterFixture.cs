@@ -63,7 +63,13 @@ public abstract class ClusterFixture : IAsyncLifetime
         // No compaction: a pass between a drain and a test's read would show a merged hour's rows twice for its
         // milliseconds (ArchiveCompactionTests and ArchiveChaosTests test it).
         ["Parquet:CompactionPeriod"] = "00:00:00",
-    }.Concat(Orders).Concat(PageViews).ToDictionary();
+    }.Concat(Orders).Concat(PageViews).Concat(Retention).ToDictionary();
+
+    /// <summary>
+    /// On PostgreSQL, page views have a retention, so their table is partitioned by day; the longest there is, so that
+    /// no test's past is dropped (RetentionTests test the drops).
+    /// </summary>
+    private Dictionary<string, string?> Retention => Probe.Sink == StreamSinks.Postgres ? new() { ["Streams:page_views:Retention"] = "P36500D" } : [];
 
     /// <summary>The Parquet archive's directory (<c>Parquet:Directory</c>), deleted with the cluster.</summary>
     public string Lake => Path.Combine(Path.GetTempPath(), ClusterId + "-lake");

@@ -23,9 +23,12 @@ internal sealed class PostgresPartitions(NpgsqlDataSource dataSource, string sch
     /// <summary>What this silo saw of each partitioned table's partitions, by table name; a table absent is not partitioned.</summary>
     private readonly ConcurrentDictionary<string, Partitions> _tables = new(StringComparer.Ordinal);
 
-    /// <summary>Whether a write's failure is PostgreSQL finding no partition for a row: a partition that is not there, not bad data.</summary>
+    /// <summary>
+    /// Whether a write's failure is PostgreSQL finding no partition for a row: a partition that is not there, not bad
+    /// data. Told by the routine that raised it, as a check violation a trigger raises has the same code and no constraint.
+    /// </summary>
     public static bool IsMissing(PostgresException exception) =>
-        exception is { SqlState: PostgresErrorCodes.CheckViolation, ConstraintName: null };
+        exception is { SqlState: PostgresErrorCodes.CheckViolation, Routine: "ExecFindPartition" };
 
     /// <summary>
     /// At start, under the migration's lock: makes the table of each stream with a retention partitioned (one that holds
