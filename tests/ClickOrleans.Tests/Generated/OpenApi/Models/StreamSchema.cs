@@ -57,6 +57,14 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public string Name { get; set; }
 #endif
+        /// <summary>How long the store keeps its raw events, as an ISO 8601 duration of whole days (`P30D`): its table is splitinto a partition per UTC day, and a day is dropped whole once it ended that long ago; rollups and the archive keepeverything. Null: the store keeps every event.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Retention { get; set; }
+#nullable restore
+#else
+        public string Retention { get; set; }
+#endif
         /// <summary>The rollups property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -122,6 +130,7 @@ namespace ClickOrleans.Tests.Generated.Models
                 { "fields", n => { Fields = n.GetCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.StreamField>(global::ClickOrleans.Tests.Generated.Models.StreamField.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "indexes", n => { Indexes = n.GetCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.StreamIndex>(global::ClickOrleans.Tests.Generated.Models.StreamIndex.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
+                { "retention", n => { Retention = n.GetStringValue(); } },
                 { "rollups", n => { Rollups = n.GetCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.StreamRollup>(global::ClickOrleans.Tests.Generated.Models.StreamRollup.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "shards", n => { Shards = n.GetIntValue(); } },
                 { "sinks", n => { Sinks = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
@@ -142,6 +151,7 @@ namespace ClickOrleans.Tests.Generated.Models
             writer.WriteCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.StreamField>("fields", Fields);
             writer.WriteCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.StreamIndex>("indexes", Indexes);
             writer.WriteStringValue("name", Name);
+            writer.WriteStringValue("retention", Retention);
             writer.WriteCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.StreamRollup>("rollups", Rollups);
             writer.WriteIntValue("shards", Shards);
             writer.WriteCollectionOfPrimitiveValues<string>("sinks", Sinks);

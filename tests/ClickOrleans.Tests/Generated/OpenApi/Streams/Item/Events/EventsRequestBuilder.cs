@@ -40,7 +40,7 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Events
         {
         }
         /// <summary>
-        /// from defaults to a day before to; to defaults to now; the range spans at most 31 days; limit 1-1000 (default 100). Every other query parameter names a field of one of the stream&apos;s indexes (Streams:&lt;stream&gt;:Indexes) and the one value to keep (customer=ann); together they must be the first fields of one index, in any order. Each event has id, ts, every declared field (null where absent) and, for a stream that keeps them, extra. For the next page, pass the oldest ts returned as to. Needs a key with the read scope.
+        /// from defaults to a day before to (or the start of what the store keeps, under Streams:&lt;stream&gt;:Retention); to defaults to now; the range spans at most 31 days; limit 1-1000 (default 100). A from before what the store keeps is refused, naming the retention. Every other query parameter names a field of one of the stream&apos;s indexes (Streams:&lt;stream&gt;:Indexes) and the one value to keep (customer=ann); together they must be the first fields of one index, in any order. Each event has id, ts, every declared field (null where absent) and, for a stream that keeps them, extra. For the next page, pass the oldest ts returned as to. Needs a key with the read scope.
         /// </summary>
         /// <returns>A <see cref="global::ClickOrleans.Tests.Generated.Models.StreamEvents"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -110,7 +110,7 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Events
             return await RequestAdapter.SendAsync<global::ClickOrleans.Tests.Generated.Models.ClickAccepted>(requestInfo, global::ClickOrleans.Tests.Generated.Models.ClickAccepted.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// from defaults to a day before to; to defaults to now; the range spans at most 31 days; limit 1-1000 (default 100). Every other query parameter names a field of one of the stream&apos;s indexes (Streams:&lt;stream&gt;:Indexes) and the one value to keep (customer=ann); together they must be the first fields of one index, in any order. Each event has id, ts, every declared field (null where absent) and, for a stream that keeps them, extra. For the next page, pass the oldest ts returned as to. Needs a key with the read scope.
+        /// from defaults to a day before to (or the start of what the store keeps, under Streams:&lt;stream&gt;:Retention); to defaults to now; the range spans at most 31 days; limit 1-1000 (default 100). A from before what the store keeps is refused, naming the retention. Every other query parameter names a field of one of the stream&apos;s indexes (Streams:&lt;stream&gt;:Indexes) and the one value to keep (customer=ann); together they must be the first fields of one index, in any order. Each event has id, ts, every declared field (null where absent) and, for a stream that keeps them, extra. For the next page, pass the oldest ts returned as to. Needs a key with the read scope.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -160,7 +160,7 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Events
             return new global::ClickOrleans.Tests.Generated.Streams.Item.Events.EventsRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// from defaults to a day before to; to defaults to now; the range spans at most 31 days; limit 1-1000 (default 100). Every other query parameter names a field of one of the stream&apos;s indexes (Streams:&lt;stream&gt;:Indexes) and the one value to keep (customer=ann); together they must be the first fields of one index, in any order. Each event has id, ts, every declared field (null where absent) and, for a stream that keeps them, extra. For the next page, pass the oldest ts returned as to. Needs a key with the read scope.
+        /// from defaults to a day before to (or the start of what the store keeps, under Streams:&lt;stream&gt;:Retention); to defaults to now; the range spans at most 31 days; limit 1-1000 (default 100). A from before what the store keeps is refused, naming the retention. Every other query parameter names a field of one of the stream&apos;s indexes (Streams:&lt;stream&gt;:Indexes) and the one value to keep (customer=ann); together they must be the first fields of one index, in any order. Each event has id, ts, every declared field (null where absent) and, for a stream that keeps them, extra. For the next page, pass the oldest ts returned as to. Needs a key with the read scope.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class EventsRequestBuilderGetQueryParameters 

@@ -34,7 +34,7 @@ namespace ClickOrleans.Tests.Generated.Users.Item.Clicks
         {
         }
         /// <summary>
-        /// from defaults to 30 days before to; to defaults to now; the range spans at most 366 days; limit 1-1000 (default 100). For the next page, pass the oldest ts returned as to. Needs a key with the read scope.
+        /// from defaults to 30 days before to (or the start of what the store keeps, under Streams:clicks:Retention); to defaults to now; the range spans at most 366 days; limit 1-1000 (default 100). A from before what the store keeps is refused, naming the retention. For the next page, pass the oldest ts returned as to. Needs a key with the read scope.
         /// </summary>
         /// <returns>A List&lt;global::ClickOrleans.Tests.Generated.Models.UserClick&gt;</returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -64,7 +64,7 @@ namespace ClickOrleans.Tests.Generated.Users.Item.Clicks
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// from defaults to 30 days before to; to defaults to now; the range spans at most 366 days; limit 1-1000 (default 100). For the next page, pass the oldest ts returned as to. Needs a key with the read scope.
+        /// from defaults to 30 days before to (or the start of what the store keeps, under Streams:clicks:Retention); to defaults to now; the range spans at most 366 days; limit 1-1000 (default 100). A from before what the store keeps is refused, naming the retention. For the next page, pass the oldest ts returned as to. Needs a key with the read scope.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -92,7 +92,7 @@ namespace ClickOrleans.Tests.Generated.Users.Item.Clicks
             return new global::ClickOrleans.Tests.Generated.Users.Item.Clicks.ClicksRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// from defaults to 30 days before to; to defaults to now; the range spans at most 366 days; limit 1-1000 (default 100). For the next page, pass the oldest ts returned as to. Needs a key with the read scope.
+        /// from defaults to 30 days before to (or the start of what the store keeps, under Streams:clicks:Retention); to defaults to now; the range spans at most 366 days; limit 1-1000 (default 100). A from before what the store keeps is refused, naming the retention. For the next page, pass the oldest ts returned as to. Needs a key with the read scope.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class ClicksRequestBuilderGetQueryParameters 
