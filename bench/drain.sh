@@ -19,6 +19,8 @@
 # BENCH_LAKE=1 (postgres): the clicks are archived too (Streams:clicks:Sinks postgres, parquet; the lake in the work
 # directory); afterwards, a full day's aggregate (clicks, users and products per hour of BENCH_DAY) from PostgreSQL and
 # from the archive with DuckDB (bench/LakeQuery), which must agree, 5 times each.
+# BENCH_RETENTION=P<n>D (postgres): the stream drained has that Streams:<name>:Retention, so its table is partitioned
+# by day (README, "Retention"; nothing is dropped unless the clicks' days are older than it).
 # BENCH_BACKFILL=1 (with BENCH_LAKE and BENCH_DAY): then PostgreSQL loses the day (TRUNCATE of the clicks and their
 # rollup) and an Api (BENCH_API_DIR, or published here) starts its backfill from the archive; measured from its status
 # (startedAt to endedAt) with the CPU-seconds of the silo and PostgreSQL, and the day's rows counted again.
@@ -113,6 +115,10 @@ case "$sink" in
     [[ -n "${BENCH_SILO_DIR:-}" ]] || dotnet publish src/Silo -c Release -o "$silo_dir" >/dev/null
     if [[ -n "${BENCH_STREAM:-}" ]]; then stream_env+=("Streams__bench__StagingKey=$key"); key_env="Clicks__StagingKey=$run-clicks"; else key_env="Clicks__StagingKey=$key"; fi
     lake_env=()
+    if [[ -n "${BENCH_RETENTION:-}" ]]; then
+      drained_stream=clicks; [[ -n "${BENCH_STREAM:-}" ]] && drained_stream=bench
+      stream_env+=("Streams__${drained_stream}__Retention=$BENCH_RETENTION")
+    fi
     # Compaction off: bench/LakeQuery reads the lake as written, then compacts a copy itself.
     [[ -n "${BENCH_LAKE:-}" ]] && lake_env=("Streams__clicks__Sinks__0=postgres" "Streams__clicks__Sinks__1=parquet" "Parquet__Directory=$work/lake" "Parquet__CompactionPeriod=00:00:00")
     env "${common_env[@]}" "${stream_env[@]}" "${lake_env[@]}" "$key_env" Clicks__Postgres__Schema="$run" Urls=http://127.0.0.1:0 \

@@ -41,6 +41,11 @@ public sealed class RetentionTests
         Assert.Equal((events.Length, 0), (result.Written, result.Refused.Length));
         Assert.Equal(DayPartitions("orders", now, [6, 4, 1, 0]), await sink.PartitionsAsync("orders", CancellationToken.None));
 
+        // The clicks' table, created empty by the store's own migrations, is replaced: its first click makes a day partition.
+        var click = Clicks(0, Day(now, 0).AddHours(12));
+        await sink.WriteAsync(TestEvents.Batch(streams.RulesOf(streams.Clicks), "retention-clicks", 0, 0, 1, click), CancellationToken.None);
+        Assert.Equal(DayPartitions("clicks", now, [0]), await sink.PartitionsAsync("clicks", CancellationToken.None));
+
         var options = Options.Create(new PostgresSinkOptions { Schema = store.Schema, RetentionCheckPeriod = TimeSpan.FromMilliseconds(200) });
         using var service = new PostgresRetentionService(sink, streams, options, TimeProvider.System, NullLogger<PostgresRetentionService>.Instance);
         await service.StartAsync(CancellationToken.None);

@@ -32,8 +32,8 @@ internal sealed class PostgresPartitions(NpgsqlDataSource dataSource, string sch
 
     /// <summary>
     /// At start, under the migration's lock: makes the table of each stream with a retention partitioned (one that holds
-    /// events becomes the first partition, whole, as <c>&lt;table&gt;_to&lt;the day after&gt;</c>), then reads every
-    /// partitioned table's partitions.
+    /// events becomes the first partition, whole, as <c>&lt;table&gt;_to&lt;the day after&gt;</c>; an empty one is
+    /// replaced), having read every partitioned table's partitions.
     /// </summary>
     /// <remarks>Attaching the table scans it once to check its rows, under its lock: a large table takes as long as it takes.</remarks>
     public async Task PrepareAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<PostgresEventTable> tables, CancellationToken cancellationToken)
@@ -41,25 +41,35 @@ internal sealed class PostgresPartitions(NpgsqlDataSource dataSource, string sch
         await LoadAsync(connection, transaction, null, cancellationToken);
         foreach (var table in tables.Where(table => table.Stream.Retention is not null && !_tables.ContainsKey(table.Stream.Table)))
         {
-            DateOnly end;
+            // Renamed first: its lock keeps every writer out until the conversion commits.
+            var renamed = Name(table, "unpartitioned");
+            await ExecuteAsync($"ALTER TABLE {table.Name} RENAME TO \"{renamed}\"");
+            DateOnly? end;
             await using (var last = new NpgsqlCommand(
-                $"SELECT date_trunc('day', greatest(max(ts), now()) AT TIME ZONE 'UTC') + interval '1 day' FROM {table.Name}", connection, transaction))
+                $"SELECT date_trunc('day', greatest(max(ts), now()) AT TIME ZONE 'UTC') + interval '1 day' FROM {schema}.\"{renamed}\" HAVING count(*) > 0", connection, transaction))
             {
-                end = DateOnly.FromDateTime((DateTime)(await last.ExecuteScalarAsync(cancellationToken))!);
+                end = await last.ExecuteScalarAsync(cancellationToken) is DateTime day ? DateOnly.FromDateTime(day) : null;
             }
 
-            var first = Name(table, Before + Day(end));
-            await using var convert = new NpgsqlCommand(
-                $"""
-                ALTER TABLE {table.Name} RENAME TO "{first}";
-                CREATE TABLE {table.Name} (LIKE {schema}."{first}" INCLUDING ALL) PARTITION BY RANGE (ts);
-                ALTER TABLE {table.Name} ATTACH PARTITION {schema}."{first}" FOR VALUES FROM (MINVALUE) TO ('{Bound(end)}');
-                """, connection, transaction)
+            await ExecuteAsync($"CREATE TABLE {table.Name} (LIKE {schema}.\"{renamed}\" INCLUDING ALL) PARTITION BY RANGE (ts)");
+            if (end is { } until)
             {
-                CommandTimeout = 0,
-            };
-            await convert.ExecuteNonQueryAsync(cancellationToken);
+                var first = Name(table, Before + Day(until));
+                await ExecuteAsync($"ALTER TABLE {schema}.\"{renamed}\" RENAME TO \"{first}\"");
+                await ExecuteAsync($"ALTER TABLE {table.Name} ATTACH PARTITION {schema}.\"{first}\" FOR VALUES FROM (MINVALUE) TO ('{Bound(until)}')");
+            }
+            else
+            {
+                await ExecuteAsync($"DROP TABLE {schema}.\"{renamed}\""); // no events: the partitioned table starts empty
+            }
+
             _tables[table.Stream.Table] = new Partitions(end, new HashSet<DateOnly>());
+        }
+
+        async Task ExecuteAsync(string statement)
+        {
+            await using var command = new NpgsqlCommand(statement, connection, transaction) { CommandTimeout = 0 };
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 
