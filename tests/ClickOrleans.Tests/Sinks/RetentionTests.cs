@@ -45,6 +45,7 @@ public sealed class RetentionTests
         var click = Clicks(0, Day(now, 0).AddHours(12));
         await sink.WriteAsync(TestEvents.Batch(streams.RulesOf(streams.Clicks), "retention-clicks", 0, 0, 1, click), CancellationToken.None);
         Assert.Equal(DayPartitions("clicks", now, [0]), await sink.PartitionsAsync("clicks", CancellationToken.None));
+        Assert.Equal(["clicks_uid_ts"], await IndexesAsync(store, "clicks"));
 
         var options = Options.Create(new PostgresSinkOptions { Schema = store.Schema, RetentionCheckPeriod = TimeSpan.FromMilliseconds(200) });
         using var service = new PostgresRetentionService(sink, streams, options, TimeProvider.System, NullLogger<PostgresRetentionService>.Instance);
@@ -82,6 +83,8 @@ public sealed class RetentionTests
         var first = $"clicks_to{tomorrow:yyyyMMdd}";
         Assert.Equal([first], await sink.PartitionsAsync("clicks", CancellationToken.None));
         Assert.Equal(old.Select(e => e.EventId).Order(), (await IdsAsync(store, "clicks")).Order());
+        Assert.Equal(["clicks_uid_ts"], await IndexesAsync(store, "clicks")); // the partition's own index attached to it, not built again
+        Assert.Equal([$"{first}_0"], await IndexesAsync(store, first));
 
         // A later day gets a partition of its own; a second start changes nothing.
         var later = new DateTimeOffset(tomorrow.AddDays(1).AddHours(3), TimeSpan.Zero);
@@ -147,6 +150,19 @@ public sealed class RetentionTests
         }
 
         return ids;
+    }
+
+    private static async Task<List<string>> IndexesAsync(TestPostgresSchema store, string table)
+    {
+        await using var command = store.DataSource.CreateCommand($"SELECT indexname FROM pg_indexes WHERE schemaname = '{store.Schema}' AND tablename = '{table}' ORDER BY 1");
+        await using var reader = await command.ExecuteReaderAsync();
+        var names = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
     }
 
     private static async Task<T> ScalarAsync<T>(TestPostgresSchema store, string sql)

@@ -35,7 +35,10 @@ internal sealed class PostgresPartitions(NpgsqlDataSource dataSource, string sch
     /// events becomes the first partition, whole, as <c>&lt;table&gt;_to&lt;the day after&gt;</c>; an empty one is
     /// replaced), having read every partitioned table's partitions.
     /// </summary>
-    /// <remarks>Attaching the table scans it once to check its rows, under its lock: a large table takes as long as it takes.</remarks>
+    /// <remarks>
+    /// The partitioned table has the indexes of the table it replaces, by their names. Attaching the table scans it once
+    /// to check its rows, under its lock (a large table takes as long as it takes); its own indexes are attached, not built.
+    /// </remarks>
     public async Task PrepareAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<PostgresEventTable> tables, CancellationToken cancellationToken)
     {
         await LoadAsync(connection, transaction, null, cancellationToken);
@@ -44,6 +47,18 @@ internal sealed class PostgresPartitions(NpgsqlDataSource dataSource, string sch
             // Renamed first: its lock keeps every writer out until the conversion commits.
             var renamed = Name(table, "unpartitioned");
             await ExecuteAsync($"ALTER TABLE {table.Name} RENAME TO \"{renamed}\"");
+            var indexes = new List<(string Name, string Definition)>();
+            await using (var read = new NpgsqlCommand(
+                $"SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = '{schema}.\"{renamed}\"'::regclass ORDER BY 1",
+                connection, transaction))
+            await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    indexes.Add((reader.GetString(0), reader.GetString(1)));
+                }
+            }
+
             DateOnly? end;
             await using (var last = new NpgsqlCommand(
                 $"SELECT date_trunc('day', greatest(max(ts), now()) AT TIME ZONE 'UTC') + interval '1 day' FROM {schema}.\"{renamed}\" HAVING count(*) > 0", connection, transaction))
@@ -51,16 +66,30 @@ internal sealed class PostgresPartitions(NpgsqlDataSource dataSource, string sch
                 end = await last.ExecuteScalarAsync(cancellationToken) is DateTime day ? DateOnly.FromDateTime(day) : null;
             }
 
-            await ExecuteAsync($"CREATE TABLE {table.Name} (LIKE {schema}.\"{renamed}\" INCLUDING ALL) PARTITION BY RANGE (ts)");
-            if (end is { } until)
+            await ExecuteAsync($"CREATE TABLE {table.Name} (LIKE {schema}.\"{renamed}\" INCLUDING ALL EXCLUDING INDEXES) PARTITION BY RANGE (ts)");
+            var first = end is { } until ? Name(table, Before + Day(until)) : null;
+            if (first is null)
             {
-                var first = Name(table, Before + Day(until));
-                await ExecuteAsync($"ALTER TABLE {schema}.\"{renamed}\" RENAME TO \"{first}\"");
-                await ExecuteAsync($"ALTER TABLE {table.Name} ATTACH PARTITION {schema}.\"{first}\" FOR VALUES FROM (MINVALUE) TO ('{Bound(until)}')");
+                await ExecuteAsync($"DROP TABLE {schema}.\"{renamed}\""); // no events: the partitioned table starts empty
             }
             else
             {
-                await ExecuteAsync($"DROP TABLE {schema}.\"{renamed}\""); // no events: the partitioned table starts empty
+                await ExecuteAsync($"ALTER TABLE {schema}.\"{renamed}\" RENAME TO \"{first}\"");
+                for (var i = 0; i < indexes.Count; i++)
+                {
+                    await ExecuteAsync($"ALTER INDEX {schema}.\"{indexes[i].Name}\" RENAME TO \"{first}_{i}\"");
+                }
+            }
+
+            // The table's indexes, by the same names, on the partitioned table; attaching the first partition attaches its own.
+            foreach (var (name, definition) in indexes)
+            {
+                await ExecuteAsync($"{definition[..definition.IndexOf(" INDEX ", StringComparison.Ordinal)]} INDEX \"{name}\" ON {table.Name}{definition[definition.IndexOf(" USING ", StringComparison.Ordinal)..]}");
+            }
+
+            if (first is not null)
+            {
+                await ExecuteAsync($"ALTER TABLE {table.Name} ATTACH PARTITION {schema}.\"{first}\" FOR VALUES FROM (MINVALUE) TO ('{Bound(end!.Value)}')");
             }
 
             _tables[table.Stream.Table] = new Partitions(end, new HashSet<DateOnly>());
