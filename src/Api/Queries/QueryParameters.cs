@@ -108,7 +108,8 @@ internal sealed class QueryParameters(DateTimeOffset now)
     {
         if (stream.KeptSince(now) is { } since && from < since)
         {
-            Errors[fromName] = [RetentionRule(stream, since) + "; its rollups and its Parquet archive keep them"];
+            string[] keeping = [.. stream.Rollups.Count > 0 ? ["its rollups"] : Array.Empty<string>(), .. stream.Archived ? ["its Parquet archive"] : Array.Empty<string>()];
+            Errors[fromName] = [RetentionRule(stream, since) + (keeping.Length > 0 ? $"; {string.Join(" and ", keeping)} keep them" : "")];
         }
     }
 

@@ -161,7 +161,7 @@ public abstract class QueryApiTests(ClusterFixture cluster)
         Assert.Equal(HttpStatusCode.BadRequest, user.StatusCode);
         var problem = await user.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(
-            $"lies before what the store keeps of stream clicks: it keeps P7D (Streams:clicks:Retention), so its events before {clicksKept} are dropped; its rollups and its Parquet archive keep them",
+            $"lies before what the store keeps of stream clicks: it keeps P7D (Streams:clicks:Retention), so its events before {clicksKept} are dropped; its rollups keep them",
             problem.GetProperty("errors").GetProperty("from")[0].GetString());
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/users/{data.Uid}/clicks")).StatusCode);
 
