@@ -24,5 +24,6 @@ public static class ClickStream
         options.StagingKey,
         options.Shards,
         "clicks",
-        StreamDrainSettings.Of(options));
+        StreamDrainSettings.Of(options),
+        TimeLookupField: "uid");
 }

@@ -15,6 +15,11 @@ namespace ClickOrleans.Streams;
 /// into a partition per UTC day, and a day is dropped whole once it ended that long ago; rollups and the archive keep
 /// everything. Null: the store keeps every event.
 /// </param>
+/// <param name="TimeLookupField">
+/// For a table without an index on <c>ts</c> alone, the int64 field an index leads with before <c>ts</c>, through which
+/// an event is looked up by id and time: the clicks' <c>uid</c> (<c>clicks_uid_ts</c>). Null: the table has its index
+/// on <c>ts</c>, as every declared stream's.
+/// </param>
 public sealed record StreamSchema(
     string Name,
     string Description,
@@ -27,7 +32,8 @@ public sealed record StreamSchema(
     string Table,
     StreamDrainSettings Drain,
     IReadOnlyList<string>? Sinks = null,
-    string? Retention = null)
+    string? Retention = null,
+    [property: System.Text.Json.Serialization.JsonIgnore] string? TimeLookupField = null)
 {
     /// <summary><see cref="Retention"/> as a time span; null when the store keeps every event.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -20,6 +20,7 @@ public sealed class PostgresEventSink : IEventSink
     private readonly Dictionary<string, PostgresEventTable> _tables;
     private readonly string[] _complete;
     private readonly PostgresPartitions _partitions;
+    private readonly TaskCompletionSource _migrated = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private readonly SchemaVersions _versions;
 
@@ -131,7 +132,11 @@ public sealed class PostgresEventSink : IEventSink
 
         await _partitions.PrepareAsync(connection, transaction, _tables.Values, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        _migrated.TrySetResult();
     }
+
+    /// <summary>Completes once <see cref="MigrateAsync"/> did at start: the tables are as declared, and their partitions known.</summary>
+    public Task Migrated => _migrated.Task;
 
     /// <summary>
     /// Drops the day partitions of the stream's table that ended its retention ago at <paramref name="now"/>, whole

@@ -23,7 +23,7 @@ internal sealed class PostgresEventTable
                 client_id text,
                 ts timestamptz NOT NULL{string.Concat(Declared.Select(field => $",\n    {Column(field)}"))}{(KeepsExtra ? ",\n    " + ExtraColumn : "")}){(stream.Retention is null ? "" : " PARTITION BY RANGE (ts)")}
             """,
-            $"CREATE INDEX \"{stream.Table}_ts\" ON {Name} (ts)",
+            .. stream.TimeLookupField is null ? [$"CREATE INDEX \"{stream.Table}_ts\" ON {Name} (ts)"] : Array.Empty<string>(),
             .. stream.Indexes.Select(CreateIndex),
         ];
         Rollups = [.. stream.Rollups.Select(rollup => new PostgresRollupTable(schema, this, rollup))];
@@ -34,10 +34,10 @@ internal sealed class PostgresEventTable
             .. Rollups.Where(rollup => rollup.Rollup.Distinct.Count > 0)
                 .Select(rollup => Holds(rollup.Rollup.ValuesTable, rollup.ValuesName, "bucket", rollup.Rollup.BucketMs)),
         ]);
-        StoredKey = stream.Name == ClickStream.Name ? rules.IndexOf("uid") : -1;
+        StoredKey = stream.TimeLookupField is { } field ? rules.IndexOf(field) : -1;
         SelectStored = StoredKey < 0
             ? $"SELECT e.event_id FROM unnest($1::uuid[], $2::timestamptz[]) AS b (event_id, ts) JOIN {Name} e ON e.ts = b.ts AND e.event_id = b.event_id"
-            : $"SELECT e.event_id FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[]) AS b (event_id, ts, uid) JOIN {Name} e ON e.uid = b.uid AND e.ts = b.ts AND e.event_id = b.event_id";
+            : $"SELECT e.event_id FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[]) AS b (event_id, ts, lookup) JOIN {Name} e ON e.\"{stream.TimeLookupField}\" = b.lookup AND e.ts = b.ts AND e.event_id = b.event_id";
 
         static string Holds(string table, string name, string bucket, long bucketMs) => string.Create(CultureInfo.InvariantCulture,
             $"SELECT '{table}' WHERE EXISTS (SELECT 1 FROM {name} WHERE {bucket} >= date_bin(interval '{bucketMs} milliseconds', $1, timestamptz 'epoch') AND {bucket} < $2)");
@@ -50,12 +50,12 @@ internal sealed class PostgresEventTable
     public string SelectHolding { get; }
 
     /// <summary>
-    /// The ids of events, given as ids ($1), times ($2) and, for the clicks, <see cref="StoredKey"/>'s values ($3), that
-    /// the table holds: found through an index, its ts index or the clicks' <c>clicks_uid_ts</c>.
+    /// The ids of events, given as ids ($1), times ($2) and, for a table without a ts index, <see cref="StoredKey"/>'s
+    /// values ($3), that the table holds: found through an index, its ts index or the one of <see cref="StreamSchema.TimeLookupField"/>.
     /// </summary>
     public string SelectStored { get; }
 
-    /// <summary>The declared field <see cref="SelectStored"/> also matches by: the clicks' uid, as their table has no ts index; -1 for a declared stream.</summary>
+    /// <summary>The field <see cref="SelectStored"/> also matches by (<see cref="StreamSchema.TimeLookupField"/>, the clicks' uid); -1 for a table with a ts index.</summary>
     public int StoredKey { get; }
 
     /// <summary>The tables of its declared rollups.</summary>

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace ClickOrleans.Sinks.Postgres;
 
 /// <summary>
-/// Drops the day partitions past their stream's <c>Retention</c> on every silo: at start and every
+/// Drops the day partitions past their stream's <c>Retention</c> on every silo: at start (once the store is migrated) and every
 /// <see cref="PostgresSinkOptions.RetentionCheckPeriod"/>. Silos share the work by each table's lock; a pass that
 /// finds nothing to drop changes nothing.
 /// </summary>
@@ -25,7 +25,7 @@ internal sealed partial class PostgresRetentionService(
             return;
         }
 
-        await Task.Yield(); // the host's start does not wait for the first pass
+        await sink.Migrated.WaitAsync(stoppingToken); // the first pass, at start, once the tables and their partitions are known
         using var timer = new PeriodicTimer(options.Value.RetentionCheckPeriod, time);
         do
         {

@@ -37,7 +37,7 @@ internal sealed class SqliteEventTable : IDisposable
                 client_id TEXT,
                 ts INTEGER NOT NULL{string.Concat(declared.Select(field => $",\n    {Column(field)}"))}{(KeepsExtra ? ",\n    " + ExtraColumn : "")})
             """,
-            $"CREATE INDEX \"{stream.Table}_ts\" ON \"{stream.Table}\" (ts)",
+            .. stream.TimeLookupField is null ? [$"CREATE INDEX \"{stream.Table}_ts\" ON \"{stream.Table}\" (ts)"] : Array.Empty<string>(),
             .. stream.Indexes.Select(CreateIndex),
         ];
         _database = connection.Handle!;
@@ -48,8 +48,8 @@ internal sealed class SqliteEventTable : IDisposable
             .. stream.Rollups.Select(rollup => Holds(rollup.Table, rollup.BucketColumn, rollup.BucketMs)),
             .. stream.Rollups.Where(rollup => rollup.Distinct.Count > 0).Select(rollup => Holds(rollup.ValuesTable, "bucket", rollup.BucketMs)),
         ]);
-        StoredKey = stream.Name == ClickStream.Name ? rules.IndexOf("uid") : -1;
-        SelectStored = $"SELECT 1 FROM \"{stream.Table}\" WHERE {(StoredKey < 0 ? "" : "uid = $key AND ")}ts = $ts AND event_id = $id";
+        StoredKey = stream.TimeLookupField is { } field ? rules.IndexOf(field) : -1;
+        SelectStored = $"SELECT 1 FROM \"{stream.Table}\" WHERE {(StoredKey < 0 ? "" : $"\"{stream.TimeLookupField}\" = $key AND ")}ts = $ts AND event_id = $id";
 
         static string Holds(string table, string bucket, long bucketMs) => string.Create(CultureInfo.InvariantCulture,
             $"SELECT '{table}' WHERE EXISTS (SELECT 1 FROM \"{table}\" WHERE {bucket} >= $from - $from % {bucketMs} AND {bucket} < $to)");
@@ -63,11 +63,11 @@ internal sealed class SqliteEventTable : IDisposable
 
     /// <summary>
     /// Whether the table holds the event of id $id (16 bytes, big-endian) at time $ts (and, for the clicks, of
-    /// <see cref="StoredKey"/> $key): found through an index, its ts index or the clicks' <c>clicks_uid_ts</c>.
+    /// <see cref="StoredKey"/> $key): found through an index, its ts index or the one of <see cref="StreamSchema.TimeLookupField"/>.
     /// </summary>
     public string SelectStored { get; }
 
-    /// <summary>The declared field <see cref="SelectStored"/> also matches by: the clicks' uid, as their table has no ts index; -1 for a declared stream.</summary>
+    /// <summary>The field <see cref="SelectStored"/> also matches by (<see cref="StreamSchema.TimeLookupField"/>, the clicks' uid); -1 for a table with a ts index.</summary>
     public int StoredKey { get; }
 
     public StreamSchema Stream { get; }
