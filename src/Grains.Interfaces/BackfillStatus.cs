@@ -10,6 +10,11 @@ namespace ClickOrleans;
 /// <param name="Refused">Events the store refused for their data (a constraint added since they were drained).</param>
 /// <param name="Attempts">Runs so far: more than one when a crash or a failure interrupted it.</param>
 /// <param name="Error">The last failure: of a running backfill, which its next attempt retries; of a failed one, why it stopped.</param>
+/// <param name="Replace">Whether it replaces what the store held of the range (<see cref="BackfillRequest.Replace"/>).</param>
+/// <param name="ReplaceWatermark">
+/// Of a replace, once the store's range is deleted: the stream's watermark must pass this time (Redis' clock, read after
+/// the delete) before the archive is read, so that every event the store held of the range is archived by then.
+/// </param>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.BackfillStatus")]
 public sealed record BackfillStatus(
     string Sink,
@@ -25,7 +30,9 @@ public sealed record BackfillStatus(
     int Attempts,
     DateTimeOffset StartedAt,
     DateTimeOffset? EndedAt,
-    string? Error)
+    string? Error,
+    bool Replace = false,
+    DateTimeOffset? ReplaceWatermark = null)
 {
     public const string Running = "running";
     public const string Done = "done";

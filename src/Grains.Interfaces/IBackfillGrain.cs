@@ -18,8 +18,13 @@ public interface IBackfillGrain : IGrainWithStringKey
 
 /// <summary>What to backfill: the archive's events of [<paramref name="From"/>, <paramref name="To"/>), whole UTC hours, into <paramref name="Sink"/>.</summary>
 /// <param name="Sink">The store the stream is written to (<c>postgres</c> or <c>sqlite</c>): the archive is what a backfill reads.</param>
+/// <param name="Replace">
+/// Whether to replace what the store holds of the range: its events and its rollups' buckets are deleted first, and the
+/// archive is read once the drains committed everything accepted before that. Without it, a store that holds data of the
+/// range refuses the backfill.
+/// </param>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.BackfillRequest")]
-public sealed record BackfillRequest(DateTimeOffset From, DateTimeOffset To, string Sink);
+public sealed record BackfillRequest(DateTimeOffset From, DateTimeOffset To, string Sink, bool Replace = false);
 
 /// <summary>The answer to a start: the backfill started, or why none did (and the one that runs, if any).</summary>
 /// <param name="Conflict">Why the backfill was not started; null when it was.</param>

@@ -15,8 +15,10 @@ public static class BackfillApi
         backfill.MapPost(Route, Start).WithName("StartBackfill")
             .WithSummary("Load a stream's store from its Parquet archive over [from, to), whole UTC hours")
             .WithDescription("Runs in the background, exactly once and resumed after a crash; its progress is under backfill in the stream's stats and here. "
-                + "Refused (409) while one runs, and when the store already holds data of the range: its table's events or its rollups' buckets; "
-                + "refused (400) for a range that starts before what the store keeps under the stream's Retention.")
+                + "Refused (409) while one runs, and when the store already holds data of the range (its table's events or its rollups' buckets), unless replace is true: "
+                + "then the store's events of the range and its rollups' buckets in it (the range must start and end at buckets of every rollup) are deleted first, "
+                + "and the archive is read once the drains committed everything accepted before the delete. "
+                + "Refused (400) for a range that starts before what the store keeps under the stream's Retention.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         backfill.MapGet(Route, Get).WithName("GetBackfill")
@@ -80,6 +82,12 @@ public static class BackfillApi
         if (!errors.ContainsKey("from") && !errors.ContainsKey("to") && request.From >= request.To)
         {
             errors["to"] = ["to must be after from."];
+        }
+
+        if (request.Replace && !errors.ContainsKey("from") && !errors.ContainsKey("to")
+            && stream.Rollups.FirstOrDefault(rollup => request.From.ToUnixTimeMilliseconds() % rollup.BucketMs != 0 || request.To.ToUnixTimeMilliseconds() % rollup.BucketMs != 0) is { } unaligned)
+        {
+            errors["replace"] = [$"To replace a range, from and to must start buckets of every rollup of the stream, and {unaligned.Name}'s are {unaligned.Bucket}: the buckets of the range are deleted whole and loaded again."];
         }
 
         if (!errors.ContainsKey("from") && stream.KeptSince(now) is { } since && request.From < since)

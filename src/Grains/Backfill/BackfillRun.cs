@@ -2,10 +2,12 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using ClickOrleans.Sinks;
 using ClickOrleans.Sinks.Parquet;
+using ClickOrleans.Staging;
 using ClickOrleans.Streams;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Registry;
+using StackExchange.Redis;
 
 namespace ClickOrleans.Backfill;
 
@@ -23,8 +25,16 @@ namespace ClickOrleans.Backfill;
 /// under a lock file beside it, so silos sharing the lake never run the same backfill twice at once.
 /// </remarks>
 public sealed partial class BackfillRun(
-    IEventSink sink, ParquetArchive archive, StreamCatalog streams, ResiliencePipelineProvider<string> pipelines, TimeProvider time, ILogger<BackfillRun> logger)
+    IEventSink sink,
+    ParquetArchive archive,
+    StreamCatalog streams,
+    IConnectionMultiplexer redis,
+    ResiliencePipelineProvider<string> pipelines,
+    TimeProvider time,
+    ILogger<BackfillRun> logger)
 {
+    private static readonly TimeSpan WatermarkPoll = TimeSpan.FromSeconds(1);
+
     private readonly ResiliencePipeline _retry = pipelines.GetPipeline(SinkRetry.Name);
 
     /// <summary>The stream's running backfill, or its last; null when it never had one.</summary>
@@ -41,15 +51,15 @@ public sealed partial class BackfillRun(
                 + "one runs at a time; wait for it to end.");
         }
 
-        var holding = await sink.HoldingAsync(stream, request.From, request.To, cancellationToken);
+        var holding = request.Replace ? [] : await sink.HoldingAsync(stream, request.From, request.To, cancellationToken);
         if (holding.Count > 0)
         {
             return new BackfillStart(current, $"The {sink.Name} sink already holds data of '{stream}' in [{Time(request.From)}, {Time(request.To)}), "
-                + $"in {string.Join(", ", holding)}: a backfill would store it twice. Delete that range there (rollups from the bucket its start falls in), or ask for a range the sink does not have.");
+                + $"in {string.Join(", ", holding)}: a backfill would store it twice. Ask for a replace (\"replace\": true), or for a range the sink does not have.");
         }
 
         var started = new BackfillStatus(
-            request.Sink, request.From, request.To, BackfillStatus.Running, (int)(request.To - request.From).TotalHours, 0, 0, 0, 0, 0, 0, time.GetUtcNow(), null, null);
+            request.Sink, request.From, request.To, BackfillStatus.Running, (int)(request.To - request.From).TotalHours, 0, 0, 0, 0, 0, 0, time.GetUtcNow(), null, null, request.Replace);
         Directory.CreateDirectory(Path.GetDirectoryName(StatusPath(stream))!);
         await SaveAsync(stream, started, cancellationToken);
         return new BackfillStart(started, null);
@@ -74,6 +84,7 @@ public sealed partial class BackfillRun(
         await SaveAsync(stream, job, cancellationToken);
         try
         {
+            job = await ReplaceAsync(stream, job, cancellationToken);
             job = await LoadAsync(stream, job, cancellationToken);
             LogDone(logger, stream, job.Sink, job.From, job.To, job.Written, job.AlreadyStored, job.Refused);
         }
@@ -91,6 +102,35 @@ public sealed partial class BackfillRun(
         }
 
         await SaveAsync(stream, job, CancellationToken.None);
+        return job;
+    }
+
+    /// <summary>
+    /// Of a replace: deletes the store's range (once; again when a crash came before its watermark was saved), then waits
+    /// until the drains committed everything accepted before the delete. An event the store held of the range was
+    /// accepted before it, so it is in the archive by then, where the backfill reads it; one a drain stores after the
+    /// delete is found stored and left out.
+    /// </summary>
+    private async Task<BackfillStatus> ReplaceAsync(string stream, BackfillStatus job, CancellationToken cancellationToken)
+    {
+        if (!job.Replace)
+        {
+            return job;
+        }
+
+        var staging = streams.Find(stream) is { } schema ? new StagingStream(schema.StagingKey, schema.Shards) : throw new InvalidOperationException($"This deployment runs no stream '{stream}'.");
+        if (job.ReplaceWatermark is null)
+        {
+            await sink.DeleteRangeAsync(stream, job.From, job.To, cancellationToken);
+            job = job with { ReplaceWatermark = (await StagingWatermark.ReadAsync(redis.GetDatabase(), stream, staging)).AsOf };
+            await SaveAsync(stream, job, cancellationToken);
+        }
+
+        while ((await StagingWatermark.ReadAsync(redis.GetDatabase(), stream, staging)).CommittedTo < job.ReplaceWatermark)
+        {
+            await Task.Delay(WatermarkPoll, time, cancellationToken);
+        }
+
         return job;
     }
 

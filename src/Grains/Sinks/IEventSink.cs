@@ -36,6 +36,13 @@ public interface IEventSink
     /// </summary>
     Task<IReadOnlyList<string>> HoldingAsync(string stream, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Deletes the stream's events of [<paramref name="from"/>, <paramref name="to"/>) and its rollups' buckets that start
+    /// in it, in one transaction: a backfill's replace. The range starts and ends at buckets of every rollup, so each
+    /// bucket deleted held events of the range alone.
+    /// </summary>
+    Task DeleteRangeAsync(string stream, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+
     /// <summary>The ids of the rows' events that the stream's table holds already, matched by id and time.</summary>
     Task<IReadOnlySet<Guid>> StoredAsync(string stream, EventRows rows, CancellationToken cancellationToken);
 

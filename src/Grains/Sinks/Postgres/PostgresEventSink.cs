@@ -171,6 +171,20 @@ public sealed class PostgresEventSink : IEventSink
         return holding;
     }
 
+    public async Task DeleteRangeAsync(string stream, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var delete = new NpgsqlBatch(connection, transaction);
+        foreach (var statement in _tables[stream].DeleteRange)
+        {
+            delete.BatchCommands.Add(PostgresProgress.Command(statement, new NpgsqlParameter<DateTimeOffset> { TypedValue = from }, new NpgsqlParameter<DateTimeOffset> { TypedValue = to }));
+        }
+
+        await delete.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlySet<Guid>> StoredAsync(string stream, EventRows rows, CancellationToken cancellationToken)
     {
         var table = _tables[stream];

@@ -34,6 +34,12 @@ internal sealed class PostgresEventTable
             .. Rollups.Where(rollup => rollup.Rollup.Distinct.Count > 0)
                 .Select(rollup => Holds(rollup.Rollup.ValuesTable, rollup.ValuesName, "bucket", rollup.Rollup.BucketMs)),
         ]);
+        DeleteRange =
+        [
+            $"DELETE FROM {Name} WHERE ts >= $1 AND ts < $2",
+            .. Rollups.Select(rollup => $"DELETE FROM {rollup.Name} WHERE \"{rollup.Rollup.BucketColumn}\" >= $1 AND \"{rollup.Rollup.BucketColumn}\" < $2"),
+            .. Rollups.Where(rollup => rollup.Rollup.Distinct.Count > 0).Select(rollup => $"DELETE FROM {rollup.ValuesName} WHERE bucket >= $1 AND bucket < $2"),
+        ];
         StoredKey = stream.TimeLookupField is { } field ? rules.IndexOf(field) : -1;
         SelectStored = StoredKey < 0
             ? $"SELECT e.event_id FROM unnest($1::uuid[], $2::timestamptz[]) AS b (event_id, ts) JOIN {Name} e ON e.ts = b.ts AND e.event_id = b.event_id"
@@ -48,6 +54,9 @@ internal sealed class PostgresEventTable
     /// values') from the bucket $1 falls in. What a backfill of the range would store twice.
     /// </summary>
     public string SelectHolding { get; }
+
+    /// <summary>The statements that delete the events of [$1, $2) and the rollups' (and their distinct values') buckets that start in it.</summary>
+    public string[] DeleteRange { get; }
 
     /// <summary>
     /// The ids of events, given as ids ($1), times ($2) and, for a table without a ts index, <see cref="StoredKey"/>'s

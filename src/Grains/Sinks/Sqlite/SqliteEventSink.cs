@@ -123,6 +123,21 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
         await transaction.CommitAsync(cancellationToken);
     }
 
+    public async Task DeleteRangeAsync(string stream, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        Execute(connection, "PRAGMA busy_timeout=5000;");
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var delete = connection.CreateCommand();
+        delete.Transaction = transaction;
+        delete.CommandText = _tables[stream].DeleteRange;
+        delete.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
+        delete.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
+        await delete.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyList<string>> HoldingAsync(string stream, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         await using var connection = new SqliteConnection(_connectionString);

@@ -48,6 +48,12 @@ internal sealed class SqliteEventTable : IDisposable
             .. stream.Rollups.Select(rollup => Holds(rollup.Table, rollup.BucketColumn, rollup.BucketMs)),
             .. stream.Rollups.Where(rollup => rollup.Distinct.Count > 0).Select(rollup => Holds(rollup.ValuesTable, "bucket", rollup.BucketMs)),
         ]);
+        DeleteRange = string.Join(";\n",
+        [
+            $"DELETE FROM \"{stream.Table}\" WHERE ts >= $from AND ts < $to",
+            .. stream.Rollups.Select(rollup => $"DELETE FROM \"{rollup.Table}\" WHERE \"{rollup.BucketColumn}\" >= $from AND \"{rollup.BucketColumn}\" < $to"),
+            .. stream.Rollups.Where(rollup => rollup.Distinct.Count > 0).Select(rollup => $"DELETE FROM \"{rollup.ValuesTable}\" WHERE bucket >= $from AND bucket < $to"),
+        ]);
         StoredKey = stream.TimeLookupField is { } field ? rules.IndexOf(field) : -1;
         SelectStored = $"SELECT 1 FROM \"{stream.Table}\" WHERE {(StoredKey < 0 ? "" : $"\"{stream.TimeLookupField}\" = $key AND ")}ts = $ts AND event_id = $id";
 
@@ -60,6 +66,9 @@ internal sealed class SqliteEventTable : IDisposable
     /// rollup's (and its distinct values') from the bucket $from falls in. What a backfill of the range would store twice.
     /// </summary>
     public string SelectHolding { get; }
+
+    /// <summary>The statements that delete the events of [$from, $to) (Unix milliseconds) and the rollups' (and their distinct values') buckets that start in it.</summary>
+    public string DeleteRange { get; }
 
     /// <summary>
     /// Whether the table holds the event of id $id (16 bytes, big-endian) at time $ts (and, for the clicks, of

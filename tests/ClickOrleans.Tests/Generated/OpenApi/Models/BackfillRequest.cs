@@ -17,6 +17,8 @@ namespace ClickOrleans.Tests.Generated.Models
         public IDictionary<string, object> AdditionalData { get; set; }
         /// <summary>The from property</summary>
         public DateTimeOffset? From { get; set; }
+        /// <summary>Whether to replace what the store holds of the range: its events and its rollups&apos; buckets are deleted first, and thearchive is read once the drains committed everything accepted before that. Without it, a store that holds data of therange refuses the backfill.</summary>
+        public bool? Replace { get; set; }
         /// <summary>The store the stream is written to (`postgres` or `sqlite`): the archive is what a backfill reads.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -33,6 +35,7 @@ namespace ClickOrleans.Tests.Generated.Models
         public BackfillRequest()
         {
             AdditionalData = new Dictionary<string, object>();
+            Replace = false;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
@@ -53,6 +56,7 @@ namespace ClickOrleans.Tests.Generated.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "from", n => { From = n.GetDateTimeOffsetValue(); } },
+                { "replace", n => { Replace = n.GetBoolValue(); } },
                 { "sink", n => { Sink = n.GetStringValue(); } },
                 { "to", n => { To = n.GetDateTimeOffsetValue(); } },
             };
@@ -65,6 +69,7 @@ namespace ClickOrleans.Tests.Generated.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteDateTimeOffsetValue("from", From);
+            writer.WriteBoolValue("replace", Replace);
             writer.WriteStringValue("sink", Sink);
             writer.WriteDateTimeOffsetValue("to", To);
             writer.WriteAdditionalData(AdditionalData);

@@ -39,6 +39,10 @@ namespace ClickOrleans.Tests.Generated.Models
         public long? Read { get; set; }
         /// <summary>Events the store refused for their data (a constraint added since they were drained).</summary>
         public long? Refused { get; set; }
+        /// <summary>Whether it replaces what the store held of the range (bool BackfillRequest.Replace).</summary>
+        public bool? Replace { get; set; }
+        /// <summary>Of a replace, once the store&apos;s range is deleted: the stream&apos;s watermark must pass this time (Redis&apos; clock, read afterthe delete) before the archive is read, so that every event the store held of the range is archived by then.</summary>
+        public DateTimeOffset? ReplaceWatermark { get; set; }
         /// <summary>The sink property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -67,6 +71,7 @@ namespace ClickOrleans.Tests.Generated.Models
         public BackfillStatus()
         {
             AdditionalData = new Dictionary<string, object>();
+            Replace = false;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
@@ -95,6 +100,8 @@ namespace ClickOrleans.Tests.Generated.Models
                 { "hoursDone", n => { HoursDone = n.GetIntValue(); } },
                 { "read", n => { Read = n.GetLongValue(); } },
                 { "refused", n => { Refused = n.GetLongValue(); } },
+                { "replace", n => { Replace = n.GetBoolValue(); } },
+                { "replaceWatermark", n => { ReplaceWatermark = n.GetDateTimeOffsetValue(); } },
                 { "sink", n => { Sink = n.GetStringValue(); } },
                 { "startedAt", n => { StartedAt = n.GetDateTimeOffsetValue(); } },
                 { "state", n => { State = n.GetStringValue(); } },
@@ -118,6 +125,8 @@ namespace ClickOrleans.Tests.Generated.Models
             writer.WriteIntValue("hoursDone", HoursDone);
             writer.WriteLongValue("read", Read);
             writer.WriteLongValue("refused", Refused);
+            writer.WriteBoolValue("replace", Replace);
+            writer.WriteDateTimeOffsetValue("replaceWatermark", ReplaceWatermark);
             writer.WriteStringValue("sink", Sink);
             writer.WriteDateTimeOffsetValue("startedAt", StartedAt);
             writer.WriteStringValue("state", State);

@@ -63,7 +63,7 @@ namespace ClickOrleans.Tests.Generated.Admin.Streams.Item.Backfill
             return await RequestAdapter.SendAsync<global::ClickOrleans.Tests.Generated.Models.BackfillStatus>(requestInfo, global::ClickOrleans.Tests.Generated.Models.BackfillStatus.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Runs in the background, exactly once and resumed after a crash; its progress is under backfill in the stream&apos;s stats and here. Refused (409) while one runs, and when the store already holds data of the range: its table&apos;s events or its rollups&apos; buckets; refused (400) for a range that starts before what the store keeps under the stream&apos;s Retention. Needs a key with the admin scope.
+        /// Runs in the background, exactly once and resumed after a crash; its progress is under backfill in the stream&apos;s stats and here. Refused (409) while one runs, and when the store already holds data of the range (its table&apos;s events or its rollups&apos; buckets), unless replace is true: then the store&apos;s events of the range and its rollups&apos; buckets in it (the range must start and end at buckets of every rollup) are deleted first, and the archive is read once the drains committed everything accepted before the delete. Refused (400) for a range that starts before what the store keeps under the stream&apos;s Retention. Needs a key with the admin scope.
         /// </summary>
         /// <returns>A <see cref="global::ClickOrleans.Tests.Generated.Models.BackfillStatus"/></returns>
         /// <param name="body">What to backfill: the archive&apos;s events of [From, To), whole UTC hours, into Sink.</param>
@@ -117,7 +117,7 @@ namespace ClickOrleans.Tests.Generated.Admin.Streams.Item.Backfill
             return requestInfo;
         }
         /// <summary>
-        /// Runs in the background, exactly once and resumed after a crash; its progress is under backfill in the stream&apos;s stats and here. Refused (409) while one runs, and when the store already holds data of the range: its table&apos;s events or its rollups&apos; buckets; refused (400) for a range that starts before what the store keeps under the stream&apos;s Retention. Needs a key with the admin scope.
+        /// Runs in the background, exactly once and resumed after a crash; its progress is under backfill in the stream&apos;s stats and here. Refused (409) while one runs, and when the store already holds data of the range (its table&apos;s events or its rollups&apos; buckets), unless replace is true: then the store&apos;s events of the range and its rollups&apos; buckets in it (the range must start and end at buckets of every rollup) are deleted first, and the archive is read once the drains committed everything accepted before the delete. Refused (400) for a range that starts before what the store keeps under the stream&apos;s Retention. Needs a key with the admin scope.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">What to backfill: the archive&apos;s events of [From, To), whole UTC hours, into Sink.</param>
