@@ -139,30 +139,23 @@ public sealed class RetentionTests
 
     private static DateTimeOffset Day(DateTimeOffset now, int daysBack) => new(now.UtcDateTime.Date.AddDays(-daysBack), TimeSpan.Zero);
 
-    private static async Task<List<Guid>> IdsAsync(TestPostgresSchema store, string table)
+    private static Task<List<Guid>> IdsAsync(TestPostgresSchema store, string table) =>
+        ColumnAsync<Guid>(store, $"SELECT event_id FROM {store.Schema}.{table}");
+
+    private static Task<List<string>> IndexesAsync(TestPostgresSchema store, string table) =>
+        ColumnAsync<string>(store, $"SELECT indexname FROM pg_indexes WHERE schemaname = '{store.Schema}' AND tablename = '{table}' ORDER BY 1");
+
+    private static async Task<List<T>> ColumnAsync<T>(TestPostgresSchema store, string sql)
     {
-        await using var command = store.DataSource.CreateCommand($"SELECT event_id FROM {store.Schema}.{table}");
+        await using var command = store.DataSource.CreateCommand(sql);
         await using var reader = await command.ExecuteReaderAsync();
-        var ids = new List<Guid>();
+        var values = new List<T>();
         while (await reader.ReadAsync())
         {
-            ids.Add(reader.GetGuid(0));
+            values.Add(reader.GetFieldValue<T>(0));
         }
 
-        return ids;
-    }
-
-    private static async Task<List<string>> IndexesAsync(TestPostgresSchema store, string table)
-    {
-        await using var command = store.DataSource.CreateCommand($"SELECT indexname FROM pg_indexes WHERE schemaname = '{store.Schema}' AND tablename = '{table}' ORDER BY 1");
-        await using var reader = await command.ExecuteReaderAsync();
-        var names = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            names.Add(reader.GetString(0));
-        }
-
-        return names;
+        return values;
     }
 
     private static async Task<T> ScalarAsync<T>(TestPostgresSchema store, string sql)

@@ -161,14 +161,7 @@ public sealed class PostgresEventSink : IEventSink
         await using var command = _dataSource.CreateCommand(_tables[stream].SelectHolding);
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = from });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = to });
-        var holding = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            holding.Add(reader.GetString(0));
-        }
-
-        return holding;
+        return await command.ReadFirstColumnAsync(cancellationToken);
     }
 
     public async Task DeleteRangeAsync(string stream, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)

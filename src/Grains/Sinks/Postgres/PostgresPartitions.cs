@@ -171,7 +171,10 @@ internal sealed class PostgresPartitions(NpgsqlDataSource dataSource, string sch
         }
 
         await transaction.CommitAsync(cancellationToken);
-        Forget(table);
+        if (dropped.Count > 0)
+        {
+            Forget(table);
+        }
         return dropped;
     }
 

@@ -146,14 +146,7 @@ public sealed class SqliteEventSink : IEventSink, IDisposable
         command.CommandText = _tables[stream].SelectHolding;
         command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
-        var holding = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            holding.Add(reader.GetString(0));
-        }
-
-        return holding;
+        return await command.ReadFirstColumnAsync(cancellationToken);
     }
 
     /// <remarks>One lookup per event through an index (<see cref="SqliteEventTable.SelectStored"/>), by a statement prepared once, on a reader's connection.</remarks>
