@@ -57,7 +57,7 @@ public abstract class BackfillTests(ClusterFixture cluster)
         cluster.Require();
         await using var api = cluster.Api(new TestData().StagingKey);
         using var http = api.CreateClient();
-        var (customer, from) = await DrainOrdersAsync(http, (2, 5));
+        var (customer, from) = await DrainOrdersAsync(http, (3, 5));
         var before = await StoredAsync(http, customer, from);
         await cluster.Probe.DeleteRangeAsync("orders", "ts", from, from.AddHours(1));
         Assert.Equal(30, (await StoredAsync(http, customer, from)).Ids.Length);
@@ -158,6 +158,8 @@ public abstract class BackfillTests(ClusterFixture cluster)
     /// 70 orders of a customer of their own, a minute apart from 20 minutes into a random hour (40 in it, 30 in the
     /// next), drained. The hour is <paramref name="hoursBack"/> before this one: within <c>Clicks:MaxClickAge</c>, and
     /// clear of the hours other tests of the fixture post orders to (now, and <see cref="ArchivedStreamTests"/>' hours).
+    /// Its two hours end before the last hour: a fixture started in it has orders posted "now" there, and a range a
+    /// backfill reads holds every customer's events.
     /// </summary>
     private static async Task<(string Customer, DateTimeOffset From)> DrainOrdersAsync(HttpClient http, (int From, int To) hoursBack)
     {

@@ -67,7 +67,7 @@ internal sealed class PostgresPartitions(NpgsqlDataSource dataSource, string sch
             }
 
             await ExecuteAsync($"CREATE TABLE {table.Name} (LIKE {schema}.\"{renamed}\" INCLUDING ALL EXCLUDING INDEXES) PARTITION BY RANGE (ts)");
-            var first = end is { } until ? Name(table, Before + Day(until)) : null;
+            var first = end is { } until ? FirstPartition(table, until) : null;
             if (first is null)
             {
                 await ExecuteAsync($"DROP TABLE {schema}.\"{renamed}\""); // no events: the partitioned table starts empty
@@ -110,13 +110,21 @@ internal sealed class PostgresPartitions(NpgsqlDataSource dataSource, string sch
             return;
         }
 
-        var days = new HashSet<DateOnly>();
+        // A chunk's events are mostly of one day: a day is looked up when it changes, and nothing is allocated when all are covered.
+        HashSet<DateOnly>? uncovered = null;
+        DateOnly? previous = null;
         foreach (var ms in rows.Timestamps.AsSpan(0, rows.Count))
         {
-            days.Add(DateOnly.FromDateTime(DateTime.UnixEpoch.AddMilliseconds(ms)));
+            var day = DateOnly.FromDateTime(DateTime.UnixEpoch.AddMilliseconds(ms));
+            if (day != previous && !partitions.Covers(day))
+            {
+                (uncovered ??= []).Add(day);
+            }
+
+            previous = day;
         }
 
-        if (days.All(partitions.Covers))
+        if (uncovered is null)
         {
             return;
         }
@@ -124,7 +132,7 @@ internal sealed class PostgresPartitions(NpgsqlDataSource dataSource, string sch
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await LockAsync(connection, table, cancellationToken);
         partitions = await LoadAsync(connection, transaction, table, cancellationToken);
-        var missing = days.Where(day => !partitions.Covers(day)).Order().ToList();
+        var missing = uncovered.Where(day => !partitions.Covers(day)).Order().ToList();
         foreach (var day in missing)
         {
             await using var create = new NpgsqlCommand(
@@ -161,7 +169,7 @@ internal sealed class PostgresPartitions(NpgsqlDataSource dataSource, string sch
         var dropped = partitions.Days.Where(day => table.Stream.IsExpired(Start(day.AddDays(1)), now)).Order().Select(day => Name(table, Day(day))).ToList();
         if (partitions.Until is { } until && table.Stream.IsExpired(Start(until), now))
         {
-            dropped.Insert(0, Name(table, Before + Day(until)));
+            dropped.Insert(0, FirstPartition(table, until));
         }
 
         foreach (var name in dropped)
@@ -175,6 +183,7 @@ internal sealed class PostgresPartitions(NpgsqlDataSource dataSource, string sch
         {
             Forget(table);
         }
+
         return dropped;
     }
 
@@ -183,7 +192,7 @@ internal sealed class PostgresPartitions(NpgsqlDataSource dataSource, string sch
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var partitions = await LoadAsync(connection, null, table, cancellationToken);
-        return [.. (partitions.Until is { } until ? [Name(table, Before + Day(until))] : Array.Empty<string>()).Concat(partitions.Days.Order().Select(day => Name(table, Day(day))))];
+        return [.. (partitions.Until is { } until ? [FirstPartition(table, until)] : Array.Empty<string>()).Concat(partitions.Days.Order().Select(day => Name(table, Day(day))))];
     }
 
     private async Task<NpgsqlTransaction> LockAsync(NpgsqlConnection connection, PostgresEventTable table, CancellationToken cancellationToken)
@@ -239,6 +248,9 @@ internal sealed class PostgresPartitions(NpgsqlDataSource dataSource, string sch
     }
 
     private static string Name(PostgresEventTable table, string suffix) => $"{table.Stream.Table}_{suffix}";
+
+    /// <summary>The partition of every time before <paramref name="until"/>: the table converted with its events.</summary>
+    private static string FirstPartition(PostgresEventTable table, DateOnly until) => Name(table, Before + Day(until));
 
     private static string Day(DateOnly day) => day.ToString(DayFormat, CultureInfo.InvariantCulture);
 
