@@ -46,12 +46,13 @@ public interface IQueryGrain : IGrainWithIntegerKey
     Task<RollupTop?> GetRollupTop(string stream, string rollup, string by, string measure, DateTimeOffset from, DateTimeOffset to, int limit);
 
     /// <summary>
-    /// The sink's ledger of a stream: its commits in [from, to) after entry <paramref name="after"/>, oldest first, at most
-    /// <paramref name="limit"/>; null when the silo runs no such stream.
+    /// A sink's ledger of a stream: its commits in [from, to) after entry <paramref name="after"/>, oldest first, at most
+    /// <paramref name="limit"/>; null when the silo runs no such stream, or the stream no such sink.
     /// </summary>
+    /// <param name="sink">The store (null, or its name: <c>postgres</c>, <c>sqlite</c>) or the archive (<c>parquet</c>).</param>
     [AlwaysInterleave]
     [Alias("GetLedger")]
-    Task<StreamLedger?> GetLedger(string stream, DateTimeOffset from, DateTimeOffset to, long after, int limit);
+    Task<StreamLedger?> GetLedger(string stream, string? sink, DateTimeOffset from, DateTimeOffset to, long after, int limit);
 }
 
 /// <summary>The values of dimension <see cref="By"/> with the largest <see cref="Measure"/> in [From, To), largest first.</summary>

@@ -53,18 +53,20 @@ public static class QueriesApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         queries.MapGet("/streams/{stream}/ledger", GetLedger)
             .WithName("GetStreamLedger")
-            .WithSummary("The sink's ledger of a stream: every commit in [from, to), oldest first")
-            .WithDescription("Each entry is one partition write the sink committed together with its progress mark: the private list, the positions [start, end) it covered, "
+            .WithSummary("A sink's ledger of a stream: every commit in [from, to), oldest first")
+            .WithDescription("sink: the store (postgres or sqlite; the default) or, for an archived stream, parquet. "
+                + "Each entry is one partition write the sink committed together with its progress mark: the private list, the positions [start, end) it covered, "
                 + "the events it wrote, the checksum of their ids and the commit time. totals counts every entry of [from, to), not only this page's; "
                 + "the checksums XOR to the checksum of the events' rows, so any sink can be reconciled against the ledger or another sink (README, \"The ledger\"). "
                 + $"from defaults to a day before to; to defaults to now; the range spans at most {MaxLedgerRange.TotalDays:0} days; limit 1-{MaxLedgerEntries:N0} (default 1,000). "
-                + "For the next page, pass next as after. A range that ends now can still gain entries of writes that are committing.")
+                + "For the next page, pass next as after. A range that ends now can still gain entries of writes that are committing. "
+                + "The store numbers its entries as it commits them; the archive numbers those of the range by commit time.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return queries;
     }
 
     private static async Task<Results<Ok<StreamLedger>, ValidationProblem, ProblemHttpResult>> GetLedger(
-        StreamRoute route, string? from, string? to, long? after, int? limit, IGrainFactory grains, TimeProvider time)
+        StreamRoute route, string? sink, string? from, string? to, long? after, int? limit, IGrainFactory grains, TimeProvider time)
     {
         if (route.Schema is not { } stream)
         {
@@ -72,6 +74,7 @@ public static class QueriesApi
         }
 
         var parameters = new QueryParameters(time.GetUtcNow());
+        parameters.Sink("sink", sink, stream);
         var end = parameters.Time("to", to, time.GetUtcNow());
         var start = parameters.Time("from", from, end.AddDays(-1));
         parameters.Range("from", start, "to", end, MaxLedgerRange);
@@ -82,9 +85,10 @@ public static class QueriesApi
             return Invalid(parameters);
         }
 
-        return await Queries(grains).GetLedger(stream.Name, start, end, after ?? 0, page) is { } ledger
+        return await Queries(grains).GetLedger(stream.Name, sink, start, end, after ?? 0, page) is { } ledger
             ? TypedResults.Ok(ledger)
-            : TypedResults.Problem($"The silos run no stream '{stream.Name}': their Streams section differs from this Api's.",
+            : TypedResults.Problem(
+                $"The silos run no stream '{stream.Name}'{(sink is null ? "" : $" written to sink '{sink}'")}: their Streams section{(sink is null ? "" : " or their store")} differs from this Api's.",
                 statusCode: StatusCodes.Status404NotFound, title: "Unknown stream");
     }
 

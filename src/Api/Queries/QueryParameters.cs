@@ -152,6 +152,18 @@ internal sealed class QueryParameters(DateTimeOffset now)
         }
     }
 
+    /// <summary>A sink of the stream, when given: one it lists (<c>Streams:&lt;stream&gt;:Sinks</c>), or the store for one that lists none.</summary>
+    public void Sink(string name, string? value, StreamSchema stream)
+    {
+        var sinks = stream.Sinks ?? [StreamSinks.Postgres, StreamSinks.Sqlite];
+        if (value is not null && !sinks.Contains(value, StringComparer.Ordinal))
+        {
+            Errors[name] = [stream.Sinks is null
+                ? $"must name the store (postgres or sqlite): stream {stream.Name} has no other sink"
+                : $"must name a sink of stream {stream.Name}: {string.Join(", ", sinks)} (Streams:{stream.Name}:Sinks)"];
+        }
+    }
+
     public void NonNegative(string name, long value)
     {
         if (value < 0)

@@ -1,3 +1,5 @@
+using ClickOrleans.Sinks;
+using ClickOrleans.Sinks.Parquet;
 using ClickOrleans.Streams;
 using Orleans.Concurrency;
 
@@ -5,7 +7,7 @@ namespace ClickOrleans.Queries;
 
 /// <summary>Stateless: as many activations as the load needs, on whichever silo is closest.</summary>
 [StatelessWorker]
-public sealed class QueryGrain(ISinkQueries queries, StreamCatalog streams) : Grain, IQueryGrain
+public sealed class QueryGrain(ISinkQueries queries, StreamCatalog streams, IEventSink store, ParquetArchive archive, ArchiveLedger archiveLedger) : Grain, IQueryGrain
 {
     public async Task<ProductClicks> GetProductClicks(long pid, DateTimeOffset from, DateTimeOffset to)
     {
@@ -84,15 +86,18 @@ public sealed class QueryGrain(ISinkQueries queries, StreamCatalog streams) : Gr
         return await queries.EventsAsync(schema, values, from, to, limit, CancellationToken.None);
     }
 
-    public async Task<StreamLedger?> GetLedger(string stream, DateTimeOffset from, DateTimeOffset to, long after, int limit)
+    public async Task<StreamLedger?> GetLedger(string stream, string? sink, DateTimeOffset from, DateTimeOffset to, long after, int limit)
     {
-        if (streams.Find(stream) is null)
+        var archived = sink == StreamSinks.Parquet;
+        if (streams.Find(stream) is null || (archived ? !archive.Archives(stream) : sink is not null && sink != store.Name))
         {
             return null;
         }
 
-        var (totals, entries) = await queries.LedgerAsync(stream, from, to, after, limit, CancellationToken.None);
-        return new StreamLedger(stream, from, to, totals, entries, entries.Length == limit ? entries[^1].Id : null);
+        var (totals, entries) = archived
+            ? await archiveLedger.ReadAsync(stream, from, to, after, limit, CancellationToken.None)
+            : await queries.LedgerAsync(stream, from, to, after, limit, CancellationToken.None);
+        return new StreamLedger(stream, archived ? StreamSinks.Parquet : store.Name, from, to, totals, entries, entries.Length == limit ? entries[^1].Id : null);
     }
 
     /// <summary>The stream and its rollup of those names, as this silo runs them.</summary>

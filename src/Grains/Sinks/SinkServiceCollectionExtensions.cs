@@ -25,6 +25,7 @@ public static class SinkServiceCollectionExtensions
     {
         services.AddValidatedOptions<ParquetSinkOptions, ParquetSinkOptionsValidator>(ParquetSinkOptions.Section);
         services.AddSingleton<ParquetArchive>();
+        services.AddSingleton<ArchiveLedger>();
         services.AddSingleton<ArchiveTelemetry>();
         services.AddSingleton<ArchiveCompaction>();
         services.AddHostedService<ArchiveCompactionService>();

@@ -13,6 +13,13 @@ public static class TestLake
     public static IReadOnlyList<Guid> EventIds(string lake, string stream, string where = "true") =>
         Query(lake, stream, $"SELECT event_id FROM {Files(lake, stream)} WHERE {where}", reader => reader.GetGuid(0));
 
+    /// <summary>The events the archive holds and the checksum of their ids, by the README's DuckDB query ("The ledger").</summary>
+    public static (long Events, string Checksum) Checksum(string lake, string stream) =>
+        Query(lake, stream,
+            "SELECT count(*), lpad(printf('%x', coalesce(bit_xor(xor(('0x' || left(h, 16))::UBIGINT, ('0x' || right(h, 16))::UBIGINT)), 0)), 16, '0') "
+            + $"FROM (SELECT replace(event_id::VARCHAR, '-', '') AS h FROM {Files(lake, stream)})",
+            reader => (reader.GetInt64(0), reader.GetString(1))) is [var answer] ? answer : (0, TestLedger.Xor([]));
+
     /// <summary>Runs a query over the stream's files (see <see cref="Files"/>) and reads each row.</summary>
     public static IReadOnlyList<T> Query<T>(string lake, string stream, string sql, Func<DuckDBDataReader, T> read)
     {

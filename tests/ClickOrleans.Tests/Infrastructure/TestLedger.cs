@@ -26,16 +26,17 @@ public static class TestLedger
         checksums.Aggregate(0UL, (xor, checksum) => xor ^ ulong.Parse(checksum, NumberStyles.HexNumber, CultureInfo.InvariantCulture))
             .ToString("x16", CultureInfo.InvariantCulture);
 
-    /// <summary>Every entry of the stream's ledger in [from, to), read in pages of <paramref name="limit"/>.</summary>
+    /// <summary>Every entry of the sink's ledger of the stream in [from, to), read in pages of <paramref name="limit"/>.</summary>
+    /// <param name="sink">The store (null) or <c>parquet</c>.</param>
     public static async Task<(LedgerTotals Totals, List<LedgerEntry> Entries)> ReadAsync(
-        IQueryGrain queries, string stream, DateTimeOffset from, DateTimeOffset to, int limit = 1000)
+        IQueryGrain queries, string stream, DateTimeOffset from, DateTimeOffset to, int limit = 1000, string? sink = null)
     {
         var entries = new List<LedgerEntry>();
         LedgerTotals? totals = null;
         long? after = 0;
         while (after is { } cursor)
         {
-            var page = await queries.GetLedger(stream, from, to, cursor, limit) ?? throw new InvalidOperationException($"The silos run no stream '{stream}'.");
+            var page = await queries.GetLedger(stream, sink, from, to, cursor, limit) ?? throw new InvalidOperationException($"The silos run no stream '{stream}'.");
             totals ??= page.Totals;
             entries.AddRange(page.Entries);
             after = page.Next;

@@ -127,6 +127,8 @@ public abstract class QueryApiTests(ClusterFixture cluster)
     [InlineData("/streams/clicks/ledger?limit=0", "limit")]
     [InlineData("/streams/clicks/ledger?limit=10001", "limit")]
     [InlineData("/streams/clicks/ledger?after=-1", "after")]
+    [InlineData("/streams/clicks/ledger?sink=parquet", "sink")]
+    [InlineData("/streams/clicks/ledger?sink=s3", "sink")]
     [InlineData("/streams/clicks/ledger?from=2026-01-01T00:00:00Z&to=2026-11-27T00:00:00Z", "to")]
     public async Task BadParameters_Are400NamingTheParameter(string url, string parameter)
     {

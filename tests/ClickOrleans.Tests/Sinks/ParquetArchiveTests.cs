@@ -153,6 +153,49 @@ public sealed class ParquetArchiveTests : IDisposable
         Assert.Equal(20, TestLake.EventIds(_lake, ClickStream.Name).Count);
     }
 
+    /// <summary>
+    /// The archive's ledger: an entry per write it committed (positions from its mark, events archived, refused ones not
+    /// counted; a replay of what it holds adds none), whose checksums XOR to the checksum of the ids in its files. A list's
+    /// entries outlive its marks, forgotten a week after it completed; a crash between keeping them and clearing the marks
+    /// leaves them in both, counted once.
+    /// </summary>
+    [Fact]
+    public async Task TheLedger_HasAnEntryPerCommittedWrite_OutlivesTheMarks_AndCountsEachOnce()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var archive = Archive(time);
+        var ledger = new ArchiveLedger(archive);
+        var (first, second) = (new TestData(), new TestData());
+        var since = time.GetUtcNow();
+        await archive.WriteAsync(Batch(first, 0, 0, 60), [13], CancellationToken.None);
+        await archive.WriteAsync(Batch(first, 0, 40, 100), [], CancellationToken.None);
+        await archive.WriteAsync(Batch(first, 1, 0, 30), [], CancellationToken.None);
+        await archive.WriteAsync(Batch(first, 0, 0, 100), [], CancellationToken.None);
+        var marks = Directory.GetFiles(Path.Combine(_lake, "stream=clicks", "_marks"), "*.json").Single();
+        var uncleared = await File.ReadAllBytesAsync(marks);
+        await archive.CompleteAsync(PrivateList(first), CancellationToken.None);
+        time.Advance(TimeSpan.FromDays(8));
+        await archive.WriteAsync(Batch(second, 0, 0, 10), [], CancellationToken.None);
+        await archive.CompleteAsync(PrivateList(second), CancellationToken.None);
+        Assert.False(File.Exists(marks), "the first list's marks were not forgotten");
+
+        var (totals, entries) = await ledger.ReadAsync(ClickStream.Name, since, time.GetUtcNow().AddMinutes(1), 0, 1000, CancellationToken.None);
+        Assert.Equal(
+            [(1L, PrivateList(first), 0, 0L, 60L, 59), (2, PrivateList(first), 0, 60, 100, 40), (3, PrivateList(first), 1, 0, 30, 30), (4, PrivateList(second), 0, 0, 10, 10)],
+            entries.Select(entry => (entry.Id, entry.PrivateList, entry.Partition, entry.Start, entry.End, entry.Events)));
+        Assert.All(entries, entry => Assert.Equal(StreamSinks.Parquet, entry.Sink));
+        Assert.Equal(new LedgerTotals(4, 139, TestLedger.Checksum(TestLake.EventIds(_lake, ClickStream.Name))), totals);
+        Assert.Equal(TestLedger.Checksum(Ids(second, 0, 10)), entries[3].Checksum);
+
+        var (_, page) = await ledger.ReadAsync(ClickStream.Name, since, time.GetUtcNow().AddMinutes(1), 2, 1, CancellationToken.None);
+        Assert.Equal([3L], page.Select(entry => entry.Id));
+        var (firstDay, _) = await ledger.ReadAsync(ClickStream.Name, since, since.AddDays(1), 0, 1000, CancellationToken.None);
+        Assert.Equal(3, firstDay.Commits);
+
+        await File.WriteAllBytesAsync(marks, uncleared); // as if the silo died after keeping the entries, before clearing its marks
+        Assert.Equal(totals, (await ledger.ReadAsync(ClickStream.Name, since, time.GetUtcNow().AddMinutes(1), 0, 1000, CancellationToken.None)).Totals);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_lake))

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ClickOrleans.Streams;
 using ClickOrleans.Tests.Infrastructure;
 
 namespace ClickOrleans.Tests.Streams;
@@ -53,6 +54,59 @@ public abstract class ArchivedStreamTests(ClusterFixture cluster)
         // The archive's own metric, as the operator reads it (every test of this cluster's orders counts in it).
         var archivedTotal = Regex.Match(await http.GetStringAsync("/metrics"), "clickorleans_archive_written_total\\{[^}]*stream=\"orders\"[^}]*\\} (\\d+)");
         Assert.True(archivedTotal.Success && long.Parse(archivedTotal.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= orders.Length, archivedTotal.Value);
+    }
+
+    /// <summary>
+    /// The archive's ledger, read through the Api as a user reconciles: over the fixture's whole life it counts the
+    /// events and XORs to the checksum the store's ledger does (the store's backfills aside, which only it commits), and
+    /// to the checksum of every id in the lake by the README's DuckDB query. A sink the stream does not have is a 400 naming it.
+    /// </summary>
+    [SkippableFact]
+    public async Task TheArchivesLedger_AgreesWithTheStoresAndWithTheLake()
+    {
+        cluster.Require();
+        await using var api = cluster.Api(new TestData().StagingKey);
+        using var http = api.CreateClient();
+        var orders = Enumerable.Range(0, 40).Select(i => new { customer = "ledger-" + (i % 4), total = i + 0.5 });
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/streams/orders/events/batch", orders)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/admin/streams/orders/drain", null)).StatusCode);
+
+        // The orders drain every two seconds: a chunk between its two commits is read again.
+        var agreed = await Poll.UntilAsync(async () =>
+        {
+            var (archive, archiveEntries) = await LedgerAsync(http, StreamSinks.Parquet);
+            var (_, storeEntries) = await LedgerAsync(http, cluster.Probe.Sink);
+            var drained = storeEntries.Where(entry => !entry.PrivateList.StartsWith("backfill:", StringComparison.Ordinal)).ToList();
+            return (archive, Entries: archiveEntries.Count, Store: (drained.Sum(entry => (long)entry.Events), TestLedger.Xor(drained.Select(entry => entry.Checksum))),
+                Lake: TestLake.Checksum(cluster.Lake, "orders"));
+        }, ledgers => (ledgers.archive.Events, ledgers.archive.Checksum) == ledgers.Store && ledgers.Store == ledgers.Lake, TimeSpan.FromSeconds(60));
+
+        Assert.True(agreed.archive.Events >= 40 && agreed.archive.Commits == agreed.Entries, agreed.ToString());
+        Assert.Equal(agreed.Store, (agreed.archive.Events, agreed.archive.Checksum));
+        Assert.Equal(agreed.Lake, agreed.Store);
+
+        var notArchived = await http.GetAsync("/streams/page_views/ledger?sink=parquet");
+        Assert.Equal(HttpStatusCode.BadRequest, notArchived.StatusCode);
+        Assert.Contains("must name the store (postgres or sqlite): stream page_views has no other sink", await notArchived.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Every entry of a sink's ledger of the orders over the last 30 days, page by page through the Api, and the totals.</summary>
+    private static async Task<(LedgerTotals Totals, List<LedgerEntry> Entries)> LedgerAsync(HttpClient http, string sink)
+    {
+        var range = $"from={DateTimeOffset.UtcNow.AddDays(-30).UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}&to={DateTimeOffset.UtcNow.AddMinutes(1).UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}";
+        var entries = new List<LedgerEntry>();
+        LedgerTotals? totals = null;
+        for (long? after = 0; after is { } cursor;)
+        {
+            var page = await http.GetFromJsonAsync<StreamLedger>($"/streams/orders/ledger?sink={sink}&{range}&after={cursor}&limit=500")
+                ?? throw new InvalidOperationException("no ledger");
+            Assert.Equal(sink, page.Sink);
+            totals ??= page.Totals;
+            entries.AddRange(page.Entries);
+            after = page.Next;
+        }
+
+        return (totals!, entries);
     }
 }
 

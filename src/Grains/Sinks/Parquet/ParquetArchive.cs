@@ -10,7 +10,7 @@ namespace ClickOrleans.Sinks.Parquet;
 /// <summary>
 /// The Parquet archive: the events of every stream that lists <c>parquet</c> among its sinks, as files under
 /// <c>stream=&lt;name&gt;/date=YYYY-MM-DD/hour=HH/</c> (by event time, UTC), each write exactly once by progress marks of
-/// its own, kept per private list in <c>stream=&lt;name&gt;/_marks</c>.
+/// its own, kept per private list in <c>stream=&lt;name&gt;/_marks</c> with the list's ledger entries (<see cref="ArchiveLedger"/>).
 /// </summary>
 /// <remarks>
 /// A write of a partition, under its list's lock (in this process and, by a POSIX lock on a file, in every other):
@@ -124,8 +124,15 @@ public sealed partial class ParquetArchive(IOptions<ParquetSinkOptions> options,
                 files.Add(file);
             }
 
+            var checksum = 0L;
+            foreach (var row in rows)
+            {
+                checksum ^= LedgerCommit.Of(events.EventIds[row]);
+            }
+
             var moved = new Dictionary<int, long>(marks.Partitions) { [batch.Partition] = batch.ChunkEnd };
-            var committed = marks with { Partitions = moved, Pending = [.. files] };
+            var commit = new ArchiveCommit(batch.Partition, start, batch.ChunkEnd, rows.Length, checksum, time.GetUtcNow().ToUnixTimeMilliseconds());
+            var committed = marks with { Partitions = moved, Pending = [.. files], PrivateList = batch.PrivateList, Ledger = [.. marks.Ledger, commit] };
             await committed.WriteAsync(marksPath, cancellationToken);
             RollForward(root, committed);
             return rows.Length;
@@ -136,7 +143,10 @@ public sealed partial class ParquetArchive(IOptions<ParquetSinkOptions> options,
         }
     }
 
-    /// <summary>Marks a fully drained private list complete, so later writes of it are skipped whole; forgets lists completed a week ago.</summary>
+    /// <summary>
+    /// Marks a fully drained private list complete, so later writes of it are skipped whole, its ledger entries kept in
+    /// the stream's ledger first; forgets the marks of lists completed a week ago.
+    /// </summary>
     public async Task CompleteAsync(string privateList, CancellationToken cancellationToken)
     {
         var list = ListKey(privateList);
@@ -153,7 +163,8 @@ public sealed partial class ParquetArchive(IOptions<ParquetSinkOptions> options,
             {
                 var marks = await ArchiveMarks.ReadAsync(marksPath, cancellationToken);
                 RollForward(root, marks);
-                await (marks with { CompletedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds(), Pending = [] }).WriteAsync(marksPath, cancellationToken);
+                await ArchiveLedger.KeepAsync(root, list, marks, cancellationToken);
+                await (marks with { CompletedAtMs = time.GetUtcNow().ToUnixTimeMilliseconds(), Pending = [], Ledger = [] }).WriteAsync(marksPath, cancellationToken);
             }
 
             await ForgetCompletedAsync(root, cancellationToken);

@@ -29,7 +29,7 @@ namespace ClickOrleans.Tests.Generated.Models
         public long? End { get; set; }
         /// <summary>The events written (refused events are not: they are dead letters).</summary>
         public int? Events { get; set; }
-        /// <summary>The entry&apos;s number in the sink&apos;s ledger; pages follow it.</summary>
+        /// <summary>The entry&apos;s number in the sink&apos;s ledger; pages follow it. The store numbers its entries as it commits them; thearchive numbers those of the range read, by commit time.</summary>
         public long? Id { get; set; }
         /// <summary>The partition property</summary>
         public int? Partition { get; set; }
@@ -41,7 +41,7 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public string PrivateList { get; set; }
 #endif
-        /// <summary>The sink that committed: `postgres` or `sqlite`.</summary>
+        /// <summary>The sink that committed: `postgres`, `sqlite` or `parquet`.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Sink { get; set; }

@@ -27,6 +27,14 @@ namespace ClickOrleans.Tests.Generated.Models
         public DateTimeOffset? From { get; set; }
         /// <summary>The `after` of the next page; null on the last page.</summary>
         public long? Next { get; set; }
+        /// <summary>The sink whose commits these are: the store (`postgres`, `sqlite`) or the archive (`parquet`).</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Sink { get; set; }
+#nullable restore
+#else
+        public string Sink { get; set; }
+#endif
         /// <summary>The stream property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -73,6 +81,7 @@ namespace ClickOrleans.Tests.Generated.Models
                 { "entries", n => { Entries = n.GetCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.LedgerEntry>(global::ClickOrleans.Tests.Generated.Models.LedgerEntry.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "from", n => { From = n.GetDateTimeOffsetValue(); } },
                 { "next", n => { Next = n.GetLongValue(); } },
+                { "sink", n => { Sink = n.GetStringValue(); } },
                 { "stream", n => { Stream = n.GetStringValue(); } },
                 { "to", n => { To = n.GetDateTimeOffsetValue(); } },
                 { "totals", n => { Totals = n.GetObjectValue<global::ClickOrleans.Tests.Generated.Models.LedgerTotals>(global::ClickOrleans.Tests.Generated.Models.LedgerTotals.CreateFromDiscriminatorValue); } },
@@ -88,6 +97,7 @@ namespace ClickOrleans.Tests.Generated.Models
             writer.WriteCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.LedgerEntry>("entries", Entries);
             writer.WriteDateTimeOffsetValue("from", From);
             writer.WriteLongValue("next", Next);
+            writer.WriteStringValue("sink", Sink);
             writer.WriteStringValue("stream", Stream);
             writer.WriteDateTimeOffsetValue("to", To);
             writer.WriteObjectValue<global::ClickOrleans.Tests.Generated.Models.LedgerTotals>("totals", Totals);

@@ -22,7 +22,7 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Ledger
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public LedgerRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/streams/{stream}/ledger{?after*,from*,limit*,to*}", pathParameters)
+        public LedgerRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/streams/{stream}/ledger{?after*,from*,limit*,sink*,to*}", pathParameters)
         {
         }
         /// <summary>
@@ -30,11 +30,11 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Ledger
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public LedgerRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/streams/{stream}/ledger{?after*,from*,limit*,to*}", rawUrl)
+        public LedgerRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/streams/{stream}/ledger{?after*,from*,limit*,sink*,to*}", rawUrl)
         {
         }
         /// <summary>
-        /// Each entry is one partition write the sink committed together with its progress mark: the private list, the positions [start, end) it covered, the events it wrote, the checksum of their ids and the commit time. totals counts every entry of [from, to), not only this page&apos;s; the checksums XOR to the checksum of the events&apos; rows, so any sink can be reconciled against the ledger or another sink (README, &quot;The ledger&quot;). from defaults to a day before to; to defaults to now; the range spans at most 31 days; limit 1-10,000 (default 1,000). For the next page, pass next as after. A range that ends now can still gain entries of writes that are committing. Needs a key with the read scope.
+        /// sink: the store (postgres or sqlite; the default) or, for an archived stream, parquet. Each entry is one partition write the sink committed together with its progress mark: the private list, the positions [start, end) it covered, the events it wrote, the checksum of their ids and the commit time. totals counts every entry of [from, to), not only this page&apos;s; the checksums XOR to the checksum of the events&apos; rows, so any sink can be reconciled against the ledger or another sink (README, &quot;The ledger&quot;). from defaults to a day before to; to defaults to now; the range spans at most 31 days; limit 1-10,000 (default 1,000). For the next page, pass next as after. A range that ends now can still gain entries of writes that are committing. The store numbers its entries as it commits them; the archive numbers those of the range by commit time. Needs a key with the read scope.
         /// </summary>
         /// <returns>A <see cref="global::ClickOrleans.Tests.Generated.Models.StreamLedger"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -65,7 +65,7 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Ledger
             return await RequestAdapter.SendAsync<global::ClickOrleans.Tests.Generated.Models.StreamLedger>(requestInfo, global::ClickOrleans.Tests.Generated.Models.StreamLedger.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Each entry is one partition write the sink committed together with its progress mark: the private list, the positions [start, end) it covered, the events it wrote, the checksum of their ids and the commit time. totals counts every entry of [from, to), not only this page&apos;s; the checksums XOR to the checksum of the events&apos; rows, so any sink can be reconciled against the ledger or another sink (README, &quot;The ledger&quot;). from defaults to a day before to; to defaults to now; the range spans at most 31 days; limit 1-10,000 (default 1,000). For the next page, pass next as after. A range that ends now can still gain entries of writes that are committing. Needs a key with the read scope.
+        /// sink: the store (postgres or sqlite; the default) or, for an archived stream, parquet. Each entry is one partition write the sink committed together with its progress mark: the private list, the positions [start, end) it covered, the events it wrote, the checksum of their ids and the commit time. totals counts every entry of [from, to), not only this page&apos;s; the checksums XOR to the checksum of the events&apos; rows, so any sink can be reconciled against the ledger or another sink (README, &quot;The ledger&quot;). from defaults to a day before to; to defaults to now; the range spans at most 31 days; limit 1-10,000 (default 1,000). For the next page, pass next as after. A range that ends now can still gain entries of writes that are committing. The store numbers its entries as it commits them; the archive numbers those of the range by commit time. Needs a key with the read scope.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -93,7 +93,7 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Ledger
             return new global::ClickOrleans.Tests.Generated.Streams.Item.Ledger.LedgerRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// Each entry is one partition write the sink committed together with its progress mark: the private list, the positions [start, end) it covered, the events it wrote, the checksum of their ids and the commit time. totals counts every entry of [from, to), not only this page&apos;s; the checksums XOR to the checksum of the events&apos; rows, so any sink can be reconciled against the ledger or another sink (README, &quot;The ledger&quot;). from defaults to a day before to; to defaults to now; the range spans at most 31 days; limit 1-10,000 (default 1,000). For the next page, pass next as after. A range that ends now can still gain entries of writes that are committing. Needs a key with the read scope.
+        /// sink: the store (postgres or sqlite; the default) or, for an archived stream, parquet. Each entry is one partition write the sink committed together with its progress mark: the private list, the positions [start, end) it covered, the events it wrote, the checksum of their ids and the commit time. totals counts every entry of [from, to), not only this page&apos;s; the checksums XOR to the checksum of the events&apos; rows, so any sink can be reconciled against the ledger or another sink (README, &quot;The ledger&quot;). from defaults to a day before to; to defaults to now; the range spans at most 31 days; limit 1-10,000 (default 1,000). For the next page, pass next as after. A range that ends now can still gain entries of writes that are committing. The store numbers its entries as it commits them; the archive numbers those of the range by commit time. Needs a key with the read scope.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class LedgerRequestBuilderGetQueryParameters 
@@ -119,6 +119,19 @@ namespace ClickOrleans.Tests.Generated.Streams.Item.Ledger
             [QueryParameter("limit")]
             public int? Limit { get; set; }
             #pragma warning restore CS1591
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("sink")]
+            public string? Sink { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("sink")]
+            public string Sink { get; set; }
+            #pragma warning restore CS1591
+#endif
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
             #pragma warning disable CS1591
