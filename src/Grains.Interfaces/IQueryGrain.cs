@@ -49,10 +49,13 @@ public interface IQueryGrain : IGrainWithIntegerKey
     /// A sink's ledger of a stream: its commits in [from, to) after entry <paramref name="after"/>, oldest first, at most
     /// <paramref name="limit"/>; null when the silo runs no such stream, or the stream no such sink.
     /// </summary>
-    /// <param name="sink">The store (null, or its name: <c>postgres</c>, <c>sqlite</c>) or the archive (<c>parquet</c>).</param>
+    /// <param name="sink">
+    /// The store (null, or its name: <c>postgres</c>, <c>sqlite</c>) or the archive (<c>parquet</c>). Last, so that a
+    /// call of the release before it (without it) reads the store's ledger, as it did.
+    /// </param>
     [AlwaysInterleave]
     [Alias("GetLedger")]
-    Task<StreamLedger?> GetLedger(string stream, string? sink, DateTimeOffset from, DateTimeOffset to, long after, int limit);
+    Task<StreamLedger?> GetLedger(string stream, DateTimeOffset from, DateTimeOffset to, long after, int limit, string? sink);
 }
 
 /// <summary>The values of dimension <see cref="By"/> with the largest <see cref="Measure"/> in [From, To), largest first.</summary>

@@ -4,10 +4,13 @@ namespace ClickOrleans;
 /// A page of a stream's ledger: the sink's commits in [<paramref name="From"/>, <paramref name="To"/>), oldest entry
 /// first, with the totals of every commit of that range (not only this page's).
 /// </summary>
-/// <param name="Sink">The sink whose commits these are: the store (<c>postgres</c>, <c>sqlite</c>) or the archive (<c>parquet</c>).</param>
 /// <param name="Next">The <c>after</c> of the next page; null on the last page.</param>
+/// <param name="Sink">
+/// The sink whose commits these are: the store (<c>postgres</c>, <c>sqlite</c>) or the archive (<c>parquet</c>). Last, so
+/// that silos and Apis of the release before it still understand each other.
+/// </param>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.StreamLedger")]
-public sealed record StreamLedger(string Stream, string Sink, DateTimeOffset From, DateTimeOffset To, LedgerTotals Totals, LedgerEntry[] Entries, long? Next);
+public sealed record StreamLedger(string Stream, DateTimeOffset From, DateTimeOffset To, LedgerTotals Totals, LedgerEntry[] Entries, long? Next, string Sink);
 
 /// <summary>The commits of a ledger's range, the events they wrote and the checksum of all those events' ids.</summary>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.LedgerTotals")]

@@ -85,7 +85,7 @@ public static class QueriesApi
             return Invalid(parameters);
         }
 
-        return await Queries(grains).GetLedger(stream.Name, sink, start, end, after ?? 0, page) is { } ledger
+        return await Queries(grains).GetLedger(stream.Name, start, end, after ?? 0, page, sink) is { } ledger
             ? TypedResults.Ok(ledger)
             : TypedResults.Problem(
                 $"The silos run no stream '{stream.Name}'{(sink is null ? "" : $" written to sink '{sink}'")}: their Streams section{(sink is null ? "" : " or their store")} differs from this Api's.",

@@ -86,7 +86,7 @@ public sealed class QueryGrain(ISinkQueries queries, StreamCatalog streams, IEve
         return await queries.EventsAsync(schema, values, from, to, limit, CancellationToken.None);
     }
 
-    public async Task<StreamLedger?> GetLedger(string stream, string? sink, DateTimeOffset from, DateTimeOffset to, long after, int limit)
+    public async Task<StreamLedger?> GetLedger(string stream, DateTimeOffset from, DateTimeOffset to, long after, int limit, string? sink)
     {
         var archived = sink == StreamSinks.Parquet;
         if (streams.Find(stream) is null || (archived ? !archive.Archives(stream) : sink is not null && sink != store.Name))
@@ -97,7 +97,7 @@ public sealed class QueryGrain(ISinkQueries queries, StreamCatalog streams, IEve
         var (totals, entries) = archived
             ? await archiveLedger.ReadAsync(stream, from, to, after, limit, CancellationToken.None)
             : await queries.LedgerAsync(stream, from, to, after, limit, CancellationToken.None);
-        return new StreamLedger(stream, archived ? StreamSinks.Parquet : store.Name, from, to, totals, entries, entries.Length == limit ? entries[^1].Id : null);
+        return new StreamLedger(stream, from, to, totals, entries, entries.Length == limit ? entries[^1].Id : null, archived ? StreamSinks.Parquet : store.Name);
     }
 
     /// <summary>The stream and its rollup of those names, as this silo runs them.</summary>

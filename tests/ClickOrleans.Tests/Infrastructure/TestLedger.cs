@@ -36,7 +36,7 @@ public static class TestLedger
         long? after = 0;
         while (after is { } cursor)
         {
-            var page = await queries.GetLedger(stream, sink, from, to, cursor, limit) ?? throw new InvalidOperationException($"The silos run no stream '{stream}'.");
+            var page = await queries.GetLedger(stream, from, to, cursor, limit, sink) ?? throw new InvalidOperationException($"The silos run no stream '{stream}'.");
             totals ??= page.Totals;
             entries.AddRange(page.Entries);
             after = page.Next;

@@ -27,7 +27,7 @@ namespace ClickOrleans.Tests.Generated.Models
         public DateTimeOffset? From { get; set; }
         /// <summary>The `after` of the next page; null on the last page.</summary>
         public long? Next { get; set; }
-        /// <summary>The sink whose commits these are: the store (`postgres`, `sqlite`) or the archive (`parquet`).</summary>
+        /// <summary>The sink whose commits these are: the store (`postgres`, `sqlite`) or the archive (`parquet`). Last, sothat silos and Apis of the release before it still understand each other.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Sink { get; set; }
