@@ -13,6 +13,7 @@ namespace ClickOrleans;
 /// <param name="Stall">Why the drain is stalled (see <c>Clicks:StallAfter</c>), or null while it keeps up.</param>
 /// <param name="Shards">For the whole stream (<c>/stats</c>): each shard's stats, which the fields above sum up.</param>
 /// <param name="Backfill">For the whole stream, when it is archived: its running backfill from the archive, or its last.</param>
+/// <param name="Sinks">Each sink the stream's lists were written to: its events, its last commit and its failures.</param>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.AggregatorStats")]
 public sealed record AggregatorStats(
     string StagingKey,
@@ -29,7 +30,8 @@ public sealed record AggregatorStats(
     PrivateListLoss? LastLoss,
     string? Stall,
     AggregatorStats[]? Shards = null,
-    BackfillStatus? Backfill = null);
+    BackfillStatus? Backfill = null,
+    SinkStats[]? Sinks = null);
 
 /// <summary>A private list awaiting its drain: elements committed so far and elements left.</summary>
 [GenerateSerializer, Immutable, Alias("ClickOrleans.PrivateListStats")]

@@ -28,7 +28,20 @@ internal static class StreamStats
                 shards.Max(s => s.FailuresInARow),
                 shards.Select(s => s.LastLoss).OfType<PrivateListLoss>().MaxBy(l => l.At),
                 shards.FirstOrDefault(s => s.Stall is not null) is { } stalled ? $"{stalled.StagingKey}: {stalled.Stall}" : null,
-                shards);
+                shards,
+                Sinks: Sinks(shards));
+
+    /// <summary>Each sink over every shard: its events summed, its latest commit and failure, its longest run of failures.</summary>
+    private static SinkStats[] Sinks(AggregatorStats[] shards) =>
+        [.. shards.SelectMany(shard => shard.Sinks ?? [])
+            .GroupBy(sink => sink.Name, StringComparer.Ordinal)
+            .OrderBy(sink => sink.Key, StringComparer.Ordinal)
+            .Select(sink => new SinkStats(
+                sink.Key,
+                sink.Sum(s => s.Written),
+                sink.Max(s => s.LastCommit),
+                sink.Select(s => s.LastFailure).OfType<DrainFailure>().MaxBy(f => f.At),
+                sink.Max(s => s.FailuresInARow)))];
 
     /// <summary>One drain of every shard, as one: their lists and stats together, from the first start to the last end.</summary>
     public static DrainResult Drain(DrainResult[] shards)

@@ -19,6 +19,7 @@ public sealed class DrainTelemetry
     private readonly Counter<long> _skipped;
     private readonly Counter<long> _deadLetters;
     private readonly Counter<long> _lost;
+    private readonly Counter<long> _sinkFailures;
     private readonly Histogram<double> _drainDuration;
     private readonly Histogram<double> _chunkWriteDuration;
 
@@ -34,6 +35,7 @@ public sealed class DrainTelemetry
         _skipped = meter.CreateCounter<long>("clickorleans.drain.skipped", description: "Clicks the sink had already written (replayed chunks)");
         _deadLetters = meter.CreateCounter<long>("clickorleans.dead_letters", description: "Elements moved to the dead-letter list");
         _lost = meter.CreateCounter<long>("clickorleans.drain.lost", description: "Elements of private lists that vanished from Redis before they were drained");
+        _sinkFailures = meter.CreateCounter<long>("clickorleans.sink.failures", description: "Sink writes and completions that failed after their retries, by sink");
         _drainDuration = meter.CreateHistogram<double>("clickorleans.drain.duration", "s", "Duration of a drain");
         _chunkWriteDuration = meter.CreateHistogram<double>("clickorleans.chunk.write.duration", "s", "Time for every partition to commit one chunk");
         meter.CreateObservableGauge("clickorleans.staging.backlog", ObserveBacklogs, description: "Elements waiting on the staging list, as last checked");
@@ -51,6 +53,13 @@ public sealed class DrainTelemetry
     }
 
     public void RecordLost(string stagingKey, long lost) => _lost.Add(lost, Tags(stagingKey));
+
+    public void RecordSinkFailure(string stagingKey, string sink)
+    {
+        var tags = Tags(stagingKey);
+        tags.Add("sink", sink);
+        _sinkFailures.Add(1, tags);
+    }
 
     public void RecordDrain(string stagingKey, DrainTrigger trigger, string outcome, TimeSpan duration)
     {

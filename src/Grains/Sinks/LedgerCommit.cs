@@ -13,18 +13,20 @@ internal readonly record struct LedgerCommit(long Start, int Events, long Checks
     /// <param name="refused">Those of them the store refused.</param>
     public static LedgerCommit Of(EventBatch batch, PartitionProgress progress, ReadOnlySpan<int> unwritten, List<RefusedEvent> refused)
     {
-        var events = batch.Events;
-        HashSet<long>? left = refused.Count > 0 ? [.. refused.Select(r => r.Position)] : null;
+        var written = refused.Count == 0 ? unwritten : Without(batch.Events, unwritten, refused);
+        return new LedgerCommit(progress.Skips(batch) ? progress.CommittedTo : batch.ChunkStart, written.Length, ChecksumOf(batch.Events, written));
+    }
+
+    /// <summary>The checksum of the rows' event ids, as the ledger of every sink keeps it.</summary>
+    public static long ChecksumOf(EventRows events, ReadOnlySpan<int> rows)
+    {
         var checksum = 0L;
-        foreach (var row in unwritten)
+        foreach (var row in rows)
         {
-            if (left is null || !left.Contains(events.Positions[row]))
-            {
-                checksum ^= Of(events.EventIds[row]);
-            }
+            checksum ^= Of(events.EventIds[row]);
         }
 
-        return new LedgerCommit(progress.Skips(batch) ? progress.CommittedTo : batch.ChunkStart, unwritten.Length - refused.Count, checksum);
+        return checksum;
     }
 
     /// <summary>An event id's share of a checksum: its two 64-bit halves (of its 16 bytes in RFC 9562 order) XORed.</summary>
@@ -37,4 +39,10 @@ internal readonly record struct LedgerCommit(long Start, int Events, long Checks
 
     /// <summary>A checksum as the ledger shows it: 16 hexadecimal digits (a JSON number would lose bits).</summary>
     public static string Format(long checksum) => ((ulong)checksum).ToString("x16", CultureInfo.InvariantCulture);
+
+    private static int[] Without(EventRows events, ReadOnlySpan<int> rows, List<RefusedEvent> refused)
+    {
+        HashSet<long> left = [.. refused.Select(r => r.Position)];
+        return Array.FindAll(rows.ToArray(), row => !left.Contains(events.Positions[row]));
+    }
 }

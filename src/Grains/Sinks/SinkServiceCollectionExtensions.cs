@@ -17,6 +17,7 @@ public static class SinkServiceCollectionExtensions
             ? services.AddPostgresSink(postgres)
             : services.AddSqliteSink())
         .AddSingleton<SchemaVersions>()
+        .AddSingleton<SinkStatsRecorder>()
         .AddParquetArchive()
         .AddSingleton<BackfillRun>()
         .AddSinkRetry();

@@ -10,8 +10,6 @@ namespace ClickOrleans.Staging;
 /// </summary>
 public sealed class DrainStats(IDatabase redis, StagingKeys keys)
 {
-    private static readonly RedisValue[] Fields = [.. DrainStatsFields.All.Select(field => (RedisValue)field)];
-
     /// <summary>A drain completed: count it, keep it as the last drain, and end a run of failures.</summary>
     public async Task RecordCompletedAsync(DrainResult drain)
     {
@@ -28,6 +26,31 @@ public sealed class DrainStats(IDatabase redis, StagingKeys keys)
         _ = transaction.HashIncrementAsync(keys.Stats, DrainStatsFields.Failed);
         _ = transaction.HashIncrementAsync(keys.Stats, DrainStatsFields.FailuresInARow);
         _ = transaction.HashSetAsync(keys.Stats, DrainStatsFields.LastFailure, Serialize(failure));
+        await transaction.ExecuteAsync();
+    }
+
+    // KEYS[1] stats. ARGV[1] events the sink committed, ARGV[2..4] the sink's fields: written, last commit, failures in a row.
+    private static readonly FlaggedScript SinkCommitScript = new("allow-oom", """
+        local time = redis.call('TIME')
+        redis.call('HINCRBY', KEYS[1], ARGV[2], ARGV[1])
+        redis.call('HSET', KEYS[1], ARGV[3], tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000), ARGV[4], 0)
+        return 1
+        """);
+
+    /// <summary>A sink committed a write of this staging list's events (or a list's completion: none): count them and end its run of failures.</summary>
+    public Task RecordSinkCommitAsync(string sink, long events) =>
+        SinkCommitScript.EvaluateAsync(
+            redis,
+            [keys.Stats],
+            [events, DrainStatsFields.OfSink(sink, DrainStatsFields.SinkWritten), DrainStatsFields.OfSink(sink, DrainStatsFields.SinkLastCommit),
+                DrainStatsFields.OfSink(sink, DrainStatsFields.SinkFailuresInARow)]);
+
+    /// <summary>A sink's write or completion failed after its retries: count it, in a row, and keep why.</summary>
+    public async Task RecordSinkFailedAsync(string sink, DrainFailure failure)
+    {
+        var transaction = redis.CreateTransaction();
+        _ = transaction.HashIncrementAsync(keys.Stats, DrainStatsFields.OfSink(sink, DrainStatsFields.SinkFailuresInARow));
+        _ = transaction.HashSetAsync(keys.Stats, DrainStatsFields.OfSink(sink, DrainStatsFields.SinkLastFailure), Serialize(failure));
         await transaction.ExecuteAsync();
     }
 
@@ -64,19 +87,19 @@ public sealed class DrainStats(IDatabase redis, StagingKeys keys)
         var wait = await WaitingAsync();
         var batch = redis.CreateBatch();
         var dead = batch.ListLengthAsync(keys.Dead);
-        var values = batch.HashGetAsync(keys.Stats, Fields);
+        var values = batch.HashGetAllAsync(keys.Stats);
         var period = batch.StringGetAsync(keys.SchedulePeriod);
         var oldestStaged = batch.ListGetByIndexAsync(keys.Staging, -1);
         batch.Execute();
         var privateLists = await lists.AllAsync();
         var oldest = privateLists.Count > 0 ? await redis.ListGetByIndexAsync(privateLists[0].Name, -1) : await oldestStaged;
 
-        var stored = await values;
-        RedisValue Field(string name) => stored[Array.IndexOf(DrainStatsFields.All, name)];
-        long Count(string name) => Field(name) is { IsNull: false } value ? (long)value : 0;
+        var stored = (await values).ToDictionary(entry => (string)entry.Name!, entry => entry.Value, StringComparer.Ordinal);
+        RedisValue Field(string name) => stored.GetValueOrDefault(name);
+        long Count(string name) => CountOf(Field(name));
         var failuresInARow = Count(DrainStatsFields.FailuresInARow);
         var lastFailure = Deserialize(Field(DrainStatsFields.LastFailure), StagingJsonContext.Default.DrainFailure);
-        var lastProgress = Field(DrainStatsFields.ProgressAt) is { IsNull: false } at ? DateTimeOffset.FromUnixTimeMilliseconds((long)at) : (DateTimeOffset?)null;
+        var lastProgress = TimeOf(Field(DrainStatsFields.ProgressAt));
         var drainPeriod = (await period).IsNull ? TimeSpan.FromMinutes(1) : TimeSpan.FromMilliseconds((long)(await period));
         return new AggregatorStats(
             keys.Staging!,
@@ -93,8 +116,36 @@ public sealed class DrainStats(IDatabase redis, StagingKeys keys)
             lastFailure,
             failuresInARow,
             Deserialize(Field(DrainStatsFields.LastLoss), StagingJsonContext.Default.PrivateListLoss),
-            DrainStall.Reason(wait, stallAfter ?? 3 * drainPeriod, drainPeriod, privateLists, lastProgress, failuresInARow, lastFailure));
+            DrainStall.Reason(wait, stallAfter ?? 3 * drainPeriod, drainPeriod, privateLists, lastProgress, failuresInARow, lastFailure))
+        {
+            Sinks = Sinks(stored),
+        };
     }
+
+    /// <summary>Each sink with fields in the stats hash, by name.</summary>
+    private static SinkStats[] Sinks(Dictionary<string, RedisValue> stored)
+    {
+        var names = stored.Keys
+            .Where(field => field.StartsWith(DrainStatsFields.SinkPrefix, StringComparison.Ordinal))
+            .Select(field => field[DrainStatsFields.SinkPrefix.Length..field.LastIndexOf(':')])
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
+        return [.. names.Select(sink =>
+        {
+            RedisValue Field(string name) => stored.GetValueOrDefault(DrainStatsFields.OfSink(sink, name));
+            return new SinkStats(
+                sink,
+                CountOf(Field(DrainStatsFields.SinkWritten)),
+                TimeOf(Field(DrainStatsFields.SinkLastCommit)),
+                Deserialize(Field(DrainStatsFields.SinkLastFailure), StagingJsonContext.Default.DrainFailure),
+                CountOf(Field(DrainStatsFields.SinkFailuresInARow)));
+        })];
+    }
+
+    private static long CountOf(RedisValue value) => value.IsNull ? 0 : (long)value;
+
+    /// <summary>A time kept as Unix milliseconds (Redis' clock).</summary>
+    private static DateTimeOffset? TimeOf(RedisValue value) => value.IsNull ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)value);
 
     internal static string Serialize(PrivateListLoss loss) => JsonSerializer.Serialize(loss, StagingJsonContext.Default.PrivateListLoss);
 

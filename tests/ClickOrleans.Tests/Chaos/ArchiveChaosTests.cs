@@ -108,7 +108,8 @@ public sealed class ArchiveChaosTests(ITestOutputHelper output)
     /// <summary>
     /// PostgreSQL out of reach while archived clicks drain: the archive does not go on without the store (it leaves out
     /// what the store refuses, so it waits for the store's answer), the stream holds back, and the silo's <c>/health</c>
-    /// names the sink; once PostgreSQL is back, each click is in both sinks once.
+    /// and the stream's stats name the sink; once PostgreSQL is back, each click is in both sinks once, and each sink's
+    /// stats count each click once.
     /// </summary>
     [SkippableFact]
     public async Task StoreOutage_HoldsTheArchivedStreamBack_NamesTheSink_AndBothSinksCatchUpOnce()
@@ -145,6 +146,15 @@ public sealed class ArchiveChaosTests(ITestOutputHelper output)
             Assert.Equal(clicks, ids.Count);
             Assert.Equal(clicks, rollupTotal);
             Assert.Equal(ids.Order(), archived.Order());
+
+            // The stats name the sink that was down, and once it is back each sink counted each click once.
+            var storeWhileDown = failed?.Sinks?.Single(sink => sink.Name == "postgres");
+            Assert.True(storeWhileDown is { FailuresInARow: >= 1 }, storeWhileDown?.ToString());
+            Assert.StartsWith("The postgres sink's write of", storeWhileDown!.LastFailure?.Reason, StringComparison.Ordinal);
+            Assert.DoesNotContain(failed!.Sinks!, sink => sink.Name == "parquet" && sink.FailuresInARow > 0);
+            Assert.Equal(
+                [("parquet", clicks, 0L), ("postgres", clicks, 0L)],
+                drained!.Sinks!.Select(sink => (sink.Name, sink.Written, sink.FailuresInARow)).ToArray());
         }
         finally
         {

@@ -1,3 +1,4 @@
+using ClickOrleans.Staging;
 using ClickOrleans.Streams;
 
 namespace ClickOrleans.Tests.Infrastructure;
@@ -8,6 +9,9 @@ public readonly record struct TestEvent(long Position, Guid EventId, string? Cli
 /// <summary>Events as the drain hands them to the sink, made from plain values: rows laid out by the stream's rules.</summary>
 public static class TestEvents
 {
+    /// <summary>A private list of the staging list no take-over names: a tick id far from any clock's.</summary>
+    public static string PrivateList(string stagingKey) => new StagingKeys(stagingKey).PrivateList(Random.Shared.NextInt64(1L << 40, 1L << 50))!;
+
     public static EventRows Rows(EventRules rules, IReadOnlyList<TestEvent> events)
     {
         var rows = rules.NewRows(events.Count);

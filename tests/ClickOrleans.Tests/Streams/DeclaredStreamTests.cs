@@ -263,7 +263,7 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
     {
         cluster.Require();
         var customer = Customer();
-        var privateList = $"{cluster.OrdersStagingKey}:test-{Guid.NewGuid():N}";
+        var privateList = TestEvents.PrivateList(cluster.OrdersStagingKey);
         TestEvent[] events =
         [
             new(0, Guid.NewGuid(), null, 1767225600000, [customer, null, null, null, 1.0, null, null]),
@@ -287,7 +287,7 @@ public abstract class DeclaredStreamTests(ClusterFixture cluster)
     {
         cluster.Require();
         var customer = Customer();
-        var privateList = $"{cluster.OrdersStagingKey}:test-{Guid.NewGuid():N}";
+        var privateList = TestEvents.PrivateList(cluster.OrdersStagingKey);
         const long Hour = 3_600_000, Start = 1767225600000; // 2026-01-01T00:00:00Z
         TestEvent[] events =
         [

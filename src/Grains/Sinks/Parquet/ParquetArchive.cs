@@ -124,14 +124,8 @@ public sealed partial class ParquetArchive(IOptions<ParquetSinkOptions> options,
                 files.Add(file);
             }
 
-            var checksum = 0L;
-            foreach (var row in rows)
-            {
-                checksum ^= LedgerCommit.Of(events.EventIds[row]);
-            }
-
             var moved = new Dictionary<int, long>(marks.Partitions) { [batch.Partition] = batch.ChunkEnd };
-            var commit = new ArchiveCommit(batch.Partition, start, batch.ChunkEnd, rows.Length, checksum, time.GetUtcNow().ToUnixTimeMilliseconds());
+            var commit = new ArchiveCommit(batch.Partition, start, batch.ChunkEnd, rows.Length, LedgerCommit.ChecksumOf(events, rows), time.GetUtcNow().ToUnixTimeMilliseconds());
             var committed = marks with { Partitions = moved, Pending = [.. files], PrivateList = batch.PrivateList, Ledger = [.. marks.Ledger, commit] };
             await committed.WriteAsync(marksPath, cancellationToken);
             RollForward(root, committed);

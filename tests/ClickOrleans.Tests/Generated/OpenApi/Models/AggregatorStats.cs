@@ -81,6 +81,14 @@ namespace ClickOrleans.Tests.Generated.Models
 #else
         public List<global::ClickOrleans.Tests.Generated.Models.AggregatorStats> Shards { get; set; }
 #endif
+        /// <summary>Each sink the stream&apos;s lists were written to: its events, its last commit and its failures.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<global::ClickOrleans.Tests.Generated.Models.SinkStats>? Sinks { get; set; }
+#nullable restore
+#else
+        public List<global::ClickOrleans.Tests.Generated.Models.SinkStats> Sinks { get; set; }
+#endif
         /// <summary>The stagingKey property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -142,6 +150,7 @@ namespace ClickOrleans.Tests.Generated.Models
                 { "lastProgress", n => { LastProgress = n.GetDateTimeOffsetValue(); } },
                 { "privateLists", n => { PrivateLists = n.GetCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.PrivateListStats>(global::ClickOrleans.Tests.Generated.Models.PrivateListStats.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "shards", n => { Shards = n.GetCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.AggregatorStats>(global::ClickOrleans.Tests.Generated.Models.AggregatorStats.CreateFromDiscriminatorValue)?.AsList(); } },
+                { "sinks", n => { Sinks = n.GetCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.SinkStats>(global::ClickOrleans.Tests.Generated.Models.SinkStats.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "stagingKey", n => { StagingKey = n.GetStringValue(); } },
                 { "stall", n => { Stall = n.GetStringValue(); } },
                 { "totals", n => { Totals = n.GetObjectValue<global::ClickOrleans.Tests.Generated.Models.DrainTotals>(global::ClickOrleans.Tests.Generated.Models.DrainTotals.CreateFromDiscriminatorValue); } },
@@ -166,6 +175,7 @@ namespace ClickOrleans.Tests.Generated.Models
             writer.WriteDateTimeOffsetValue("lastProgress", LastProgress);
             writer.WriteCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.PrivateListStats>("privateLists", PrivateLists);
             writer.WriteCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.AggregatorStats>("shards", Shards);
+            writer.WriteCollectionOfObjectValues<global::ClickOrleans.Tests.Generated.Models.SinkStats>("sinks", Sinks);
             writer.WriteStringValue("stagingKey", StagingKey);
             writer.WriteStringValue("stall", Stall);
             writer.WriteObjectValue<global::ClickOrleans.Tests.Generated.Models.DrainTotals>("totals", Totals);
