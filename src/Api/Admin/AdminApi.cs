@@ -24,7 +24,7 @@ public static class AdminApi
             .WithDescription(drainDescription)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        const string statsSummary = "Backlog, private lists, dead letters, drain totals, the last drain and failure, the lag, and whether the drain is stalled";
+        const string statsSummary = "Backlog, private lists, dead letters, drain totals, the last drain and failure, the lag, whether the drain is stalled, and each sink's figures";
         admin.MapGet("/stats", GetStats)
             .WithSummary(statsSummary + ": the clicks stream")
             .WithDescription("The whole stream's stats, and each shard's under shards.");
