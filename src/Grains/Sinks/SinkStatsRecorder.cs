@@ -1,5 +1,6 @@
 using ClickOrleans.Drain;
 using ClickOrleans.Staging;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace ClickOrleans.Sinks;
@@ -9,15 +10,27 @@ namespace ClickOrleans.Sinks;
 /// taken over from, as the sink's calls end, and counts the failures in the metrics. Counted when the sink commits, so a
 /// replay's events the sink already had are not counted again, and a sink's commits count while another sink is down.
 /// </summary>
-public sealed class SinkStatsRecorder(IConnectionMultiplexer redis, DrainTelemetry telemetry, TimeProvider time)
+public sealed partial class SinkStatsRecorder(IConnectionMultiplexer redis, DrainTelemetry telemetry, TimeProvider time, ILogger<SinkStatsRecorder> logger)
 {
     public Task CommittedAsync(string privateList, string sink, long events) => StatsOf(privateList).RecordSinkCommitAsync(sink, events);
 
-    public Task FailedAsync(string privateList, string sink, string reason)
+    /// <remarks>Redis out of reach too does not hide the sink's failure: the drain reports that one, and this is logged.</remarks>
+    public async Task FailedAsync(string privateList, string sink, string reason)
     {
-        telemetry.RecordSinkFailure(StagingKeys.OfPrivateList(privateList).Staging!, sink);
-        return StatsOf(privateList).RecordSinkFailedAsync(sink, new DrainFailure(time.GetUtcNow(), reason));
+        var keys = StagingKeys.OfPrivateList(privateList);
+        telemetry.RecordSinkFailure(keys.Staging!, sink);
+        try
+        {
+            await new DrainStats(redis.GetDatabase(), keys).RecordSinkFailedAsync(sink, new DrainFailure(time.GetUtcNow(), reason));
+        }
+        catch (RedisException e)
+        {
+            LogNotRecorded(logger, sink, keys.Staging!, e);
+        }
     }
 
     private DrainStats StatsOf(string privateList) => new(redis.GetDatabase(), StagingKeys.OfPrivateList(privateList));
+
+    [LoggerMessage(EventId = 1409, Level = LogLevel.Warning, Message = "The {Sink} sink's failure could not be kept in the stats of {StagingKey}")]
+    private static partial void LogNotRecorded(ILogger logger, string sink, string stagingKey, Exception exception);
 }
