@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using BenchmarkDotNet.Attributes;
-using ClickOrleans.Api;
 using ClickOrleans.Api.Ingest;
 using ClickOrleans.Drain;
 using ClickOrleans.Sinks;
