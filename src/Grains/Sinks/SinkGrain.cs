@@ -48,7 +48,7 @@ public sealed partial class SinkGrain(
     {
         var what = $"completion of {privateList}";
         await RunAsync(async token => { await sink.CompleteAsync(privateList, token); return 0; }, sink.Name, privateList, what, _ => 0);
-        if (archive.Archives(streams.OfStagingKey(StagingKeys.OfPrivateList(privateList).Staging!).Name))
+        if (archive.Archives(streams.OfStagingKey(StagingKeys.StagingKeyOf(privateList)).Name))
         {
             await RunAsync(async token => { await archive.CompleteAsync(privateList, token); return 0; }, StreamSinks.Parquet, privateList, what, _ => 0);
         }

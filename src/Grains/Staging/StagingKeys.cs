@@ -83,12 +83,12 @@ public sealed class StagingKeys
     /// <summary>The private list a take-over with this tick id creates: <c>{staging}:private:&lt;tick id&gt;</c>.</summary>
     public RedisKey PrivateList(long tickId) => _tag + "private:" + tickId.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The keys of the staging list whose take-over created <paramref name="privateList"/> (<see cref="PrivateList"/>).</summary>
-    public static StagingKeys OfPrivateList(string privateList)
+    /// <summary>The staging key whose take-over created <paramref name="privateList"/> (<see cref="PrivateList"/>).</summary>
+    public static string StagingKeyOf(string privateList)
     {
         var end = privateList.IndexOf("}:private:", StringComparison.Ordinal);
         return privateList.StartsWith('{') && end > 0
-            ? new StagingKeys(privateList[1..end])
+            ? privateList[1..end]
             : throw new ArgumentException($"'{privateList}' is not a private list's name: {{<staging key>}}:private:<tick id>", nameof(privateList));
     }
 
